@@ -1,0 +1,35 @@
+"""The Flask shell around the functional core: web pages, database and commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    """Build the app; refuses to start when any instrument file is invalid."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(config_overrides or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import instruments_store, views
+
+    instruments_store.init_app(app)
+    views.init_app(app)
+    return app

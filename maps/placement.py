@@ -1,0 +1,25 @@
+"""Place a point (a group's location) in every area that contains it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from shapely import STRtree
+from shapely.geometry import Point, shape
+
+
+class AreaLocator:
+    """Point-in-polygon lookup over many areas, via a spatial index."""
+
+    def __init__(self, areas: Iterable[tuple[str, dict]]) -> None:
+        """Take (code, GeoJSON geometry) pairs; geometries are the full-resolution ones."""
+        pairs = [(code, shape(geometry)) for code, geometry in areas if geometry]
+        self._codes = [code for code, _ in pairs]
+        self._shapes = [geom for _, geom in pairs]
+        self._tree = STRtree(self._shapes)
+
+    def containing(self, lon: float, lat: float) -> list[str]:
+        """Codes of every area containing the point (boundaries count as inside)."""
+        point = Point(lon, lat)
+        hits = self._tree.query(point, predicate="intersects")
+        return [self._codes[i] for i in sorted(hits)]

@@ -1,0 +1,165 @@
+"""The `survey` command: set up, seed, serve, check, list."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from instruments import InstrumentError, check
+
+from .cli_errors import CommandError
+
+
+def with_app(fn):
+    """Run the command inside an app context with the database upgraded."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flask_migrate import upgrade
+
+        from . import create_app
+
+        try:
+            app = create_app()
+        except InstrumentError as error:
+            for line in error.errors:
+                click.echo(line, err=True)
+            raise CommandError("an instrument file is invalid; the app will not start") from None
+        with app.app_context():
+            upgrade()
+            return fn(app, *args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Digital maturity and VCSE readiness surveys for social prescribing."""
+
+
+@main.command()
+@click.option("--seed", default=2025, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--groups", default=400, show_default=True, help="How many community groups.")
+@click.option("--reset", is_flag=True, help="Delete everything in the database first.")
+@with_app
+def demo(app, seed: int, groups: int, reset: bool) -> None:
+    """Seed a fictional demo ICS: areas, groups, three yearly rounds and more."""
+    from .demo import DemoExists, load_demo
+
+    try:
+        summary = load_demo(seed=seed, groups=groups, reset=reset)
+    except DemoExists as exists:
+        click.echo(f"{exists} Leaving it as it is (use --reset to rebuild).")
+        return
+    click.echo(summary)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_app
+def run(app, host: str, port: int) -> None:
+    """Serve the app (the database is upgraded first)."""
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, threaded=True, load_dotenv=False)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@with_app
+def db_upgrade(app) -> None:
+    """Apply every migration not yet applied (also done by every other command)."""
+    click.echo("Database is up to date.")
+
+
+@main.group("instruments")
+def instruments_group() -> None:
+    """Questionnaire definition files."""
+
+
+@instruments_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def instruments_check(paths: tuple[Path, ...]) -> None:
+    """Validate instrument files (default: the shipped ones); non-zero on any error."""
+    from instruments import DEFINITIONS_DIR
+
+    errors = check(list(paths) or [DEFINITIONS_DIR])
+    for line in errors:
+        click.echo(line, err=True)
+    if errors:
+        sys.exit(1)
+    click.echo("All instrument files are valid.")
+
+
+@main.group("rounds")
+def rounds_group() -> None:
+    """Survey rounds."""
+
+
+@rounds_group.command("list")
+@with_app
+def rounds_list(app) -> None:
+    """One line per round: slug, instrument id@version, opens, closes."""
+    from .extensions import db as database
+    from .models import Round
+
+    for r in database.session.scalars(sa.select(Round).order_by(Round.opens_on, Round.slug)):
+        click.echo(f"{r.slug}\t{r.instrument_id}@{r.instrument_version}\t{r.opens_on}\t{r.closes_on}")
+
+
+@main.group("areas")
+def areas_group() -> None:
+    """Geography."""
+
+
+@areas_group.command("list")
+@click.option("--type", "area_type", help="Only areas of this type (ics, place, pcn, ...).")
+@with_app
+def areas_list(app, area_type: str | None) -> None:
+    """One line per area: code, type, name, parent code."""
+    from sqlalchemy.orm import aliased
+
+    from .extensions import db as database
+    from .models import AREA_TYPES, Area
+
+    if area_type and area_type not in AREA_TYPES:
+        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+    parent = aliased(Area)
+    query = (
+        sa.select(Area.code, Area.type, Area.name, parent.code)
+        .outerjoin(parent, Area.parent_id == parent.id)
+        .order_by(Area.type, Area.code)
+    )
+    if area_type:
+        query = query.where(Area.type == area_type)
+    for code, kind, name, parent_code in database.session.execute(query):
+        click.echo(f"{code}\t{kind}\t{name}\t{parent_code or ''}")
+
+
+@main.command()
+@click.option("--round", "round_slug", required=True, help="The round's slug.")
+@with_app
+def score(app, round_slug: str) -> None:
+    """Recompute every submitted response's scores in a round from its answers."""
+    from .scores import rescore_round
+
+    count = rescore_round(round_slug)
+    click.echo(f"Rescored {count} responses in {round_slug}.")
+
+
+def _register_groups() -> None:
+    """Command groups that live in their own modules."""
+    from .cli_import import import_group
+
+    main.add_command(import_group)
+
+
+_register_groups()

@@ -1,0 +1,279 @@
+"""`survey demo`: a fictional ICS with groups, rounds and answers, from a seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import sqlalchemy as sa
+from shapely.geometry import shape
+
+from maps.demo_geography import demo_practices, generate_demo_geography, random_point_in
+from maps.geometry import simplify_geometry
+from maps.placement import AreaLocator
+
+from .demo_data import (
+    DemoGroup,
+    area_effects,
+    demo_answers,
+    fictional_postcode,
+    group_name,
+    group_profile,
+)
+from .extensions import db
+from .instruments_store import registry
+from .models import (
+    Answer,
+    Area,
+    Broker,
+    DomainScore,
+    Invitation,
+    Organisation,
+    OrganisationArea,
+    Practice,
+    Response,
+    Round,
+    SupportOffer,
+    new_token,
+)
+from .scores import score_rows
+
+
+class DemoExists(Exception):
+    """The database already holds data; the demo will not mix with it."""
+
+
+# (slug, instrument id, opens, closes, year index for trends, target level)
+DEMO_ROUNDS = [
+    ("confidence-2024", "confidence", dt.date(2024, 5, 1), dt.date(2024, 7, 31), 0, 3),
+    ("confidence-2025", "confidence", dt.date(2025, 5, 1), dt.date(2025, 7, 31), 1, 3),
+    ("confidence-2026", "confidence", dt.date(2026, 5, 1), dt.date(2026, 7, 31), 2, 3),
+    ("dmi-organisation-2026", "dmi-organisation", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 3),
+    ("dmi-locality-2026", "dmi-locality", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 4),
+    ("vcse-readiness-2026", "vcse-readiness", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 3),
+]
+BROKERS = ["Northvale Council for Voluntary Service (demo)", "Active Communities Ashby (demo)"]
+
+
+def _has_data() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Area)) > 0
+
+
+def reset_database() -> None:
+    """Delete every row, children first (the schema stays)."""
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != "alembic_version":
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def sync_support_offers() -> None:
+    """Copy the instruments' support offer catalogue into the database."""
+    existing = {o.id: o for o in db.session.scalars(sa.select(SupportOffer))}
+    for offer in registry().offers.values():
+        row = existing.get(offer.id) or SupportOffer(id=offer.id)
+        row.name, row.provider, row.description = offer.name, offer.provider, offer.description
+        row.url, row.cost = offer.url, offer.cost
+        db.session.add(row)
+
+
+def _load_areas(seed: int) -> dict[str, Area]:
+    demo_areas = generate_demo_geography(seed)
+    by_code: dict[str, Area] = {}
+    for item in demo_areas:
+        geom = shape(item.geometry)
+        centre = geom.representative_point()
+        area = Area(
+            code=item.code,
+            name=item.name,
+            type=item.type,
+            geometry=json.dumps(item.geometry),
+            display_geometry=json.dumps(simplify_geometry(item.geometry)),
+            centroid_lon=round(centre.x, 6),
+            centroid_lat=round(centre.y, 6),
+            source="demo",
+        )
+        by_code[item.code] = area
+        db.session.add(area)
+    db.session.flush()
+    for item in demo_areas:
+        if item.parent_code:
+            by_code[item.code].parent_id = by_code[item.parent_code].id
+    for practice in demo_practices(demo_areas, seed):
+        db.session.add(
+            Practice(
+                code=practice["code"],
+                name=practice["name"],
+                postcode=practice["postcode"],
+                pcn_code=practice["pcn_code"],
+                pcn_name=practice["pcn_name"],
+                lon=practice["lon"],
+                lat=practice["lat"],
+            )
+        )
+    db.session.flush()
+    return by_code
+
+
+def _make_groups(rng: random.Random, areas: dict[str, Area], count: int) -> list[DemoGroup]:
+    neighbourhoods = [a for a in areas.values() if a.type == "neighbourhood"]
+    groups = []
+    for _ in range(count):
+        home = rng.choice(neighbourhoods)
+        lon, lat = random_point_in(json.loads(home.geometry), rng)
+        name, kind = group_name(rng, home.name.split(" (")[0])
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
+        groups.append(
+            DemoGroup(
+                name=name,
+                neighbourhood=home.code,
+                lon=lon,
+                lat=lat,
+                postcode=fictional_postcode(rng),
+                profile=group_profile(rng, kind),
+                maturity=min(4.6, max(1.4, rng.gauss(2.9, 0.6))),
+                email=f"{slug}@example.org",
+                charity_number=str(rng.randint(1_000_000, 1_199_999)) if rng.random() < 0.4 else None,
+            )
+        )
+    return groups
+
+
+def _place_groups(groups: list[DemoGroup], areas: dict[str, Area]) -> list[Organisation]:
+    locator = AreaLocator((a.code, json.loads(a.geometry)) for a in areas.values())
+    brokers = [Broker(name=name) for name in BROKERS]
+    db.session.add_all(brokers)
+    practices = db.session.scalars(sa.select(Practice)).all()
+    organisations = []
+    for i, group in enumerate(groups):
+        nearest = min(practices, key=lambda p: (p.lon - group.lon) ** 2 + (p.lat - group.lat) ** 2)
+        org = Organisation(
+            name=group.name,
+            postcode=group.postcode,
+            area_id=areas[group.neighbourhood].id,
+            email=group.email,
+            charity_number=group.charity_number,
+            broker=brokers[i % len(brokers)],
+            practice_code=nearest.code,
+            lon=group.lon,
+            lat=group.lat,
+            profile=group.profile,
+            consent_broker=i % 5 != 0,
+            consent_area_lead=i % 3 != 0,
+            consent_directory=i % 4 != 0,
+        )
+        organisations.append(org)
+    db.session.add_all(organisations)
+    db.session.flush()
+    memberships = [
+        {"organisation_id": org.id, "area_id": areas[code].id}
+        for org, group in zip(organisations, groups, strict=True)
+        for code in locator.containing(group.lon, group.lat)
+    ]
+    db.session.execute(sa.insert(OrganisationArea), memberships)
+    return organisations
+
+
+def _submitted_at(rng: random.Random, round_: Round) -> dt.datetime:
+    last = min(round_.closes_on, dt.date.today())
+    span = max(1, (last - round_.opens_on).days)
+    day = round_.opens_on + dt.timedelta(days=rng.randrange(span))
+    return dt.datetime.combine(day, dt.time(rng.randint(8, 20), rng.randrange(60)))
+
+
+def _answer_round(rng, round_, instrument, respondents, effects, year) -> tuple[int, int]:
+    """Invite every respondent, answer for most; returns (invited, submitted)."""
+    is_open = round_.is_open()
+    submitted = 0
+    answer_rows, score_rows_all = [], []
+    for key, group, area in respondents:
+        invitation = Invitation(round=round_, token=new_token(), **key)
+        db.session.add(invitation)
+        offset, trend = effects.get(area.code, (0.0, 0.0))
+        coverage = 0.75 + offset * 0.25 - (0.25 if is_open else 0)
+        if rng.random() > coverage:
+            continue
+        complete = not is_open or rng.random() < 0.8
+        latent = group.maturity + offset + trend * year
+        answers = demo_answers(instrument, group, latent, area.code, rng, complete=complete)
+        response = Response(
+            round=round_,
+            invitation=invitation,
+            status="submitted" if complete else "in_progress",
+            source="demo",
+            submitted_at=_submitted_at(rng, round_) if complete else None,
+            **key,
+        )
+        db.session.add(response)
+        db.session.flush()
+        answer_rows += [
+            {"response_id": response.id, "question_id": q, "value": v} for q, v in answers.items()
+        ]
+        if complete:
+            submitted += 1
+            score_rows_all += [
+                {"response_id": response.id, **row} for row in score_rows(instrument, answers)
+            ]
+    if answer_rows:
+        db.session.execute(sa.insert(Answer), answer_rows)
+    if score_rows_all:
+        db.session.execute(sa.insert(DomainScore), score_rows_all)
+    return len(respondents), submitted
+
+
+def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
+    """Seed the whole demo in one transaction; returns a summary for the console."""
+    if _has_data():
+        if not reset:
+            raise DemoExists("The database already has data.")
+        reset_database()
+    rng = random.Random(seed)
+    sync_support_offers()
+    areas = _load_areas(seed)
+    demo_groups = _make_groups(rng, areas, groups)
+    organisations = _place_groups(demo_groups, areas)
+    effects = area_effects(rng, sorted(c for c, a in areas.items() if a.type == "neighbourhood"))
+    lines = [f"Demo ICS loaded (seed {seed}): {len(areas)} areas, {len(organisations)} groups."]
+    pcns = sorted((a for a in areas.values() if a.type == "pcn"), key=lambda a: a.code)
+    for slug, instrument_id, opens, closes, year, target in DEMO_ROUNDS:
+        instrument = registry().latest(instrument_id)
+        round_ = Round(
+            slug=slug,
+            title=f"{instrument.title} {slug.rsplit('-', 1)[1]}",
+            instrument_id=instrument.id,
+            instrument_version=instrument.version,
+            opens_on=opens,
+            closes_on=closes,
+            target_level=target,
+            areas=[a for a in areas.values() if a.type == "ics"],
+        )
+        db.session.add(round_)
+        if instrument.kind == "locality":
+            respondents = [
+                ({"area_id": pcn.id}, _locality_group(rng, pcn), pcn) for pcn in pcns
+            ]
+        else:
+            respondents = [
+                ({"organisation_id": org.id, "area_id": org.area_id}, group, areas[group.neighbourhood])
+                for org, group in zip(organisations, demo_groups, strict=True)
+            ]
+        invited, submitted = _answer_round(rng, round_, instrument, respondents, effects, year)
+        lines.append(f"  {slug}: {invited} invited, {submitted} submitted")
+    db.session.commit()
+    return "\n".join(lines)
+
+
+def _locality_group(rng: random.Random, area: Area) -> DemoGroup:
+    """A stand-in respondent for an area's social prescribing lead."""
+    return DemoGroup(
+        name=f"{area.name} social prescribing lead",
+        neighbourhood=area.code,
+        lon=area.centroid_lon or 0.0,
+        lat=area.centroid_lat or 0.0,
+        postcode=fictional_postcode(rng),
+        profile=group_profile(rng, "advice"),
+        maturity=min(4.5, max(1.5, rng.gauss(2.6, 0.5))),
+        email="",
+        charity_number=None,
+    )

@@ -1,0 +1,266 @@
+"""Database models: who answers, where they are, what they said, how it scored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, naive (SQLite and PostgreSQL both store it the same way)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    """An unguessable invitation token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+AREA_TYPES = ("ics", "place", "pcn", "neighbourhood", "lad", "ward", "msoa", "lsoa")
+ROLES = ("admin", "broker", "area-lead", "board")
+
+round_area = sa.Table(
+    "round_area",
+    db.metadata,
+    sa.Column("round_id", sa.ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_area = sa.Table(
+    "user_area",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Area(db.Model):
+    """A locality: ICS, place, PCN, neighbourhood, local authority, ward, MSOA or LSOA."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(20), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    geometry: Mapped[str | None] = mapped_column(sa.Text)  # GeoJSON as imported (WGS84)
+    display_geometry: Mapped[str | None] = mapped_column(sa.Text)  # simplified for maps
+    centroid_lon: Mapped[float | None]
+    centroid_lat: Mapped[float | None]
+    source: Mapped[str | None] = mapped_column(sa.String(200))
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Area]] = relationship(back_populates="parent")
+
+    def ancestors(self) -> list[Area]:
+        """Parent, grandparent, ... up to the root."""
+        chain, node = [], self.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Broker(db.Model):
+    """An organisation that supports a portfolio of groups (a CVS, Active Lancashire)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+
+class Organisation(db.Model):
+    """A voluntary, community or social enterprise group."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    charity_number: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broker.id"), index=True)
+    practice_code: Mapped[str | None] = mapped_column(sa.String(10))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    profile: Mapped[dict | None] = mapped_column(sa.JSON)
+    consent_broker: Mapped[bool] = mapped_column(default=False)
+    consent_area_lead: Mapped[bool] = mapped_column(default=False)
+    consent_directory: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area | None] = relationship()
+    broker: Mapped[Broker | None] = relationship()
+
+
+class OrganisationArea(db.Model):
+    """Every area a group lies in, across both hierarchies (NHS and council).
+
+    Kept as rows so that "groups in this area" is one join at any level.
+    """
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Practice(db.Model):
+    """A GP practice and the primary care network it belongs to."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(10), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    pcn_code: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    pcn_name: Mapped[str | None] = mapped_column(sa.String(200))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+
+
+class Round(db.Model):
+    """A survey round: one instrument version, a period and the areas it covers."""
+
+    __tablename__ = "survey_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    instrument_id: Mapped[str] = mapped_column(sa.String(80))
+    instrument_version: Mapped[str] = mapped_column(sa.String(20))
+    opens_on: Mapped[dt.date]
+    closes_on: Mapped[dt.date]
+    target_level: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    areas: Mapped[list[Area]] = relationship(secondary=round_area)
+
+    def is_open(self, today: dt.date | None = None) -> bool:
+        """True while the round takes answers."""
+        today = today or dt.date.today()
+        return self.opens_on <= today <= self.closes_on
+
+
+class Invitation(db.Model):
+    """A group's (or an area's) own link to answer one round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"))
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    round: Mapped[Round] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+
+
+class Response(db.Model):
+    """One submission (or one in progress) of a round's questionnaire."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id"), index=True
+    )
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="in_progress")
+    source: Mapped[str] = mapped_column(sa.String(20), default="web")
+    is_current: Mapped[bool] = mapped_column(default=True, index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
+    import_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    round: Mapped[Round] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+    scores: Mapped[list[DomainScore]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+    def answer_map(self) -> dict[str, object]:
+        """Question id -> value, as the scoring functions take them."""
+        return {a.question_id: a.value for a in self.answers}
+
+
+class Answer(db.Model):
+    """One answer to one question, stored as JSON so every type fits."""
+
+    __table_args__ = (sa.UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(sa.String(80))
+    value: Mapped[object] = mapped_column(sa.JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+OVERALL = "overall"
+
+
+class DomainScore(db.Model):
+    """A response's score and level in one domain (domain_id 'overall' for the whole)."""
+
+    __table_args__ = (sa.UniqueConstraint("response_id", "domain_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
+    domain_id: Mapped[str] = mapped_column(sa.String(80))
+    score: Mapped[float | None]
+    level: Mapped[int | None]
+    answered: Mapped[int] = mapped_column(default=0)
+    applicable: Mapped[int] = mapped_column(default=0)
+    ambition: Mapped[int | None]
+    moderated_level: Mapped[int | None]
+    moderation_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    response: Mapped[Response] = relationship(back_populates="scores")
+
+
+class SupportOffer(db.Model):
+    """A support offer from the catalogue, kept in the database for exports and joins."""
+
+    id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    provider: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    cost: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class User(db.Model):
+    """A member of staff: admin, broker, area lead or board viewer."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broker.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    broker: Mapped[Broker | None] = relationship()
+    areas: Mapped[list[Area]] = relationship(secondary=user_area)
+

@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite: the app on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from survey import create_app
+from survey.extensions import db
+
+from .postgres import PostgresServer
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server for the session (or SURVEY_TEST_POSTGRES_URL if given)."""
+    given = os.environ.get("SURVEY_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    server = PostgresServer()
+    url = server.start()
+    yield url
+    server.stop()
+
+
+def _migrated_app(url: str):
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file copied for each test (migrating once is the slow part)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    app = _migrated_app(f"sqlite:///{path}")
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_app(postgres_url):
+    """One migrated PostgreSQL database for the session, emptied after each test."""
+    return _migrated_app(postgres_url)
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=ENGINES)
+def app(request, tmp_path):
+    """The app on a fresh, migrated, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    else:
+        app = request.getfixturevalue("postgres_app")
+        _empty_postgres(app)
+        with app.app_context():
+            yield app
+            db.session.remove()
+        _empty_postgres(app)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()

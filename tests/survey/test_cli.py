@@ -1,0 +1,154 @@
+"""The `survey` command as a newcomer, CI and other tools use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from instruments import DEFINITIONS_DIR
+from survey import create_app
+from survey.cli import main
+from survey.extensions import db
+from survey.models import OVERALL, Area, DomainScore, Organisation, Response, Round
+
+INVALID = Path(__file__).parent.parent / "instruments" / "invalid"
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """Run `survey ...` against the test's database; returns the click result."""
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    runner = CliRunner()
+
+    def invoke(*args):
+        db.session.remove()
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_help_lists_the_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "run", "instruments", "rounds", "areas", "score"):
+        assert f"  {command}" in result.output
+
+
+def test_instruments_check_passes_on_the_shipped_instruments():
+    result = CliRunner().invoke(main, ["instruments", "check"])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+    names = {p.name for p in DEFINITIONS_DIR.glob("*.yaml")}
+    for expected in ("confidence", "dmi-organisation", "dmi-locality", "vcse-readiness"):
+        assert any(n.startswith(expected + "-") for n in names), expected
+
+
+@pytest.mark.parametrize("path", sorted(INVALID.glob("*.yaml")), ids=lambda p: p.name)
+def test_instruments_check_fails_on_each_invalid_fixture(path):
+    result = CliRunner().invoke(main, ["instruments", "check", str(path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines, "an error must be printed"
+    assert all(line.startswith(path.name + ": ") for line in lines), lines
+
+
+def test_app_refuses_to_start_on_an_invalid_instrument(tmp_path):
+    from instruments import InstrumentError
+
+    broken = tmp_path / "defs"
+    broken.mkdir()
+    for source in DEFINITIONS_DIR.glob("*.yaml"):
+        (broken / source.name).write_text(source.read_text())
+    confidence = next(broken.glob("confidence-*.yaml"))
+    confidence.write_text(confidence.read_text().replace("sections:", "sectoins:", 1))
+    with pytest.raises(InstrumentError) as raised:
+        create_app({"INSTRUMENTS_DIR": str(broken), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert any(
+        e.startswith(confidence.name + ":") and "sectoins" in e for e in raised.value.errors
+    )
+
+
+def test_demo_seeds_areas_groups_and_rounds(app, cli):
+    result = cli("demo", "--groups", "60", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    types = dict(
+        db.session.execute(sa.select(Area.type, sa.func.count()).group_by(Area.type)).all()
+    )
+    assert types["ics"] == 1 and types["place"] >= 2 and types["neighbourhood"] >= 10
+    assert types["lad"] >= 2 and types["ward"] >= 10
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 60
+    slugs = set(db.session.scalars(sa.select(Round.slug)))
+    assert {"confidence-2024", "confidence-2025", "confidence-2026"} <= slugs
+    submitted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Response).where(Response.status == "submitted")
+    )
+    assert submitted > 60  # most groups answer most rounds
+
+
+def test_demo_twice_leaves_the_data_alone(app, cli):
+    assert cli("demo", "--groups", "20").exit_code == 0
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Response))
+    again = cli("demo", "--groups", "20")
+    assert again.exit_code == 0
+    assert "already has data" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == before
+
+
+def test_demo_is_reproducible_from_its_seed(app, cli):
+    def fingerprint():
+        db.session.remove()
+        names = db.session.scalars(sa.select(Organisation.name).order_by(Organisation.id)).all()
+        levels = db.session.execute(
+            sa.select(DomainScore.domain_id, DomainScore.level).order_by(DomainScore.id)
+        ).all()
+        return names, levels
+
+    assert cli("demo", "--groups", "25", "--seed", "11").exit_code == 0
+    first = fingerprint()
+    assert cli("demo", "--groups", "25", "--seed", "11", "--reset").exit_code == 0
+    assert fingerprint() == first
+    assert cli("demo", "--groups", "25", "--seed", "12", "--reset").exit_code == 0
+    assert fingerprint() != first
+
+
+def test_rounds_and_areas_list_one_line_each(app, cli):
+    assert cli("demo", "--groups", "20").exit_code == 0
+    rounds = cli("rounds", "list").output.splitlines()
+    assert len(rounds) == db.session.scalar(sa.select(sa.func.count()).select_from(Round))
+    slug, instrument, opens, closes = rounds[0].split("\t")
+    assert instrument.startswith("confidence@") and opens < closes
+    wards = cli("areas", "list", "--type", "ward").output.splitlines()
+    assert wards and all(line.split("\t")[1] == "ward" for line in wards)
+    assert all(line.split("\t")[3] for line in wards), "every ward has a parent"
+    bad = cli("areas", "list", "--type", "county")
+    assert bad.exit_code == 1 and "county" in bad.output
+
+
+def test_score_recomputes_the_stored_scores(app, cli):
+    assert cli("demo", "--groups", "30").exit_code == 0
+    stored = db.session.execute(
+        sa.select(DomainScore.response_id, DomainScore.domain_id, DomainScore.level)
+        .join(Response)
+        .join(Round)
+        .where(Round.slug == "confidence-2025")
+        .order_by(DomainScore.response_id, DomainScore.domain_id)
+    ).all()
+    db.session.execute(
+        sa.update(DomainScore).where(DomainScore.domain_id == OVERALL).values(level=None)
+    )
+    db.session.commit()
+    result = cli("score", "--round", "confidence-2025")
+    assert result.exit_code == 0 and "Rescored" in result.output
+    again = db.session.execute(
+        sa.select(DomainScore.response_id, DomainScore.domain_id, DomainScore.level)
+        .join(Response)
+        .join(Round)
+        .where(Round.slug == "confidence-2025")
+        .order_by(DomainScore.response_id, DomainScore.domain_id)
+    ).all()
+    assert again == stored
+    assert cli("score", "--round", "nope").exit_code == 1
