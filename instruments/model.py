@@ -8,6 +8,7 @@ without copying and without any of them changing an instrument in flight.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Answer values every scored question may carry besides its options.
 DONT_KNOW = "dont_know"
@@ -213,17 +214,23 @@ class Instrument:
         """(id, version): how instruments are looked up."""
         return (self.id, self.version)
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """Every question in page order."""
         return tuple(q for s in self.sections for q in s.questions)
 
+    @cached_property
+    def _sections_by_question(self) -> dict[str, Section]:
+        return {q.id: s for s in self.sections for q in s.questions}
+
     def question(self, question_id: str) -> Question:
         """One question by id (KeyError if unknown)."""
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        section = self._sections_by_question[question_id]
+        return next(q for q in section.questions if q.id == question_id)
+
+    def section_of(self, question_id: str) -> Section:
+        """The page a question is on (KeyError if unknown)."""
+        return self._sections_by_question[question_id]
 
     def domain(self, domain_id: str) -> Domain:
         """One domain by id (KeyError if unknown)."""

@@ -1,0 +1,187 @@
+"""Scoring one response by hand-worked examples, and many at once against one at a time.
+
+The expected numbers come from the rule in instruments/FORMAT.md applied by hand
+to tests/instruments/valid/mini-1.yaml (levels start at 1.0, 1.8, 2.6, 3.4, 4.2;
+"online" = 2 x directory + web_updates + reversed online_worry, over their weights).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from instruments import DEFINITIONS_DIR, DONT_KNOW, NOT_APPLICABLE, load_all, load_registry
+from scoring import band, score_frame, score_response
+
+VALID = Path(__file__).parent.parent / "instruments" / "valid"
+
+
+@pytest.fixture(scope="module")
+def mini():
+    registry, errors = load_all([VALID])
+    assert errors == []
+    return registry.get("mini", "1")
+
+
+def test_weighted_reverse_coded_domain(mini):
+    # directory kept = 4 (weight 2), agree = 4, strongly agree reversed = 6 - 5 = 1
+    # (2*4 + 4 + 1) / 4 = 3.25: at least 2.6, below 3.4, so level 3
+    result = score_response(
+        mini,
+        {
+            "has_website": "yes",
+            "directory": "kept",
+            "web_updates": "agree",
+            "online_worry": "strongly_agree",
+        },
+    ).domain("online")
+    assert result.score == pytest.approx(3.25)
+    assert (result.level, result.level_name) == (3, "Developing")
+    assert (result.answered, result.applicable) == (3, 3)
+    assert result.explanation == (
+        "Being online: 3 of 3 questions answered, average 3.2, level 3 Developing."
+    )
+
+
+def test_not_applicable_and_routed_out_items_do_not_count(mini):
+    # no website: web_updates is skipped; online_worry does not apply; only directory counts
+    result = score_response(
+        mini,
+        {
+            "has_website": "no",
+            "directory": "listing",
+            "web_updates": "strongly_agree",
+            "online_worry": NOT_APPLICABLE,
+        },
+    ).domain("online")
+    assert (result.score, result.level, result.answered, result.applicable) == (3.0, 3, 1, 1)
+    assert "does not apply to you" in result.explanation
+
+
+def test_dont_know_is_left_out_or_counts_lowest_as_the_domain_says(mini):
+    answers = {
+        "has_website": "yes",
+        "directory": DONT_KNOW,
+        "web_updates": "strongly_agree",
+        "online_worry": "disagree",
+        "referral_ready": DONT_KNOW,
+    }
+    result = score_response(mini, answers)
+    online = result.domain("online")
+    # online excludes don't know: (5 + (6 - 2)) / 2 = 4.5, 2 of 3 answered
+    assert (online.score, online.level, online.answered, online.applicable) == (4.5, 5, 2, 3)
+    assert "don't know" in online.explanation
+    # referrals says dont_know: lowest, so it scores 1
+    assert result.domain("referrals").score == 1.0
+
+
+def test_too_few_answers_is_not_scored_rather_than_guessed(mini):
+    # 1 of 3 answered < min_answered 0.5
+    result = score_response(mini, {"has_website": "yes", "web_updates": "agree"})
+    online = result.domain("online")
+    assert online.level is None and online.score is None
+    assert online.explanation.startswith("Being online: 1 of 3 questions answered, not enough")
+    assert "was not answered" in online.explanation
+
+
+def test_overall_is_the_weighted_mean_of_scored_domains(mini):
+    # online 3.25 (weight 3), referrals yes = 5 (weight 1): (9.75 + 5) / 4 = 3.6875, level 4
+    result = score_response(
+        mini,
+        {
+            "has_website": "yes",
+            "directory": "kept",
+            "web_updates": "agree",
+            "online_worry": "strongly_agree",
+            "referral_ready": "yes",
+        },
+    )
+    assert result.overall_score == pytest.approx(3.6875)
+    assert (result.overall_level, result.overall_level_name) == (4, "Established")
+
+
+def test_overall_not_scored_when_too_few_domains_are(mini):
+    # neither domain has enough answers: 0 of 2 scored < min_domains 0.5
+    result = score_response(mini, {"has_website": "yes"})
+    assert result.overall_level is None and result.overall_score is None
+
+
+def test_a_score_on_a_threshold_up_to_float_noise_reaches_that_level(mini):
+    assert band(mini, 2.6) == 3
+    assert band(mini, 2.6 - 1e-12) == 3  # 2.6 as a sum of fractions may come out a hair under
+    assert band(mini, 2.6 - 1e-6) == 2
+    assert band(mini, 1.0) == 1 and band(mini, 5.0) == 5
+
+
+def test_ambition_is_the_plan_level(mini):
+    result = score_response(mini, {"online_plan": "l4", "directory": "word"})
+    assert result.domain("online").ambition == 4
+
+
+def test_an_answer_that_is_not_an_option_is_not_scored(mini):
+    result = score_response(
+        mini,
+        {
+            "has_website": "yes",
+            "directory": "telepathy",
+            "web_updates": ["agree"],
+            "online_worry": "agree",
+        },
+    )
+    online = result.domain("online")
+    assert (online.answered, online.applicable) == (1, 3)
+
+
+def _random_answers(instrument):
+    """A strategy of answers: any option, don't know, not applicable, junk or nothing."""
+    per_question = {}
+    for question in instrument.questions:
+        if question.type == "likert":
+            values = ["strongly_disagree", "disagree", "neither", "agree", "strongly_agree"]
+        elif question.type == "yesno":
+            values = ["yes", "no"]
+        else:
+            values = [o.value for o in question.options] or ["x"]
+        choices = st.sampled_from([*values, DONT_KNOW, NOT_APPLICABLE, "junk"])
+        per_question[question.id] = st.one_of(
+            st.none(), choices, st.lists(st.sampled_from(values), max_size=2), st.integers(0, 9)
+        )
+    return st.fixed_dictionaries({}, optional=per_question)
+
+
+def _instruments():
+    registry = load_registry(DEFINITIONS_DIR)
+    mini_registry, _ = load_all([VALID])
+    return [*registry.all(), mini_registry.get("mini", "1")]
+
+
+@pytest.mark.parametrize("instrument", _instruments(), ids=lambda i: i.id)
+def test_batch_scores_equal_one_at_a_time(instrument):
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_random_answers(instrument), min_size=1, max_size=25))
+    def check(rows):
+        frame = score_frame(instrument, pd.DataFrame(rows))
+        for i, answers in enumerate(rows):
+            one = score_response(instrument, answers)
+            row = frame.iloc[i]
+            for d in one.domains:
+                assert _same(row[f"{d.domain_id}.score"], d.score)
+                assert _same(row[f"{d.domain_id}.level"], d.level)
+                assert row[f"{d.domain_id}.answered"] == d.answered
+                assert row[f"{d.domain_id}.applicable"] == d.applicable
+                assert _same(row[f"{d.domain_id}.ambition"], d.ambition)
+            assert _same(row["overall.score"], one.overall_score)
+            assert _same(row["overall.level"], one.overall_level)
+
+    check()
+
+
+def _same(batch_value, one_value) -> bool:
+    """Equal, bit for bit, with the batch's NaN / NA standing for None."""
+    if one_value is None:
+        return pd.isna(batch_value)
+    return not pd.isna(batch_value) and batch_value == one_value
