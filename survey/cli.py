@@ -112,7 +112,9 @@ def rounds_list(app) -> None:
     from .models import Round
 
     for r in database.session.scalars(sa.select(Round).order_by(Round.opens_on, Round.slug)):
-        click.echo(f"{r.slug}\t{r.instrument_id}@{r.instrument_version}\t{r.opens_on}\t{r.closes_on}")
+        click.echo(
+            f"{r.slug}\t{r.instrument_id}@{r.instrument_version}\t{r.opens_on}\t{r.closes_on}"
+        )
 
 
 @main.group("areas")

@@ -134,7 +134,9 @@ def _make_groups(rng: random.Random, areas: dict[str, Area], count: int) -> list
                 profile=group_profile(rng, kind),
                 maturity=min(4.6, max(1.4, rng.gauss(2.9, 0.6))),
                 email=f"{slug}@example.org",
-                charity_number=str(rng.randint(1_000_000, 1_199_999)) if rng.random() < 0.4 else None,
+                charity_number=str(rng.randint(1_000_000, 1_199_999))
+                if rng.random() < 0.4
+                else None,
             )
         )
     return groups
@@ -250,12 +252,14 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
         )
         db.session.add(round_)
         if instrument.kind == "locality":
-            respondents = [
-                ({"area_id": pcn.id}, _locality_group(rng, pcn), pcn) for pcn in pcns
-            ]
+            respondents = [({"area_id": pcn.id}, _locality_group(rng, pcn), pcn) for pcn in pcns]
         else:
             respondents = [
-                ({"organisation_id": org.id, "area_id": org.area_id}, group, areas[group.neighbourhood])
+                (
+                    {"organisation_id": org.id, "area_id": org.area_id},
+                    group,
+                    areas[group.neighbourhood],
+                )
                 for org, group in zip(organisations, demo_groups, strict=True)
             ]
         invited, submitted = _answer_round(rng, round_, instrument, respondents, effects, year)

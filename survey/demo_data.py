@@ -133,7 +133,9 @@ def demo_answers(
     complete: bool = True,
 ) -> dict[str, object]:
     """Answers to every page of an instrument (or the first pages, if not complete)."""
-    scored_items = {item.question: (item.reverse, d.id) for d in instrument.domains for item in d.items}
+    scored_items = {
+        item.question: (item.reverse, d.id) for d in instrument.domains for item in d.items
+    }
     domain_offsets = {d.id: rng.gauss(0, 0.4) for d in instrument.domains}
     answers: dict[str, object] = {}
     sections = instrument.sections

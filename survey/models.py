@@ -6,7 +6,9 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 
@@ -179,6 +181,8 @@ class Response(db.Model):
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None]
+    visited: Mapped[list | None] = mapped_column(sa.JSON)  # section ids the group has seen
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))  # one per submit form
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -248,7 +252,7 @@ class SupportOffer(db.Model):
     cost: Mapped[str | None] = mapped_column(sa.String(100))
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A member of staff: admin, broker, area lead or board viewer."""
 
     __tablename__ = "staff_user"
@@ -264,3 +268,35 @@ class User(db.Model):
     broker: Mapped[Broker | None] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=user_area)
 
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    """A bearer token an admin issues so that a BI tool can read the JSON API."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    token_hash: Mapped[str] = mapped_column(sa.String(128), unique=True)  # sha256 hex
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(db.Model):
+    """Who did what, when: sign-ins, exports, downloads, role and consent changes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(
+        sa.String(254)
+    )  # an email, "group:<id>", "cli", "api:<name>"
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    target: Mapped[str | None] = mapped_column(sa.String(300))
+    detail: Mapped[dict | None] = mapped_column(sa.JSON)

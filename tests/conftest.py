@@ -86,3 +86,19 @@ def app(request, tmp_path):
 def client(app):
     """A test client for the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Sign a member of staff in (a session as Flask-Login makes it); returns the user."""
+    from . import factories
+
+    def sign_in(role: str = "admin", **fields):
+        user = factories.user(role=role, **fields)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return sign_in

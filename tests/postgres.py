@@ -50,8 +50,20 @@ class PostgresServer:
         self.folder.chmod(0o700)
         run = dict(check=True, capture_output=True, text=True)
         subprocess.run(
-            _as_postgres([_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                          "-E", "UTF8", "--no-locale"]),
+            _as_postgres(
+                [
+                    _bin("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ]
+            ),
             **run,
         )
         options = (
@@ -60,8 +72,19 @@ class PostgresServer:
             "-c max_connections=200"
         )
         subprocess.run(
-            _as_postgres([_bin("pg_ctl"), "-D", str(self.data), "-o", options,
-                          "-l", str(self.folder / "log"), "-w", "start"]),
+            _as_postgres(
+                [
+                    _bin("pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.folder / "log"),
+                    "-w",
+                    "start",
+                ]
+            ),
             **run,
         )
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"

@@ -1,0 +1,115 @@
+"""Who may open which page, and whose data they may see: the one permission table.
+
+Every endpoint must have an entry in ``PERMISSIONS``; a request to an endpoint
+without one is refused (403), and a test walks every route with every role
+so that a new page cannot be added without deciding who sees it.
+Pages for groups are ``GROUP``: open to anyone, because the invitation token
+in the address is the key, and the view itself returns 404 for a bad token.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import LoginManager, current_user
+
+from .extensions import db
+from .models import ROLES, Area, Organisation, User
+
+ADMIN, BROKER, AREA_LEAD, BOARD = ROLES
+PUBLIC = frozenset({"public"})
+GROUP = frozenset({"invitation"})  # the invitation token is the key; the view checks it
+STAFF = frozenset(ROLES)
+ANALYSTS = frozenset({ADMIN, AREA_LEAD, BOARD, BROKER})  # aggregates, suppressed
+ADMINS = frozenset({ADMIN})
+
+# endpoint -> who may open it. Keep it sorted by blueprint; every route needs a line.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "static": PUBLIC,
+    "views.home": PUBLIC,
+    "views.healthz": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": STAFF,
+    "accounts.dashboard": STAFF,
+}
+
+# (endpoint, link text) for the staff home page; shown to the roles the table allows.
+STAFF_LINKS: list[tuple[str, str]] = []
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def allowed(endpoint: str | None, user) -> bool:
+    """True when this user (or an anonymous visitor) may open the endpoint."""
+    roles = PERMISSIONS.get(endpoint or "")
+    if roles is None:
+        return False
+    if roles & (PUBLIC | GROUP):
+        return True
+    return bool(user.is_authenticated and user.role in roles)
+
+
+def _check_request():
+    if request.endpoint is None:
+        return None  # no such route: the 404 handler answers
+    if allowed(request.endpoint, current_user):
+        return None
+    if request.endpoint in PERMISSIONS and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def area_ids_under(area_ids: set[int]) -> set[int]:
+    """These areas and every area below them, down the parent links."""
+    found = set(area_ids)
+    frontier = set(area_ids)
+    while frontier:
+        children = set(db.session.scalars(db.select(Area.id).where(Area.parent_id.in_(frontier))))
+        frontier = children - found
+        found |= children
+    return found
+
+
+def visible_area_ids(user) -> set[int] | None:
+    """Areas whose aggregates the user may see: None means all of them."""
+    if user.role == AREA_LEAD:
+        return area_ids_under({a.id for a in user.areas})
+    return None
+
+
+def may_see_group_answers(user, organisation: Organisation) -> bool:
+    """A named group's own answers: admins; its broker or area lead only with its consent."""
+    if not user.is_authenticated:
+        return False
+    if user.role == ADMIN:
+        return True
+    if user.role == BROKER:
+        return organisation.broker_id == user.broker_id and organisation.consent_broker
+    if user.role == AREA_LEAD:
+        areas = visible_area_ids(user) or set()
+        return organisation.area_id in areas and organisation.consent_area_lead
+    return False
+
+
+def staff_links(user) -> list[dict]:
+    """The staff home page's links this user may follow."""
+    return [
+        {"href": url_for(endpoint), "text": text}
+        for endpoint, text in STAFF_LINKS
+        if allowed(endpoint, user)
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Sign-in and the permission check before every request."""
+    login_manager.init_app(app)
+    app.before_request(_check_request)
+    app.jinja_env.globals["staff_links"] = staff_links

@@ -1,0 +1,67 @@
+"""Every message a respondent can see about their answers, in one place."""
+
+from __future__ import annotations
+
+from instruments import Question
+
+
+def _short(question: Question) -> str:
+    text = question.text.rstrip("?.").strip()
+    return text[0].lower() + text[1:] if text else "this question"
+
+
+def required(question: Question) -> str:
+    """Nothing was given for a required question."""
+    if question.type in ("single", "likert", "yesno"):
+        return f"Select an answer for ‘{question.text}’"
+    if question.type == "multiple":
+        return f"Select at least one answer for ‘{question.text}’"
+    if question.type == "area":
+        return f"Choose the area for ‘{question.text}’"
+    return f"Enter an answer for ‘{question.text}’"
+
+
+def not_an_option(question: Question) -> str:
+    """A value that is not among the question's options (a tampered form)."""
+    return f"Select one of the answers shown for ‘{question.text}’"
+
+
+def not_a_number(question: Question) -> str:
+    """Not a whole number."""
+    return f"Enter a whole number for ‘{question.text}’, like 5"
+
+
+def out_of_range(question: Question) -> str:
+    """A number outside the question's range."""
+    low = int(question.min_value) if question.min_value is not None else None
+    high = int(question.max_value) if question.max_value is not None else None
+    if low is not None and high is not None:
+        return f"Enter a number between {low} and {high} for ‘{question.text}’"
+    if low is not None:
+        return f"Enter a number of {low} or more for ‘{question.text}’"
+    return f"Enter a number of {high} or less for ‘{question.text}’"
+
+
+def too_long(question: Question, limit: int) -> str:
+    """Free text over its limit."""
+    return f"Answer ‘{question.text}’ in {limit} characters or fewer"
+
+
+def bad_postcode(question: Question) -> str:
+    """Not shaped like a UK postcode."""
+    return "Enter a full UK postcode, like LA1 4YW"
+
+
+SESSION_EXPIRED = (
+    "For your security, we could not save this page because it was open for a long time "
+    "or your browser’s session ended. Your answers are still shown below: check them and "
+    "send the page again."
+)
+EDITED_ELSEWHERE = (
+    "Someone else using your group’s link changed these answers while you had this page "
+    "open. We have not saved your changes, so nothing of theirs was overwritten. The page "
+    "now shows the latest answers: check them and make your changes again."
+)
+INCOMPLETE = "There are still questions to answer before you can send your answers."
+CLOSED = "This survey closed on {date}. You can still see your result."
+SAVED = "Your answers have been saved."

@@ -1,0 +1,98 @@
+"""Small factories for test data: one function per thing, sensible defaults, overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from survey.extensions import db
+from survey.models import Area, Broker, Invitation, Organisation, Round, User
+
+_ids = itertools.count(1)
+
+
+def area(
+    code: str | None = None,
+    type: str = "neighbourhood",
+    parent: Area | None = None,
+    name: str | None = None,
+    **fields,
+) -> Area:
+    """An area (no geometry unless given)."""
+    n = next(_ids)
+    made = Area(
+        code=code or f"T-A{n}", name=name or f"Test area {n}", type=type, parent=parent, **fields
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def broker(name: str | None = None) -> Broker:
+    """A broker organisation."""
+    made = Broker(name=name or f"Test broker {next(_ids)}")
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def organisation(name: str | None = None, area: Area | None = None, **fields) -> Organisation:
+    """A community group."""
+    made = Organisation(name=name or f"Test group {next(_ids)}", area=area, **fields)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def survey_round(
+    instrument_id: str = "confidence",
+    slug: str | None = None,
+    opens_on: dt.date | None = None,
+    closes_on: dt.date | None = None,
+    **fields,
+) -> Round:
+    """A round of a shipped instrument, open today unless dates are given."""
+    from instruments import load_registry
+
+    instrument = load_registry().latest(instrument_id)
+    today = dt.date.today()
+    made = Round(
+        slug=slug or f"{instrument_id}-t{next(_ids)}",
+        title=f"{instrument.title} (test)",
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        opens_on=opens_on or today - dt.timedelta(days=10),
+        closes_on=closes_on or today + dt.timedelta(days=30),
+        **fields,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def invitation(
+    round_: Round, organisation: Organisation | None = None, area: Area | None = None
+) -> Invitation:
+    """A group's (or an area's) link for a round."""
+    made = Invitation(round=round_, organisation=organisation, area=area)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def user(
+    role: str = "admin",
+    email: str | None = None,
+    password: str = "correct horse battery",
+    areas: list[Area] | None = None,
+    broker: Broker | None = None,
+) -> User:
+    """A member of staff with a known password."""
+    made = User(
+        email=email or f"user{next(_ids)}@example.org", role=role, broker=broker, password_hash=""
+    )
+    made.set_password(password)
+    made.areas = list(areas or [])
+    db.session.add(made)
+    db.session.flush()
+    return made
