@@ -1,0 +1,63 @@
+"""Summaries and suppression, checked against numbers worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from scoring.aggregate import secondary_suppression, summarise, t95
+
+
+def test_summary_of_five_scores():
+    s = summarise([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], threshold=5)
+    # mean 3, sd sqrt(2.5), half-width t(4) * sd / sqrt(5) = 2.776 * 0.7071 = 1.963
+    assert (s.n, s.mean, s.median) == (5, 3, 3)
+    assert s.ci_low == pytest.approx(3 - 2.776 * math.sqrt(2.5) / math.sqrt(5))
+    assert s.ci_high == pytest.approx(3 + 2.776 * math.sqrt(2.5) / math.sqrt(5))
+    assert s.level_counts == (1, 1, 1, 1, 1) and not s.suppressed
+
+
+def test_interval_is_kept_inside_the_scale():
+    s = summarise([1, 1, 1, 1, 5], [1, 1, 1, 1, 5], threshold=5)
+    assert s.ci_low == 1.0  # the raw interval would go below 1
+
+
+def test_under_the_threshold_nothing_is_given():
+    s = summarise([2.0, 3.0, 4.0, 4.0], [2, 3, 4, 4], threshold=5)
+    assert s.suppressed
+    assert (s.n, s.mean, s.median, s.ci_low, s.level_counts) == (None, None, None, None, None)
+
+
+def test_no_responses_is_empty_not_suppressed():
+    s = summarise([], [], threshold=5)
+    assert s.n == 0 and not s.suppressed and s.mean is None
+
+
+def test_t_values():
+    assert t95(1) == 12.706 and t95(30) == 2.042
+    assert t95(1000) == pytest.approx(1.962, abs=0.001)
+
+
+def test_one_small_child_makes_its_smallest_sibling_hidden_too():
+    # parent P = 3 + 6 + 9: with only A hidden, P - B - C would give A's 3
+    counts = {"P": 18, "A": 3, "B": 6, "C": 9}
+    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == {"A", "B"}
+
+
+def test_two_small_children_need_nothing_more():
+    counts = {"P": 17, "A": 3, "B": 4, "C": 10}
+    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == {"A", "B"}
+
+
+def test_children_with_no_responses_do_not_count_as_hidden():
+    counts = {"P": 9, "A": 0, "B": 9, "C": 0}
+    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == set()
+
+
+def test_suppression_carries_down_the_tree():
+    # G = P1 + P2: P1 (3) is small, so P2 is hidden too. X (2) is small; its parent P2
+    # is hidden, so P2 - Y cannot be worked out and Y can stay.
+    counts = {"G": 20, "P1": 3, "P2": 17, "X": 2, "Y": 15}
+    children = {"G": ["P1", "P2"], "P2": ["X", "Y"]}
+    assert secondary_suppression(counts, children, 5) == {"P1", "P2", "X"}

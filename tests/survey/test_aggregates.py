@@ -1,0 +1,100 @@
+"""Aggregates from stored scores: counts, coverage, gaps and suppression in the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.aggregates import area_aggregates
+from survey.extensions import db
+from survey.models import OVERALL, DomainScore, OrganisationArea, Response
+
+from .. import factories
+
+
+def _respond(round_, org, areas, level_by_domain: dict[str, int]):
+    """A submitted response whose stored scores are the given levels (score = level)."""
+    invitation = factories.invitation(round_, organisation=org)
+    response = Response(
+        round=round_,
+        invitation=invitation,
+        organisation=org,
+        area_id=org.area_id,
+        status="submitted",
+    )
+    for domain_id, level in level_by_domain.items():
+        response.scores.append(DomainScore(domain_id=domain_id, score=float(level), level=level))
+    db.session.add(response)
+    for area in areas:
+        db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
+
+
+@pytest.fixture
+def tree(app):
+    """A PCN with three neighbourhoods: 6, 2 and 7 groups answering, 1 more invited in C."""
+    pcn = factories.area(code="T-PCN", type="pcn")
+    hoods = [factories.area(code=f"T-N{k}", type="neighbourhood", parent=pcn) for k in "ABC"]
+    round_ = factories.survey_round("confidence", target_level=4)
+    for hood, count in zip(hoods, (6, 2, 7), strict=True):
+        for i in range(count):
+            org = factories.organisation(area=hood)
+            _respond(round_, org, [hood, pcn], {"welcoming": 1 + i % 5, OVERALL: 3})
+    silent = factories.organisation(area=hoods[2])
+    db.session.add(OrganisationArea(organisation_id=silent.id, area_id=hoods[2].id))
+    db.session.add(OrganisationArea(organisation_id=silent.id, area_id=pcn.id))
+    factories.invitation(round_, organisation=silent)
+    db.session.commit()
+    return round_, pcn, hoods
+
+
+def _by(aggregates, code, domain="welcoming"):
+    return next(a for a in aggregates if a.area.code == code and a.domain_id == domain)
+
+
+def test_counts_means_and_coverage(tree):
+    round_, pcn, hoods = tree
+    aggs = area_aggregates(round_, [pcn, *hoods])
+    whole = _by(aggs, "T-PCN")
+    assert whole.summary.n == 15
+    # levels 1..5 cycling: A has 1,2,3,4,5,1; B 1,2; C 1,2,3,4,5,1,2 -> sum 16 + 3 + 18 = 37
+    assert whole.summary.mean == pytest.approx(37 / 15)
+    assert whole.gap == pytest.approx(4 - 37 / 15)
+    c = _by(aggs, "T-NC")
+    assert (c.invited, c.responded) == (8, 7) and c.coverage == pytest.approx(7 / 8)
+    assert c.summary.level_counts == (2, 2, 1, 1, 1)  # levels 1,2,3,4,5,1,2
+    assert whole.level == 2  # mean 2.47: at least 1.8, under 2.6
+
+
+def test_small_area_and_its_smallest_sibling_are_suppressed(tree):
+    round_, pcn, hoods = tree
+    aggs = area_aggregates(round_, [pcn, *hoods])
+    b = _by(aggs, "T-NB")  # 2 responses: under 5
+    a = _by(aggs, "T-NA")  # 6: would give B away as PCN - A - C, so hidden too
+    c = _by(aggs, "T-NC")
+    assert b.suppressed and b.summary.n is None and b.summary.mean is None
+    assert b.coverage is None  # coverage of a suppressed area would give n away
+    assert a.suppressed and a.summary.mean is None
+    assert not c.suppressed and c.summary.n == 7
+
+
+def test_threshold_is_configurable(tree, app):
+    round_, pcn, hoods = tree
+    app.config["DISCLOSURE_THRESHOLD"] = 2
+    aggs = area_aggregates(round_, hoods)
+    assert not _by(aggs, "T-NB").suppressed
+
+
+def test_superseded_and_unsubmitted_responses_do_not_count(tree):
+    round_, pcn, hoods = tree
+    db.session.execute(
+        Response.__table__.update()
+        .where(
+            Response.organisation_id.in_(
+                db.session.query(OrganisationArea.organisation_id).filter(
+                    OrganisationArea.area_id == hoods[2].id
+                )
+            )
+        )
+        .values(is_current=False)
+    )
+    db.session.commit()
+    assert _by(area_aggregates(round_, [pcn]), "T-PCN").summary.n == 8  # 6 + 2
