@@ -35,6 +35,7 @@ from .models import (
     Response,
     Round,
     SupportOffer,
+    User,
     new_token,
 )
 from .scores import score_rows
@@ -54,6 +55,17 @@ DEMO_ROUNDS = [
     ("vcse-readiness-2026", "vcse-readiness", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 3),
 ]
 BROKERS = ["Northvale Council for Voluntary Service (demo)", "Active Communities Ashby (demo)"]
+# Rounds still taking answers, whenever the demo is loaded: their closing date
+# moves out so that the demo's invitation links keep working.
+STILL_OPEN = {"dmi-organisation-2026", "dmi-locality-2026", "vcse-readiness-2026"}
+# Demo staff accounts, one per role; the password is printed by `survey demo`.
+DEMO_PASSWORD = "demo-password"
+DEMO_STAFF = [
+    ("admin@demo.example", "admin", None),
+    ("broker@demo.example", "broker", None),
+    ("lead@demo.example", "area-lead", "place"),
+    ("board@demo.example", "board", None),
+]
 
 
 def _has_data() -> bool:
@@ -240,6 +252,8 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
     pcns = sorted((a for a in areas.values() if a.type == "pcn"), key=lambda a: a.code)
     for slug, instrument_id, opens, closes, year, target in DEMO_ROUNDS:
         instrument = registry().latest(instrument_id)
+        if slug in STILL_OPEN:
+            closes = max(closes, dt.date.today() + dt.timedelta(days=90))
         round_ = Round(
             slug=slug,
             title=f"{instrument.title} {slug.rsplit('-', 1)[1]}",
@@ -264,8 +278,29 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
             ]
         invited, submitted = _answer_round(rng, round_, instrument, respondents, effects, year)
         lines.append(f"  {slug}: {invited} invited, {submitted} submitted")
+    lines += _add_staff(areas)
     db.session.commit()
     return "\n".join(lines)
+
+
+def _add_staff(areas: dict[str, Area]) -> list[str]:
+    """One demo account per role (the broker for the first broker, the lead for the first place)."""
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == BROKERS[0]))
+    place = min((a for a in areas.values() if a.type == "place"), key=lambda a: a.code)
+    lines = [f"Demo staff accounts (password '{DEMO_PASSWORD}'; for the demo only):"]
+    for email, role, scope in DEMO_STAFF:
+        user = User(email=email, role=role, password_hash="")
+        user.set_password(DEMO_PASSWORD)
+        if role == "broker":
+            user.broker = broker
+        if scope == "place":
+            user.areas = [place]
+        db.session.add(user)
+        where = (
+            f" for {place.name}" if scope else (f" for {broker.name}" if role == "broker" else "")
+        )
+        lines.append(f"  {email}  {role}{where}")
+    return lines
 
 
 def _locality_group(rng: random.Random, area: Area) -> DemoGroup:

@@ -154,3 +154,27 @@ def test_score_recomputes_the_stored_scores(app, cli):
     ).all()
     assert again == stored
     assert cli("score", "--round", "nope").exit_code == 1
+
+
+def test_demo_has_one_staff_account_per_role(app, cli):
+    from survey.demo import DEMO_PASSWORD
+    from survey.models import User
+
+    result = cli("demo", "--groups", "20")
+    assert DEMO_PASSWORD in result.output
+    db.session.remove()
+    users = {u.role: u for u in db.session.scalars(sa.select(User))}
+    assert set(users) == {"admin", "broker", "area-lead", "board"}
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+    assert [a.type for a in users["area-lead"].areas] == ["place"]
+    assert users["broker"].broker is not None
+
+
+def test_demo_keeps_its_current_rounds_open(app, cli):
+    import datetime as dt
+
+    cli("demo", "--groups", "20")
+    db.session.remove()
+    rounds = {r.slug: r for r in db.session.scalars(sa.select(Round))}
+    assert rounds["dmi-organisation-2026"].is_open(dt.date.today())
+    assert not rounds["confidence-2024"].is_open(dt.date.today())
