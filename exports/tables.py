@@ -1,0 +1,179 @@
+"""Score tables for analysts (CSV and JSON), with columns that stay put across versions.
+
+Columns are keyed by question id and domain id, never by position or wording,
+and a wide table takes its columns from every version of the instrument at
+once (oldest first, a new question appended at the end), so a 2025 and a
+2026 download line up column for column. Each row records the instrument
+version it was answered on. CSV cells that a spreadsheet would run as a
+formula are written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from instruments import Instrument
+from instruments.registry import version_key
+
+OVERALL = "overall"
+META_COLUMNS = (
+    "response_id",
+    "round",
+    "instrument_id",
+    "instrument_version",
+    "organisation_id",
+    "area_code",
+    "source",
+    "submitted_at",
+)
+LONG_COLUMNS = (*META_COLUMNS, "kind", "key", "value", "score", "level")
+AGGREGATE_COLUMNS = (
+    "round",
+    "instrument_id",
+    "instrument_version",
+    "area_code",
+    "area_name",
+    "area_type",
+    "domain_id",
+    "domain_name",
+    "suppressed",
+    "n",
+    "mean",
+    "median",
+    "ci_low",
+    "ci_high",
+    "level",
+    "level_1",
+    "level_2",
+    "level_3",
+    "level_4",
+    "level_5",
+    "invited",
+    "responded",
+    "coverage",
+    "target_level",
+    "gap",
+)
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """One submitted response as the tables take it: answers and stored scores."""
+
+    response_id: int
+    round: str
+    instrument_id: str
+    instrument_version: str
+    organisation_id: int | None = None
+    area_code: str | None = None
+    source: str = "web"
+    submitted_at: dt.datetime | None = None
+    answers: Mapping[str, object] = field(default_factory=dict)
+    scores: Mapping[str, tuple[float | None, int | None]] = field(default_factory=dict)
+
+
+def stable_keys(versions: Iterable[Instrument]) -> tuple[list[str], list[str]]:
+    """(question ids, domain ids) over every version, oldest first, each id once."""
+    questions: dict[str, None] = {}
+    domains: dict[str, None] = {}
+    for instrument in sorted(versions, key=lambda i: version_key(i.version)):
+        questions.update(dict.fromkeys(q.id for q in instrument.questions))
+        domains.update(dict.fromkeys(d.id for d in instrument.domains))
+    domains.pop(OVERALL, None)
+    return list(questions), [*domains, OVERALL]
+
+
+def wide_columns(versions: Iterable[Instrument]) -> list[str]:
+    """Meta columns, then answer.<question>, then score.<domain> and level.<domain>."""
+    questions, domains = stable_keys(versions)
+    return [
+        *META_COLUMNS,
+        *(f"answer.{q}" for q in questions),
+        *(f"{part}.{d}" for d in domains for part in ("score", "level")),
+    ]
+
+
+def _meta(record: ResponseRecord) -> dict:
+    return {
+        "response_id": record.response_id,
+        "round": record.round,
+        "instrument_id": record.instrument_id,
+        "instrument_version": record.instrument_version,
+        "organisation_id": record.organisation_id,
+        "area_code": record.area_code,
+        "source": record.source,
+        "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
+    }
+
+
+def wide_rows(records: Iterable[ResponseRecord], versions: Sequence[Instrument]) -> list[dict]:
+    """One row per response with every column of ``wide_columns`` (None where not asked)."""
+    columns = wide_columns(versions)
+    rows = []
+    for record in records:
+        row = dict.fromkeys(columns)
+        row.update(_meta(record))
+        for question_id, value in record.answers.items():
+            if f"answer.{question_id}" in row:
+                row[f"answer.{question_id}"] = value
+        for domain_id, (score, level) in record.scores.items():
+            if f"score.{domain_id}" in row:
+                row[f"score.{domain_id}"], row[f"level.{domain_id}"] = score, level
+        rows.append(row)
+    return rows
+
+
+def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
+    """One row per answer and per domain score: the same columns for every instrument."""
+    rows = []
+    for record in records:
+        meta = _meta(record)
+        for question_id, value in sorted(record.answers.items()):
+            rows.append(
+                {**meta, "kind": "answer", "key": question_id, "value": value}
+                | {"score": None, "level": None}
+            )
+        for domain_id, (score, level) in record.scores.items():
+            rows.append(
+                {**meta, "kind": "domain", "key": domain_id, "value": None}
+                | {"score": score, "level": level}
+            )
+    return rows
+
+
+def flat_aggregate(record: Mapping) -> dict:
+    """An aggregate record (level_counts as a list) as one row of ``AGGREGATE_COLUMNS``."""
+    row = {column: record.get(column) for column in AGGREGATE_COLUMNS}
+    counts = record.get("level_counts") or [None] * 5
+    for k, count in enumerate(counts, start=1):
+        row[f"level_{k}"] = count
+    return row
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: lists joined with '; ', text that looks like a formula quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
+    """The rows as CSV text with a header row, columns in the given order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return out.getvalue()

@@ -1,0 +1,120 @@
+"""Score downloads for analysts (CSV and JSON): one row per response for admins,
+aggregates per area with small numbers suppressed for everyone else."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from exports.tables import (
+    AGGREGATE_COLUMNS,
+    LONG_COLUMNS,
+    flat_aggregate,
+    long_rows,
+    wide_columns,
+    wide_rows,
+    write_csv,
+)
+
+from .. import audit
+from ..access import ADMIN, area_ids_under, visible_area_ids
+from ..extensions import db
+from ..instruments_store import registry
+from ..models import Area, Round
+from .records import response_records, round_aggregates
+
+bp = Blueprint("downloads", __name__)
+LAYOUTS = ("wide", "long")
+
+
+def _round(slug: str) -> Round:
+    found = db.session.scalar(
+        sa.select(Round).where(Round.slug == slug).options(selectinload(Round.areas))
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _areas_for(round_: Round) -> list[Area]:
+    """The round's areas and every area under them that this person may see."""
+    ids = area_ids_under({a.id for a in round_.areas})
+    visible = visible_area_ids(current_user)
+    if visible is not None:
+        ids &= visible
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(sa.select(Area).where(Area.id.in_(ids)).order_by(Area.type, Area.code))
+    )
+
+
+def score_table(round_: Round) -> tuple[str, list[str], list[dict]]:
+    """(kind, columns, rows) this person may download for the round."""
+    if current_user.role == ADMIN:
+        layout = request.args.get("layout", "wide")
+        if layout not in LAYOUTS:
+            abort(400, "layout must be wide or long")
+        records = response_records(round_)
+        if layout == "long":
+            return "responses-long", list(LONG_COLUMNS), long_rows(records)
+        versions = [i for i in registry().all() if i.id == round_.instrument_id]
+        return "responses", wide_columns(versions), wide_rows(records, versions)
+    rows = [flat_aggregate(r) for r in round_aggregates(round_, _areas_for(round_))]
+    return "aggregates", list(AGGREGATE_COLUMNS), rows
+
+
+def _audit(round_: Round, kind: str, fmt: str, count: int) -> None:
+    audit.record(
+        None,
+        "scores-downloaded",
+        f"round:{round_.slug}",
+        {"kind": kind, "format": fmt, "rows": count},
+    )
+    db.session.commit()
+
+
+@bp.get("/downloads/scores")
+def score_downloads():
+    """The rounds whose scores this person can download, as CSV or JSON."""
+    rounds = db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc(), Round.slug)).all()
+    return render_template(
+        "views/api/downloads.html", rounds=rounds, per_response=current_user.role == ADMIN
+    )
+
+
+@bp.get("/rounds/<slug>/scores.csv")
+def round_scores_csv(slug: str):
+    """A round's scores as CSV."""
+    round_ = _round(slug)
+    kind, columns, rows = score_table(round_)
+    _audit(round_, kind, "csv", len(rows))
+    return Response(
+        write_csv(rows, columns),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{round_.slug}-{kind}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/rounds/<slug>/scores.json")
+def round_scores_json(slug: str):
+    """A round's scores as JSON: the same columns and rows as the CSV."""
+    round_ = _round(slug)
+    kind, columns, rows = score_table(round_)
+    _audit(round_, kind, "json", len(rows))
+    response = jsonify(
+        round=round_.slug,
+        instrument_id=round_.instrument_id,
+        instrument_version=round_.instrument_version,
+        kind=kind,
+        columns=columns,
+        rows=rows,
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{round_.slug}-{kind}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,126 @@
+"""Rounds, areas and aggregates as plain records: what the API and the downloads send.
+
+Suppression is applied here, once: a suppressed aggregate goes out with every
+figure null, and a response count under the threshold is never sent, so no
+caller can leak a small number by forgetting to hide it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from exports.tables import ResponseRecord
+
+from ..aggregates import AreaAggregate, area_aggregates
+from ..extensions import db
+from ..instruments_store import instrument_for
+from ..models import Area, Response, Round
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def round_record(round_: Round) -> dict:
+    """A round: slug, title, instrument version, dates, target and area codes."""
+    instrument = instrument_for(round_)
+    return {
+        "slug": round_.slug,
+        "title": round_.title,
+        "instrument_id": round_.instrument_id,
+        "instrument_version": round_.instrument_version,
+        "instrument_kind": instrument.kind,
+        "opens_on": round_.opens_on.isoformat(),
+        "closes_on": round_.closes_on.isoformat(),
+        "target_level": round_.target_level,
+        "area_codes": sorted(a.code for a in round_.areas),
+        "domains": [{"id": d.id, "name": d.name} for d in instrument.domains],
+    }
+
+
+def area_record(area: Area) -> dict:
+    """An area: code, name, type and its parent's code."""
+    return {
+        "code": area.code,
+        "name": area.name,
+        "type": area.type,
+        "parent_code": area.parent.code if area.parent is not None else None,
+    }
+
+
+def aggregate_record(agg: AreaAggregate, threshold: int) -> dict:
+    """One (area, domain) aggregate; every figure null when it is suppressed."""
+    hidden = agg.suppressed or agg.summary.suppressed
+    count_hidden = hidden or 0 < agg.responded < threshold
+    summary = agg.summary
+    return {
+        "area_code": agg.area.code,
+        "area_name": agg.area.name,
+        "area_type": agg.area.type,
+        "domain_id": agg.domain_id,
+        "domain_name": agg.domain_name,
+        "suppressed": hidden,
+        "n": None if hidden else summary.n,
+        "mean": None if hidden else _rounded(summary.mean),
+        "median": None if hidden else _rounded(summary.median),
+        "ci_low": None if hidden else _rounded(summary.ci_low),
+        "ci_high": None if hidden else _rounded(summary.ci_high),
+        "level": None if hidden else agg.level,
+        "level_counts": None
+        if hidden or summary.level_counts is None
+        else list(summary.level_counts),
+        "invited": agg.invited,
+        "responded": None if count_hidden else agg.responded,
+        "coverage": None if count_hidden else _rounded(agg.coverage),
+        "target_level": agg.target_level,
+        "gap": None if hidden else _rounded(agg.gap),
+    }
+
+
+def round_aggregates(round_: Round, areas: list[Area]) -> list[dict]:
+    """Suppressed aggregate records for these areas, with the round's identity on each."""
+    threshold = current_app.config["DISCLOSURE_THRESHOLD"]
+    meta = {
+        "round": round_.slug,
+        "instrument_id": round_.instrument_id,
+        "instrument_version": round_.instrument_version,
+    }
+    return [
+        {**meta, **aggregate_record(agg, threshold)}
+        for agg in area_aggregates(round_, areas, threshold=threshold)
+    ]
+
+
+def response_records(round_: Round) -> list[ResponseRecord]:
+    """Every current submitted response of a round, with answers and stored scores."""
+    responses = db.session.scalars(
+        sa.select(Response)
+        .where(
+            Response.round_id == round_.id,
+            Response.status == "submitted",
+            Response.is_current.is_(True),
+        )
+        .order_by(Response.id)
+        .options(
+            selectinload(Response.answers),
+            selectinload(Response.scores),
+            selectinload(Response.area),
+        )
+    ).all()
+    return [
+        ResponseRecord(
+            response_id=r.id,
+            round=round_.slug,
+            instrument_id=round_.instrument_id,
+            instrument_version=round_.instrument_version,
+            organisation_id=r.organisation_id,
+            area_code=r.area.code if r.area is not None else None,
+            source=r.source,
+            submitted_at=r.submitted_at,
+            answers=r.answer_map(),
+            scores={s.domain_id: (s.score, s.level) for s in r.scores},
+        )
+        for r in responses
+    ]

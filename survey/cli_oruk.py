@@ -1,0 +1,107 @@
+"""`survey export oruk`: the Open Referral UK feed of groups that agreed to be listed."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from exports.oruk import ListedLocation, ListedOrganisation, ListedService, oruk_feed
+
+from . import audit
+from .cli_errors import CommandError
+from .extensions import db
+from .models import Organisation
+
+
+def _labels(values) -> list[str]:
+    """Activity values from a profile in words ("young-people" -> "young people")."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        return []
+    return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
+
+
+def listed_organisation(org: Organisation) -> ListedOrganisation:
+    """One consenting group as the ORUK core takes it."""
+    profile = org.profile if isinstance(org.profile, dict) else {}
+    activities = _labels(profile.get("activity_types") or profile.get("activity"))
+    area_name = org.area.name if org.area is not None else None
+    where = f" in {area_name}" if area_name else ""
+    description = f"A community group{where}."
+    if activities:
+        description += " Activities: " + ", ".join(activities) + "."
+    location = ListedLocation(
+        key=str(org.id),
+        name=area_name or org.name,
+        postcode=org.postcode or None,
+        latitude=org.lat,
+        longitude=org.lon,
+    )
+    service = ListedService(
+        key=str(org.id),
+        name=org.name,
+        description=description,
+        email=org.email,
+        service_area=area_name,
+        last_modified=org.created_at,
+    )
+    return ListedOrganisation(
+        key=str(org.id),
+        name=org.name,
+        description=description,
+        email=org.email,
+        charity_number=org.charity_number,
+        services=(service,),
+        locations=(location,) if (org.postcode or org.lat is not None) else (),
+    )
+
+
+def directory_feed() -> dict:
+    """The ORUK feed of every group with consent_directory set, by id."""
+    orgs = db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.consent_directory.is_(True))
+        .order_by(Organisation.id)
+    )
+    return oruk_feed(listed_organisation(org) for org in orgs)
+
+
+def write_json(data: dict, path: Path) -> None:
+    """Write the whole file or nothing: a temporary file renamed into place."""
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise CommandError(f"-o: folder '{folder}' does not exist")
+    handle, tmp = tempfile.mkstemp(dir=folder, prefix=".oruk-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("oruk")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def oruk(output: Path) -> None:
+    """Open Referral UK feed (JSON) of the groups that agreed to be listed."""
+    from .cli import with_app
+
+    @with_app
+    def run(app):
+        feed = directory_feed()
+        write_json(feed, output)
+        audit.record("cli", "export-oruk", str(output), {"services": feed["total_items"]})
+        db.session.commit()
+        click.echo(f"Wrote {feed['total_items']} listed groups to {output}.")
+
+    run()

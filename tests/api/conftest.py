@@ -1,0 +1,71 @@
+"""Fixtures for the data exchange tests: a scored round in a small geography, and tokens."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.api.tokens import issue_token
+from survey.extensions import db
+from survey.models import OVERALL, Answer, DomainScore, OrganisationArea, Response
+
+from .. import factories
+
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+def respond(round_, org, areas, level_by_domain: dict[str, int], answers: dict | None = None):
+    """A submitted response whose stored scores are the given levels (score = level)."""
+    invitation = factories.invitation(round_, organisation=org)
+    response = Response(
+        round=round_,
+        invitation=invitation,
+        organisation=org,
+        area_id=org.area_id,
+        status="submitted",
+    )
+    for domain_id, level in level_by_domain.items():
+        response.scores.append(DomainScore(domain_id=domain_id, score=float(level), level=level))
+    for question_id, value in (answers or {}).items():
+        response.answers.append(Answer(question_id=question_id, value=value))
+    db.session.add(response)
+    for area in areas:
+        db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
+    return response
+
+
+@pytest.fixture
+def scored(app):
+    """A PCN (the round's area) with neighbourhoods A, B, C: 6, 2 and 7 groups answered.
+
+    B is under the threshold of 5 and A is then hidden too (PCN - A - C would give B).
+    """
+    pcn = factories.area(code="T-PCN", type="pcn", name="Test PCN")
+    hoods = [
+        factories.area(code=f"T-N{k}", type="neighbourhood", parent=pcn, name=f"Hood {k}")
+        for k in "ABC"
+    ]
+    round_ = factories.survey_round("confidence", slug="confidence-test", target_level=4)
+    round_.areas = [pcn]
+    first = None
+    for hood, count in zip(hoods, (6, 2, 7), strict=True):
+        for i in range(count):
+            org = factories.organisation(area=hood)
+            answers = {"group_postcode": FORMULA} if first is None else {}
+            made = respond(round_, org, [hood, pcn], {"welcoming": 1 + i % 5, OVERALL: 3}, answers)
+            first = first or made
+    db.session.commit()
+    return round_, pcn, hoods
+
+
+@pytest.fixture
+def token(app):
+    """A live API token (the raw value, as a BI tool holds it)."""
+    _, raw = issue_token("Test BI tool", actor="test")
+    db.session.commit()
+    return raw
+
+
+@pytest.fixture
+def bearer(token):
+    """Headers that carry the live token."""
+    return {"Authorization": f"Bearer {token}"}

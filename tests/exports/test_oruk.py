@@ -1,0 +1,223 @@
+"""The Open Referral UK feed: valid against the UK profile 3.0 schemas, consenting groups only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from exports.oruk import ListedLocation, ListedOrganisation, ListedService, oruk_feed
+from survey.cli import main
+from survey.extensions import db
+from survey.models import AuditEvent
+
+from .. import factories
+
+SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "oruk"
+ORUK = SCHEMAS / "uk-profile-3.0"  # the UK profile the feed follows
+HSDS = SCHEMAS / "hsds-3.0"  # the international base it is built on
+SCRIPT = '<script>alert("x")</script> Lunch Club'
+FORMULA = '=cmd|"/c calc"!A1'
+
+
+@cache
+def _registry(folder: Path = ORUK) -> Registry:
+    """Every entity schema in a schema set, found by the file name its $refs use."""
+    resources = [
+        (path.name, Resource.from_contents(json.loads(path.read_text()), DRAFT202012))
+        for path in (folder / "schema").glob("*.json")
+        if path.name != "openapi.json"
+    ]
+    return Registry().with_resources(resources)
+
+
+def _validator(schema: dict, folder: Path = ORUK) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        schema,
+        registry=_registry(folder),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def feed_errors(feed: dict) -> list[str]:
+    """Every way the feed breaks the ORUK /services page, the UK service schemas or HSDS 3.0."""
+    openapi = json.loads((ORUK / "schema" / "openapi.json").read_text())
+    page = openapi["components"]["schemas"]["Page"]
+    service = _registry().contents("service.json")
+    compiled = json.loads((ORUK / "schema" / "compiled" / "service.json").read_text())
+    base = _registry(HSDS).contents("service.json")
+    errors = [f"page: {e.message}" for e in _validator(page).iter_errors(feed)]
+    errors += [] if isinstance(feed.get("contents"), list) else ["page: no contents list"]
+    for i, item in enumerate(feed.get("contents") or []):
+        for schema, folder in ((service, ORUK), (compiled, ORUK), (base, HSDS)):
+            errors += [
+                f"contents[{i}].{'.'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in _validator(schema, folder).iter_errors(item)
+            ]
+        # The profile's tabular_required fields link the nested objects together.
+        errors += [f"contents[{i}]: no organization_id"] if "organization_id" not in item else []
+    return errors
+
+
+def _group(key: str, name: str = "Riverside Lunch Club", **fields) -> ListedOrganisation:
+    service = ListedService(
+        key=key,
+        name=name,
+        description=fields.pop("description", "Hot lunches on Tuesdays."),
+        email="hello@example.org",
+        service_area="Riverside neighbourhood",
+        last_modified=dt.datetime(2025, 3, 1, 9, 30, 5, 123456),
+    )
+    location = ListedLocation(
+        key=key, name="Riverside", postcode="ZZ1 2AB", latitude=53.76, longitude=-2.7
+    )
+    return ListedOrganisation(
+        key=key,
+        name=name,
+        description="A community group in Riverside.",
+        email="hello@example.org",
+        charity_number="1123456",
+        services=(service,),
+        locations=(location,),
+        **fields,
+    )
+
+
+def test_the_validator_is_not_vacuous():
+    feed = oruk_feed([_group("1")])
+    del feed["contents"][0]["name"]
+    feed["contents"][0]["status"] = "open"
+    feed["contents"][0]["organization"]["id"] = "not-a-uuid"
+    errors = feed_errors(feed)
+    assert any("'name' is a required property" in e for e in errors)
+    assert any("'open' is not one of" in e for e in errors)
+    assert any("organization.id" in e and "uuid" in e for e in errors)
+
+
+def test_a_feed_of_groups_is_valid_and_nests_organisation_and_location():
+    feed = oruk_feed([_group("1"), _group("2", name="Walking Group")])
+    assert feed_errors(feed) == []
+    assert (feed["total_items"], feed["size"], feed["empty"]) == (2, 2, False)
+    first = feed["contents"][0]
+    assert first["organization_id"] == first["organization"]["id"]
+    place = first["service_at_locations"][0]
+    assert place["location_id"] == place["location"]["id"] and place["service_id"] == first["id"]
+    assert place["location"]["description"] == "Postcode ZZ1 2AB"
+    assert first["organization"]["organization_identifiers"][0]["identifier"] == "1123456"
+    assert first["last_modified"] == "2025-03-01T09:30:05.123Z"
+
+
+def test_ids_are_stable_uuids_and_differ_between_groups():
+    one, again = oruk_feed([_group("1")]), oruk_feed([_group("1")])
+    other = oruk_feed([_group("2")])
+    assert one == again
+    assert uuid.UUID(one["contents"][0]["id"]).version == 5
+    assert one["contents"][0]["id"] != other["contents"][0]["id"]
+
+
+def test_an_empty_feed_is_valid():
+    feed = oruk_feed([])
+    assert feed_errors(feed) == []
+    assert feed["empty"] is True and feed["contents"] == []
+
+
+def test_bad_email_and_missing_details_are_left_out_not_invalid():
+    group = ListedOrganisation(
+        key="9",
+        name="No Frills",
+        description="x",
+        email="not an email",
+        services=(ListedService(key="9", name="No Frills", description="x", email="nope"),),
+    )
+    feed = oruk_feed([group])
+    assert feed_errors(feed) == []
+    item = feed["contents"][0]
+    assert "email" not in item and "email" not in item["organization"]
+    assert (
+        item["service_at_locations"] == []
+        and item["organization"]["organization_identifiers"] == []
+    )
+
+
+def test_user_text_survives_as_data():
+    feed = oruk_feed([_group("1", name=SCRIPT, description=FORMULA)])
+    text = json.dumps(feed, ensure_ascii=False)
+    back = json.loads(text)
+    assert back["contents"][0]["name"] == SCRIPT
+    assert back["contents"][0]["organization"]["name"] == SCRIPT
+    assert back["contents"][0]["description"] == FORMULA
+    assert feed_errors(back) == []
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """Run `survey ...` against the test's database."""
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    runner = CliRunner()
+
+    def invoke(*args):
+        db.session.remove()
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_export_oruk_lists_only_groups_that_consented(app, cli, tmp_path):
+    hood = factories.area(name="Riverside", type="neighbourhood")
+    factories.organisation(
+        name=SCRIPT,
+        area=hood,
+        postcode="ZZ1 2AB",
+        email="lunch@example.org",
+        charity_number="1100001",
+        profile={"activity": "food"},
+        lat=53.7,
+        lon=-2.7,
+        consent_directory=True,
+    )
+    factories.organisation(name=FORMULA, area=hood, consent_directory=True)
+    factories.organisation(name="Private Knit and Natter", area=hood, consent_directory=False)
+    db.session.commit()
+    out = tmp_path / "feed.json"
+    result = cli("export", "oruk", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 listed groups" in result.output
+    feed = json.loads(out.read_text(encoding="utf-8"))
+    assert feed_errors(feed) == []
+    names = sorted(s["name"] for s in feed["contents"])
+    assert names == sorted([SCRIPT, FORMULA])
+    assert "Private Knit and Natter" not in out.read_text(encoding="utf-8")
+    listed = next(s for s in feed["contents"] if s["name"] == SCRIPT)
+    assert listed["description"] == "A community group in Riverside. Activities: food."
+    assert listed["service_at_locations"][0]["location"]["latitude"] == pytest.approx(53.7)
+    db.session.remove()
+    audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export-oruk"))
+    assert audit is not None and audit.detail == {"services": 2}
+    result = cli("export", "oruk", "-o", str(tmp_path / "nowhere" / "f.json"))
+    assert result.exit_code == 1
+    assert "does not exist" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_export_oruk_of_the_demo_is_valid(app, cli, tmp_path):
+    assert cli("demo", "--groups", "24", "--seed", "3").exit_code == 0
+    out = tmp_path / "demo.json"
+    assert cli("export", "oruk", "-o", str(out)).exit_code == 0
+    feed = json.loads(out.read_text(encoding="utf-8"))
+    assert feed_errors(feed) == []
+    db.session.remove()
+    from survey.models import Organisation
+
+    consenting = db.session.scalar(
+        sa.select(sa.func.count()).where(Organisation.consent_directory.is_(True))
+    )
+    assert 0 < feed["total_items"] == consenting

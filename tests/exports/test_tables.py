@@ -1,0 +1,173 @@
+"""Score tables: stable columns across instrument versions, and CSV that cannot run formulas."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from exports.tables import (
+    AGGREGATE_COLUMNS,
+    LONG_COLUMNS,
+    META_COLUMNS,
+    ResponseRecord,
+    csv_cell,
+    flat_aggregate,
+    long_rows,
+    stable_keys,
+    wide_columns,
+    wide_rows,
+    write_csv,
+)
+from instruments import load_registry
+
+VALID = Path(__file__).resolve().parents[1] / "instruments" / "valid"
+NEW_QUESTION = """      - id: volunteers
+        type: number
+        text: How many volunteers help your group?
+        source: "000 section 2.3, volunteers and staff"
+        required: false
+"""
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory):
+    """The mini instrument at version 1 and a version 2 that drops one question and adds one."""
+    folder = tmp_path_factory.mktemp("instruments")
+    shutil.copy(VALID / "mini-1.yaml", folder)
+    shutil.copy(VALID / "support-offers.yaml", folder)
+    text = (VALID / "mini-1.yaml").read_text()
+    dropped = text.index("      - id: referral_notes")
+    text = text[:dropped] + text[text.index("domains:") :]
+    anchor = "  - id: online\n    title: Being online\n"
+    text = text.replace('version: "1"', 'version: "2"').replace(anchor, NEW_QUESTION + anchor)
+    text = text.replace("We keep our website up to date.", "Our website is kept up to date.")
+    (folder / "mini-2.yaml").write_text(text)
+    registry = load_registry(folder)
+    return registry.get("mini", "1"), registry.get("mini", "2")
+
+
+def _record(version: str, response_id: int, answers: dict, **fields) -> ResponseRecord:
+    return ResponseRecord(
+        response_id=response_id,
+        round=f"mini-{version}",
+        instrument_id="mini",
+        instrument_version=version,
+        organisation_id=7,
+        area_code="T-N1",
+        submitted_at=dt.datetime(2025, 5, 1, 12, 0),
+        answers=answers,
+        scores={"online": (3.5, 4), "referrals": (5.0, 5), "overall": (3.9, 4)},
+        **fields,
+    )
+
+
+def _csv_header_and_rows(text: str) -> tuple[list[str], list[dict]]:
+    reader = csv.DictReader(io.StringIO(text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def test_the_two_versions_really_differ(versions):
+    v1, v2 = versions
+    ids1, ids2 = {q.id for q in v1.questions}, {q.id for q in v2.questions}
+    assert ids1 - ids2 == {"referral_notes"} and ids2 - ids1 == {"volunteers"}
+
+
+def test_wide_csv_columns_are_the_same_for_both_versions(versions):
+    v1, v2 = versions
+    old = wide_rows(
+        [_record("1", 1, {"has_website": "yes", "referral_notes": "Call us"})], versions
+    )
+    new = wide_rows([_record("2", 2, {"has_website": "no", "volunteers": 12})], versions)
+    header1, rows1 = _csv_header_and_rows(write_csv(old, wide_columns(versions)))
+    header2, rows2 = _csv_header_and_rows(write_csv(new, wide_columns(versions)))
+    assert header1 == header2
+    # v1's questions keep their places; the new question comes after them.
+    assert header1.index("answer.referral_notes") < header1.index("answer.volunteers")
+    assert header1[: len(META_COLUMNS)] == list(META_COLUMNS)
+    assert rows1[0]["answer.has_website"] == "yes" and rows2[0]["answer.has_website"] == "no"
+    assert rows1[0]["answer.volunteers"] == "" and rows2[0]["answer.volunteers"] == "12"
+    assert rows2[0]["answer.referral_notes"] == ""
+    assert (rows1[0]["instrument_version"], rows2[0]["instrument_version"]) == ("1", "2")
+    assert rows1[0]["score.online"] == "3.5" and rows2[0]["level.overall"] == "4"
+
+
+def test_columns_do_not_depend_on_the_order_versions_are_given(versions):
+    v1, v2 = versions
+    assert wide_columns([v2, v1]) == wide_columns([v1, v2])
+    questions, domains = stable_keys([v2, v1])
+    assert questions[0] == "area" and questions[-1] == "volunteers"
+    assert domains == ["online", "referrals", "overall"]
+
+
+def test_adding_a_version_only_appends_columns(versions):
+    v1, _ = versions
+    before = wide_columns([v1])
+    after = wide_columns(versions)
+    assert [c for c in after if c in before] == before
+    assert set(after) - set(before) == {"answer.volunteers"}
+
+
+def test_long_rows_have_fixed_columns_and_record_the_version(versions):
+    rows = long_rows(
+        [
+            _record("1", 1, {"has_website": "yes", "referral_notes": "x"}),
+            _record("2", 2, {"volunteers": 3}),
+        ]
+    )
+    header, parsed = _csv_header_and_rows(write_csv(rows, LONG_COLUMNS))
+    assert header == list(LONG_COLUMNS)
+    answers = [
+        (r["instrument_version"], r["key"], r["value"]) for r in parsed if r["kind"] == "answer"
+    ]
+    assert answers == [
+        ("1", "has_website", "yes"),
+        ("1", "referral_notes", "x"),
+        ("2", "volunteers", "3"),
+    ]
+    domains = [r for r in parsed if r["kind"] == "domain" and r["response_id"] == "2"]
+    assert [(r["key"], r["score"], r["level"]) for r in domains] == [
+        ("online", "3.5", "4"),
+        ("referrals", "5.0", "5"),
+        ("overall", "3.9", "4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ("Lunch = fun", "Lunch = fun"),
+        (-1.5, -1.5),
+        (None, ""),
+        (True, "true"),
+        (["arts", "=x"], "arts; =x"),
+        (["=x", "arts"], "'=x; arts"),
+    ],
+)
+def test_csv_cells_never_become_formulas(given, written):
+    assert csv_cell(given) == written
+
+
+def test_formula_text_survives_a_csv_round_trip_as_text():
+    text = write_csv([{"key": '=HYPERLINK("http://x")', "value": "<b>hi</b>"}], ["key", "value"])
+    _, rows = _csv_header_and_rows(text)
+    assert rows[0]["key"] == '\'=HYPERLINK("http://x")'
+    assert rows[0]["value"] == "<b>hi</b>"
+
+
+def test_flat_aggregate_spreads_level_counts_and_keeps_suppressed_cells_empty():
+    shown = flat_aggregate({"area_code": "A", "n": 6, "level_counts": [1, 2, 3, 0, 0]})
+    hidden = flat_aggregate({"area_code": "B", "suppressed": True, "n": None, "level_counts": None})
+    assert list(shown) == list(AGGREGATE_COLUMNS)
+    assert [shown[f"level_{k}"] for k in range(1, 6)] == [1, 2, 3, 0, 0]
+    assert all(hidden[c] is None for c in ("n", "mean", "level_1", "level_5", "responded"))
