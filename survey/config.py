@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +33,14 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 0, false, no and off mean no."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
 def load_config(instance_path: Path) -> dict:
     """The app's settings: environment first, then the defaults."""
     return {
@@ -43,5 +52,12 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies unless SURVEY_SECURE_COOKIES=0; `survey run` on 127.0.0.1 turns it off.
+        "SESSION_COOKIE_SECURE": _flag("SURVEY_SECURE_COOKIES", default=True),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(
+            hours=float(os.environ.get("SURVEY_SESSION_HOURS", "8"))
+        ),
+        "SIGN_IN_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_ATTEMPTS", "5")),
+        "SIGN_IN_WINDOW_MINUTES": int(os.environ.get("SURVEY_SIGN_IN_WINDOW_MINUTES", "15")),
         "WTF_CSRF_TIME_LIMIT": None,
     }

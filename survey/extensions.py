@@ -1,9 +1,13 @@
 """Flask extensions, created unbound and attached in create_app."""
 
+import sqlite3
+
+from flask import has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
@@ -25,3 +29,36 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_for_several_writers(dbapi_connection, _record) -> None:
+    """SQLite: WAL (readers never block the writer) and wait for a lock instead of failing.
+
+    The driver's own transaction handling is switched off so that ``_sqlite_begin``
+    decides how each transaction starts.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """SQLite: a request that may write (POST, PUT, ...) takes the write lock at once.
+
+    A deferred transaction that reads, then writes after another writer has
+    committed, fails at once with "database is locked" (the busy timeout does not
+    help it); BEGIN IMMEDIATE makes it wait its turn instead. Reads (GET) and
+    commands keep deferred transactions, so they never hold the lock while reading.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -1,7 +1,8 @@
-"""Staff accounts: sign in, sign out, the staff dashboard."""
+"""Staff accounts: sign in, sign out, the staff home, users, the audit log, group privacy."""
 
 from flask import Flask
 
+from . import audit_log, groups, users  # noqa: F401 - their routes join the blueprint
 from .views import bp
 
 

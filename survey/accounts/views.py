@@ -2,54 +2,108 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import InputRequired
+import datetime as dt
 
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit
 from ..extensions import db
-from ..models import User
+from ..models import AuditEvent, User, utcnow
+from .forms import SignInForm
 
 bp = Blueprint("accounts", __name__)
 
-
-class SignInForm(FlaskForm):
-    """Email and password."""
-
-    email = EmailField("Email address", validators=[InputRequired("Enter your email address")])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+_unknown_user_hash: list[str] = []
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, never another site's address."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("accounts.dashboard")
 
 
+def _recent_failures(email: str) -> int:
+    """Failed sign-ins for this email in the window, since its last successful one.
+
+    Counted from the audit log, so the limit holds across several web servers.
+    """
+    since = utcnow() - dt.timedelta(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
+    last_success = db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.at)).where(
+            AuditEvent.action == audit.SIGN_IN, AuditEvent.actor == email
+        )
+    )
+    if last_success is not None and last_success > since:
+        since = last_success
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == audit.SIGN_IN_FAILED,
+            AuditEvent.target == email,
+            AuditEvent.at > since,
+        )
+    )
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check the password; for an unknown email, spend the same time on a dummy hash."""
+    if user is None:
+        if not _unknown_user_hash:
+            _unknown_user_hash.append(generate_password_hash("not a real password"))
+        check_password_hash(_unknown_user_hash[0], password)
+        return False
+    return user.check_password(password)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password; too many failures for an email get a 429."""
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        detail = {"ip": request.remote_addr}
+        if _recent_failures(email) >= current_app.config["SIGN_IN_ATTEMPTS"]:
+            audit.record("anonymous", audit.SIGN_IN_REFUSED, email, detail)
+            db.session.commit()
+            minutes = current_app.config["SIGN_IN_WINDOW_MINUTES"]
+            return render_template("views/accounts/too_many.html", minutes=minutes), 429
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is not None and user.active and user.check_password(form.password.data):
+        if _password_matches(user, form.password.data) and user.active:
+            session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(user)
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            audit.record(user, audit.SIGN_IN, None, detail)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        audit.record("anonymous", audit.SIGN_IN_FAILED, email, detail)
+        db.session.commit()
         failed = True
-    return render_template("views/accounts/login.html", form=form, failed=failed), (
-        401 if failed else 200
-    )
+    status = 401 if failed else 400 if form.errors else 200
+    return render_template("views/accounts/login.html", form=form, failed=failed), status
 
 
 @bp.post("/sign-out")
 def logout():
     """Sign out and go back to the home page."""
+    audit.record(current_user, audit.SIGN_OUT)
+    db.session.commit()
     logout_user()
+    session.clear()
     flash("You have signed out.")
     return redirect(url_for("views.home"))
 

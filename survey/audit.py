@@ -1,0 +1,65 @@
+"""The audit log: who signed in, exported, downloaded, erased or changed roles and consent.
+
+Any part of the service calls ``record(actor, action, target, detail)``; the event
+joins the caller's transaction and is saved by the caller's commit, so a change
+and its audit line are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent, Organisation, User
+
+# Actions the service writes (others may add their own: the log page lists what it finds).
+SIGN_IN = "sign-in"
+SIGN_IN_FAILED = "sign-in-failed"
+SIGN_IN_REFUSED = "sign-in-refused"  # too many failures: the password was not checked
+SIGN_OUT = "sign-out"
+USER_ADDED = "user-added"
+USER_CHANGED = "user-changed"
+GROUP_EXPORTED = "group-exported"
+GROUP_ERASED = "group-erased"
+AUDIT_EXPORTED = "audit-exported"
+
+
+def actor_name(actor: object = None) -> str:
+    """How the log names who acted: a staff email, "group:<id>", "cli", "api:<name>"."""
+    if isinstance(actor, User):
+        return actor.email
+    if isinstance(actor, Organisation):
+        return f"group:{actor.id}"
+    if isinstance(actor, str) and actor:
+        return actor[:254]
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.email
+    return "anonymous"
+
+
+def target_name(target: object) -> str | None:
+    """A short name for what was acted on: "user:3", "organisation:12", or the text given."""
+    if target is None:
+        return None
+    if isinstance(target, User):
+        return f"user:{target.id}"
+    if isinstance(target, Organisation):
+        return f"organisation:{target.id}"
+    return str(target)[:300]
+
+
+def record(
+    actor: object, action: str, target: object = None, detail: dict | None = None
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits).
+
+    actor: a User, an Organisation, a string ("cli", "api:<name>") or None for
+    whoever is signed in. target: a User, an Organisation or a string.
+    detail: a small JSON-able dict; never answers or passwords.
+    """
+    event = AuditEvent(
+        actor=actor_name(actor), action=action[:80], target=target_name(target), detail=detail
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,107 @@
+"""`survey users ...`: add and list staff accounts from the command line."""
+
+from __future__ import annotations
+
+import os
+
+import click
+import sqlalchemy as sa
+
+from .cli_errors import CommandError
+
+MIN_PASSWORD = 12
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts: admin, broker, area-lead, board."""
+
+
+def _with_app(fn):
+    """The CLI's app-context wrapper (imported late: cli imports this module)."""
+    from .cli import with_app
+
+    return with_app(fn)
+
+
+def _password() -> str:
+    """SURVEY_PASSWORD if set, else asked for twice without echo."""
+    password = os.environ.get("SURVEY_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise CommandError(f"password: must be at least {MIN_PASSWORD} characters")
+    return password
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--role", required=True, help="admin, broker, area-lead or board.")
+@click.option("--area", "area_codes", multiple=True, help="An area lead's area code (repeatable).")
+@click.option("--broker", "broker_ref", help="A broker's id or exact name (brokers only).")
+@_with_app
+def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_ref: str | None):
+    """Add a member of staff; the password comes from SURVEY_PASSWORD or a prompt."""
+    from . import audit
+    from .accounts.forms import EMAIL, is_small_number
+    from .extensions import db
+    from .models import ROLES, Area, Broker, User
+
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise CommandError(f"EMAIL: '{email[:60]}' is not an email address")
+    if role not in ROLES:
+        raise CommandError(f"--role: '{role}' is not one of {', '.join(ROLES)}")
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
+        raise CommandError(f"EMAIL: there is already a user with the address {email}")
+    areas = []
+    for code in area_codes:
+        area = db.session.scalar(sa.select(Area).where(Area.code == code))
+        if area is None:
+            raise CommandError(f"--area: there is no area with the code '{code}'")
+        areas.append(area)
+    if role == "area-lead" and not areas:
+        raise CommandError("--area: an area lead needs at least one area")
+    if areas and role != "area-lead":
+        raise CommandError(f"--area: only an area lead has areas, not a {role}")
+    broker = None
+    if broker_ref:
+        broker = (
+            db.session.get(Broker, int(broker_ref))
+            if is_small_number(broker_ref)
+            else db.session.scalar(sa.select(Broker).where(Broker.name == broker_ref))
+        )
+        if broker is None:
+            raise CommandError(f"--broker: there is no broker '{broker_ref}'")
+        if role != "broker":
+            raise CommandError(f"--broker: only a broker has a broker, not a {role}")
+    if role == "broker" and broker is None:
+        raise CommandError("--broker: a broker needs --broker ID")
+    user = User(email=email, role=role, broker=broker, password_hash="")
+    user.set_password(_password())
+    user.areas = areas
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "cli",
+        audit.USER_ADDED,
+        user,
+        {"role": role, "areas": list(area_codes), "broker": user.broker_id},
+    )
+    db.session.commit()
+    click.echo(f"Added {email} ({role}).")
+
+
+@users_group.command("list")
+@_with_app
+def users_list(app) -> None:
+    """One line per member of staff: email, role, areas or broker, active or not."""
+    from .extensions import db
+    from .models import User
+
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        where = ",".join(sorted(a.code for a in user.areas)) or (
+            user.broker.name if user.broker else ""
+        )
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.email}\t{user.role}\t{where}\t{state}")

@@ -1,0 +1,69 @@
+"""Response headers and cookie settings that every page gets.
+
+The content security policy allows no inline script: base.html loads only
+external scripts from this site. Inline ``style=""`` attributes stay allowed
+(charts and bars use them); style sheets must come from this site.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def _add_headers(response):
+    """Security headers; a bare Server header that names no software or version."""
+    policy = current_app.config.get("CONTENT_SECURITY_POLICY") or CONTENT_SECURITY_POLICY
+    response.headers.setdefault("Content-Security-Policy", policy)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        # gunicorn writes its own "Server: gunicorn" (no version); do not add a second.
+        response.headers.pop("Server", None)
+    else:
+        # The development server adds "Werkzeug/x Python/y" unless a Server header is set.
+        response.headers["Server"] = "survey"
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "text/html":
+        # Pages may show a group's answers: keep them out of shared caches and history.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _refuse_null_bytes():
+    """A null byte in an address or a form is never meant: 400 (PostgreSQL cannot store it)."""
+    fields = [*request.args.items(multi=True)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += request.form.items(multi=True)
+    if any("\x00" in name or "\x00" in value for name, value in fields):
+        abort(400, "The form contained characters that cannot be used. Check what you typed.")
+
+
+def init_app(app: Flask) -> None:
+    """Attach the headers to every response; refuse null bytes in any request."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_null_bytes)
+    app.after_request(_add_headers)

@@ -1,0 +1,137 @@
+"""Migrations: a database made at the first revision, with data in it, upgrades to the
+newest without losing a row; and the models match what the migrations build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+
+from survey import create_app
+from survey.extensions import db
+
+from .conftest import ENGINES
+
+FIRST = "0001"
+
+# A few rows in the tables that hold what groups said, as the first schema has them.
+ROWS = {
+    "area": [{"id": 1, "code": "E54000048", "name": "Lancashire and South Cumbria", "type": "ics"}],
+    "broker": [{"id": 1, "name": "Northvale CVS"}],
+    "organisation": [
+        {"id": 1, "name": "Lunch club", "area_id": 1, "broker_id": 1, "consent_broker": True}
+    ],
+    "survey_round": [
+        {
+            "id": 1,
+            "slug": "confidence-2024",
+            "title": "Confidence 2024",
+            "instrument_id": "confidence",
+            "instrument_version": "2025.1",
+            "opens_on": dt.date(2024, 5, 1),
+            "closes_on": dt.date(2024, 7, 31),
+        }
+    ],
+    "invitation": [{"id": 1, "round_id": 1, "organisation_id": 1, "token": "tok-1"}],
+    "response": [
+        {"id": 1, "round_id": 1, "invitation_id": 1, "organisation_id": 1, "status": "submitted"}
+    ],
+    "answer": [{"id": 1, "response_id": 1, "question_id": "wa_welcome", "value": "often"}],
+    "domain_score": [{"id": 1, "response_id": 1, "domain_id": "overall", "score": 3.5, "level": 4}],
+    "staff_user": [{"id": 1, "email": "admin@example.org", "password_hash": "x", "role": "admin"}],
+    "audit_event": [{"id": 1, "actor": "cli", "action": "sign-in"}],
+}
+
+
+def _filler(column: sa.Column):
+    """A value for a required column the rows above do not name."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.DateTime):
+        return dt.datetime(2025, 1, 1)
+    if isinstance(kind, sa.Date):
+        return dt.date(2025, 1, 1)
+    if isinstance(kind, sa.Integer):
+        return 1 if column.name == "version" else 0
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return 0.0
+    if isinstance(kind, sa.JSON):
+        return {}
+    return "x"
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database(request, tmp_path):
+    """The URL of a brand-new, empty database (SQLite file, or a fresh PostgreSQL database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    server_url = request.getfixturevalue("postgres_url")
+    name = f"migrations_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
+
+
+def test_upgrading_from_the_first_migration_keeps_every_row(empty_database):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision=FIRST)
+        old = sa.MetaData()
+        old.reflect(bind=db.engine)
+        with db.engine.begin() as conn:
+            for name, rows in ROWS.items():
+                table = old.tables[name]
+                required = [c for c in table.columns if not c.nullable and c.server_default is None]
+                for row in rows:
+                    full = {c.name: _filler(c) for c in required if c.name not in row} | row
+                    conn.execute(table.insert().values(**full))
+            if conn.dialect.name == "postgresql":
+                for name in ROWS:  # rows were given ids: move the sequences past them
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"(SELECT max(id) FROM {name}))"
+                    )
+        upgrade()
+        new = sa.MetaData()
+        new.reflect(bind=db.engine)
+        with db.engine.connect() as conn:
+            head = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            for name, rows in ROWS.items():
+                table = new.tables[name]
+                for row in rows:
+                    stored = conn.execute(sa.select(table).where(table.c.id == row["id"])).one()
+                    for column, value in row.items():
+                        assert stored._mapping[column] == value, (name, column)
+        assert head == _head_revision(app)
+        db.engine.dispose()
+
+
+def _head_revision(app) -> str:
+    from alembic.script import ScriptDirectory
+
+    config = app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_the_models_match_the_migrations(app):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": False}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], (
+        "survey/models.py and the migrations differ: add a migration "
+        "(or, before the first release, run scripts/regenerate-first-migration)"
+    )

@@ -1,0 +1,133 @@
+"""Every route, walked by every role and by an anonymous visitor, answers as the table says.
+
+Expectations come from survey/access.py PERMISSIONS, never from a list here: a new
+route with no line in the table fails, and a line's roles decide what each visitor
+gets. Refused: 302 to the sign-in page for an anonymous visitor, 403 for staff.
+Allowed: anything but a 500 or a trip to sign-in; a 403 only where the route names
+a particular thing (the view may still refuse that thing: a round, a group).
+Routes whose arguments cannot be built from the seeded database are only checked
+for their line in the table.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from survey import create_app
+from survey.access import PERMISSIONS, allowed
+from survey.demo import load_demo
+from survey.extensions import db
+from survey.models import Area, Broker
+
+from . import factories
+from .conftest import ENGINES, _empty_postgres
+from .route_walk import (
+    ROLES_AND_ANONYMOUS,
+    add_api_token,
+    all_rules,
+    argument_values,
+    client_as,
+    request,
+    url_for_walk,
+    walks,
+)
+
+# What a content security policy without 'unsafe-inline' would block: inline script
+# (a JSON data block is not script) and inline event handlers.
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I
+)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+
+RULES = {(rule.endpoint, rule.rule): rule for rule in all_rules()}
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def walked(request, tmp_path_factory):
+    """A demo database (30 groups) with one member of staff per role, for the whole module."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("walk") / "walk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    else:
+        app = request.getfixturevalue("postgres_app")
+        _empty_postgres(app)
+    csrf_before = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False  # POSTs arrive as forms without their token
+    with app.app_context():
+        load_demo(seed=1, groups=30)
+        place = db.session.scalar(sa.select(Area).where(Area.type == "place").order_by(Area.id))
+        broker = db.session.scalar(sa.select(Broker).order_by(Broker.id))
+        users = {
+            "admin": factories.user("admin", email="admin@walk.example"),
+            "broker": factories.user("broker", email="broker@walk.example", broker=broker),
+            "area-lead": factories.user("area-lead", email="lead@walk.example", areas=[place]),
+            "board": factories.user("board", email="board@walk.example"),
+        }
+        add_api_token()
+        db.session.commit()
+        ids = {role: user.id for role, user in users.items()}
+        values = argument_values(area=place)
+        db.session.remove()
+    yield SimpleNamespace(app=app, ids=ids, values=values)
+    app.config["WTF_CSRF_ENABLED"] = csrf_before
+    with app.app_context():
+        db.session.remove()
+        if request.param == "sqlite":
+            db.engine.dispose()
+    if request.param == "postgresql":
+        _empty_postgres(app)
+
+
+def test_every_route_has_a_line_in_the_permission_table():
+    missing = sorted({endpoint for endpoint, _ in RULES} - set(PERMISSIONS))
+    assert missing == [], f"add these endpoints to survey/access.py PERMISSIONS: {missing}"
+
+
+def test_every_line_in_the_permission_table_is_a_route():
+    stale = sorted(set(PERMISSIONS) - {endpoint for endpoint, _ in RULES})
+    assert stale == [], f"these PERMISSIONS lines name no route: {stale}"
+
+
+def _visitor(role: str):
+    if role == "anonymous":
+        return SimpleNamespace(is_authenticated=False, role=None)
+    return SimpleNamespace(is_authenticated=True, role=role)
+
+
+@pytest.mark.parametrize("role", ROLES_AND_ANONYMOUS)
+@pytest.mark.parametrize(
+    ("endpoint", "path_rule", "method"),
+    walks(),
+    ids=lambda v: v if "/" in v or v in ("GET", "POST") else v,
+)
+def test_the_route_answers_as_the_table_says(walked, role, endpoint, path_rule, method):
+    assert endpoint in PERMISSIONS, f"{endpoint} ({path_rule}) needs a line in PERMISSIONS"
+    rule = RULES[(endpoint, path_rule)]
+    path = url_for_walk(rule, walked.values)
+    if path is None:
+        return  # its arguments cannot be built here: its line in the table is what holds
+    client = client_as(walked.app, walked.ids.get(role))
+    page = request(client, method, path)
+    status, location = page.status_code, page.headers.get("Location", "")
+    to_sign_in = status in (301, 302, 303) and location.split("?")[0].endswith("/sign-in")
+    assert status < 500, f"{method} {path} as {role}: {status}"
+    with walked.app.test_request_context():
+        may = allowed(endpoint, _visitor(role))
+    if not may and role == "anonymous":
+        assert to_sign_in, f"{method} {path}: {status} {location}, expected a trip to sign in"
+    elif not may:
+        assert status == 403, f"{method} {path} as {role}: {status}, expected 403"
+    else:
+        assert not to_sign_in, f"{method} {path} as {role} was sent to sign in"
+        if not rule.arguments:
+            assert status != 403, f"{method} {path} as {role}: 403 but the table allows it"
+    if status == 200 and page.mimetype == "text/html":
+        html = page.get_data(as_text=True)
+        assert not INLINE_SCRIPT.search(html), f"{path}: inline script, which the CSP blocks"
+        assert not INLINE_HANDLER.search(html), f"{path}: inline event handler (CSP blocks it)"
