@@ -51,10 +51,10 @@ def survey_round(
     closes_on: dt.date | None = None,
     **fields,
 ) -> Round:
-    """A round of a shipped instrument, open today unless dates are given."""
-    from instruments import load_registry
+    """A round of one of the app's instruments, open today unless dates are given."""
+    from survey.instruments_store import registry
 
-    instrument = load_registry().latest(instrument_id)
+    instrument = registry().latest(instrument_id)
     today = dt.date.today()
     made = Round(
         slug=slug or f"{instrument_id}-t{next(_ids)}",

@@ -18,6 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from instruments import LIKERT_OPTIONS, Question
@@ -32,6 +33,11 @@ def normalise_postcode(text: str) -> str | None:
     """'zz1 4ab' -> 'ZZ1 4AB'; None if it is not shaped like a UK postcode."""
     match = POSTCODE.match(re.sub(r"\s+", " ", text.strip().upper()))
     return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def field_choices(pairs) -> list:
+    """(value, label) pairs as the form library wants its choices declared."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def choices_for(question: Question) -> list[tuple[str, str]]:
@@ -87,7 +93,7 @@ class Handler:
 def _radio(question, label, validators):
     return RadioField(
         label,
-        choices=choices_for(question),
+        choices=field_choices(choices_for(question)),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
         widget=GovRadioInput(),
@@ -98,7 +104,7 @@ def _radio(question, label, validators):
 def _checkboxes(question, label, validators):
     return SelectMultipleField(
         label,
-        choices=choices_for(question),
+        choices=field_choices(choices_for(question)),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
         widget=GovCheckboxesInput(),
@@ -175,7 +181,7 @@ def _postcode(question, label, validators):
 def _area(question, label, validators, area_choices=()):
     return SelectField(
         label,
-        choices=[("", "Choose an area"), *area_choices],
+        choices=field_choices([("", "Choose an area"), *area_choices]),
         validate_choice=False,
         validators=[*validators, AreaCheck(question, {code for code, _ in area_choices})],
         widget=GovSelect(),

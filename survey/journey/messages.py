@@ -65,3 +65,21 @@ EDITED_ELSEWHERE = (
 INCOMPLETE = "There are still questions to answer before you can send your answers."
 CLOSED = "This survey closed on {date}. You can still see your result."
 SAVED = "Your answers have been saved."
+
+
+def conditional(earlier: Question, values: tuple[str, ...]) -> str:
+    """Hint for a question that only applies for some answers earlier on the same page."""
+    labels = [o.label for v in values if (o := earlier.option(v)) is not None]
+    if not labels and earlier.type == "yesno":
+        labels = [v.capitalize() for v in values]
+    said = " or ".join(f"‘{label}’" for label in labels) or "that"
+    return f"Leave this out if you answered {said} to ‘{earlier.text}’."
+
+
+NOT_OPEN_YET = "This survey opens on {date}. Come back then with the same link."
+LINK_SENT = "We have sent the link to {email}."
+SUBMITTED_ALREADY = "You have already sent your answers. You can see them below."
+NOT_FOUND_SECTION = "That page is not part of this survey."
+MAIL_FAILED = (
+    "We could not send the email just now. Copy the link above instead, or try again later."
+)

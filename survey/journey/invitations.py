@@ -1,0 +1,173 @@
+"""Invitations for a round: who is invited, making missing links, reissuing, the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import url_for
+
+from ..access import area_ids_under
+from ..extensions import db
+from ..instruments_store import instrument_for
+from ..models import (
+    Area,
+    AuditEvent,
+    Invitation,
+    Organisation,
+    OrganisationArea,
+    Response,
+    Round,
+    utcnow,
+)
+
+CSV_HEADER = ("org id", "name", "area code", "link")
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+@dataclass
+class InvitationRow:
+    """One invited group (or area) and its live link."""
+
+    invitation: Invitation
+    org_id: int | None
+    name: str
+    area_code: str
+    status: str  # not started | in progress | sent
+
+
+def _round_area_ids(round_: Round) -> set[int] | None:
+    ids = {a.id for a in round_.areas}
+    return area_ids_under(ids) if ids else None
+
+
+def invitees(round_: Round) -> tuple[str, list]:
+    """('organisation', [Organisation]) or ('locality', [Area]) the round should invite."""
+    within = _round_area_ids(round_)
+    if instrument_for(round_).kind == "locality":
+        query = sa.select(Area).where(Area.type == "pcn").order_by(Area.code)
+        if within is not None:
+            query = query.where(Area.id.in_(within))
+        areas = list(db.session.scalars(query))
+        if not areas:
+            areas = sorted(round_.areas, key=lambda a: a.code)
+        return "locality", areas
+    query = sa.select(Organisation).order_by(Organisation.id)
+    if within is not None:
+        member = sa.select(OrganisationArea.organisation_id).where(
+            OrganisationArea.area_id.in_(within)
+        )
+        query = query.where(sa.or_(Organisation.id.in_(member), Organisation.area_id.in_(within)))
+    return "organisation", list(db.session.scalars(query))
+
+
+def live_invitations(round_: Round) -> list[Invitation]:
+    """The round's invitations that have not been revoked."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def ensure_invitations(round_: Round) -> int:
+    """Create a link for every invitee that has none yet; returns how many were made."""
+    kind, people = invitees(round_)
+    live = live_invitations(round_)
+    if kind == "locality":
+        have = {i.area_id for i in live if i.organisation_id is None}
+        missing = [Invitation(round=round_, area_id=a.id) for a in people if a.id not in have]
+    else:
+        have = {i.organisation_id for i in live}
+        missing = [
+            Invitation(round=round_, organisation_id=o.id, area_id=o.area_id)
+            for o in people
+            if o.id not in have
+        ]
+    db.session.add_all(missing)
+    db.session.commit()
+    return len(missing)
+
+
+def reissue(invitation: Invitation, actor: str) -> Invitation:
+    """Revoke a link and make a new one for the same group or area; commits."""
+    invitation.revoked_at = utcnow()
+    fresh = Invitation(
+        round_id=invitation.round_id,
+        organisation_id=invitation.organisation_id,
+        area_id=invitation.area_id,
+    )
+    db.session.add(fresh)
+    db.session.add(
+        AuditEvent(
+            actor=actor,
+            action="invitation.reissue",
+            target=f"invitation:{invitation.id}",
+            detail={"round_id": invitation.round_id, "organisation_id": invitation.organisation_id},
+        )
+    )
+    db.session.commit()
+    return fresh
+
+
+def invitation_rows(round_: Round, organisation_ids: set[int] | None = None) -> list[InvitationRow]:
+    """Live invitations with names, area codes and progress (optionally only some groups)."""
+    rows = []
+    statuses = {}
+    for org_id, area_id, status, current in db.session.execute(
+        sa.select(
+            Response.organisation_id, Response.area_id, Response.status, Response.is_current
+        ).where(Response.round_id == round_.id)
+    ):
+        key = ("org", org_id) if org_id is not None else ("area", area_id)
+        if status == "submitted" and current:
+            statuses[key] = "sent"
+        elif status == "in_progress":
+            statuses.setdefault(key, "in progress")
+    for inv in live_invitations(round_):
+        if organisation_ids is not None and inv.organisation_id not in organisation_ids:
+            continue
+        if inv.organisation is not None:
+            org = inv.organisation
+            key = ("org", org.id)
+            name, code = org.name, org.area.code if org.area else ""
+        else:
+            key = ("area", inv.area_id)
+            name = inv.area.name if inv.area else ""
+            code = inv.area.code if inv.area else ""
+        rows.append(
+            InvitationRow(inv, inv.organisation_id, name, code, statuses.get(key, "not started"))
+        )
+    return rows
+
+
+def link_for(invitation: Invitation) -> str:
+    """The full address of a group's link (needs a request context)."""
+    return url_for("journey.start", token=invitation.token, _external=True)
+
+
+def spreadsheet_safe(value: object) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def invitations_csv(rows: list[InvitationRow]) -> str:
+    """org id, name, area code, link: one row per invited group."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                row.org_id if row.org_id is not None else "",
+                spreadsheet_safe(row.name),
+                spreadsheet_safe(row.area_code),
+                link_for(row.invitation),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,138 @@
+"""How a section page is put together: its fields, their design-system options, answers shown."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import request
+
+from instruments import Question, Section
+from instruments.routing import section_applies
+
+from ..access import area_ids_under
+from ..extensions import db
+from ..models import Area
+from . import messages
+from .fields import HANDLERS, choices_for
+from .respondent import Respondent
+
+# Which areas a respondent picks from: the finest NHS level the round covers.
+AREA_TYPES_BY_KIND = {
+    "organisation": ("neighbourhood", "pcn", "place", "ics"),
+    "locality": ("pcn", "place", "neighbourhood", "ics"),
+}
+
+
+def page_questions(section: Section, answers: dict) -> list[Question]:
+    """The page's questions, leaving out those routed out by answers on earlier pages.
+
+    A question that depends on an answer on the same page stays on the page
+    (without JavaScript the page cannot change as it is filled in); it is left
+    out of checking when the posted answers route it out.
+    """
+    here = {q.id for q in section.questions}
+    return [
+        q
+        for q in section.questions
+        if not (q.skip_if and q.skip_if.question not in here and q.skip_if.holds(answers))
+    ]
+
+
+def posted_answers(section: Section, answers: dict) -> dict:
+    """Saved answers with this page's posted values laid over them (for routing)."""
+    probe = dict(answers)
+    for q in section.questions:
+        values = request.form.getlist(q.id)
+        probe[q.id] = values if q.type == "multiple" else (values[0] if values else None)
+    return probe
+
+
+def routed_out_here(section: Section, questions: list[Question], probe: dict) -> set[str]:
+    """Questions on this page that the page's own posted answers route out."""
+    return {q.id for q in questions if q.skip_if and q.skip_if.holds(probe)}
+
+
+def area_choices(respondent: Respondent) -> list[tuple[str, str]]:
+    """(code, name) of the areas a respondent may pick, within the round's areas."""
+    round_ids = {a.id for a in respondent.round.areas}
+    if not round_ids:
+        rows = db.session.execute(sa.select(Area.code, Area.name, Area.type)).all()
+    else:
+        within = area_ids_under(round_ids)
+        rows = db.session.execute(
+            sa.select(Area.code, Area.name, Area.type).where(Area.id.in_(within))
+        ).all()
+    for kind in AREA_TYPES_BY_KIND.get(respondent.instrument.kind, ()):
+        found = sorted((name, code) for code, name, t in rows if t == kind)
+        if found:
+            return [(code, name) for name, code in found]
+    return sorted(((code, name) for code, name, _ in rows), key=lambda row: row[1])
+
+
+def field_params(section: Section, question: Question) -> dict:
+    """Design-system options for a question's field: heading size, hint, suffix, limits."""
+    hint = question.hint or ""
+    condition = question.skip_if
+    if condition and condition.question in {q.id for q in section.questions}:
+        earlier = next(q for q in section.questions if q.id == condition.question)
+        hint = (hint + " " if hint else "") + messages.conditional(earlier, condition.values)
+    hint_param = {"text": hint} if hint else None
+    if question.type in ("single", "likert", "yesno", "multiple"):
+        params = {
+            "fieldset": {"legend": {"text": question.text, "classes": "govuk-fieldset__legend--s"}},
+            "hint": hint_param,
+        }
+        option_hints = {o.value: o.hint for o in question.all_options if o.hint}
+        if option_hints:
+            params["items"] = [
+                {"hint": {"text": option_hints[value]}} if value in option_hints else {}
+                for value, _ in choices_for(question)
+            ]
+        return params
+    params = {"label": {"text": question.text, "classes": "govuk-label--s"}, "hint": hint_param}
+    if question.type == "number":
+        params.update(
+            {"classes": "govuk-input--width-5", "inputmode": "numeric", "spellcheck": False}
+        )
+        if question.suffix:
+            params["suffix"] = {"text": question.suffix}
+    elif question.type == "postcode":
+        params.update(
+            {"classes": "govuk-input--width-10", "autocomplete": "postal-code", "spellcheck": False}
+        )
+    elif question.type == "text":
+        params.update({"maxlength": question.max_length or 2000, "rows": 4})
+    return params
+
+
+def answer_text(question: Question, value: object) -> str:
+    """An answer as a person reads it on the check-answers page and the workbook."""
+    if value is None or value == "" or value == []:
+        return "Not answered"
+    labels = dict(choices_for(question)) if question.type not in ("number", "text") else {}
+    if question.type == "area":
+        area = db.session.scalar(sa.select(Area).where(Area.code == str(value)))
+        return area.name if area else str(value)
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if question.type == "number" and question.suffix:
+        return f"{value} {question.suffix}"
+    return labels.get(str(value), str(value))
+
+
+def form_values(section: Section, questions: list[Question], answers: dict) -> dict:
+    """Saved answers as the page's fields take them."""
+    return {
+        q.id: HANDLERS[q.type].to_form(q, answers[q.id])
+        for q in questions
+        if answers.get(q.id) is not None
+    }
+
+
+def section_or_none(respondent: Respondent, section_id: str) -> Section | None:
+    """The section with this id, if the instrument has one."""
+    return next((s for s in respondent.instrument.sections if s.id == section_id), None)
+
+
+def applies(section: Section, answers: dict) -> bool:
+    """False when earlier answers route the whole page out."""
+    return section_applies(section, answers)

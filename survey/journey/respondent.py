@@ -1,0 +1,281 @@
+"""Who is answering through a link, and their responses: draft, submitted, history.
+
+A respondent is a group (organisation invitations) or an area (locality
+invitations). Their answers live in Response rows: at most one draft
+(status ``in_progress``) and one current submission; an amendment is a new
+draft that supersedes the submission and takes its place when it is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm.exc import StaleDataError
+
+from instruments import Instrument, Section
+from instruments.routing import first_unfinished, questions_shown, sections_shown
+
+from ..extensions import db
+from ..instruments_store import instrument_for
+from ..models import Answer, AuditEvent, Invitation, Response, Round, utcnow
+from ..scores import store_scores
+from .fields import is_empty
+
+CONSENT = "consent"  # the consent page's id in Response.visited
+SUBMITTED = "submitted"
+IN_PROGRESS = "in_progress"
+
+
+class EditedElsewhere(Exception):
+    """Someone else saved this response after the page was opened."""
+
+
+@dataclass
+class Respondent:
+    """The invitation behind a link, with its round, instrument and responses."""
+
+    invitation: Invitation
+    round: Round
+    instrument: Instrument
+
+    @property
+    def name(self) -> str:
+        """The group's name, or the area's for a locality form."""
+        if self.invitation.organisation is not None:
+            return self.invitation.organisation.name
+        return self.invitation.area.name if self.invitation.area else "your area"
+
+    @property
+    def is_locality(self) -> bool:
+        """True when the link is an area's (locality form), not a group's."""
+        return self.invitation.organisation_id is None
+
+    def _mine(self):
+        inv = self.invitation
+        query = sa.select(Response).where(Response.round_id == inv.round_id)
+        if inv.organisation_id is not None:
+            return query.where(Response.organisation_id == inv.organisation_id)
+        return query.where(Response.organisation_id.is_(None), Response.area_id == inv.area_id)
+
+    def draft(self) -> Response | None:
+        """The response being filled in, if any."""
+        return db.session.scalar(
+            self._mine().where(Response.status == IN_PROGRESS).order_by(Response.id.desc())
+        )
+
+    def submitted(self) -> Response | None:
+        """The current submission, if any."""
+        return db.session.scalar(
+            self._mine()
+            .where(Response.status == SUBMITTED, Response.is_current)
+            .order_by(Response.id.desc())
+        )
+
+    def history(self) -> list[Response]:
+        """Every submission, newest first."""
+        return list(
+            db.session.scalars(
+                self._mine().where(Response.status == SUBMITTED).order_by(Response.id.desc())
+            )
+        )
+
+    def by_submission_key(self, key: str) -> Response | None:
+        """The submission a submit form with this key already made."""
+        return db.session.scalar(
+            self._mine().where(Response.status == SUBMITTED, Response.submission_key == key)
+        )
+
+
+def find_respondent(token: str) -> Respondent:
+    """The live invitation for this token, or a 404 (forged, revoked or unknown)."""
+    if not token or len(token) > 64:
+        abort(404)
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+    if invitation is None or invitation.revoked_at is not None:
+        abort(404)
+    try:
+        instrument = instrument_for(invitation.round)
+    except KeyError:
+        abort(404)
+    return Respondent(invitation, invitation.round, instrument)
+
+
+def answers_of(response: Response | None) -> dict:
+    """Question id -> stored value (empty when there is no response yet)."""
+    return response.answer_map() if response is not None else {}
+
+
+def visited_of(response: Response | None) -> set[str]:
+    """Pages the respondent has already been through."""
+    return set(response.visited or []) if response is not None else set()
+
+
+def next_page(respondent: Respondent, response: Response | None) -> tuple[str, str | None]:
+    """(endpoint, section id) of the first page still to do: a section, consent or check."""
+    answers, visited = answers_of(response), visited_of(response)
+    section = first_unfinished(respondent.instrument, answers, visited)
+    if section is not None:
+        return "journey.section", section.id
+    if not respondent.is_locality and CONSENT not in visited:
+        return "journey.consent", None
+    return "journey.check_answers", None
+
+
+def section_position(instrument: Instrument, section: Section, answers: dict) -> tuple[int, int]:
+    """(n, of) for "Section n of m" among the pages these answers route through."""
+    shown = [s.id for s in sections_shown(instrument, answers)]
+    if section.id not in shown:
+        return 0, len(shown)
+    return shown.index(section.id) + 1, len(shown)
+
+
+def _check_version(response: Response | None, posted_version: str | None) -> None:
+    expected = str(response.version) if response is not None else "0"
+    if (posted_version or "") != expected:
+        raise EditedElsewhere()
+
+
+def _new_draft(respondent: Respondent) -> Response:
+    inv = respondent.invitation
+    area_id = inv.area_id
+    if inv.organisation is not None:
+        area_id = inv.organisation.area_id
+    response = Response(
+        round_id=inv.round_id,
+        invitation_id=inv.id,
+        organisation_id=inv.organisation_id,
+        area_id=area_id,
+        status=IN_PROGRESS,
+        source="web",
+        visited=[],
+    )
+    db.session.add(response)
+    return response
+
+
+def _touch(response: Response, page_id: str) -> None:
+    """Mark the page visited and bump the version (the optimistic lock)."""
+    visited = list(response.visited or [])
+    if page_id not in visited:
+        visited.append(page_id)
+    response.visited = visited
+    response.updated_at = utcnow()
+
+
+def save_section(
+    respondent: Respondent, section: Section, values: dict, posted_version: str | None
+) -> Response:
+    """Store one page's answers (blank ones removed) in the draft; commits."""
+    draft = respondent.draft()
+    _check_version(draft, posted_version)
+    if draft is None:
+        draft = _new_draft(respondent)
+        db.session.flush()
+    existing = {a.question_id: a for a in draft.answers}
+    for question_id, value in values.items():
+        row = existing.get(question_id)
+        if is_empty(value):
+            if row is not None:
+                draft.answers.remove(row)
+        elif row is None:
+            draft.answers.append(Answer(question_id=question_id, value=value))
+        elif row.value != value:
+            row.value = value
+    _touch(draft, section.id)
+    _commit()
+    return draft
+
+
+def save_consent(respondent: Respondent, choices: dict, posted_version: str | None) -> Response:
+    """Store the group's consent choices and mark the consent page done; commits."""
+    draft = respondent.draft()
+    _check_version(draft, posted_version)
+    if draft is None:
+        draft = _new_draft(respondent)
+    organisation = respondent.invitation.organisation
+    before = {k: getattr(organisation, k) for k in choices}
+    for key, value in choices.items():
+        setattr(organisation, key, value)
+    if before != choices:
+        db.session.add(
+            AuditEvent(
+                actor=f"group:{organisation.id}",
+                action="consent",
+                target=f"organisation:{organisation.id}",
+                detail={"before": before, "after": choices},
+            )
+        )
+    _touch(draft, CONSENT)
+    _commit()
+    return draft
+
+
+def unanswered(respondent: Respondent, response: Response | None) -> list[Section]:
+    """Pages with required questions still to answer (or not yet seen)."""
+    answers, visited = answers_of(response), visited_of(response)
+    section = first_unfinished(respondent.instrument, answers, visited)
+    return [section] if section is not None else []
+
+
+def submit(respondent: Respondent, key: str, posted_version: str | None) -> Response:
+    """Send the draft: score it, make it the current submission; idempotent per key."""
+    done = respondent.by_submission_key(key) if key else None
+    if done is not None:
+        return done
+    draft = respondent.draft()
+    if draft is None:
+        raise EditedElsewhere()
+    _check_version(draft, posted_version)
+    previous = respondent.submitted()
+    draft.status = SUBMITTED
+    draft.submitted_at = utcnow()
+    draft.submission_key = key
+    draft.is_current = True
+    if previous is not None and previous.id != draft.id:
+        previous.is_current = False
+        draft.supersedes_id = previous.id
+    store_scores(draft, respondent.instrument)
+    try:
+        _commit()
+    except EditedElsewhere:
+        done = respondent.by_submission_key(key)
+        if done is not None:  # the other request was this same submission
+            return done
+        raise
+    return draft
+
+
+def start_amendment(respondent: Respondent) -> Response:
+    """A new draft holding a copy of the current submission's answers; commits."""
+    draft = respondent.draft()
+    if draft is not None:
+        return draft
+    previous = respondent.submitted()
+    if previous is None:
+        abort(404)
+    draft = _new_draft(respondent)
+    draft.is_current = False  # the submission stays current until this one is sent
+    draft.supersedes_id = previous.id
+    draft.visited = list(previous.visited or [])
+    for answer in previous.answers:
+        draft.answers.append(Answer(question_id=answer.question_id, value=answer.value))
+    _commit()
+    return draft
+
+
+def shown_answers(respondent: Respondent, answers: dict) -> list[tuple[Section, list]]:
+    """(section, [(question, value)]) for every page and question these answers route through."""
+    return [
+        (section, [(q, answers.get(q.id)) for q in questions_shown(section, answers)])
+        for section in sections_shown(respondent.instrument, answers)
+    ]
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, sa.exc.IntegrityError):
+        db.session.rollback()
+        raise EditedElsewhere() from None

@@ -1,0 +1,168 @@
+"""A submitted response's result as plain data: levels, meanings, reasons, next steps, peers."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from instruments import HORIZON_LABELS, HORIZONS, SupportOffer
+from scoring import score_response
+
+from ..extensions import db
+from ..instruments_store import registry
+from ..models import OVERALL, Area, DomainScore, Response
+from .respondent import SUBMITTED, Respondent
+
+
+@dataclass
+class Step:
+    """One next step and the offers that help with it."""
+
+    text: str
+    offers: list[SupportOffer]
+
+
+@dataclass
+class DomainView:
+    """One domain's result as the page and the workbook show it."""
+
+    id: str
+    name: str
+    description: str
+    level: int | None
+    level_name: str | None
+    level_meaning: str | None
+    descriptor: str | None
+    explanation: str
+    horizons: list[tuple[str, list[Step]]] = field(default_factory=list)
+    offers: list[SupportOffer] = field(default_factory=list)
+    peer_median: float | None = None
+
+
+@dataclass
+class ResultView:
+    """Everything the result page, its print view and the workbook need."""
+
+    respondent_name: str
+    instrument_title: str
+    round_title: str
+    submitted_on: str
+    overall_level: int | None
+    overall_name: str | None
+    overall_meaning: str | None
+    domains: list[DomainView]
+    peers: int
+    peers_needed: int
+    peer_overall: float | None
+    levels: list[tuple[int, str, str]]
+
+    @property
+    def enough_peers(self) -> bool:
+        """True when enough similar groups answered to compare without naming any."""
+        return self.peers >= self.peers_needed
+
+
+def level_text(value: float | None) -> str:
+    """A median level in words: 'level 3' or 'between level 3 and level 4'."""
+    if value is None:
+        return "not scored"
+    if float(value).is_integer():
+        return f"level {int(value)}"
+    return f"between level {int(value)} and level {int(value) + 1}"
+
+
+def _peer_response_ids(respondent: Respondent, response: Response) -> list[int]:
+    """Current submissions in the same round by similar respondents in the same area."""
+    query = sa.select(Response.id).where(
+        Response.round_id == response.round_id,
+        Response.status == SUBMITTED,
+        Response.is_current,
+    )
+    if respondent.is_locality:
+        area = db.session.get(Area, response.area_id) if response.area_id else None
+        if area is None or area.parent_id is None:
+            return []
+        siblings = sa.select(Area.id).where(Area.parent_id == area.parent_id, Area.id != area.id)
+        query = query.where(Response.organisation_id.is_(None), Response.area_id.in_(siblings))
+    else:
+        if response.area_id is None:
+            return []
+        query = query.where(
+            Response.area_id == response.area_id,
+            Response.organisation_id.is_not(None),
+            Response.organisation_id != response.organisation_id,
+        )
+    return list(db.session.scalars(query))
+
+
+def _medians(response_ids: list[int]) -> dict[str, float]:
+    levels: dict[str, list[int]] = {}
+    if not response_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(DomainScore.domain_id, DomainScore.level).where(
+            DomainScore.response_id.in_(response_ids), DomainScore.level.is_not(None)
+        )
+    )
+    for domain_id, level in rows:
+        levels.setdefault(domain_id, []).append(level)
+    return {k: statistics.median(v) for k, v in levels.items()}
+
+
+def build_result(respondent: Respondent, response: Response) -> ResultView:
+    """Score the answers and gather what each level means and what to do next."""
+    instrument = respondent.instrument
+    scores = score_response(instrument, response.answer_map())
+    offers = registry().offers
+    needed = int(current_app.config.get("DISCLOSURE_THRESHOLD", 5))
+    peer_ids = _peer_response_ids(respondent, response)
+    medians = _medians(peer_ids) if len(peer_ids) >= needed else {}
+    domains = []
+    for result in scores.domains:
+        domain = instrument.domain(result.domain_id)
+        view = DomainView(
+            id=domain.id,
+            name=domain.name,
+            description=domain.description,
+            level=result.level,
+            level_name=result.level_name,
+            level_meaning=instrument.level(result.level).description if result.level else None,
+            descriptor=domain.level(result.level).descriptor if result.level else None,
+            explanation=result.explanation,
+            peer_median=medians.get(domain.id),
+        )
+        # Not scored: the first level's steps are where to start.
+        steps = domain.level(result.level or 1).next_steps
+        seen: set[str] = set()
+        for horizon in HORIZONS:
+            chosen = [
+                Step(s.text, [offers[o] for o in s.offers if o in offers])
+                for s in steps
+                if s.horizon == horizon
+            ]
+            if chosen:
+                view.horizons.append((HORIZON_LABELS[horizon], chosen))
+            for step in chosen:
+                for offer in step.offers:
+                    if offer.id not in seen:
+                        seen.add(offer.id)
+                        view.offers.append(offer)
+        domains.append(view)
+    overall = scores.overall_level
+    return ResultView(
+        respondent_name=respondent.name,
+        instrument_title=instrument.title,
+        round_title=respondent.round.title,
+        submitted_on=response.submitted_at.strftime("%-d %B %Y") if response.submitted_at else "",
+        overall_level=overall,
+        overall_name=scores.overall_level_name,
+        overall_meaning=instrument.level(overall).description if overall else None,
+        domains=domains,
+        peers=len(peer_ids),
+        peers_needed=needed,
+        peer_overall=medians.get(OVERALL),
+        levels=[(lv.level, lv.name, lv.description) for lv in instrument.levels],
+    )

@@ -1,0 +1,338 @@
+"""The pages a group sees through its invitation link: start, sections, consent, check, result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from . import messages
+from .fields import HANDLERS
+from .forms import ButtonForm, ConsentForm, SubmitForm, section_form
+from .pages import (
+    answer_text,
+    applies,
+    area_choices,
+    field_params,
+    form_values,
+    page_questions,
+    posted_answers,
+    routed_out_here,
+    section_or_none,
+)
+from .respondent import (
+    EditedElsewhere,
+    Respondent,
+    answers_of,
+    find_respondent,
+    next_page,
+    save_consent,
+    save_section,
+    section_position,
+    shown_answers,
+    start_amendment,
+    submit,
+    unanswered,
+)
+
+bp = Blueprint("journey", __name__)
+
+
+def own_link(respondent: Respondent) -> str:
+    """The full address of this respondent's link."""
+    return url_for("journey.start", token=respondent.invitation.token, _external=True)
+
+
+def closed_or_none(respondent: Respondent):
+    """The start page when the round is not taking answers, else None."""
+    if respondent.round.is_open():
+        return None
+    return redirect(url_for("journey.start", token=respondent.invitation.token))
+
+
+def _date(value) -> str:
+    return value.strftime("%-d %B %Y")
+
+
+@bp.get("/r/<token>")
+def start(token: str):
+    """What the survey is, how long it takes, what they get and who sees it."""
+    respondent = find_respondent(token)
+    submitted, draft = respondent.submitted(), respondent.draft()
+    round_ = respondent.round
+    context = {"r": respondent, "round": round_, "submitted": submitted, "draft": draft}
+    if not round_.is_open():
+        if round_.opens_on > dt.date.today():
+            message = messages.NOT_OPEN_YET.format(date=_date(round_.opens_on))
+        else:
+            message = messages.CLOSED.format(date=_date(round_.closes_on))
+        return render_template("views/journey/closed.html", message=message, **context)
+    return render_template("views/journey/start.html", **context)
+
+
+@bp.get("/r/<token>/continue")
+def resume(token: str):
+    """Back to the first page still to do (or the answers, once sent)."""
+    respondent = find_respondent(token)
+    if (closed := closed_or_none(respondent)) is not None:
+        return closed
+    draft = respondent.draft()
+    if draft is None and respondent.submitted() is not None:
+        return redirect(url_for("journey.check_answers", token=token))
+    endpoint, section_id = next_page(respondent, draft)
+    if section_id:
+        return redirect(url_for(endpoint, token=token, section_id=section_id))
+    return redirect(url_for(endpoint, token=token))
+
+
+def render_section(respondent, section, form, questions, status=200, notice=None):
+    """A section page with its fields, errors, progress and any notice."""
+    answers = answers_of(respondent.draft())
+    number, total = section_position(respondent.instrument, section, answers)
+    errors = [
+        {"text": form[q.id].errors[0], "href": f"#{q.id}"} for q in questions if form[q.id].errors
+    ]
+    return (
+        render_template(
+            "views/journey/section.html",
+            r=respondent,
+            section=section,
+            form=form,
+            questions=questions,
+            params={q.id: field_params(section, q) for q in questions},
+            errors=errors,
+            number=number,
+            total=total,
+            notice=notice,
+            back=_back_link(respondent, section, answers),
+            changing=request.args.get("change") == "1",
+        ),
+        status,
+    )
+
+
+def _back_link(respondent, section, answers) -> str:
+    from instruments.routing import neighbours
+
+    previous, _ = neighbours(respondent.instrument, section.id, answers)
+    token = respondent.invitation.token
+    if previous is None:
+        return url_for("journey.start", token=token)
+    return url_for("journey.section", token=token, section_id=previous.id)
+
+
+def section_setup(token: str, section_id: str):
+    """The respondent and the section the address names (404 if either is unknown)."""
+    respondent = find_respondent(token)
+    section = section_or_none(respondent, section_id)
+    if section is None:
+        abort(404)
+    return respondent, section
+
+
+@bp.route("/r/<token>/section/<section_id>", methods=["GET", "POST"])
+def section(token: str, section_id: str):
+    """One page of questions; every continue saves it."""
+    respondent, section = section_setup(token, section_id)
+    if (closed := closed_or_none(respondent)) is not None:
+        return closed
+    draft = respondent.draft()
+    if draft is None and respondent.submitted() is not None:
+        flash(messages.SUBMITTED_ALREADY)
+        return redirect(url_for("journey.check_answers", token=token))
+    answers = answers_of(draft)
+    if not applies(section, answers):
+        return redirect(url_for("journey.resume", token=token))
+    questions = page_questions(section, answers)
+    choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
+    save_later = request.form.get("action") == "save_later"
+    form_class = section_form(questions, enforce_required=not save_later, area_choices=choices)
+    if request.method == "GET":
+        form = form_class(data=_defaults(respondent, section, questions, answers, choices))
+        form.version.data = str(draft.version) if draft else "0"
+        return render_section(respondent, section, form, questions)
+
+    form = form_class()
+    form.validate()
+    routed = routed_out_here(section, questions, posted_answers(section, answers))
+    for question_id in routed:
+        form[question_id].errors = []
+    if any(form[q.id].errors for q in questions) or form.csrf_token.errors:
+        return render_section(respondent, section, form, questions, status=400)
+    values = {}
+    for q in questions:
+        if q.id in routed:
+            continue
+        raw = form[q.id].data
+        values[q.id] = None if raw in (None, "", []) else HANDLERS[q.type].to_store(q, raw)
+    try:
+        draft = save_section(respondent, section, values, form.version.data)
+    except EditedElsewhere:
+        return _edited_elsewhere(respondent, section)
+    if save_later:
+        return redirect(url_for("journey.saved", token=token))
+    if request.args.get("change") == "1":
+        return redirect(url_for("journey.check_answers", token=token))
+    return redirect(url_for("journey.resume", token=token))
+
+
+def _defaults(respondent, section, questions, answers, choices) -> dict:
+    values = form_values(section, questions, answers)
+    organisation = respondent.invitation.organisation
+    home = organisation.area if organisation is not None else respondent.invitation.area
+    codes = {code for code, _ in choices}
+    for q in questions:
+        if q.type == "area" and q.id not in values and home is not None and home.code in codes:
+            values[q.id] = home.code
+    return values
+
+
+def _edited_elsewhere(respondent, section):
+    answers = answers_of(respondent.draft())
+    questions = page_questions(section, answers)
+    choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
+    form_class = section_form(questions, enforce_required=True, area_choices=choices)
+    form = form_class(formdata=None, data=form_values(section, questions, answers))
+    draft = respondent.draft()
+    form.version.data = str(draft.version) if draft else "0"
+    return render_section(
+        respondent, section, form, questions, status=409, notice=messages.EDITED_ELSEWHERE
+    )
+
+
+@bp.route("/r/<token>/consent", methods=["GET", "POST"])
+def consent(token: str):
+    """Who may see the group's named answers, and the public directory listing."""
+    respondent = find_respondent(token)
+    if respondent.is_locality:
+        return redirect(url_for("journey.check_answers", token=token))
+    if (closed := closed_or_none(respondent)) is not None:
+        return closed
+    draft = respondent.draft()
+    if draft is None and respondent.submitted() is not None:
+        return redirect(url_for("journey.check_answers", token=token))
+    organisation = respondent.invitation.organisation
+    if request.method == "GET":
+        form = ConsentForm(
+            data={
+                key: "yes" if getattr(organisation, key) else "no"
+                for key in ("consent_broker", "consent_area_lead", "consent_directory")
+            }
+        )
+        form.version.data = str(draft.version) if draft else "0"
+        return render_consent(respondent, form)
+    form = ConsentForm()
+    if not form.validate():
+        return render_consent(respondent, form, status=400)
+    choices = {
+        key: form[key].data == "yes"
+        for key in ("consent_broker", "consent_area_lead", "consent_directory")
+    }
+    try:
+        save_consent(respondent, choices, form.version.data)
+    except EditedElsewhere:
+        fresh = ConsentForm(formdata=None, data={k: form[k].data for k in choices})
+        draft = respondent.draft()
+        fresh.version.data = str(draft.version) if draft else "0"
+        return render_consent(respondent, fresh, status=409, notice=messages.EDITED_ELSEWHERE)
+    return redirect(url_for("journey.check_answers", token=token))
+
+
+def render_consent(respondent, form, status=200, notice=None):
+    """The consent page with its errors and any notice."""
+    errors = [
+        {"text": form[k].errors[0], "href": f"#{k}"}
+        for k in ("consent_broker", "consent_area_lead", "consent_directory")
+        if form[k].errors
+    ]
+    return (
+        render_template(
+            "views/journey/consent.html",
+            r=respondent,
+            form=form,
+            errors=errors,
+            notice=notice,
+            back=url_for("journey.resume", token=respondent.invitation.token),
+        ),
+        status,
+    )
+
+
+@bp.route("/r/<token>/check-answers", methods=["GET", "POST"])
+def check_answers(token: str):
+    """Every answer with a change link; sending them scores the response."""
+    respondent = find_respondent(token)
+    draft, submitted = respondent.draft(), respondent.submitted()
+    if request.method == "POST":
+        form = SubmitForm()
+        if not form.validate():
+            abort(400)
+        if not respondent.round.is_open():
+            return closed_or_none(respondent)
+        if respondent.by_submission_key(form.submission_key.data) is not None:
+            return redirect(url_for("journey.result", token=token), code=303)
+        if draft is not None and next_page(respondent, draft)[0] != "journey.check_answers":
+            return render_check(respondent, draft, status=400, notice=messages.INCOMPLETE)
+        try:
+            submit(respondent, form.submission_key.data, form.version.data)
+        except EditedElsewhere:
+            return render_check(
+                respondent, respondent.draft(), status=409, notice=messages.EDITED_ELSEWHERE
+            )
+        return redirect(url_for("journey.result", token=token), code=303)
+    if not respondent.round.is_open():
+        # Closed: the answers that were sent can still be read; a draft never will be.
+        if submitted is None:
+            return closed_or_none(respondent)
+        return render_check(respondent, submitted)
+    if draft is None and submitted is None:
+        return redirect(url_for("journey.resume", token=token))
+    return render_check(respondent, draft or submitted)
+
+
+def render_check(respondent, response, status=200, notice=None):
+    """The answers to check (or, once sent, to read), with the send or amend button."""
+    if response is None:
+        return redirect(url_for("journey.resume", token=respondent.invitation.token))
+    editable = response.status != "submitted" and respondent.round.is_open()
+    form = SubmitForm(formdata=None)
+    form.version.data = str(response.version)
+    form.submission_key.data = secrets.token_urlsafe(24)
+    answers = answers_of(response)
+    pages = [
+        (section, [(q, answer_text(q, value)) for q, value in rows])
+        for section, rows in shown_answers(respondent, answers)
+    ]
+    missing = unanswered(respondent, response) if editable else []
+    return (
+        render_template(
+            "views/journey/check_answers.html",
+            r=respondent,
+            response=response,
+            pages=pages,
+            editable=editable,
+            missing=missing,
+            form=form,
+            amend_form=ButtonForm(formdata=None),
+            notice=notice,
+            organisation=respondent.invitation.organisation,
+            can_amend=not editable
+            and respondent.round.is_open()
+            and respondent.draft() is None
+            and response.status == "submitted",
+        ),
+        status,
+    )
+
+
+@bp.post("/r/<token>/amend")
+def amend(token: str):
+    """Open the sent answers for changes; the earlier submission stays in the history."""
+    respondent = find_respondent(token)
+    if not ButtonForm().validate():
+        abort(400)
+    if (closed := closed_or_none(respondent)) is not None:
+        return closed
+    start_amendment(respondent)
+    return redirect(url_for("journey.check_answers", token=token))

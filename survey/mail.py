@@ -1,0 +1,51 @@
+"""Sending email: SMTP when MAIL_SERVER is set, else a folder (MAIL_FOLDER) or the console."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def _setting(name: str, default: str | None = None) -> str | None:
+    return current_app.config.get(name) or os.environ.get(name) or default
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from the service's sender address."""
+    message = EmailMessage()
+    message["From"] = _setting("MAIL_FROM", "survey@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="survey.local")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one message through whichever backend is configured."""
+    message = build_message(to, subject, body)
+    server = _setting("MAIL_SERVER")
+    if server:
+        port = int(_setting("MAIL_PORT", "587"))
+        with smtplib.SMTP(server, port, timeout=10) as smtp:
+            if _setting("MAIL_USE_TLS", "1") not in ("0", "false", "False"):
+                smtp.starttls()
+            user = _setting("MAIL_USERNAME")
+            if user:
+                smtp.login(user, _setting("MAIL_PASSWORD", ""))
+            smtp.send_message(message)
+        return
+    folder = _setting("MAIL_FOLDER")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_")
+        (path / f"{name}.eml").write_bytes(bytes(message))
+        return
+    print(message.as_string(), file=sys.stderr)

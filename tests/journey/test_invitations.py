@@ -1,0 +1,215 @@
+"""Rounds and invitations: the CSV command, the staff pages, reissuing a link."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from survey.cli import main
+from survey.extensions import db
+from survey.models import AuditEvent, Invitation, OrganisationArea, Response, Round
+from tests import factories
+
+from .conftest import hidden_fields, instrument, make_round, text_of
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """Run `survey ...` against the test's database; returns the click result."""
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    runner = CliRunner()
+
+    def invoke(*args):
+        db.session.remove()
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def two_areas(app):
+    """An ICS with two neighbourhoods and groups in each, and one group elsewhere."""
+    ics = factories.area(type="ics")
+    north = factories.area(type="neighbourhood", parent=ics, code="T-NORTH")
+    south = factories.area(type="neighbourhood", parent=ics, code="T-SOUTH")
+    elsewhere = factories.area(type="neighbourhood", code="T-ELSEWHERE")
+    groups = [
+        factories.organisation(name="North lunch club", area=north),
+        factories.organisation(name="=SUM(A1) walkers", area=north),
+        factories.organisation(name="South befrienders", area=south),
+    ]
+    factories.organisation(name="Far away group", area=elsewhere)
+    for group in groups:
+        db.session.add(OrganisationArea(organisation_id=group.id, area_id=group.area_id))
+    round_ = make_round(instrument("confidence"), [north, south], slug="confidence-2030")
+    db.session.commit()
+    return round_, groups
+
+
+def _rows(path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def test_the_command_writes_one_row_per_invited_group_and_the_links_work(
+    cli, two_areas, tmp_path, client
+):
+    round_, groups = two_areas
+    ids = [g.id for g in groups]  # the command ends this session's objects
+    out = tmp_path / "links.csv"
+    result = cli("invitations", "confidence-2030", "-o", str(out), "--base-url", "https://x.test")
+    assert result.exit_code == 0, result.output
+    assert "3 invitation links" in result.output and "3 new" in result.output
+    rows = _rows(out)
+    assert list(rows[0]) == ["org id", "name", "area code", "link"]
+    assert sorted(int(r["org id"]) for r in rows) == sorted(ids)
+    by_id = {int(r["org id"]): r for r in rows}
+    assert by_id[ids[0]]["area code"] == "T-NORTH"
+    assert by_id[ids[1]]["name"] == "'=SUM(A1) walkers", "formula-like names stay text"
+    for row in rows:
+        link = urlsplit(row["link"])
+        assert (link.scheme, link.netloc) == ("https", "x.test")
+        page = client.get(link.path)
+        assert page.status_code == 200
+        assert "Start now" in page.text
+    # Run again: the same links, nothing new.
+    again = cli("invitations", "confidence-2030", "-o", str(out), "--base-url", "https://x.test")
+    assert "0 new" in again.output
+    assert sorted(r["link"] for r in _rows(out)) == sorted(r["link"] for r in rows)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 3
+
+
+def test_the_command_refuses_an_unknown_round_without_writing(cli, app, tmp_path):
+    out = tmp_path / "links.csv"
+    result = cli("invitations", "no-such-round", "-o", str(out))
+    assert result.exit_code == 1
+    assert "no round named 'no-such-round'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_locality_round_invites_areas(cli, app, tmp_path):
+    ics = factories.area(type="ics")
+    codes = [factories.area(type="pcn", parent=ics, code=f"T-PCN{i}").code for i in range(2)]
+    factories.organisation(area=factories.area(type="neighbourhood", parent=ics))
+    make_round(instrument("dmi-locality"), [ics], slug="dmi-locality-2030")
+    db.session.commit()
+    out = tmp_path / "links.csv"
+    assert cli("invitations", "dmi-locality-2030", "-o", str(out)).exit_code == 0
+    rows = _rows(out)
+    assert sorted(r["area code"] for r in rows) == codes
+    assert all(r["org id"] == "" for r in rows)
+
+
+def test_staff_page_lists_the_links_with_a_csv_download(client, login, two_areas):
+    round_, groups = two_areas
+    login("admin")
+    page = client.get("/rounds/confidence-2030/invitations")
+    assert page.status_code == 200
+    assert "No groups have links" in page.text
+    made = client.post("/rounds/confidence-2030/invitations", data=hidden_fields(page.text))
+    assert made.status_code == 302
+    page = client.get("/rounds/confidence-2030/invitations")
+    text = text_of(page.text)
+    for group in groups:
+        assert group.name in text
+    download = client.get("/rounds/confidence-2030/invitations.csv")
+    assert download.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert len(rows) == 3
+    assert all(urlsplit(r["link"]).path.startswith("/r/") for r in rows)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "invitations.download")
+    )
+    assert event.target == "round:confidence-2030" and event.detail == {"rows": 3}
+
+
+def test_a_broker_sees_only_its_own_groups_links(client, login, two_areas):
+    round_, groups = two_areas
+    broker = factories.broker()
+    groups[2].broker_id = broker.id
+    db.session.commit()
+    from survey.journey.invitations import ensure_invitations
+
+    ensure_invitations(round_)
+    login("broker", broker=broker)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/rounds/confidence-2030/invitations.csv").text))
+    )
+    assert [r["name"] for r in rows] == ["South befrienders"]
+    assert client.get("/rounds/new").status_code == 403
+
+
+def test_reissuing_a_link_revokes_the_old_one_and_keeps_the_answers(client, login, two_areas):
+    round_, groups = two_areas
+    from survey.journey.invitations import ensure_invitations
+
+    ensure_invitations(round_)
+    old = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == groups[0].id))
+    old_token, old_id = old.token, old.id
+    db.session.add(Response(round_id=round_.id, organisation_id=groups[0].id, invitation_id=old.id))
+    db.session.commit()
+    login("admin")
+    page = client.get("/rounds/confidence-2030/invitations")
+    sent = client.post(
+        f"/rounds/confidence-2030/invitations/{old_id}/reissue",
+        data={"csrf_token": hidden_fields(page.text)["csrf_token"]},
+    )
+    assert sent.status_code == 302
+    db.session.expire_all()
+    fresh = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.organisation_id == groups[0].id, Invitation.revoked_at.is_(None)
+        )
+    )
+    assert fresh.token != old_token
+    assert client.get(f"/r/{old_token}").status_code == 404
+    start = client.get(f"/r/{fresh.token}")
+    assert start.status_code == 200 and "Continue where you left off" in start.text
+
+
+def test_an_admin_opens_a_round_and_its_groups_get_links(client, login, two_areas):
+    round_, groups = two_areas
+    ics = factories.area(type="ics", code="T-ICS2", name="Test ICS two")
+    db.session.commit()
+    login("admin")
+    page = client.get("/rounds/new")
+    assert page.status_code == 200
+    form = hidden_fields(page.text)
+    bad = client.post("/rounds/new", data={**form, "slug": "Not A Slug"})
+    assert bad.status_code == 400
+    assert "<title>Error: " in bad.text and 'href="#title"' in bad.text
+    assert "Use only lower-case letters" in bad.text
+    data = {
+        **form,
+        "instrument": "confidence@2025.1",
+        "title": "Confidence 2031",
+        "slug": "confidence-2031",
+        "opens_on": ["1", "5", "2031"],
+        "closes_on": ["31", "7", "2031"],
+        "areas": [ics.code],
+    }
+    made = client.post("/rounds/new", data=data)
+    assert made.status_code == 302, text_of(made.text)[:300]
+    new = db.session.scalar(sa.select(Round).where(Round.slug == "confidence-2031"))
+    assert new.opens_on.isoformat() == "2031-05-01" and [a.code for a in new.areas] == ["T-ICS2"]
+    duplicate = client.post("/rounds/new", data=data)
+    assert "already a round with this short name" in duplicate.text
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("admin", 200), ("broker", 200), ("area-lead", 403), ("board", 403)]
+)
+def test_who_may_see_the_rounds_pages(client, login, two_areas, role, status):
+    login(role)
+    assert client.get("/rounds/").status_code == status
+    assert client.get("/rounds/confidence-2030/invitations").status_code == status
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, two_areas):
+    page = client.get("/rounds/confidence-2030/invitations.csv")
+    assert page.status_code == 302 and "/sign-in" in page.location
