@@ -49,3 +49,21 @@ def test_assets_are_served_by_the_app_itself(client):
     html = client.get("/").get_data(as_text=True)
     assert "https://" not in html.split("<main")[0], "nothing fetched from the internet"
     assert client.get("/static/govuk/govuk-frontend.min.css").status_code == 200
+
+
+def test_header_offers_staff_sign_in_but_not_on_a_groups_pages(client):
+    from .. import factories
+
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/sign-in"' in home and "Staff sign in" in home
+    invitation = factories.invitation(factories.survey_round(), factories.organisation())
+    db.session.commit()
+    start = client.get(f"/r/{invitation.token}")
+    assert start.status_code == 200
+    assert "Staff sign in" not in start.get_data(as_text=True)  # a volunteer needs no account
+
+
+def test_header_links_a_signed_in_user_to_staff_home(client, login):
+    login("board")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/staff"' in home and "Staff sign in" not in home
