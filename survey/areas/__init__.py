@@ -5,3 +5,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this part's pages."""
+    from .views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,294 @@
+"""Bring geography in: boundaries and GP practices (groups: groups_import.py).
+
+Each import checks everything first and writes in one transaction; any
+problem raises CommandError (one line naming the file, feature or row) and
+nothing changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry import Point, shape
+
+from maps.boundaries import BoundaryError, BoundaryFeature, read_boundaries
+
+from ..cli_errors import CommandError
+from ..extensions import db
+from ..models import AREA_TYPES, Area, Practice
+from .placing import place_everyone
+
+# The type a new area's parent usually has, for linking by containment.
+PARENT_TYPE = {
+    "place": "ics",
+    "pcn": "place",
+    "neighbourhood": "pcn",
+    "ward": "lad",
+    "msoa": "lad",
+    "lsoa": "msoa",
+}
+
+
+def read_limited(path: Path, max_mb: float) -> bytes:
+    """The file's bytes, refusing before reading when it is bigger than max_mb."""
+    size = path.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        raise CommandError(
+            f"{path.name}: the file is {size / 1024 / 1024:.0f} MB, over the {max_mb:g} MB limit "
+            "(raise it with --max-mb)"
+        )
+    return path.read_bytes()
+
+
+@dataclass
+class BoundaryImport:
+    """What an import of boundaries did, for the console."""
+
+    created: int
+    updated: int
+    with_parent: int
+    area_type: str
+
+    def __str__(self) -> str:
+        return (
+            f"Imported {self.created + self.updated} {self.area_type} areas "
+            f"({self.created} new, {self.updated} updated, {self.with_parent} with a parent)."
+        )
+
+
+def import_boundaries(
+    path: Path,
+    area_type: str,
+    code_field: str,
+    name_field: str,
+    parent_field: str | None = None,
+    parent_type: str | None = None,
+    max_mb: float = 100,
+) -> BoundaryImport:
+    """Create or update areas from a GeoJSON file; parents by code field or by containment."""
+    if area_type not in AREA_TYPES:
+        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+    if parent_type is not None and parent_type not in AREA_TYPES:
+        raise CommandError(f"--parent-type: '{parent_type}' is not one of {', '.join(AREA_TYPES)}")
+    data = read_limited(path, max_mb)
+    try:
+        features = read_boundaries(data, code_field, name_field, parent_field)
+    except BoundaryError as error:
+        raise CommandError(f"{path.name}: {error}") from None
+    try:
+        result = _store_boundaries(path, features, area_type, parent_field, parent_type)
+        place_everyone()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _store_boundaries(path, features, area_type, parent_field, parent_type) -> BoundaryImport:
+    existing = {a.code: a for a in db.session.scalars(sa.select(Area))}
+    for feature in features:
+        area = existing.get(feature.code)
+        if area is not None and area.type != area_type:
+            raise CommandError(
+                f"{path.name}: {feature.code} already exists as a {area.type} area, not {area_type}"
+            )
+    parents = (
+        _parents_by_field(path, features, existing, parent_field)
+        if parent_field
+        else _parents_by_containment(features, parent_type or PARENT_TYPE.get(area_type))
+    )
+    created = updated = 0
+    for feature in features:
+        area = existing.get(feature.code)
+        if area is None:
+            area = Area(code=feature.code, type=area_type)
+            db.session.add(area)
+            existing[feature.code] = area
+            created += 1
+        else:
+            updated += 1
+        area.name = feature.name
+        area.geometry = json.dumps(feature.geometry, separators=(",", ":"))
+        area.display_geometry = json.dumps(feature.display_geometry, separators=(",", ":"))
+        area.centroid_lon, area.centroid_lat = feature.point
+        area.source = path.name[:200]
+    db.session.flush()
+    linked = 0
+    for feature in features:
+        parent_code = parents.get(feature.code)
+        if parent_code is not None:
+            existing[feature.code].parent_id = existing[parent_code].id
+            linked += 1
+    db.session.flush()
+    return BoundaryImport(created, updated, linked, area_type)
+
+
+def _parents_by_field(path, features, existing, field) -> dict[str, str | None]:
+    """Parent codes from a property; each must be an imported area or in this file."""
+    codes = {f.code for f in features}
+    parents: dict[str, str | None] = {}
+    for number, feature in enumerate(features, start=1):
+        code = feature.parent_code
+        if code is not None and code not in existing and code not in codes:
+            raise CommandError(
+                f"{path.name}: feature {number} ({feature.code}): parent '{code}' in '{field}' "
+                "is not an imported area; import the parent boundaries first"
+            )
+        if code == feature.code:
+            raise CommandError(
+                f"{path.name}: feature {number} ({feature.code}) names itself as its parent"
+            )
+        parents[feature.code] = code
+    return parents
+
+
+def _parents_by_containment(
+    features: list[BoundaryFeature], parent_type: str | None
+) -> dict[str, str | None]:
+    """Each feature's parent: the area of parent_type containing a point inside it."""
+    if parent_type is None:
+        return {}
+    candidates = db.session.execute(
+        sa.select(Area.code, Area.geometry).where(
+            Area.type == parent_type, Area.geometry.is_not(None)
+        )
+    ).all()
+    if not candidates:
+        return {}
+    codes = [code for code, _ in candidates]
+    geoms = [shape(json.loads(geometry)) for _, geometry in candidates]
+    tree = shapely.STRtree(geoms)
+    parents: dict[str, str | None] = {}
+    for feature in features:
+        hits = tree.query(Point(feature.point), predicate="intersects")
+        parents[feature.code] = codes[min(hits)] if len(hits) else None
+    return parents
+
+
+# ---- GP practices -------------------------------------------------------------------
+
+# Column names as NHS England publishes them, and as the design names them.
+PRACTICE_COLUMNS = {
+    "code": ("practice_code", "code"),
+    "name": ("practice_name", "name"),
+    "postcode": ("practice_postcode", "postcode"),
+    "pcn_code": ("pcn_code",),
+    "pcn_name": ("pcn_name",),
+    "parent_code": ("ons_sub_icb_location_code", "parent_code"),
+}
+UNALLOCATED = {"", "U", "UNALLOCATED"}
+
+
+def _header_key(name: str) -> str:
+    """A column name folded to lower_snake_case ("PCN Code" -> "pcn_code")."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, str]]]:
+    """The header (folded) and rows of a CSV file, as text."""
+    data = read_limited(path, max_mb)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    if not text.strip():
+        raise CommandError(f"{path.name}: the file is empty")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [_header_key(h) for h in next(reader)]
+        rows = [
+            dict(zip(header, (cell.strip() for cell in row), strict=False))
+            for row in reader
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as error:
+        raise CommandError(f"{path.name}: not a readable CSV file ({error})") from None
+    return header, rows
+
+
+def _column(path: Path, header: list[str], names: tuple[str, ...], required: bool) -> str | None:
+    """The first of these column names the header has."""
+    for name in names:
+        if name in header:
+            return name
+    if required:
+        raise CommandError(f"{path.name}: no '{names[0]}' column (columns: {', '.join(header)})")
+    return None
+
+
+def import_practices(path: Path, max_mb: float = 100) -> str:
+    """Create or update GP practices and the PCN areas they name; returns a summary."""
+    header, rows = read_csv_rows(path, max_mb)
+    cols = {
+        key: _column(path, header, names, required=key in ("code", "name", "pcn_code"))
+        for key, names in PRACTICE_COLUMNS.items()
+    }
+    areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
+    seen: dict[str, int] = {}
+    checked = []
+    for number, row in enumerate(rows, start=2):
+
+        def value(key: str, row=row) -> str:
+            return row.get(cols[key] or "", "") if cols[key] else ""
+
+        where = f"{path.name}: row {number}"
+        code, name = value("code"), value("name")
+        if not code:
+            raise CommandError(f"{where}: '{cols['code']}' is blank")
+        if not name:
+            raise CommandError(f"{where}: '{cols['name']}' is blank")
+        if code in seen:
+            raise CommandError(f"{where}: practice {code} is also on row {seen[code]}")
+        seen[code] = number
+        pcn_code, pcn_name = value("pcn_code"), value("pcn_name") or value("pcn_code")
+        if pcn_code.upper() in UNALLOCATED:
+            pcn_code = pcn_name = ""
+        elif pcn_code in areas and areas[pcn_code].type != "pcn":
+            raise CommandError(
+                f"{where}: PCN code {pcn_code} is already a {areas[pcn_code].type} area"
+            )
+        checked.append(
+            (code, name, value("postcode")[:10], pcn_code, pcn_name, value("parent_code"))
+        )
+    try:
+        summary = _store_practices(checked, areas)
+        place_everyone()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return summary
+
+
+def _store_practices(checked, areas: dict[str, Area]) -> str:
+    practices = {p.code: p for p in db.session.scalars(sa.select(Practice))}
+    new_pcns = 0
+    for code, name, postcode, pcn_code, pcn_name, parent_code in checked:
+        practice = practices.get(code) or Practice(code=code)
+        practice.name, practice.postcode = name[:200], postcode or None
+        practice.pcn_code, practice.pcn_name = pcn_code or None, pcn_name[:200] or None
+        db.session.add(practice)
+        if not pcn_code:
+            continue
+        pcn = areas.get(pcn_code)
+        if pcn is None:
+            pcn = Area(code=pcn_code, name=pcn_name[:200], type="pcn", source="practices")
+            db.session.add(pcn)
+            areas[pcn_code] = pcn
+            new_pcns += 1
+        parent = areas.get(parent_code)
+        if pcn.parent is None and parent is not None and parent is not pcn:
+            pcn.parent = parent
+    db.session.flush()
+    unallocated = sum(1 for row in checked if not row[3])
+    return (
+        f"Imported {len(checked)} practices ({unallocated} not in a PCN); {new_pcns} new PCN areas."
+    )

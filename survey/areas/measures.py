@@ -1,0 +1,186 @@
+"""What the map and the tables show for each area: one measure, suppressed as the aggregates say.
+
+Built on survey.aggregates, so a figure is the same on every page, map and
+PNG. A suppressed area gets words ("fewer than 5 responses"), never a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from maps.choropleth import SCALES, MapArea, Scale
+
+from ..aggregates import AreaAggregate, area_aggregates
+from ..extensions import db
+from ..models import OVERALL, Area, Response, Round
+
+MEASURES = {
+    "level": "Level (mean score)",
+    "gap": "Gap to target level",
+    "coverage": "Response rate",
+    "change": "Change since the last round",
+}
+
+
+@dataclass(frozen=True)
+class AreaFigure:
+    """One area's value of one measure, ready for a map, a table row or a PNG."""
+
+    area: Area
+    aggregate: AreaAggregate
+    value: float | None
+    label: str
+    n: int | None
+    suppressed: bool
+    level_class: int | None  # 0..4 for the level measure, else None (the scale classifies)
+
+    def map_area(self, url: str | None, geometry: dict | None) -> MapArea:
+        """The plain-data form the map core takes."""
+        return MapArea(
+            code=self.area.code,
+            name=self.area.name,
+            geometry=geometry,
+            value=None if self.suppressed else self.value,
+            label=self.label,
+            n=None if self.suppressed else self.n,
+            suppressed=self.suppressed,
+            url=url,
+            level=self.level_class,
+        )
+
+
+def rounds_in_order() -> list[Round]:
+    """Every round, newest first."""
+    return list(db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc(), Round.slug)))
+
+
+def default_round(rounds: list[Round]) -> Round | None:
+    """The newest round that has opened and has answers, else the newest opened, else newest."""
+    today = dt.date.today()
+    opened = [r for r in rounds if r.opens_on <= today]
+    answered = set(
+        db.session.scalars(
+            sa.select(Response.round_id).where(Response.status == "submitted").distinct()
+        )
+    )
+    with_answers = [r for r in opened if r.id in answered]
+    return (with_answers or opened or rounds or [None])[0]
+
+
+def previous_round(round_: Round) -> Round | None:
+    """The round of the same instrument before this one (for change since last year)."""
+    return db.session.scalar(
+        sa.select(Round)
+        .where(Round.instrument_id == round_.instrument_id, Round.opens_on < round_.opens_on)
+        .order_by(Round.opens_on.desc())
+        .limit(1)
+    )
+
+
+def suppressed_words(threshold: int) -> str:
+    """What a suppressed figure says instead of a number."""
+    return f"fewer than {threshold} responses"
+
+
+def mean_text(value: float) -> str:
+    """A mean score as shown everywhere (two decimals)."""
+    return f"{value:.2f}"
+
+
+def _gap_text(gap: float) -> str:
+    if abs(gap) < 0.005:
+        return "at target"
+    return f"{abs(gap):.2f} {'below' if gap > 0 else 'above'} target"
+
+
+def _figure(measure, agg: AreaAggregate, before: AreaAggregate | None, threshold, since):
+    """(value, label, n, suppressed, level class) for one area."""
+    summary = agg.summary
+    if agg.suppressed:
+        return None, suppressed_words(threshold), None, True, None
+    if measure == "coverage":
+        if not agg.invited:
+            return None, "no groups invited", None, False, None
+        if agg.coverage is None:
+            return None, suppressed_words(threshold), None, True, None
+        text = f"{agg.coverage:.0%} ({agg.responded} of {agg.invited})"
+        return agg.coverage, text, agg.responded, False, None
+    if not summary.n or summary.mean is None:
+        return None, "no responses", summary.n, False, None
+    mean = summary.mean
+    if measure == "level":
+        klass = agg.level - 1 if agg.level else None
+        return mean, f"{mean_text(mean)} (level {agg.level})", summary.n, False, klass
+    if measure == "gap":
+        if agg.gap is None:
+            return None, "no target set", summary.n, False, None
+        return agg.gap, _gap_text(agg.gap), summary.n, False, None
+    # change since the previous round
+    if before is None:
+        return None, "no earlier round", summary.n, False, None
+    if before.suppressed:
+        return None, f"{suppressed_words(threshold)} in {since}", None, True, None
+    if before.summary.mean is None:
+        return None, f"no responses in {since}", summary.n, False, None
+    change = mean - before.summary.mean
+    return change, f"{change:+.2f} since {since}", summary.n, False, None
+
+
+def figures(
+    round_: Round, areas: list[Area], measure: str, domain_id: str, threshold: int
+) -> list[AreaFigure]:
+    """Each area's figure for the measure in one domain (or overall) of the round."""
+    mine = area_aggregates(round_, areas, threshold=threshold)
+    by_area = {a.area.id: a for a in mine if a.domain_id == domain_id}
+    before: dict[int, AreaAggregate] = {}
+    since = ""
+    if measure == "change":
+        earlier = previous_round(round_)
+        if earlier is not None:
+            since = earlier.title
+            before = {
+                a.area.id: a
+                for a in area_aggregates(earlier, areas, threshold=threshold)
+                if a.domain_id == domain_id
+            }
+    out = []
+    for area in areas:
+        agg = by_area.get(area.id)
+        if agg is None:
+            continue
+        value, label, n, suppressed, klass = _figure(
+            measure, agg, before.get(area.id), threshold, since
+        )
+        out.append(AreaFigure(area, agg, value, label, n, suppressed, klass))
+    return out
+
+
+def scale_for(measure: str) -> Scale:
+    """The five-class scale a measure is coloured by."""
+    return SCALES[measure]
+
+
+def domain_choices(round_: Round) -> list[tuple[str, str]]:
+    """(domain id, name) of the round's instrument, overall first."""
+    from ..instruments_store import instrument_for
+
+    instrument = instrument_for(round_)
+    return [(OVERALL, "Overall")] + [(d.id, d.name) for d in instrument.domains]
+
+
+SORT_KEYS = ("name", "value", "n")
+
+
+def sort_figures(rows: list[AreaFigure], key: str, descending: bool) -> list[AreaFigure]:
+    """Rows sorted by name, value or n; rows without a number always last."""
+    if key == "name":
+        return sorted(rows, key=lambda r: r.area.name.lower(), reverse=descending)
+    attr = "value" if key == "value" else "n"
+    known = [r for r in rows if getattr(r, attr) is not None and not r.suppressed]
+    seen = {id(r) for r in known}
+    unknown = [r for r in rows if id(r) not in seen]
+    known.sort(key=lambda r: (getattr(r, attr), r.area.name.lower()), reverse=descending)
+    return known + sorted(unknown, key=lambda r: r.area.name.lower())

@@ -1,0 +1,108 @@
+"""Which areas a group lies in: its chosen area, its coordinates, its practice's PCN.
+
+Every containing area up both hierarchies is kept as an OrganisationArea row,
+so "groups in this area" is one join at any level.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from maps.placement import AreaLocator
+
+from ..extensions import db
+from ..models import Area, Organisation, OrganisationArea, Practice
+
+
+class Placer:
+    """Area lookups for placing many groups: parents, point-in-polygon, PCN by practice."""
+
+    def __init__(self) -> None:
+        """Read every area's parent and full geometry once."""
+        rows = db.session.execute(
+            sa.select(Area.id, Area.code, Area.type, Area.parent_id, Area.geometry)
+        ).all()
+        self.parent = {row.id: row.parent_id for row in rows}
+        self.type = {row.id: row.type for row in rows}
+        self.by_code = {row.code: row.id for row in rows}
+        self.pcn_ids = {row.code: row.id for row in rows if row.type == "pcn"}
+        self.locator = AreaLocator(
+            (str(row.id), json.loads(row.geometry)) for row in rows if row.geometry
+        )
+        self.practice_pcn = dict(
+            db.session.execute(
+                sa.select(Practice.code, Practice.pcn_code).where(Practice.pcn_code.is_not(None))
+            ).all()
+        )
+
+    def with_ancestors(self, area_ids: set[int]) -> set[int]:
+        """These areas and every area above them."""
+        found: set[int] = set()
+        for area_id in area_ids:
+            node: int | None = area_id
+            while node is not None and node not in found:
+                found.add(node)
+                node = self.parent.get(node)
+        return found
+
+    def depth(self, area_id: int) -> int:
+        """How many areas lie above this one."""
+        return len(self.with_ancestors({area_id})) - 1
+
+    def practice_area(self, practice_code: str | None) -> int | None:
+        """The id of a practice's PCN area, if both are known."""
+        pcn_code = self.practice_pcn.get(practice_code or "")
+        return self.pcn_ids.get(pcn_code or "")
+
+    def located(self, lon: float | None, lat: float | None) -> set[int]:
+        """Areas whose boundary contains the point."""
+        if lon is None or lat is None:
+            return set()
+        return {int(code) for code in self.locator.containing(lon, lat)}
+
+    def areas_for(self, org: Organisation) -> set[int]:
+        """Every area the group lies in: by its coordinates and its chosen area, and by its
+        practice's PCN when neither puts it in a PCN already."""
+        direct = self.located(org.lon, org.lat)
+        if org.area_id is not None:
+            direct.add(org.area_id)
+        found = self.with_ancestors(direct)
+        pcn = self.practice_area(org.practice_code)
+        if pcn is not None and not any(self.type.get(a) == "pcn" for a in found):
+            found |= self.with_ancestors({pcn})
+        return found
+
+    def home_area(self, org: Organisation) -> int | None:
+        """The area to record as the group's own: chosen, else its PCN, else the deepest found."""
+        if org.area_id is not None:
+            return org.area_id
+        pcn = self.practice_area(org.practice_code)
+        if pcn is not None:
+            return pcn
+        found = self.located(org.lon, org.lat)
+        return max(found, key=lambda a: (self.depth(a), -a)) if found else None
+
+
+def place(organisations: list[Organisation], placer: Placer | None = None) -> int:
+    """Rewrite the OrganisationArea rows of these groups; returns how many rows."""
+    placer = placer or Placer()
+    ids = [org.id for org in organisations]
+    if not ids:
+        return 0
+    db.session.execute(sa.delete(OrganisationArea).where(OrganisationArea.organisation_id.in_(ids)))
+    rows = [
+        {"organisation_id": org.id, "area_id": area_id}
+        for org in organisations
+        for area_id in sorted(placer.areas_for(org))
+    ]
+    if rows:
+        db.session.execute(sa.insert(OrganisationArea), rows)
+    return len(rows)
+
+
+def place_everyone() -> int:
+    """Re-place every group (after boundaries or practices change); returns how many rows."""
+    organisations = list(db.session.scalars(sa.select(Organisation)))
+    return place(organisations)

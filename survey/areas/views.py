@@ -1,0 +1,369 @@
+"""Area pages for ICP and place leads: list and drill-down, one area, the map, comparison."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import defer
+
+from maps.choropleth import legend, map_json
+from maps.static_map import render_png
+
+from ..access import visible_area_ids
+from ..aggregates import area_aggregates
+from ..extensions import db
+from ..models import AREA_TYPES, OVERALL, Area, Round
+from .charts import compare_png
+from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
+from .measures import (
+    MEASURES,
+    SORT_KEYS,
+    default_round,
+    domain_choices,
+    figures,
+    rounds_in_order,
+    scale_for,
+    sort_figures,
+    suppressed_words,
+)
+from .upload import import_data
+
+bp = Blueprint("areas", __name__, url_prefix="/areas")
+bp.add_url_rule("/import", view_func=import_data, methods=["GET", "POST"])
+
+TYPE_NAMES = {
+    "ics": "Integrated care systems",
+    "place": "Places",
+    "pcn": "Primary care networks",
+    "neighbourhood": "Neighbourhoods",
+    "lad": "Local authorities",
+    "ward": "Wards",
+    "msoa": "MSOAs",
+    "lsoa": "LSOAs",
+}
+ONE_OF_TYPE = {
+    "ics": "Integrated care system",
+    "place": "Place",
+    "pcn": "Primary care network",
+    "neighbourhood": "Neighbourhood",
+    "lad": "Local authority",
+    "ward": "Ward",
+    "msoa": "MSOA",
+    "lsoa": "LSOA",
+}
+ATTRIBUTION = (
+    "Boundaries: Office for National Statistics, Open Government Licence v3.0; "
+    "contains OS data © Crown copyright and database right. Demo areas are fictional."
+)
+
+
+def threshold() -> int:
+    """The disclosure threshold: fewer responses than this are never shown."""
+    return int(current_app.config["DISCLOSURE_THRESHOLD"])
+
+
+def _visible_query(query):
+    """The query narrowed to areas the signed-in user may see."""
+    visible = visible_area_ids(current_user)
+    return query if visible is None else query.where(Area.id.in_(visible or {-1}))
+
+
+def _may_see(area: Area) -> bool:
+    visible = visible_area_ids(current_user)
+    return visible is None or area.id in visible
+
+
+def _area_or_404(code: str) -> Area:
+    if "\x00" in code or len(code) > 32:
+        abort(404)  # no code is like this, and PostgreSQL refuses NUL in text
+    area = db.session.scalar(sa.select(Area).where(Area.code == code))
+    if area is None or not _may_see(area):
+        abort(404)
+    return area
+
+
+def _round_or_404(rounds: list[Round]) -> Round:
+    slug = request.args.get("round")
+    if not rounds:
+        abort(404, "There are no survey rounds yet.")
+    if not slug:
+        return default_round(rounds)
+    for r in rounds:
+        if r.slug == slug:
+            return r
+    abort(404, f"There is no survey round called '{slug}'.")
+
+
+def _choice(name: str, allowed, default: str) -> str:
+    value = request.args.get(name) or default
+    if value not in allowed:
+        abort(400, f"'{value}' is not a valid choice for {name}.")
+    return value
+
+
+def _crumbs(area: Area | None = None) -> list[dict]:
+    """Breadcrumbs: Staff home > Areas > the area's visible ancestors."""
+    items = [
+        {"text": "Staff home", "href": url_for("accounts.dashboard")},
+        {"text": "Areas", "href": url_for("areas.index")},
+    ]
+    if area is not None:
+        for above in reversed(area.ancestors()):
+            if _may_see(above):
+                items.append(
+                    {"text": above.name, "href": url_for("areas.area_page", code=above.code)}
+                )
+    return items
+
+
+@bp.get("/")
+def index():
+    """The areas at the top of each hierarchy the user may see, and where to go next."""
+    visible = visible_area_ids(current_user)
+    query = sa.select(Area).order_by(Area.type, Area.name)
+    if visible is None:
+        query = query.where(Area.parent_id.is_(None))
+    else:
+        query = query.where(Area.id.in_({a.id for a in current_user.areas} or {-1}))
+    tops = db.session.scalars(query).all()
+    counts = dict(
+        db.session.execute(
+            _visible_query(sa.select(Area.type, sa.func.count()).group_by(Area.type))
+        ).all()
+    )
+    types = [(t, TYPE_NAMES[t], counts[t]) for t in AREA_TYPES if counts.get(t)]
+    return render_template("views/areas/index.html", tops=tops, types=types, crumbs=_crumbs()[:1])
+
+
+@bp.get("/<code>")
+def area_page(code: str):
+    """One area: its figures per domain in a round, and its child areas with links."""
+    area = _area_or_404(code)
+    rounds = rounds_in_order()
+    round_ = _round_or_404(rounds) if rounds else None
+    children = sorted(area.children, key=lambda a: a.name.lower())
+    children = [c for c in children if _may_see(c)]
+    own, child_rows = [], []
+    if round_ is not None:
+        own = area_aggregates(round_, [area], threshold=threshold())
+        if children:
+            child_rows = figures(round_, children, "level", OVERALL, threshold())
+    child_type = children[0].type if children else None
+    return render_template(
+        "views/areas/area.html",
+        area=area,
+        rounds=rounds,
+        round=round_,
+        own=own,
+        children=child_rows,
+        child_type=child_type,
+        type_names=TYPE_NAMES,
+        kind=ONE_OF_TYPE.get(area.type, area.type),
+        crumbs=_crumbs(area),
+        words=suppressed_words(threshold()),
+        max_compare=MAX_AREAS,
+    )
+
+
+def _map_request():
+    """Everything the map page and its PNG share: choices, areas and figures."""
+    rounds = rounds_in_order()
+    round_ = _round_or_404(rounds)
+    present = [
+        t
+        for (t,) in db.session.execute(
+            _visible_query(
+                sa.select(Area.type).distinct().where(Area.display_geometry.is_not(None))
+            )
+        )
+    ]
+    types = [t for t in AREA_TYPES if t in present]
+    default_type = "neighbourhood" if "neighbourhood" in types else (types or ["ward"])[0]
+    area_type = _choice("type", AREA_TYPES, default_type)
+    measure = _choice("measure", MEASURES, "level")
+    domains = domain_choices(round_)
+    domain = _choice("domain", [d for d, _ in domains], OVERALL)
+    within = request.args.get("within") or None
+    query = _visible_query(
+        sa.select(Area)
+        .where(Area.type == area_type)
+        .order_by(Area.name)
+        .options(defer(Area.geometry))  # the full-resolution shape is for placing, not drawing
+    )
+    within_area = None
+    if within:
+        within_area = _area_or_404(within)
+        from ..access import area_ids_under
+
+        query = query.where(Area.id.in_(area_ids_under({within_area.id})))
+    areas = list(db.session.scalars(query))
+    rows = figures(round_, areas, measure, domain, threshold()) if areas else []
+    return {
+        "rounds": rounds,
+        "round": round_,
+        "types": types,
+        "area_type": area_type,
+        "measure": measure,
+        "domains": domains,
+        "domain": domain,
+        "within": within_area,
+        "rows": rows,
+    }
+
+
+def _title(choice: dict) -> str:
+    domain = dict(choice["domains"])[choice["domain"]]
+    where = f" in {choice['within'].name}" if choice["within"] else ""
+    return (
+        f"{MEASURES[choice['measure']]}, {domain.lower()}: "
+        f"{TYPE_NAMES[choice['area_type']].lower()}{where}, {choice['round'].title}"
+    )
+
+
+def area_urls(rows, round_: Round) -> dict[str, str]:
+    """Each area's page for this round (one url_for, not thousands)."""
+    pattern = url_for("areas.area_page", code="AREA-CODE", round=round_.slug)
+    return {
+        row.area.code: pattern.replace("AREA-CODE", quote(row.area.code, safe="")) for row in rows
+    }
+
+
+def _map_areas(rows, urls: dict[str, str]) -> list:
+    """The plain data the map core takes; geometries stay as the stored GeoJSON text."""
+    return [row.map_area(urls[row.area.code], row.area.display_geometry) for row in rows]
+
+
+@bp.get("/map")
+def map_page():
+    """A choropleth of one measure over one area type, with the same figures as a table."""
+    choice = _map_request()
+    sort = _choice("sort", SORT_KEYS, "name")
+    order = _choice("order", ("asc", "desc"), "asc")
+    scale = scale_for(choice["measure"])
+    urls = area_urls(choice["rows"], choice["round"])
+    areas = _map_areas(choice["rows"], urls)
+    args = {k: v for k, v in request.args.items() if k not in ("sort", "order")}
+    args.update(
+        round=choice["round"].slug,
+        type=choice["area_type"],
+        measure=choice["measure"],
+        domain=choice["domain"],
+    )
+    sort_links = {
+        key: url_for(
+            "areas.map_page",
+            **args,
+            sort=key,
+            order="desc" if key == sort and order == "asc" else "asc",
+        )
+        for key in SORT_KEYS
+    }
+    return render_template(
+        "views/areas/map.html",
+        sort_links=sort_links,
+        urls=urls,
+        **choice,
+        title=_title(choice),
+        measures=MEASURES,
+        type_names=TYPE_NAMES,
+        map_json=map_json(areas, scale, threshold(), _title(choice)),
+        mapped=sum(1 for a in areas if a.geometry),
+        legend=legend(scale, threshold()),
+        scale=scale,
+        table=sort_figures(choice["rows"], sort, order == "desc"),
+        sort=sort,
+        order=order,
+        args=args,
+        crumbs=_crumbs(choice["within"]) if choice["within"] else _crumbs(),
+        attribution=ATTRIBUTION,
+    )
+
+
+@bp.get("/map.png")
+def map_png():
+    """The same choropleth as a PNG, for reports and workbooks."""
+    choice = _map_request()
+    png = render_png(
+        _map_areas(choice["rows"], area_urls(choice["rows"], choice["round"])),
+        scale_for(choice["measure"]),
+        threshold(),
+        title=_title(choice),
+        attribution=ATTRIBUTION,
+    )
+    name = f"map-{choice['round'].slug}-{choice['area_type']}-{choice['measure']}.png"
+    return Response(
+        png,
+        mimetype="image/png",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+def _compare_request():
+    """The comparison's round, candidate areas, chosen areas and any problem with them."""
+    rounds = rounds_in_order()
+    round_ = _round_or_404(rounds)
+    codes = list(dict.fromkeys(request.args.getlist("area")))
+    chosen = [_area_or_404(code) for code in codes]
+    present = [t for (t,) in db.session.execute(_visible_query(sa.select(Area.type).distinct()))]
+    types = [t for t in AREA_TYPES if t in present]
+    default_type = (
+        chosen[0].type if chosen else ("pcn" if "pcn" in types else (types or ["pcn"])[0])
+    )
+    area_type = _choice("type", AREA_TYPES, default_type)
+    candidates = list(
+        db.session.scalars(
+            _visible_query(sa.select(Area).where(Area.type == area_type).order_by(Area.name))
+        )
+    )
+    problem = None
+    if codes and not MIN_AREAS <= len(chosen) <= MAX_AREAS:
+        problem = f"Choose between {MIN_AREAS} and {MAX_AREAS} areas to compare"
+    return round_, rounds, types, area_type, candidates, chosen, problem
+
+
+@bp.get("/compare")
+def compare():
+    """Two to six areas side by side per domain, with which differences are beyond doubt."""
+    round_, rounds, types, area_type, candidates, chosen, problem = _compare_request()
+    rows, notes = [], []
+    if chosen and problem is None:
+        aggregates = area_aggregates(round_, chosen, threshold=threshold())
+        rows = compare_rows(round_, chosen, aggregates)
+        notes = differences(rows)
+    return render_template(
+        "views/areas/compare.html",
+        round=round_,
+        rounds=rounds,
+        types=types,
+        type_names=TYPE_NAMES,
+        area_type=area_type,
+        candidates=candidates,
+        chosen=chosen,
+        chosen_codes={a.code for a in chosen},
+        problem=problem,
+        rows=rows,
+        notes=notes,
+        words=suppressed_words(threshold()),
+        png_url=url_for(
+            "areas.compare_png_view",
+            round=round_.slug,
+            type=area_type,
+            area=[a.code for a in chosen],
+        ),
+        crumbs=_crumbs(),
+        min_areas=MIN_AREAS,
+        max_areas=MAX_AREAS,
+    )
+
+
+@bp.get("/compare.png")
+def compare_png_view():
+    """Small multiples per domain: each area's mean with its 95% interval."""
+    round_, _, _, _, _, chosen, problem = _compare_request()
+    if problem or not chosen:
+        abort(400, problem or "Choose the areas to compare.")
+    rows = compare_rows(round_, chosen, area_aggregates(round_, chosen, threshold=threshold()))
+    return Response(compare_png(rows, [a.name for a in chosen]), mimetype="image/png")
