@@ -19,7 +19,7 @@ from instruments.routing import first_unfinished, questions_shown, sections_show
 
 from ..extensions import db
 from ..instruments_store import instrument_for
-from ..models import Answer, AuditEvent, Invitation, Response, Round, utcnow
+from ..models import Answer, Area, AuditEvent, Invitation, Response, Round, utcnow
 from ..scores import store_scores
 from .fields import is_empty
 
@@ -237,6 +237,7 @@ def submit(respondent: Respondent, key: str, posted_version: str | None) -> Resp
         previous.is_current = False
         draft.supersedes_id = previous.id
     store_scores(draft, respondent.instrument)
+    _place_by_chosen_area(respondent, draft)
     try:
         _commit()
     except EditedElsewhere:
@@ -245,6 +246,26 @@ def submit(respondent: Respondent, key: str, posted_version: str | None) -> Resp
             return done
         raise
     return draft
+
+
+def _place_by_chosen_area(respondent: Respondent, draft: Response) -> None:
+    """A group that picks its area in the questionnaire is placed there (and above it)."""
+    from ..areas.placing import place
+
+    organisation = respondent.invitation.organisation
+    if organisation is None:
+        return
+    answers = draft.answer_map()
+    codes = [
+        answers[q.id]
+        for q in respondent.instrument.questions
+        if q.type == "area" and isinstance(answers.get(q.id), str)
+    ]
+    area = db.session.scalar(sa.select(Area).where(Area.code == codes[0])) if codes else None
+    if area is None or area.id == organisation.area_id:
+        return
+    organisation.area_id = draft.area_id = area.id
+    place([organisation])
 
 
 def start_amendment(respondent: Respondent) -> Response:

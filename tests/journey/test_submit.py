@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from instruments import HORIZON_LABELS
 from scoring import score_response
 from survey.extensions import db
-from survey.models import OVERALL, Answer, DomainScore, Organisation, Response
+from survey.models import OVERALL, Answer, DomainScore, Organisation, OrganisationArea, Response
 from tests import factories
 
 from .conftest import hidden_fields, text_of
@@ -220,3 +220,21 @@ def test_a_locality_form_is_answered_by_the_area_without_consent(walker, invite,
     page = walk.get(f"{invited.url}/check-answers").text
     assert "Who can see your answers" not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) > 10
+
+
+def test_a_group_is_placed_in_the_area_it_picks(walker, invite):
+    invited = invite("confidence")
+    ics = invited.area.parent
+    other = factories.area(type="neighbourhood", parent=ics, name="Riverside (picked)")
+    db.session.commit()
+    walk = walker(invited)
+    walk.complete(invited.plan(overrides={"group_area": other.code}))
+    db.session.expire_all()
+    org = db.session.get(Organisation, invited.organisation.id)
+    assert org.area_id == other.id
+    placed = set(
+        db.session.scalars(
+            sa.select(OrganisationArea.area_id).where(OrganisationArea.organisation_id == org.id)
+        )
+    )
+    assert placed == {other.id, ics.id}  # the picked area and everything above it
