@@ -7,11 +7,11 @@ import json
 import random
 
 import sqlalchemy as sa
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 from maps.demo_geography import demo_practices, generate_demo_geography, random_point_in
-from maps.geometry import simplify_geometry
 from maps.placement import AreaLocator
+from maps.topology import simplify_shared
 
 from .demo_data import (
     DemoGroup,
@@ -54,6 +54,7 @@ DEMO_ROUNDS = [
     ("dmi-locality-2026", "dmi-locality", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 4),
     ("vcse-readiness-2026", "vcse-readiness", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 3),
 ]
+DISPLAY_TOLERANCE = 0.0005  # degrees, about 40 m: plenty for a neighbourhood map
 BROKERS = ["Northvale Council for Voluntary Service (demo)", "Active Communities Ashby (demo)"]
 # Rounds still taking answers, whenever the demo is loaded: their closing date
 # moves out so that the demo's invitation links keep working.
@@ -93,6 +94,7 @@ def sync_support_offers() -> None:
 def _load_areas(seed: int) -> dict[str, Area]:
     demo_areas = generate_demo_geography(seed)
     by_code: dict[str, Area] = {}
+    display = _display_geometries(demo_areas)
     for item in demo_areas:
         geom = shape(item.geometry)
         centre = geom.representative_point()
@@ -101,7 +103,7 @@ def _load_areas(seed: int) -> dict[str, Area]:
             name=item.name,
             type=item.type,
             geometry=json.dumps(item.geometry),
-            display_geometry=json.dumps(simplify_geometry(item.geometry)),
+            display_geometry=json.dumps(display[item.code]),
             centroid_lon=round(centre.x, 6),
             centroid_lat=round(centre.y, 6),
             source="demo",
@@ -126,6 +128,16 @@ def _load_areas(seed: int) -> dict[str, Area]:
         )
     db.session.flush()
     return by_code
+
+
+def _display_geometries(demo_areas) -> dict[str, dict]:
+    """Simplified outlines, each type's areas together so neighbours share their borders."""
+    display: dict[str, dict] = {}
+    for kind in sorted({item.type for item in demo_areas}):
+        items = [item for item in demo_areas if item.type == kind]
+        shown = simplify_shared([shape(item.geometry) for item in items], DISPLAY_TOLERANCE)
+        display.update({item.code: mapping(geom) for item, geom in zip(items, shown, strict=True)})
+    return display
 
 
 def _make_groups(rng: random.Random, areas: dict[str, Area], count: int) -> list[DemoGroup]:
