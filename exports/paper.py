@@ -1,0 +1,432 @@
+"""Paper answers: a workbook template to fill in offline, and reading a filled one back.
+
+Decisions (also written on the template's instructions sheet):
+- Answer cells take the option *label* as shown in the drop-down (what a person
+  reads on the paper form); the option *value* (the id) is accepted too.
+- Row 1 holds the question ids (the machine header, checked on import), row 2
+  the question text; answers start on row 3, one row per group.
+- "Tick all that apply" questions take labels separated by semicolons.
+- A blank cell is an unanswered question, as online; a row with no answers at
+  all is a group that has not answered and is skipped.
+Reading is pure: the shell passes the valid area codes and group ids and gets
+rows of answers or errors naming the row and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from instruments import LIKERT_OPTIONS, Instrument, Question
+
+from .workbook_style import (
+    SUBHEADER_FILL,
+    cell,
+    new_sheet,
+    new_workbook,
+    write_header,
+    write_key_values,
+    write_row,
+)
+
+RESPONSES = "Responses"
+OPTIONS = "Options"
+INSTRUCTIONS = "Instructions"
+FIXED = ("org_id", "org_name")
+FIRST_ANSWER_ROW = 3
+YESNO = (("yes", "Yes"), ("no", "No"))
+CHOICE_TYPES = ("single", "likert", "yesno")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+class PaperFileError(Exception):
+    """The file as a whole cannot be read as this instrument's paper workbook."""
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One group's answers from one row of the sheet."""
+
+    row: int
+    org_id: int
+    answers: dict[str, object]
+
+    def content_hash(self, round_slug: str) -> str:
+        """The import key: the same round, group and answers give the same key."""
+        text = json.dumps([round_slug, self.org_id, self.answers], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class PaperResult:
+    """What a filled workbook holds: good rows, and errors with row and column."""
+
+    rows: list[PaperRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped_blank: int = 0
+
+
+def choices(question: Question) -> list[tuple[str, str]]:
+    """(value, label) pairs for a question with a fixed list of answers."""
+    if question.type == "likert":
+        base = [(v, label) for v, label, _ in LIKERT_OPTIONS]
+    elif question.type == "yesno":
+        base = list(YESNO)
+    else:
+        base = [(o.value, o.label) for o in question.options]
+    extra = [(o.value, o.label) for o in question.all_options if o not in question.options]
+    return base + extra
+
+
+def _listed(question: Question) -> bool:
+    return question.type in CHOICE_TYPES or question.type == "multiple"
+
+
+# ---------------------------------------------------------------- template
+
+
+def write_template(
+    instrument: Instrument,
+    groups: Iterable[tuple[int, str]],
+    path: str | Path | io.BytesIO,
+) -> None:
+    """The paper template: instructions, one row per group, drop-downs, an options sheet."""
+    groups = list(groups)
+    questions = instrument.questions
+    wb = new_workbook()
+    _write_instructions(wb, instrument)
+    ws = new_sheet(wb, RESPONSES, widths=(10, 34, *[22] * len(questions)), freeze="C3")
+    write_header(ws, [*FIXED, *(q.id for q in questions)])
+    write_row(
+        ws,
+        [
+            cell(ws, "Group id", fill=SUBHEADER_FILL, wrap=True),
+            cell(ws, "Group name", fill=SUBHEADER_FILL, wrap=True),
+            *(cell(ws, _question_text(q), fill=SUBHEADER_FILL, wrap=True) for q in questions),
+        ],
+    )
+    for org_id, name in groups:
+        write_row(ws, [org_id, name])
+    last = FIRST_ANSWER_ROW + max(len(groups), 200) - 1  # room for groups added by hand
+    option_columns = _write_options(wb, questions)
+    for index, question in enumerate(questions, start=len(FIXED) + 1):
+        letter = get_column_letter(index)
+        target = f"{letter}{FIRST_ANSWER_ROW}:{letter}{last}"
+        if question.type in CHOICE_TYPES:
+            source, count = option_columns[question.id]
+            rule = DataValidation(
+                type="list",
+                formula1=f"{OPTIONS}!${source}$2:${source}${count + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="Not one of the answers",
+                error="Choose one of the answers in the list.",
+            )
+        elif question.type == "number":
+            low = int(question.min_value) if question.min_value is not None else -(10**9)
+            high = int(question.max_value) if question.max_value is not None else 10**9
+            rule = DataValidation(
+                type="whole",
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+                allow_blank=True,
+                showErrorMessage=True,
+                error=f"Enter a whole number from {low} to {high}.",
+            )
+        else:
+            continue
+        rule.add(target)
+        ws.data_validations.append(rule)
+    wb.save(path)
+
+
+def _question_text(question: Question) -> str:
+    text = question.text
+    if question.type == "multiple":
+        text += " (tick all that apply: answers separated by ;)"
+    if not question.required:
+        text += " (optional)"
+    return text
+
+
+def _write_instructions(wb, instrument: Instrument) -> None:
+    ws = new_sheet(wb, INSTRUCTIONS, widths=(24, 100), freeze=None)
+    write_key_values(
+        ws,
+        [
+            ("Instrument id", instrument.id),
+            ("Instrument version", instrument.version),
+            ("Title", instrument.title),
+            (
+                "How to fill it in",
+                "One row per group on the Responses sheet. Copy each group's "
+                "paper answers into its row. Do not change rows 1 and 2 or the org_id column.",
+            ),
+            (
+                "Answers",
+                "Pick the answer from the drop-down: it shows the option labels as on "
+                "the paper form. The short option ids on the Options sheet are accepted too.",
+            ),
+            (
+                "Tick all that apply",
+                "Type the labels separated by a semicolon, e.g. "
+                "'Befriending; Gardening and nature'.",
+            ),
+            (
+                "Blank cells",
+                "A blank cell is a question not answered. A row with no answers is "
+                "a group that has not replied and is left out.",
+            ),
+            (
+                "New groups",
+                "Add a row with the group's id from the service; ask an administrator "
+                "to add groups that are not listed.",
+            ),
+            (
+                "Importing",
+                "survey import responses FILE.xlsx --round ROUND, or the paper upload "
+                "page. Every row is checked; if any row has a problem nothing is imported and "
+                "the error report names the row and column.",
+            ),
+        ],
+    )
+
+
+def _write_options(wb, questions: Sequence[Question]) -> dict[str, tuple[str, int]]:
+    """The options sheet: per listed question, a column of labels; returns its letter and count."""
+    listed = [q for q in questions if _listed(q)]
+    ws = new_sheet(wb, OPTIONS, widths=[30] * len(listed), freeze="A2")
+    write_header(ws, [q.id for q in listed])
+    columns = {q.id: [label for _, label in choices(q)] for q in listed}
+    depth = max((len(v) for v in columns.values()), default=0)
+    for i in range(depth):
+        write_row(ws, [columns[q.id][i] if i < len(columns[q.id]) else None for q in listed])
+    # the ids too, below a gap, so an analyst can see both
+    write_row(ws, [])
+    write_row(ws, [f"{q.id} (ids)" for q in listed])
+    ids = {q.id: [value for value, _ in choices(q)] for q in listed}
+    for i in range(depth):
+        write_row(ws, [ids[q.id][i] if i < len(ids[q.id]) else None for q in listed])
+    return {q.id: (get_column_letter(i), len(columns[q.id])) for i, q in enumerate(listed, start=1)}
+
+
+# ---------------------------------------------------------------- reading back
+
+
+def check_workbook_file(data: bytes, name: str) -> None:
+    """Raise PaperFileError unless the bytes look like an unencrypted .xlsx workbook."""
+    if data.startswith(OLE_MAGIC):
+        if ENCRYPTED_STREAM in data:
+            raise PaperFileError(
+                f"{name}: the workbook is password-protected (encrypted); "
+                "save it without a password and try again"
+            )
+        raise PaperFileError(f"{name}: this is an old .xls file; save it as .xlsx")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise PaperFileError(f"{name}: not an Excel workbook (.xlsx)")
+
+
+def read_paper_workbook(
+    data: bytes,
+    name: str,
+    instrument: Instrument,
+    *,
+    group_ids: set[int],
+    area_codes: set[str] = frozenset(),
+) -> PaperResult:
+    """Every row of a filled template checked against the instrument; file errors raise."""
+    check_workbook_file(data, name)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise PaperFileError(f"{name}: not an Excel workbook that can be read ({error})") from None
+    except Exception:  # broken XML inside the zip, and the like: still the file's fault
+        raise PaperFileError(f"{name}: not an Excel workbook that can be read") from None
+    try:
+        _check_instrument(wb, name, instrument)
+        if RESPONSES not in wb.sheetnames:
+            raise PaperFileError(f"{name}: no sheet called '{RESPONSES}'")
+        rows = wb[RESPONSES].iter_rows(values_only=True)
+        header = [_text(v) for v in next(rows, ())]
+        columns = _check_columns(header, name, instrument)
+        next(rows, None)  # the question text row
+        return _read_rows(rows, columns, instrument, group_ids, area_codes)
+    except PaperFileError:
+        raise
+    except Exception:  # a sheet whose XML cannot be parsed
+        raise PaperFileError(
+            f"{name}: part of the workbook cannot be read; is it damaged?"
+        ) from None
+    finally:
+        wb.close()
+
+
+def _check_instrument(wb, name: str, instrument: Instrument) -> None:
+    if INSTRUCTIONS not in wb.sheetnames:
+        raise PaperFileError(
+            f"{name}: no '{INSTRUCTIONS}' sheet; use the template from "
+            "'survey export paper-template'"
+        )
+    facts = {
+        _text(r[0]): _text(r[1])
+        for r in wb[INSTRUCTIONS].iter_rows(max_col=2, values_only=True)
+        if r and r[0]
+    }
+    made_for = (facts.get("Instrument id"), facts.get("Instrument version"))
+    if made_for != instrument.key:
+        raise PaperFileError(
+            f"{name}: the template is for instrument {made_for[0]} {made_for[1]}, "
+            f"but the round uses {instrument.id} {instrument.version}"
+        )
+
+
+def _check_columns(header: list[str], name: str, instrument: Instrument) -> list[str]:
+    while header and not header[-1]:
+        header.pop()
+    expected = [*FIXED, *(q.id for q in instrument.questions)]
+    if header == expected:
+        return header
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
+    if missing:
+        problem = f"missing column(s) {', '.join(missing[:5])}"
+    elif unknown:
+        problem = f"unknown column(s) {', '.join(unknown[:5])}"
+    else:
+        problem = "the columns are not in the template's order"
+    raise PaperFileError(f"{name}: sheet '{RESPONSES}' row 1: {problem}")
+
+
+def _read_rows(rows, columns, instrument, group_ids, area_codes) -> PaperResult:
+    result = PaperResult()
+    questions = {q.id: q for q in instrument.questions}
+    seen: dict[int, int] = {}
+    for number, values in enumerate(rows, start=FIRST_ANSWER_ROW):
+        values = dict(zip(columns, values, strict=False))
+        answers, errors = {}, []
+        for qid, question in questions.items():
+            raw = values.get(qid)
+            if _text(raw) == "":
+                continue
+            value, problem = parse_answer(question, raw, area_codes)
+            if problem:
+                errors.append(f"row {number}, column {qid}: {problem}")
+            else:
+                answers[qid] = value
+        org_id = _group_id(values.get("org_id"))
+        if not answers and not errors:
+            if _text(values.get("org_id")) or _text(values.get("org_name")):
+                result.skipped_blank += 1
+            continue
+        if org_id is None:
+            errors.insert(0, f"row {number}, column org_id: give the group's id (a number)")
+        elif org_id not in group_ids:
+            errors.insert(0, f"row {number}, column org_id: no group with id {org_id}")
+        elif org_id in seen:
+            errors.insert(
+                0, f"row {number}, column org_id: group {org_id} is also on row {seen[org_id]}"
+            )
+        if org_id is not None:
+            seen.setdefault(org_id, number)
+        if errors:
+            result.errors.extend(errors)
+        else:
+            result.rows.append(PaperRow(row=number, org_id=org_id, answers=answers))
+    return result
+
+
+def _group_id(raw: object) -> int | None:
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, int):
+        return raw
+    text = _text(raw)
+    return int(text) if text.isdigit() else None
+
+
+def _text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def parse_answer(question: Question, raw: object, area_codes=frozenset()) -> tuple[object, str]:
+    """A cell's answer as stored online, or a problem in plain words."""
+    text = _text(raw)
+    if question.type in CHOICE_TYPES:
+        value = _choice(question, text)
+        if value is None:
+            return None, f"'{_clip(text)}' is not one of the answers ({_labels(question)})"
+        return value, ""
+    if question.type == "multiple":
+        picked, order = [], [v for v, _ in choices(question)]
+        for part in (p.strip() for p in text.split(";")):
+            if not part:
+                continue
+            value = _choice(question, part)
+            if value is None:
+                return None, f"'{_clip(part)}' is not one of the answers ({_labels(question)})"
+            picked.append(value)
+        return sorted(set(picked), key=order.index), ""
+    if question.type == "number":
+        number = text.replace(",", "")
+        if not re.fullmatch(r"-?\d{1,9}", number):
+            return None, f"'{_clip(text)}' is not a whole number"
+        value = int(number)
+        low, high = question.min_value, question.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None, f"{value} is outside {_range(question)}"
+        return value, ""
+    if question.type == "postcode":
+        match = POSTCODE.match(re.sub(r"\s+", " ", text.upper()))
+        if not match:
+            return None, f"'{_clip(text)}' is not a UK postcode"
+        return f"{match.group(1)} {match.group(2)}", ""
+    if question.type == "area":
+        if text.upper() not in {c.upper() for c in area_codes}:
+            return None, f"'{_clip(text)}' is not an area code of this service"
+        return next(c for c in area_codes if c.upper() == text.upper()), ""
+    limit = question.max_length or 2000
+    if len(text) > limit:
+        return None, f"the answer is {len(text)} characters long; at most {limit}"
+    return text, ""
+
+
+def _choice(question: Question, text: str) -> str | None:
+    folded = text.casefold()
+    for value, label in choices(question):
+        if folded in (value.casefold(), label.casefold()):
+            return value
+    return None
+
+
+def _labels(question: Question) -> str:
+    labels = [label for _, label in choices(question)]
+    shown = "; ".join(labels[:6])
+    return shown + ("; ..." if len(labels) > 6 else "")
+
+
+def _range(question: Question) -> str:
+    low = "any" if question.min_value is None else int(question.min_value)
+    high = "any" if question.max_value is None else int(question.max_value)
+    return f"{low} to {high}"
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,314 @@
+"""An area's roadmap workbook: levels, gaps, actions by horizon, groups, method, charts.
+
+Pure: the shell passes the area's and sub-areas' figures (already suppressed),
+the groups the viewer may see (or None) and the method lines; this writes the
+workbook in streaming mode so that 10,000 groups stay cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
+
+from .workbook_style import (
+    SUPPRESSED_FILL,
+    add_date_check,
+    add_filter,
+    add_status_choices,
+    cell,
+    colour_levels,
+    level_cell,
+    new_sheet,
+    new_workbook,
+    write_header,
+    write_key_values,
+    write_row,
+)
+
+OVERALL = "overall"
+SUPPRESSED_TEXT = "suppressed"
+NO_RESPONSES = "no responses"
+
+
+@dataclass(frozen=True)
+class DomainFigure:
+    """An area's figures in one domain (or overall); numbers are None when suppressed."""
+
+    domain_id: str
+    domain_name: str
+    n: int | None
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    level: int | None
+    level_counts: tuple[int, ...] | None
+    target: int | None
+    gap: float | None
+    suppressed: bool
+
+    @property
+    def label(self) -> str:
+        """What a cell without a level says."""
+        return SUPPRESSED_TEXT if self.suppressed else NO_RESPONSES
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """One area's row of the summary: coverage and a figure per domain."""
+
+    code: str
+    name: str
+    type: str
+    invited: int
+    responded: int | None  # None when the count itself is suppressed
+    coverage: float | None
+    figures: tuple[DomainFigure, ...]  # instrument domains in order, then overall
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One group on the groups sheet."""
+
+    org_id: int
+    name: str
+    area_code: str
+    area_name: str
+    broker: str | None
+    submitted_on: dt.date | None
+    levels: tuple[int | None, ...]  # per instrument domain, then overall
+    shown_as: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One row of the roadmap: a next step for the level the area is at."""
+
+    horizon: str
+    domain: str
+    level: int | None
+    target: int | None
+    text: str
+    offers: str
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """Everything the workbook shows."""
+
+    instrument: Instrument
+    offers: Mapping[str, SupportOffer]
+    area: AreaFigures
+    sub_areas: Sequence[AreaFigures]
+    groups: Sequence[GroupRow] | None  # None: the viewer may not see named groups
+    groups_note: str
+    method: Sequence[tuple[str, object]]
+    shown_as: str
+
+
+def roadmap_actions(roadmap: Roadmap) -> list[Action]:
+    """Next steps for each domain at the area's level, near term first."""
+    actions = []
+    for figure in roadmap.area.figures:
+        if figure.domain_id == OVERALL:
+            continue
+        if figure.level is None:
+            actions.append(
+                Action("", figure.domain_name, None, figure.target,
+                       f"No level for this domain ({figure.label}): no actions suggested.", "")
+            )  # fmt: skip
+            continue
+        domain = roadmap.instrument.domain(figure.domain_id)
+        for step in domain.level(figure.level).next_steps:
+            names = [roadmap.offers[o].name for o in step.offers if o in roadmap.offers]
+            actions.append(
+                Action(step.horizon, figure.domain_name, figure.level, figure.target,
+                       step.text, "; ".join(names))
+            )  # fmt: skip
+    order = {d.name: i for i, d in enumerate(roadmap.instrument.domains)}
+    horizon = {h: i for i, h in enumerate(HORIZONS)}
+    actions.sort(key=lambda a: (horizon.get(a.horizon, len(HORIZONS)), order.get(a.domain, 0)))
+    return actions
+
+
+def write_roadmap(out: str | Path | IO[bytes], roadmap: Roadmap) -> None:
+    """The roadmap workbook: Summary, Gaps, Roadmap, Groups, Method."""
+    wb = new_workbook()
+    _summary_sheet(wb, roadmap)
+    _gaps_sheet(wb, roadmap)
+    _roadmap_sheet(wb, roadmap)
+    _groups_sheet(wb, roadmap)
+    ws = new_sheet(wb, "Method", widths=(24, 110), freeze=None)
+    write_key_values(ws, roadmap.method)
+    wb.save(out)
+
+
+def _domains(roadmap: Roadmap) -> list[tuple[str, str]]:
+    return [(f.domain_id, f.domain_name) for f in roadmap.area.figures]
+
+
+def _summary_sheet(wb, roadmap: Roadmap) -> None:
+    domains = _domains(roadmap)
+    widths = (14, 30, 14, 9, 10, 10, *[16, 6] * len(domains), 14)
+    ws = new_sheet(wb, "Summary", widths=widths, freeze="C2")
+    header = ["Area code", "Area", "Type", "Invited", "Responded", "Coverage"]
+    for _, name in domains:
+        header += [f"{name}: level", f"{name}: n"]
+    header.append("Level shown")
+    write_header(ws, header)
+    rows = [roadmap.area, *roadmap.sub_areas]
+    for area in rows:
+        values = [
+            area.code,
+            area.name,
+            area.type,
+            area.invited,
+            area.responded if area.responded is not None else SUPPRESSED_TEXT,
+            cell(ws, area.coverage, number_format="0%")
+            if area.coverage is not None
+            else cell(ws, SUPPRESSED_TEXT if area.responded is None else "", fill=SUPPRESSED_FILL),
+        ]
+        for figure in area.figures:
+            values.append(level_cell(ws, figure.level, None if figure.level else figure.label))
+            values.append(figure.n if figure.n is not None else SUPPRESSED_TEXT)
+        values.append(roadmap.shown_as)
+        write_row(ws, values)
+    add_filter(ws, len(header), len(rows) + 1)
+    ws.print_title_rows = "1:1"
+
+
+GAP_HEADER = (
+    "Area code", "Area", "Domain", "n", "Mean score", "95% CI low", "95% CI high", "Level",
+    "Target level", "Gap (target - mean)", "At level 1", "At level 2", "At level 3",
+    "At level 4", "At level 5", "Level shown",
+)  # fmt: skip
+
+
+def _gaps_sheet(wb, roadmap: Roadmap) -> None:
+    ws = new_sheet(wb, "Gaps", widths=(14, 28, 30, 6, 11, 11, 11, 12, 9, 12, 8, 8, 8, 8, 8, 14))
+    write_header(ws, GAP_HEADER)
+    count = 0
+    for area in (roadmap.area, *roadmap.sub_areas):
+        for f in area.figures:
+            counts = f.level_counts or (None,) * 5
+            shown = (lambda v: v) if not f.suppressed else (lambda v: SUPPRESSED_TEXT)
+            write_row(
+                ws,
+                [
+                    area.code,
+                    area.name,
+                    f.domain_name,
+                    shown(f.n),
+                    _number(ws, f.mean, f),
+                    _number(ws, f.ci_low, f),
+                    _number(ws, f.ci_high, f),
+                    level_cell(ws, f.level, None if f.level else f.label),
+                    f.target,
+                    _number(ws, f.gap, f),
+                    *(shown(c) for c in counts),
+                    roadmap.shown_as,
+                ],
+            )
+            count += 1
+    add_filter(ws, len(GAP_HEADER), count + 1)
+    ws.print_title_rows = "1:1"
+    own = len([f for f in roadmap.area.figures if f.domain_id != OVERALL])
+    if own:
+        _gap_charts(ws, own)
+
+
+def _number(ws, value: float | None, figure: DomainFigure):
+    if value is None:
+        return cell(ws, SUPPRESSED_TEXT if figure.suppressed else "", fill=SUPPRESSED_FILL)
+    return cell(ws, round(value, 2), number_format="0.00")
+
+
+def _gap_charts(ws, rows: int) -> None:
+    """Mean against target per domain, and how many groups are at each level."""
+    last = rows + 1
+    domains = Reference(ws, min_col=3, min_row=2, max_row=last)
+    bars = BarChart()
+    bars.type = "bar"
+    bars.title = "Mean score and target by domain"
+    bars.y_axis.title = "Score (1 to 5)"
+    bars.y_axis.scaling.min, bars.y_axis.scaling.max = 1, 5
+    bars.add_data(Reference(ws, min_col=5, min_row=1, max_row=last), titles_from_data=True)
+    bars.add_data(Reference(ws, min_col=9, min_row=1, max_row=last), titles_from_data=True)
+    bars.set_categories(domains)
+    bars.height, bars.width = 9, 18
+    ws.add_chart(bars, "Q2")
+    spread = BarChart()
+    spread.type, spread.grouping, spread.overlap = "bar", "stacked", 100
+    spread.title = "Groups at each level by domain"
+    spread.add_data(Reference(ws, min_col=11, max_col=15, min_row=1, max_row=last),
+                    titles_from_data=True)  # fmt: skip
+    spread.set_categories(domains)
+    spread.height, spread.width = 9, 18
+    ws.add_chart(spread, "Q22")
+
+
+ROADMAP_HEADER = ("Horizon", "Domain", "Level now", "Target level", "Action", "Support offers",
+                  "Owner", "Target date", "Status")  # fmt: skip
+
+
+def _roadmap_sheet(wb, roadmap: Roadmap) -> None:
+    ws = new_sheet(wb, "Roadmap", widths=(28, 28, 10, 10, 60, 40, 20, 13, 14))
+    write_header(ws, ROADMAP_HEADER)
+    actions = roadmap_actions(roadmap)
+    for a in actions:
+        write_row(
+            ws,
+            [
+                HORIZON_LABELS.get(a.horizon, ""),
+                a.domain,
+                level_cell(ws, a.level),
+                a.target,
+                cell(ws, a.text, wrap=True),
+                cell(ws, a.offers, wrap=True),
+                None,
+                None,
+                "Not started" if a.level is not None else "",
+            ],
+        )
+    last = max(len(actions) + 1, 2)
+    add_filter(ws, len(ROADMAP_HEADER), last)
+    add_date_check(ws, "H", 2, last)
+    add_status_choices(ws, "I", 2, last)
+    ws.print_title_rows = "1:1"
+
+
+def _groups_sheet(wb, roadmap: Roadmap) -> None:
+    domains = _domains(roadmap)
+    header = ["Group id", "Group", "Area code", "Area", "Broker", "Submitted"]
+    header += [name for _, name in domains] + ["Level shown"]
+    ws = new_sheet(wb, "Groups", widths=(9, 34, 14, 26, 26, 12, *[12] * len(domains), 14))
+    write_header(ws, header)
+    if roadmap.groups is None:
+        write_row(ws, ["", roadmap.groups_note])
+        return
+    # Levels are plain numbers coloured by conditional formatting: per-cell fills would cost
+    # a style per cell on a sheet that may hold 10,000 groups.
+    for g in roadmap.groups:
+        ws.append(
+            [
+                g.org_id,
+                cell(ws, g.name),
+                cell(ws, g.area_code),
+                cell(ws, g.area_name),
+                cell(ws, g.broker or ""),
+                cell(ws, g.submitted_on) if g.submitted_on else cell(ws, "not yet"),
+                *g.levels,
+                cell(ws, g.shown_as),
+            ]
+        )
+    last = len(roadmap.groups) + 1
+    add_filter(ws, len(header), last)
+    first_level, last_level = get_column_letter(7), get_column_letter(6 + len(domains))
+    colour_levels(ws, f"{first_level}2:{last_level}{max(last, 2)}")

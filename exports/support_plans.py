@@ -1,0 +1,273 @@
+"""Support plans: each group's gaps (domains below target) matched to support offers.
+
+Pure: the shell passes each group's levels (self-assessed and moderated), the
+instrument and the offers catalogue; this returns plan lines and writes the
+workbook (plans, levels, and for a broker's portfolio a cohort sheet and the
+groups still to chase).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
+
+from .workbook_style import (
+    add_date_check,
+    add_filter,
+    add_status_choices,
+    cell,
+    level_cell,
+    new_sheet,
+    new_workbook,
+    write_header,
+    write_key_values,
+    write_row,
+)
+
+SELF_ASSESSED, MODERATED = "self-assessed", "moderated"
+
+
+@dataclass(frozen=True)
+class GroupLevel:
+    """One group's level in one domain: as it assessed itself, and as moderated."""
+
+    domain_id: str
+    domain_name: str
+    level: int | None
+    moderated_level: int | None = None
+    note: str | None = None
+
+    @property
+    def shown(self) -> int | None:
+        """The level the plan works from: the moderated one when there is one."""
+        return self.moderated_level if self.moderated_level is not None else self.level
+
+    @property
+    def shown_as(self) -> str:
+        """Which level is shown, in words for the 'Level shown' column."""
+        return MODERATED if self.moderated_level is not None else SELF_ASSESSED
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A group's current submitted result in a round."""
+
+    org_id: int
+    name: str
+    area_code: str
+    area_name: str
+    submitted_on: dt.date | None
+    levels: tuple[GroupLevel, ...]
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One action for one group: a gap, a next step and (when there is one) an offer."""
+
+    org_id: int
+    group: str
+    area_code: str
+    area_name: str
+    domain: str
+    level: int
+    shown_as: str
+    target: int
+    gap: int
+    priority: int
+    action: str
+    horizon: str
+    offer_id: str | None
+    offer: str | None
+    provider: str | None
+
+
+@dataclass(frozen=True)
+class NotResponded:
+    """A group in the portfolio with no submitted answer yet, and its link for chasing."""
+
+    org_id: int
+    name: str
+    area_name: str
+    email: str | None
+    link: str | None
+
+
+def plan_lines(
+    instrument: Instrument,
+    offers: Mapping[str, SupportOffer],
+    group: GroupResult,
+    target: int,
+) -> list[PlanLine]:
+    """The group's actions: domains below target, biggest gap first (priority 1)."""
+    order = {d.id: i for i, d in enumerate(instrument.domains)}
+    gaps = [
+        lv
+        for lv in group.levels
+        if lv.domain_id in order and lv.shown is not None and lv.shown < target
+    ]
+    gaps.sort(key=lambda lv: (-(target - lv.shown), order[lv.domain_id]))
+    lines = []
+    for priority, lv in enumerate(gaps, start=1):
+        steps = instrument.domain(lv.domain_id).level(lv.shown).next_steps
+        steps = sorted(steps, key=lambda s: HORIZONS.index(s.horizon))
+        for step in steps:
+            for offer_id in step.offers or (None,):
+                offer = offers.get(offer_id) if offer_id else None
+                lines.append(
+                    PlanLine(
+                        org_id=group.org_id,
+                        group=group.name,
+                        area_code=group.area_code,
+                        area_name=group.area_name,
+                        domain=lv.domain_name,
+                        level=lv.shown,
+                        shown_as=lv.shown_as,
+                        target=target,
+                        gap=target - lv.shown,
+                        priority=priority,
+                        action=step.text,
+                        horizon=HORIZON_LABELS[step.horizon],
+                        offer_id=offer_id,
+                        offer=offer.name if offer else None,
+                        provider=offer.provider if offer else None,
+                    )
+                )
+    return lines
+
+
+def cohort_counts(lines: Sequence[PlanLine]) -> dict[tuple[str, str], int]:
+    """(offer name, area name) -> how many groups need that offer there."""
+    pairs = {(ln.offer, ln.area_name, ln.org_id) for ln in lines if ln.offer}
+    return dict(Counter((offer, area) for offer, area, _ in pairs))
+
+
+PLAN_COLUMNS = (
+    ("Group id", 9),
+    ("Group", 30),
+    ("Area", 22),
+    ("Domain", 26),
+    ("Level", 8),
+    ("Level shown", 14),
+    ("Target", 8),
+    ("Gap", 6),
+    ("Priority", 9),
+    ("Next step", 50),
+    ("Horizon", 26),
+    ("Support offer", 34),
+    ("Provider", 30),
+    ("Owner", 18),
+    ("Due date", 12),
+    ("Status", 13),
+)
+
+
+def write_support_plans(
+    out: str | Path | IO[bytes],
+    *,
+    instrument: Instrument,
+    offers: Mapping[str, SupportOffer],
+    groups: Sequence[GroupResult],
+    target: int,
+    method: Sequence[tuple[str, object]],
+    not_responded: Sequence[NotResponded] | None = None,
+) -> list[PlanLine]:
+    """The support plans workbook; a cohort and a chasing sheet when not_responded is given."""
+    lines = [ln for g in groups for ln in plan_lines(instrument, offers, g, target)]
+    wb = new_workbook()
+    _plans_sheet(wb, lines)
+    _levels_sheet(wb, instrument, groups)
+    if not_responded is not None:
+        _cohort_sheet(wb, lines)
+        _chase_sheet(wb, not_responded)
+    ws = new_sheet(wb, "Method", widths=(28, 100), freeze=None)
+    write_key_values(ws, method)
+    wb.save(out)
+    return lines
+
+
+def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
+    ws = new_sheet(wb, "Support plans", widths=[w for _, w in PLAN_COLUMNS])
+    write_header(ws, [name for name, _ in PLAN_COLUMNS])
+    for ln in lines:
+        write_row(
+            ws,
+            [
+                ln.org_id,
+                ln.group,
+                ln.area_name,
+                ln.domain,
+                level_cell(ws, ln.level),
+                ln.shown_as,
+                ln.target,
+                ln.gap,
+                ln.priority,
+                cell(ws, ln.action, wrap=True),
+                ln.horizon,
+                ln.offer or "",
+                ln.provider or "",
+                None,
+                None,
+                "Not started",
+            ],
+        )
+    last = len(lines) + 1
+    add_filter(ws, len(PLAN_COLUMNS), last)
+    add_date_check(ws, "O", 2, max(last, 2))
+    add_status_choices(ws, "P", 2, max(last, 2))
+    ws.print_title_rows = "1:1"
+
+
+def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> None:
+    domains = [d.id for d in instrument.domains]
+    names = {d.id: d.name for d in instrument.domains}
+    header = ["Group id", "Group", "Area", "Submitted", "Domain", "Self-assessed level"]
+    header += ["Moderated level", "Moderation note", "Level shown"]
+    ws = new_sheet(wb, "Levels", widths=(9, 30, 22, 12, 26, 12, 12, 40, 14))
+    write_header(ws, header)
+    count = 0
+    for g in groups:
+        by_domain = {lv.domain_id: lv for lv in g.levels}
+        for domain_id in domains:
+            lv = by_domain.get(domain_id) or GroupLevel(domain_id, names[domain_id], None)
+            write_row(
+                ws,
+                [
+                    g.org_id,
+                    g.name,
+                    g.area_name,
+                    g.submitted_on,
+                    names[domain_id],
+                    level_cell(ws, lv.level, "" if lv.level is None else None),
+                    level_cell(ws, lv.moderated_level, "" if lv.moderated_level is None else None),
+                    cell(ws, lv.note or "", wrap=True),
+                    lv.shown_as,
+                ],
+            )
+            count += 1
+    add_filter(ws, len(header), count + 1)
+
+
+def _cohort_sheet(wb, lines: Sequence[PlanLine]) -> None:
+    counts = cohort_counts(lines)
+    offers = sorted({o for o, _ in counts})
+    areas = sorted({a for _, a in counts})
+    ws = new_sheet(wb, "Cohort", widths=(40, *[14] * len(areas), 10), freeze="B2")
+    write_header(ws, ["Support offer", *areas, "All areas"])
+    groups_per_offer = Counter(o for o, _ in {(ln.offer, ln.org_id) for ln in lines if ln.offer})
+    for offer in offers:
+        write_row(ws, [offer, *(counts.get((offer, a), 0) for a in areas), groups_per_offer[offer]])
+    add_filter(ws, len(areas) + 2, len(offers) + 1)
+
+
+def _chase_sheet(wb, rows: Sequence[NotResponded]) -> None:
+    ws = new_sheet(wb, "Not yet responded", widths=(9, 30, 22, 30, 70))
+    write_header(ws, ["Group id", "Group", "Area", "Email", "Invitation link"])
+    for r in rows:
+        write_row(ws, [r.org_id, r.name, r.area_name, r.email or "", r.link or "no invitation"])
+    add_filter(ws, 5, len(rows) + 1)

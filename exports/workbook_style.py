@@ -1,0 +1,176 @@
+"""How every workbook looks and stays safe: headers, level colours, text that is never a formula.
+
+All workbooks are written in openpyxl's write-only mode (rows streamed to disk,
+so 10,000 groups cost little memory); a sheet's widths and frozen panes must be
+set before its first row, which is why ``new_sheet`` takes them up front.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from copy import copy
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+# Same colours as app.css .app-level--N, so a level looks the same on a page and in a sheet.
+LEVEL_COLOURS = {1: "D4351C", 2: "F47738", 3: "FFDD00", 4: "85994B", 5: "00703C"}
+LEVEL_TEXT = {1: "FFFFFF", 2: "0B0C0C", 3: "0B0C0C", 4: "0B0C0C", 5: "FFFFFF"}
+HEADER_FILL = PatternFill("solid", fgColor="005EB8")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+SUBHEADER_FILL = PatternFill("solid", fgColor="E8F1F8")
+SUPPRESSED_FILL = PatternFill("solid", fgColor="DDDDDD")
+BOLD = Font(bold=True)
+FORMULA_START = ("=", "+", "-", "@")
+STATUSES = ("Not started", "In progress", "Done")
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def new_workbook() -> Workbook:
+    """A streaming (write-only) workbook with no sheets yet."""
+    return Workbook(write_only=True)
+
+
+def new_sheet(
+    workbook: Workbook,
+    title: str,
+    widths: Sequence[float] = (),
+    freeze: str | None = "A2",
+):
+    """A sheet with column widths and frozen header set before any row is written."""
+    ws = workbook.create_sheet(title=title[:31])
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    return ws
+
+
+def clean_text(value: str) -> str:
+    """Text with the control characters Excel refuses removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=False):
+    """One cell; text is always text (a leading = + - @ never becomes a formula)."""
+    if isinstance(value, str):
+        value = clean_text(value)
+    c = WriteOnlyCell(ws, value=value)
+    quote = False
+    if isinstance(value, str):
+        c.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+        quote = value.startswith(FORMULA_START)  # Excel keeps it text when edited, too
+    if isinstance(value, dt.datetime | dt.date) and number_format is None:
+        number_format = DATE_FORMAT if type(value) is dt.date else "yyyy-mm-dd hh:mm"
+    if fill is None and font is None and number_format is None and not wrap and not quote:
+        return c
+    # Setting a style looks it up in the workbook's lists by hashing it, which is slow;
+    # the same combination always gives the same style ids, so keep them per workbook.
+    key = (id(fill), id(font), number_format, wrap, quote)
+    styles = ws.parent.__dict__.setdefault("_app_styles", {})
+    known = styles.get(key)
+    if known is not None:
+        c._style = copy(known[0])
+        return c
+    if fill is not None:
+        c.fill = fill
+    if font is not None:
+        c.font = font
+    if number_format is not None:
+        c.number_format = number_format
+    if wrap:
+        c.alignment = WRAP
+    if quote:
+        c.quotePrefix = True
+    styles[key] = (copy(c._style), fill, font)  # holding fill and font keeps their ids unique
+    return c
+
+
+LEVEL_FILLS = {n: PatternFill("solid", fgColor=c) for n, c in LEVEL_COLOURS.items()}
+LEVEL_FONTS = {n: Font(bold=True, color=c) for n, c in LEVEL_TEXT.items()}
+
+
+def level_cell(ws, level: int | None, text: object | None = None):
+    """A cell coloured by level (1..5); grey (with the text given, if any) when there is none."""
+    if level is None:
+        return cell(ws, text if text is not None else "", fill=SUPPRESSED_FILL)
+    value = text if text is not None else level
+    return cell(ws, value, fill=LEVEL_FILLS[level], font=LEVEL_FONTS[level])
+
+
+def colour_levels(ws, cells: str) -> None:
+    """Colour numbers 1..5 in a range by level with conditional formatting (no per-cell style)."""
+    for level in LEVEL_COLOURS:
+        rule = CellIsRule(
+            operator="equal", formula=[str(level)], fill=LEVEL_FILLS[level], font=LEVEL_FONTS[level]
+        )
+        ws.conditional_formatting.add(cells, rule)
+
+
+def write_header(ws, names: Sequence[str]) -> None:
+    """The bold, coloured header row."""
+    ws.append([cell(ws, n, fill=HEADER_FILL, font=HEADER_FONT, wrap=True) for n in names])
+
+
+def write_row(ws, values: Iterable[object]) -> None:
+    """A row of plain values, text kept as text."""
+    ws.append([v if isinstance(v, Cell) else cell(ws, v) for v in values])
+
+
+def add_filter(ws, columns: int, rows: int, first_row: int = 1) -> None:
+    """Filter buttons on the header row over the written range."""
+    last = get_column_letter(max(columns, 1))
+    ws.auto_filter.ref = f"A{first_row}:{last}{max(rows, first_row)}"
+
+
+def add_status_choices(ws, column: str, first_row: int, last_row: int) -> DataValidation:
+    """A drop-down of Not started / In progress / Done on a column."""
+    rule = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Status",
+        error="Choose Not started, In progress or Done.",
+    )
+    rule.add(f"{column}{first_row}:{column}{max(last_row, first_row)}")
+    ws.data_validations.append(rule)
+    return rule
+
+
+def add_date_check(ws, column: str, first_row: int, last_row: int) -> DataValidation:
+    """Only dates (from 2020 on) in a column."""
+    rule = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2020,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Date",
+        error="Enter a date, for example 2026-03-31.",
+    )
+    rule.add(f"{column}{first_row}:{column}{max(last_row, first_row)}")
+    ws.data_validations.append(rule)
+    return rule
+
+
+def write_key_values(ws, pairs: Iterable[tuple[str, object]]) -> None:
+    """Two columns under an Item / Detail header: the method and instructions sheets."""
+    write_header(ws, ["Item", "Detail"])
+    for label, value in pairs:
+        ws.append([cell(ws, label, font=BOLD), cell(ws, value, wrap=True)])

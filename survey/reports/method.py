@@ -1,0 +1,72 @@
+"""The method sheet every workbook carries: what it shows, how it was scored, who exported it."""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app
+
+from instruments import Instrument
+
+from ..models import utcnow
+
+DEFAULT_SERVER_URL = "http://127.0.0.1:5000"
+
+
+def server_url() -> str:
+    """The address groups' links start with (config or environment SERVER_URL)."""
+    url = current_app.config.get("SERVER_URL") or os.environ.get("SERVER_URL") or DEFAULT_SERVER_URL
+    return url.rstrip("/")
+
+
+def journey_link(token: str) -> str:
+    """A group's invitation link: the start of its journey."""
+    return f"{server_url()}/r/{token}"
+
+
+def scoring_in_words(instrument: Instrument) -> str:
+    """The instrument's scoring rule as a paragraph an analyst can check."""
+    bands = ", ".join(f"level {lv.level} from {lv.min_score:g}" for lv in instrument.levels)
+    overall = instrument.overall
+    how = "the mean of the domain scores" if overall.method == "mean" else "the lowest domain level"
+    return (
+        "Each answer scores 1 to 5 (option score, agreement scale 1 to 5, yes 5 / no 1); "
+        "reverse-worded questions are turned round (6 minus the score). "
+        "'Does not apply' and questions routed past are left out; 'don't know' is left out "
+        "unless the domain counts it as 1. A domain is not scored when fewer than its minimum "
+        "share of questions are answered. Domain score = weighted mean of answered questions; "
+        f"bands: {bands}. Overall = {how}, not scored when fewer than "
+        f"{overall.min_domains:.0%} of domains are scored. An area's level is the band of the "
+        "mean of its groups' scores."
+    )
+
+
+def method_lines(
+    instrument: Instrument,
+    *,
+    actor: str,
+    shown: str,
+    round_title: str | None = None,
+    target: int | None = None,
+    extra: list[tuple[str, object]] | None = None,
+) -> list[tuple[str, object]]:
+    """Label and value pairs for a workbook's method sheet."""
+    threshold = current_app.config["DISCLOSURE_THRESHOLD"]
+    lines: list[tuple[str, object]] = []
+    if round_title:
+        lines.append(("Round", round_title))
+    lines += [
+        ("Instrument", f"{instrument.title} ({instrument.id} version {instrument.version})"),
+        ("Level shown", shown),
+        ("Target level", target if target is not None else "none set"),
+        ("Scoring rule", scoring_in_words(instrument)),
+        (
+            "Small numbers",
+            f"Figures for fewer than {threshold} responses are suppressed (shown as "
+            "'suppressed'), and so is any figure that would let one be worked out by "
+            "subtraction.",
+        ),
+        ("Exported at (UTC)", utcnow().strftime("%Y-%m-%d %H:%M")),
+        ("Exported by", actor),
+    ]
+    return lines + list(extra or [])

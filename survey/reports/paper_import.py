@@ -1,0 +1,150 @@
+"""Paper answers in and out: the template for a round's groups and the all-or-nothing import."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from exports.paper import PaperFileError, read_paper_workbook, write_template
+from instruments import Instrument
+
+from ..extensions import db
+from ..instruments_store import instrument_for
+from ..models import Answer, Area, AuditEvent, Invitation, Organisation, Response, Round, utcnow
+from ..scores import store_scores
+
+
+@dataclass
+class PaperImport:
+    """What an import did, or why it did nothing."""
+
+    file_name: str
+    errors: list[str] = field(default_factory=list)
+    imported: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    blank: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every row passed and the import was written."""
+        return not self.errors
+
+    def summary(self) -> str:
+        """One line for the console or the page."""
+        return (
+            f"{self.file_name}: {self.imported} responses imported "
+            f"({self.replaced} replacing earlier answers), {self.unchanged} already imported, "
+            f"{self.blank} blank rows left out"
+        )
+
+
+def paper_template(instrument: Instrument, broker_id: int | None = None) -> bytes:
+    """The template workbook listing the groups (a broker's portfolio, or every group)."""
+    query = sa.select(Organisation.id, Organisation.name).order_by(
+        Organisation.name, Organisation.id
+    )
+    if broker_id is not None:
+        query = query.where(Organisation.broker_id == broker_id)
+    out = io.BytesIO()
+    write_template(instrument, db.session.execute(query).all(), out)
+    return out.getvalue()
+
+
+def import_paper(
+    data: bytes,
+    file_name: str,
+    round_: Round,
+    *,
+    actor: str,
+    group_ids: set[int] | None = None,
+) -> PaperImport:
+    """Check every row; write all of them in one transaction or none. File errors raise."""
+    instrument = instrument_for(round_)
+    if instrument.kind != "organisation":
+        raise PaperFileError(
+            f"{file_name}: round {round_.slug} is answered for an area, not by groups; "
+            "paper answers are for group questionnaires"
+        )
+    if group_ids is None:
+        group_ids = set(db.session.scalars(sa.select(Organisation.id)))
+    codes = set(db.session.scalars(sa.select(Area.code)))
+    result = read_paper_workbook(data, file_name, instrument, group_ids=group_ids, area_codes=codes)
+    outcome = PaperImport(file_name=file_name, errors=result.errors, blank=result.skipped_blank)
+    if outcome.errors:
+        return outcome
+    keys = {row.content_hash(round_.slug): row for row in result.rows}
+    done = set(
+        db.session.scalars(sa.select(Response.import_key).where(Response.import_key.in_(keys)))
+    )
+    try:
+        for key, row in keys.items():
+            if key in done:
+                outcome.unchanged += 1
+                continue
+            replaced = _save_row(round_, instrument, row.org_id, row.answers, key)
+            outcome.imported += 1
+            outcome.replaced += replaced
+        db.session.add(
+            AuditEvent(
+                actor=actor,
+                action="import-paper-responses",
+                target=round_.slug,
+                detail={"file": file_name, "imported": outcome.imported},
+            )
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same rows were imported by someone else a moment ago
+        raise PaperFileError(
+            f"{file_name}: another import of these answers finished first; "
+            "nothing was imported from this one, import it again to add what is left"
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return outcome
+
+
+def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict, key: str) -> int:
+    """One submitted, scored paper response; 1 if it replaced the group's earlier one."""
+    org = db.session.get(Organisation, org_id)
+    previous = db.session.scalar(
+        sa.select(Response).where(
+            Response.round_id == round_.id,
+            Response.organisation_id == org_id,
+            Response.status == "submitted",
+            Response.is_current,
+        )
+    )
+    invitation = db.session.scalar(
+        sa.select(Invitation)
+        .where(
+            Invitation.round_id == round_.id,
+            Invitation.organisation_id == org_id,
+            Invitation.revoked_at.is_(None),
+        )
+        .order_by(Invitation.id)
+        .limit(1)
+    )
+    response = Response(
+        round=round_,
+        organisation_id=org_id,
+        area_id=org.area_id,
+        invitation=invitation,
+        status="submitted",
+        source="paper",
+        is_current=True,
+        import_key=key,
+        submitted_at=utcnow(),
+        visited=[s.id for s in instrument.sections],
+    )
+    if previous is not None:
+        previous.is_current = False
+        response.supersedes_id = previous.id
+    response.answers = [Answer(question_id=q, value=v) for q, v in answers.items()]
+    db.session.add(response)
+    store_scores(response, instrument)
+    return int(previous is not None)

@@ -1,0 +1,168 @@
+"""Support plans from the database: a group's or a broker's portfolio, consent respected."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from exports.support_plans import (
+    MODERATED,
+    SELF_ASSESSED,
+    GroupLevel,
+    GroupResult,
+    NotResponded,
+    write_support_plans,
+)
+
+from ..access import may_see_group_answers
+from ..extensions import db
+from ..instruments_store import instrument_for, registry
+from ..models import (
+    OVERALL,
+    AuditEvent,
+    Broker,
+    Invitation,
+    Organisation,
+    Response,
+    Round,
+)
+from .method import journey_link, method_lines
+
+DEFAULT_TARGET = 3
+
+
+def current_responses(round_: Round, org_ids: Sequence[int]) -> dict[int, Response]:
+    """Organisation id -> its current submitted response in the round, scores loaded."""
+    if not org_ids:
+        return {}
+    responses = db.session.scalars(
+        sa.select(Response)
+        .options(selectinload(Response.scores))
+        .where(
+            Response.round_id == round_.id,
+            Response.organisation_id.in_(list(org_ids)),
+            Response.status == "submitted",
+            Response.is_current.is_(True),
+        )
+    )
+    return {r.organisation_id: r for r in responses}
+
+
+def group_result(round_: Round, org: Organisation, response: Response) -> GroupResult:
+    """A group's levels per domain (self-assessed and moderated) from its response."""
+    instrument = instrument_for(round_)
+    names = {d.id: d.name for d in instrument.domains}
+    levels = tuple(
+        GroupLevel(s.domain_id, names[s.domain_id], s.level, s.moderated_level, s.moderation_note)
+        for s in sorted(
+            response.scores,
+            key=lambda s: list(names).index(s.domain_id) if s.domain_id in names else len(names),
+        )
+        if s.domain_id != OVERALL and s.domain_id in names
+    )
+    submitted = response.submitted_at.date() if response.submitted_at else None
+    area = org.area
+    return GroupResult(
+        org_id=org.id,
+        name=org.name,
+        area_code=area.code if area else "",
+        area_name=area.name if area else "no area",
+        submitted_on=submitted,
+        levels=levels,
+    )
+
+
+def portfolio(broker: Broker) -> list[Organisation]:
+    """A broker's groups, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .options(selectinload(Organisation.area))
+            .where(Organisation.broker_id == broker.id)
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+def chase_list(round_: Round, orgs: Sequence[Organisation], responded: set[int]) -> list:
+    """Groups with no submitted answer yet, with their journey links."""
+    waiting = [o for o in orgs if o.id not in responded]
+    tokens = dict(
+        db.session.execute(
+            sa.select(Invitation.organisation_id, Invitation.token)
+            .where(
+                Invitation.round_id == round_.id,
+                Invitation.organisation_id.in_([o.id for o in waiting]),
+                Invitation.revoked_at.is_(None),
+            )
+            .order_by(Invitation.id.desc())
+        ).all()
+    )
+    return [
+        NotResponded(
+            org_id=o.id,
+            name=o.name,
+            area_name=o.area.name if o.area else "no area",
+            email=o.email,
+            link=journey_link(tokens[o.id]) if o.id in tokens else None,
+        )
+        for o in waiting
+    ]
+
+
+def support_plans_workbook(
+    round_: Round,
+    orgs: Sequence[Organisation] | None,
+    *,
+    viewer,
+    actor: str,
+    broker: Broker | None = None,
+) -> bytes:
+    """The support plans workbook for some groups, or a broker's whole portfolio.
+
+    ``viewer`` None is the command line (an administrator): every group. A
+    signed-in viewer only gets the plans of groups whose answers they may see.
+    """
+    instrument = instrument_for(round_)
+    everyone = portfolio(broker) if broker is not None else list(orgs or [])
+    visible = [o for o in everyone if viewer is None or may_see_group_answers(viewer, o)]
+    responses = current_responses(round_, [o.id for o in everyone])
+    groups = [group_result(round_, o, responses[o.id]) for o in visible if o.id in responses]
+    target = round_.target_level or DEFAULT_TARGET
+    chase = chase_list(round_, everyone, set(responses)) if broker is not None else None
+    hidden = len(everyone) - len(visible)
+    extra = [("Groups", f"{len(groups)} with a plan; {hidden} left out (no consent to share)")]
+    if broker is not None:
+        extra.insert(0, ("Broker", broker.name))
+    method = method_lines(
+        instrument,
+        actor=actor,
+        shown=f"{MODERATED} where a broker has moderated a domain, else {SELF_ASSESSED} "
+        "(column 'Level shown')",
+        round_title=round_.title,
+        target=target,
+        extra=extra,
+    )
+    out = io.BytesIO()
+    write_support_plans(
+        out,
+        instrument=instrument,
+        offers=registry().offers,
+        groups=groups,
+        target=target,
+        method=method,
+        not_responded=chase,
+    )
+    db.session.add(
+        AuditEvent(
+            actor=actor,
+            action="export-support-plans",
+            target=f"{round_.slug}:" + (f"broker {broker.id}" if broker else "groups"),
+            detail={"groups": len(groups)},
+        )
+    )
+    db.session.commit()
+    return out.getvalue()

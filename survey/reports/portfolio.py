@@ -1,0 +1,254 @@
+"""Pages for brokers: the portfolio, moderating a group's levels, support plans, paper answers."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request
+from flask_login import current_user
+
+from exports.paper import PaperFileError
+from exports.support_plans import plan_lines
+
+from ..access import ADMIN, BROKER, may_see_group_answers
+from ..extensions import db
+from ..instruments_store import instrument_for, registry
+from ..models import OVERALL, AuditEvent, Broker, Organisation, Round
+from .paper_import import import_paper, paper_template
+from .plans_data import (
+    DEFAULT_TARGET,
+    chase_list,
+    current_responses,
+    group_result,
+    portfolio,
+)
+from .plans_data import support_plans_workbook as plans_workbook
+from .views import actor, bp, round_by_slug, xlsx_download
+
+NOTE_LIMIT = 2000
+
+
+def group_rounds() -> list[Round]:
+    """Rounds answered by groups (not localities), newest first."""
+    rounds = db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc())).all()
+    return [r for r in rounds if instrument_for(r).kind == "organisation"]
+
+
+def broker_for_viewer() -> Broker:
+    """A broker's own organisation; an admin names one with ?broker=ID (404 otherwise)."""
+    if current_user.role == BROKER:
+        broker = current_user.broker
+    else:
+        chosen = request.args.get("broker", "")
+        broker = db.session.get(Broker, int(chosen)) if chosen.isdigit() else None
+    if broker is None:
+        abort(404)
+    return broker
+
+
+@bp.get("/portfolio")
+def portfolio_home():
+    """Pick a round (and, for an admin, a broker) to see a portfolio."""
+    brokers = (
+        [current_user.broker]
+        if current_user.role == BROKER
+        else db.session.scalars(sa.select(Broker).order_by(Broker.name)).all()
+    )
+    return render_template(
+        "views/reports/portfolio_home.html",
+        brokers=[b for b in brokers if b is not None],
+        rounds=group_rounds(),
+        is_admin=current_user.role == ADMIN,
+    )
+
+
+@bp.get("/portfolio/<slug>")
+def portfolio_page(slug: str):
+    """Who has responded, who to chase, each group's gaps, links to moderate."""
+    round_ = round_by_slug(slug)
+    if instrument_for(round_).kind != "organisation":
+        abort(404)
+    broker = broker_for_viewer()
+    groups = portfolio(broker)
+    responses = current_responses(round_, [g.id for g in groups])
+    target = round_.target_level or DEFAULT_TARGET
+    rows = []
+    for g in groups:
+        response = responses.get(g.id)
+        visible = may_see_group_answers(current_user, g)
+        overall = None
+        gaps = None
+        if response is not None and visible:
+            scores = {s.domain_id: s for s in response.scores}
+            overall = scores.get(OVERALL).level if OVERALL in scores else None
+            shown = [
+                s.moderated_level if s.moderated_level is not None else s.level
+                for d, s in scores.items()
+                if d != OVERALL
+            ]
+            gaps = sum(1 for level in shown if level is not None and level < target)
+        rows.append({"org": g, "response": response, "visible": visible, "overall": overall,
+                     "gaps": gaps})  # fmt: skip
+    chase = chase_list(round_, groups, set(responses))
+    instrument = instrument_for(round_)
+    lines = [
+        line
+        for row in rows
+        if row["visible"] and row["response"] is not None
+        for line in plan_lines(
+            instrument, registry().offers, group_result(round_, row["org"], row["response"]), target
+        )
+    ]
+    needed = Counter(offer for offer, _ in {(ln.offer, ln.org_id) for ln in lines if ln.offer})
+    return render_template(
+        "views/reports/portfolio.html",
+        offers_needed=sorted(needed.items(), key=lambda item: (-item[1], item[0])),
+        round=round_,
+        broker=broker,
+        rows=rows,
+        chase=chase,
+        responded=len(responses),
+        target=target,
+        broker_arg=broker.id if current_user.role == ADMIN else None,
+    )
+
+
+@bp.get("/portfolio/<slug>/support-plans.xlsx")
+def portfolio_plans(slug: str):
+    """The portfolio's support plans workbook (plans only for groups that consented)."""
+    round_ = round_by_slug(slug)
+    broker = broker_for_viewer()
+    data = plans_workbook(round_, None, viewer=current_user, actor=actor(), broker=broker)
+    return xlsx_download(data, f"support-plans-{round_.slug}.xlsx")
+
+
+@bp.route("/portfolio/<slug>/groups/<int:org_id>", methods=["GET", "POST"])
+def moderate(slug: str, org_id: int):
+    """A group's answers and levels; the broker records a moderated level and note per domain."""
+    round_ = round_by_slug(slug)
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    if not may_see_group_answers(current_user, org):
+        abort(403)
+    response = current_responses(round_, [org.id]).get(org.id)
+    if response is None:
+        abort(404)
+    instrument = instrument_for(round_)
+    scores = {s.domain_id: s for s in response.scores}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = _save_moderation(instrument, scores, org, round_)
+        if not errors:
+            flash("Moderated levels saved. The self-assessed levels are kept too.")
+            return redirect(request.full_path.rstrip("?"))
+    answers = response.answer_map()
+    return render_template(
+        "views/reports/moderate.html",
+        round=round_,
+        org=org,
+        instrument=instrument,
+        scores=scores,
+        answers=answers,
+        errors=errors,
+        form=request.form if request.method == "POST" else None,
+        labels=_answer_labels(instrument, answers),
+    ), (400 if errors else 200)
+
+
+def _save_moderation(instrument, scores, org, round_) -> dict[str, str]:
+    """Validate the whole form first; write nothing unless every domain is fine."""
+    errors, changes = {}, []
+    for domain in instrument.domains:
+        score = scores.get(domain.id)
+        if score is None:
+            continue
+        raw = request.form.get(f"level-{domain.id}", "").strip()
+        note = request.form.get(f"note-{domain.id}", "").strip()
+        if raw and raw not in {"1", "2", "3", "4", "5"}:
+            errors[domain.id] = f"{domain.name}: choose a level from 1 to 5, or none"
+        elif raw and not note:
+            errors[domain.id] = f"{domain.name}: say why the level is moderated"
+        elif len(note) > NOTE_LIMIT:
+            errors[domain.id] = f"{domain.name}: the note must be {NOTE_LIMIT} characters or fewer"
+        else:
+            changes.append((score, int(raw) if raw else None, note or None))
+    if errors:
+        return errors
+    for score, level, note in changes:
+        score.moderated_level, score.moderation_note = level, note
+    db.session.add(
+        AuditEvent(
+            actor=actor(),
+            action="moderate",
+            target=f"{round_.slug}:org {org.id}",
+            detail={s.domain_id: lv for s, lv, _ in changes},
+        )
+    )
+    db.session.commit()
+    return {}
+
+
+def _answer_labels(instrument, answers: dict) -> dict[str, str]:
+    """Question id -> the answer as the group saw it (labels, not ids)."""
+    from exports.paper import choices
+
+    shown = {}
+    for q in instrument.questions:
+        value = answers.get(q.id)
+        if value is None or value == "" or value == []:
+            continue
+        labels = dict(choices(q)) if q.type in ("single", "likert", "yesno", "multiple") else {}
+        if isinstance(value, list):
+            shown[q.id] = "; ".join(labels.get(v, str(v)) for v in value)
+        else:
+            shown[q.id] = labels.get(value, str(value))
+    return shown
+
+
+@bp.route("/paper", methods=["GET", "POST"])
+def paper():
+    """Upload a filled paper template: every row checked, all imported or none."""
+    rounds = group_rounds()
+    outcome, problem = None, None
+    if request.method == "POST":
+        round_ = next((r for r in rounds if r.slug == request.form.get("round")), None)
+        upload = request.files.get("file")
+        if round_ is None:
+            problem = "Choose the round the answers belong to"
+        elif upload is None or not upload.filename:
+            problem = "Choose the filled workbook to upload"
+        else:
+            group_ids = None
+            if current_user.role == BROKER:
+                group_ids = (
+                    {o.id for o in portfolio(current_user.broker)}
+                    if (current_user.broker)
+                    else set()
+                )
+            try:
+                outcome = import_paper(
+                    upload.read(), upload.filename, round_, actor=actor(), group_ids=group_ids
+                )
+            except PaperFileError as error:
+                problem = str(error)
+    status = 400 if problem or (outcome and outcome.errors) else 200
+    return render_template(
+        "views/reports/paper.html", rounds=rounds, outcome=outcome, problem=problem
+    ), status
+
+
+@bp.get("/paper/<slug>/template.xlsx")
+def paper_template_download(slug: str):
+    """The paper template for a round's questionnaire (a broker's: its own groups)."""
+    round_ = round_by_slug(slug)
+    instrument = registry().get(round_.instrument_id, round_.instrument_version)
+    if instrument.kind != "organisation":
+        abort(404)
+    broker_id = None
+    if current_user.role == BROKER:
+        if current_user.broker_id is None:
+            abort(404)
+        broker_id = current_user.broker_id
+    return xlsx_download(paper_template(instrument, broker_id), f"paper-{round_.slug}.xlsx")

@@ -1,0 +1,209 @@
+"""An area's roadmap from the database: aggregates for it and its children, visible groups."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from exports.roadmap import AreaFigures, DomainFigure, GroupRow, Roadmap, write_roadmap
+from exports.support_plans import MODERATED, SELF_ASSESSED
+
+from ..access import ADMIN, AREA_LEAD, BROKER, visible_area_ids
+from ..aggregates import AreaAggregate, area_aggregates
+from ..extensions import db
+from ..instruments_store import instrument_for, registry
+from ..models import (
+    OVERALL,
+    Area,
+    AuditEvent,
+    Broker,
+    DomainScore,
+    Organisation,
+    OrganisationArea,
+    Response,
+    Round,
+)
+from .method import method_lines
+
+
+def area_figures(aggregates: list[AreaAggregate]) -> list[AreaFigures]:
+    """Aggregates (area x domain) regrouped as one row per area, order kept."""
+    by_area: dict[int, list[AreaAggregate]] = defaultdict(list)
+    for agg in aggregates:
+        by_area[agg.area.id].append(agg)
+    rows = []
+    for aggs in by_area.values():
+        area = aggs[0].area
+        overall = next((a for a in aggs if a.domain_id == OVERALL), aggs[-1])
+        count_hidden = overall.coverage is None and overall.responded > 0 and overall.invited > 0
+        rows.append(
+            AreaFigures(
+                code=area.code,
+                name=area.name,
+                type=area.type,
+                invited=overall.invited,
+                responded=None if count_hidden else overall.responded,
+                coverage=overall.coverage,
+                figures=tuple(_figure(a) for a in aggs),
+            )
+        )
+    return rows
+
+
+def _figure(agg: AreaAggregate) -> DomainFigure:
+    s = agg.summary
+    return DomainFigure(
+        domain_id=agg.domain_id,
+        domain_name=agg.domain_name,
+        n=s.n,
+        mean=s.mean,
+        ci_low=s.ci_low,
+        ci_high=s.ci_high,
+        level=agg.level,
+        level_counts=s.level_counts,
+        target=agg.target_level,
+        gap=agg.gap,
+        suppressed=agg.suppressed,
+    )
+
+
+def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> list[GroupRow]:
+    """Every group in the area (or those the viewer may see), with levels in the round."""
+    instrument = instrument_for(round_)
+    domain_ids = [d.id for d in instrument.domains] + [OVERALL]
+    query = (
+        sa.select(
+            Organisation.id,
+            Organisation.name,
+            Area.code,
+            Area.name,
+            Broker.name,
+            Organisation.broker_id,
+            Organisation.area_id,
+            Organisation.consent_broker,
+            Organisation.consent_area_lead,
+        )
+        .join(OrganisationArea, OrganisationArea.organisation_id == Organisation.id)
+        .outerjoin(Area, Area.id == Organisation.area_id)
+        .outerjoin(Broker, Broker.id == Organisation.broker_id)
+        .where(OrganisationArea.area_id == area.id)
+        .order_by(Organisation.name, Organisation.id)
+    )
+    orgs = [r for r in db.session.execute(query) if _may_see(viewer, r)]
+    levels: dict[int, dict[str, tuple]] = defaultdict(dict)
+    submitted: dict[int, object] = {}
+    score_query = (
+        sa.select(
+            Response.organisation_id,
+            Response.submitted_at,
+            DomainScore.domain_id,
+            DomainScore.level,
+            DomainScore.moderated_level,
+        )
+        .join(DomainScore, DomainScore.response_id == Response.id)
+        .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
+        .where(
+            OrganisationArea.area_id == area.id,
+            Response.round_id == round_.id,
+            Response.status == "submitted",
+            Response.is_current.is_(True),
+        )
+    )
+    for org_id, at, domain_id, level, moderated_level in db.session.execute(score_query):
+        levels[org_id][domain_id] = (level, moderated_level)
+        submitted[org_id] = at
+    rows = []
+    for org_id, name, code, area_name, broker, *_ in orgs:
+        mine = levels.get(org_id, {})
+        chosen = [_shown(mine.get(d), moderated) for d in domain_ids]
+        any_moderated = moderated and any(
+            m is not None for _, m in (mine.get(d, (None, None)) for d in domain_ids)
+        )
+        at = submitted.get(org_id)
+        rows.append(
+            GroupRow(
+                org_id=org_id,
+                name=name,
+                area_code=code or "",
+                area_name=area_name or "",
+                broker=broker,
+                submitted_on=at.date() if at else None,
+                levels=tuple(chosen),
+                shown_as=MODERATED if any_moderated else SELF_ASSESSED,
+            )
+        )
+    return rows
+
+
+def _shown(pair: tuple | None, moderated: bool) -> int | None:
+    if pair is None:
+        return None
+    level, moderated_level = pair
+    return moderated_level if moderated and moderated_level is not None else level
+
+
+def _may_see(viewer, row) -> bool:
+    """The same rule as access.may_see_group_answers, on a row instead of an object."""
+    if viewer is None or viewer.role == ADMIN:
+        return True
+    _, _, _, _, _, broker_id, area_id, consent_broker, consent_area_lead = row
+    if viewer.role == BROKER:
+        return broker_id == viewer.broker_id and consent_broker
+    if viewer.role == AREA_LEAD:
+        return area_id in (visible_area_ids(viewer) or set()) and consent_area_lead
+    return False
+
+
+def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: bool) -> Roadmap:
+    """The roadmap's content for an area, as this viewer may see it (None: the CLI, all)."""
+    instrument = instrument_for(round_)
+    children = sorted(area.children, key=lambda a: a.code)
+    rows = area_figures(area_aggregates(round_, [area, *children], moderated=moderated))
+    shown = MODERATED if moderated else SELF_ASSESSED
+    may_name = viewer is None or viewer.role in (ADMIN, BROKER, AREA_LEAD)
+    groups = groups_in_area(round_, area, moderated=moderated, viewer=viewer) if may_name else None
+    note = (
+        "all groups in the area"
+        if viewer is None or viewer.role == ADMIN
+        else "only groups that consented to share their results with you"
+    )
+    if groups is None:
+        note = "Your role sees area figures only, not named groups."
+    method = method_lines(
+        instrument,
+        actor=actor,
+        shown=f"{shown} levels"
+        + (" (a broker's moderated level where there is one)" if moderated else ""),
+        round_title=round_.title,
+        target=round_.target_level,
+        extra=[
+            ("Area", f"{area.name} ({area.code}, {area.type}) and its {len(children)} sub-areas"),
+            ("Groups sheet", note),
+        ],
+    )
+    return Roadmap(
+        instrument=instrument,
+        offers=registry().offers,
+        area=rows[0],
+        sub_areas=rows[1:],
+        groups=groups,
+        groups_note=note,
+        method=method,
+        shown_as=shown,
+    )
+
+
+def roadmap_workbook(
+    area: Area, round_: Round, *, viewer, actor: str, moderated: bool = False
+) -> bytes:
+    """The roadmap workbook's bytes; the export is recorded in the audit log."""
+    roadmap = build_roadmap(round_, area, viewer=viewer, actor=actor, moderated=moderated)
+    out = io.BytesIO()
+    write_roadmap(out, roadmap)
+    db.session.add(
+        AuditEvent(actor=actor, action="export-roadmap", target=f"{area.code}:{round_.slug}")
+    )
+    db.session.commit()
+    return out.getvalue()

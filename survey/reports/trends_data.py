@@ -1,0 +1,84 @@
+"""Board trends from the database: an instrument's rounds, year by year, for one area."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import sqlalchemy as sa
+
+from exports.trends import TrendPoint, write_trends
+
+from ..aggregates import trend_aggregates
+from ..extensions import db
+from ..instruments_store import registry
+from ..models import Area, AuditEvent, Round
+from .method import method_lines
+
+
+def trend_points(area: Area, instrument_id: str) -> list[TrendPoint]:
+    """One point per (round, domain) for the area, oldest round first."""
+    today = dt.date.today()
+    rounds = [
+        r
+        for r in db.session.scalars(
+            sa.select(Round).where(Round.instrument_id == instrument_id).order_by(Round.opens_on)
+        )
+        if r.opens_on <= today
+    ]
+    points = []
+    for round_, aggregates in trend_aggregates(instrument_id, area, rounds):
+        for agg in aggregates:
+            s = agg.summary
+            points.append(
+                TrendPoint(
+                    year=str(round_.opens_on.year),
+                    round_title=round_.title,
+                    version=round_.instrument_version,
+                    domain_id=agg.domain_id,
+                    domain_name=agg.domain_name,
+                    n=s.n,
+                    mean=s.mean,
+                    ci_low=s.ci_low,
+                    ci_high=s.ci_high,
+                    level=agg.level,
+                    suppressed=agg.suppressed,
+                )
+            )
+    return points
+
+
+def trends_method(area: Area, instrument_id: str, points: list[TrendPoint], actor: str) -> list:
+    """The method sheet's lines, with a warning when versions differ between years."""
+    instrument = registry().latest(instrument_id)
+    versions = sorted({p.version for p in points})
+    compare = (
+        "The same instrument version every year: the years compare directly."
+        if len(versions) <= 1
+        else f"Versions {', '.join(versions)} differ between years: compare with care."
+    )
+    return method_lines(
+        instrument,
+        actor=actor,
+        shown="self-assessed levels (groups' own answers)",
+        extra=[
+            ("Area", f"{area.name} ({area.code})"),
+            ("Comparability", compare),
+            ("Intervals", "95% t-intervals of the mean, clipped to the 1 to 5 scale."),
+        ],
+    )
+
+
+def trends_workbook(area: Area, instrument_id: str, *, actor: str) -> bytes:
+    """The trends workbook's bytes; the export is recorded in the audit log."""
+    points = trend_points(area, instrument_id)
+    out = io.BytesIO()
+    write_trends(
+        out,
+        area_name=area.name,
+        points=points,
+        method=trends_method(area, instrument_id, points, actor),
+    )
+    db.session.add(AuditEvent(actor=actor, action="export-trends", target=area.code))
+    db.session.commit()
+    return out.getvalue()

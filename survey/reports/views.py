@@ -1,0 +1,143 @@
+"""Pages for ICPs and boards: roadmap workbooks and year-on-year trends."""
+
+from __future__ import annotations
+
+import base64
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from exports.trends import change_sentences, chart_alt_text, domains, trend_chart_png, years
+
+from ..access import visible_area_ids
+from ..extensions import db
+from ..instruments_store import registry
+from ..models import Area, Round
+from .roadmap_data import roadmap_workbook
+from .trends_data import trend_points, trends_workbook
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHOOSABLE_TYPES = ("ics", "place", "pcn", "lad")
+YEARLY = "confidence"
+
+
+def xlsx_download(data: bytes, filename: str) -> Response:
+    """A workbook as a download that is never cached."""
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def actor() -> str:
+    """Who to name in the audit log and on the method sheet."""
+    return current_user.email
+
+
+def area_for_viewer(code: str) -> Area:
+    """The area, if it exists (404) and this viewer may see its figures (403)."""
+    area = db.session.scalar(sa.select(Area).where(Area.code == code))
+    if area is None:
+        abort(404)
+    allowed = visible_area_ids(current_user)
+    if allowed is not None and area.id not in allowed:
+        abort(403)
+    return area
+
+
+def choosable_areas() -> list[Area]:
+    """Areas a viewer can pick for a report: the larger ones they may see."""
+    query = sa.select(Area).where(Area.type.in_(CHOOSABLE_TYPES)).order_by(Area.type, Area.name)
+    allowed = visible_area_ids(current_user)
+    if allowed is not None:
+        query = query.where(Area.id.in_(allowed))
+    return list(db.session.scalars(query))
+
+
+def round_by_slug(slug: str) -> Round:
+    """The round with this slug (404 if none)."""
+    found = db.session.scalar(sa.select(Round).where(Round.slug == slug))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/roadmaps")
+def roadmaps():
+    """Choose an area and a round, then download its roadmap workbook."""
+    code, slug = request.args.get("area"), request.args.get("round")
+    if code and slug:
+        return redirect(url_for(".roadmap_download", code=code, slug=slug))
+    rounds = db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc())).all()
+    return render_template("views/reports/roadmaps.html", areas=choosable_areas(), rounds=rounds)
+
+
+@bp.get("/areas/<code>/rounds/<slug>/roadmap.xlsx")
+def roadmap_download(code: str, slug: str):
+    """An area's roadmap workbook (groups sheet only with the groups' consent)."""
+    area = area_for_viewer(code)
+    round_ = round_by_slug(slug)
+    moderated = request.args.get("moderated") == "1"
+    data = roadmap_workbook(area, round_, viewer=current_user, actor=actor(), moderated=moderated)
+    return xlsx_download(data, f"roadmap-{area.code}-{round_.slug}.xlsx")
+
+
+@bp.get("/trends")
+def trends_home():
+    """Choose an area for the board's year-on-year view."""
+    return render_template("views/reports/trends_home.html", areas=choosable_areas())
+
+
+def _instrument_id() -> str:
+    chosen = request.args.get("instrument", YEARLY)
+    if not any(i.id == chosen for i in registry().all()):
+        abort(404)
+    return chosen
+
+
+@bp.get("/areas/<code>/trends")
+def trends(code: str):
+    """The board page: the yearly survey year by year, chart and numbers, printable."""
+    area = area_for_viewer(code)
+    instrument_id = _instrument_id()
+    points = trend_points(area, instrument_id)
+    chart = base64.b64encode(trend_chart_png(area.name, points)).decode() if points else None
+    table = {(p.domain_id, p.year): p for p in points}
+    return render_template(
+        "views/reports/trends.html",
+        area=area,
+        instrument=registry().latest(instrument_id),
+        points=points,
+        years=years(points),
+        domains=domains(points),
+        table=table,
+        sentences=change_sentences(points),
+        chart=chart,
+        alt=chart_alt_text(area.name, points),
+        versions=sorted({p.version for p in points}),
+        threshold=current_app.config["DISCLOSURE_THRESHOLD"],
+    )
+
+
+@bp.get("/areas/<code>/trends.xlsx")
+def trends_download(code: str):
+    """The board trends workbook for an area."""
+    area = area_for_viewer(code)
+    data = trends_workbook(area, _instrument_id(), actor=actor())
+    return xlsx_download(data, f"trends-{area.code}.xlsx")

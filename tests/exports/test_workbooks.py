@@ -1,0 +1,151 @@
+"""Workbook writing without the app: safe text, level colours, roadmap and trends content."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from exports.roadmap import (
+    AreaFigures,
+    DomainFigure,
+    GroupRow,
+    Roadmap,
+    roadmap_actions,
+    write_roadmap,
+)
+from exports.trends import TrendPoint, change_sentences, trend_chart_png, write_trends
+from exports.workbook_style import (
+    LEVEL_COLOURS,
+    level_cell,
+    new_sheet,
+    new_workbook,
+    write_header,
+    write_row,
+)
+from instruments import HORIZON_LABELS, load_registry
+
+TRICKY = ["=1+1", "+44 1234", "-minus", "@SUM(A1)", '=HYPERLINK("http://evil","x")']
+
+
+def saved(wb) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_text_that_looks_like_a_formula_is_stored_as_text():
+    wb = new_workbook()
+    ws = new_sheet(wb, "Sheet")
+    write_header(ws, ["Text"])
+    for text in [*TRICKY, "bell\x07char"]:
+        write_row(ws, [text])
+    data = saved(wb)
+    back = openpyxl.load_workbook(io.BytesIO(data))["Sheet"]
+    cells = [row[0] for row in back.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [*TRICKY, "bellchar"]
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [True] * len(TRICKY) + [False]
+    frame = pd.read_excel(io.BytesIO(data), dtype=str)
+    assert list(frame["Text"]) == [*TRICKY, "bellchar"]
+
+
+def test_level_cells_use_the_apps_colours():
+    wb = new_workbook()
+    ws = new_sheet(wb, "Levels")
+    write_row(ws, [level_cell(ws, n) for n in range(1, 6)] + [level_cell(ws, None, "suppressed")])
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Levels"]
+    row = next(back.iter_rows())
+    assert [c.fill.fgColor.rgb[-6:] for c in row[:5]] == [LEVEL_COLOURS[n] for n in range(1, 6)]
+    assert row[5].value == "suppressed" and row[5].fill.fgColor.rgb[-6:] == "DDDDDD"
+
+
+@pytest.fixture(scope="module")
+def dmi():
+    return load_registry().latest("dmi-organisation")
+
+
+def figure(domain, level, suppressed=False):
+    if suppressed:
+        return DomainFigure(
+            domain.id, domain.name, None, None, None, None, None, None, 3, None, True
+        )
+    return DomainFigure(
+        domain.id, domain.name, 9, level + 0.1, level - 0.2, level + 0.4, level, (1, 2, 3, 2, 1),
+        3, 3 - level - 0.1, False,
+    )  # fmt: skip
+
+
+def test_roadmap_actions_follow_each_domains_level_near_term_first(dmi):
+    first, second, *rest = dmi.domains
+    area = AreaFigures(
+        "A", "Area", "ics", 10, 9, 0.9,
+        (figure(first, 1), figure(second, 4), *(figure(d, 2, suppressed=True) for d in rest)),
+    )  # fmt: skip
+    roadmap = Roadmap(dmi, load_registry().offers, area, [], None, "none", [], "self-assessed")
+    actions = roadmap_actions(roadmap)
+    planned = [a for a in actions if a.level is not None]
+    expected = {s.text for s in first.level(1).next_steps} | {
+        s.text for s in second.level(4).next_steps
+    }
+    assert {a.text for a in planned} == expected
+    horizons = [a.horizon for a in planned]
+    assert horizons == sorted(horizons, key=list(HORIZON_LABELS).index)
+    assert len(actions) - len(planned) == len(rest)  # one "no level" row per suppressed domain
+
+
+def test_roadmap_workbook_reads_back_with_its_sheets_and_validations(dmi):
+    figures = tuple(figure(d, 3) for d in dmi.domains)
+    area = AreaFigures("=AREA", "=Area name", "ics", 10, 9, 0.9, figures)
+    groups = [GroupRow(1, "@group", "N1", "North", None, None, (3,) * len(figures), "moderated")]
+    roadmap = Roadmap(dmi, load_registry().offers, area, [], groups, "all", [("By", "-me")], "x")
+    out = io.BytesIO()
+    write_roadmap(out, roadmap)
+    wb = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert wb.sheetnames == ["Summary", "Gaps", "Roadmap", "Groups", "Method"]
+    assert wb["Summary"]["A2"].value == "=AREA" and wb["Summary"]["A2"].data_type == "s"
+    assert wb["Groups"]["B2"].value == "@group" and wb["Groups"]["B2"].data_type == "s"
+    assert wb["Method"]["B2"].value == "-me"
+    rules = [r for cf in wb["Groups"].conditional_formatting for r in cf.rules]
+    assert sorted(r.formula[0] for r in rules) == ["1", "2", "3", "4", "5"]  # levels coloured
+    fills = {r.formula[0]: r.dxf.fill.fgColor.rgb[-6:] for r in rules}
+    assert fills["3"] == "FFDD00"
+    types = sorted(dv.type for dv in wb["Roadmap"].data_validations.dataValidation)
+    assert types == ["date", "list"]
+    for name in wb.sheetnames[:4]:
+        assert wb[name].freeze_panes and wb[name].page_setup.orientation == "landscape"
+
+
+def points(means: dict[str, list[float | None]]) -> list[TrendPoint]:
+    out = []
+    for domain, series in means.items():
+        for year, mean in zip(("2024", "2025"), series, strict=True):
+            out.append(
+                TrendPoint(year, f"Round {year}", "2025.1", domain, domain.title(),
+                           None if mean is None else 8, mean,
+                           None if mean is None else mean - 0.3,
+                           None if mean is None else mean + 0.3,
+                           None if mean is None else int(mean), mean is None)
+            )  # fmt: skip
+    return out
+
+
+def test_trend_sentences_and_chart():
+    data = points({"safe": [2.5, 3.0], "overall": [None, 3.2]})
+    assert change_sentences(data) == [
+        "Safe: 3.00 in 2025 (n=8), up 0.50 from 2024.",
+        "Overall: 3.20 in 2025 (n=8).",
+    ]
+    png = trend_chart_png("North", data)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+
+
+def test_trends_workbook_marks_suppressed_years():
+    data = points({"safe": [None, 3.0]})
+    out = io.BytesIO()
+    write_trends(out, area_name="North", points=data, method=[("Area", "North")])
+    table = pd.read_excel(io.BytesIO(out.getvalue()), sheet_name="By year")
+    assert list(table["n"]) == ["suppressed", 8]
+    assert table["Mean score"].iloc[0] == "suppressed" and table["Mean score"].iloc[1] == 3.0

@@ -1,0 +1,198 @@
+"""The roadmap workbook, from the command line and the web, read back with openpyxl and pandas."""
+
+from __future__ import annotations
+
+import io
+import statistics
+
+import pandas as pd
+import pytest
+
+from instruments import HORIZON_LABELS, load_registry
+from survey.aggregates import area_aggregates
+from survey.extensions import db
+from survey.models import OVERALL
+from survey.reports.roadmap_data import roadmap_workbook
+
+from .. import factories
+from .conftest import (
+    FORMULA,
+    P1_LEVELS,
+    P2_LEVELS,
+    P3_LEVELS,
+    chart_count,
+    place,
+    respond,
+    rows_of,
+    validations,
+    workbook,
+)
+
+SHEETS = ["Summary", "Gaps", "Roadmap", "Groups", "Method"]
+
+
+@pytest.fixture
+def exported(geography):
+    """The workbook the command line writes (same function; the CLI itself is tested once)."""
+    return roadmap_workbook(geography.ics, geography.round, viewer=None, actor="cli")
+
+
+def test_summary_shows_levels_and_n_for_the_area_and_each_sub_area(exported, geography):
+    wb = workbook(exported)
+    assert wb.sheetnames == SHEETS
+    summary = {row["Area code"]: row for row in rows_of(wb["Summary"])}
+    assert list(summary) == ["T-ICS", "T-P1", "T-P2", "T-P3"]
+    everyone = P1_LEVELS + P2_LEVELS + P3_LEVELS
+    assert summary["T-ICS"]["Responded"] == len(everyone) == 13
+    assert summary["T-ICS"]["Safe: level"] == 3  # mean 36/13 = 2.77, band 2.6 to 3.4
+    assert summary["T-ICS"]["Safe: n"] == 13
+    assert summary["T-P1"]["Safe: level"] == 3 and summary["T-P1"]["Safe: n"] == 6
+    assert {row["Level shown"] for row in summary.values()} == {"self-assessed"}
+    # P3 has 2 groups (< 5); P2 is hidden too, or ICS - P1 - P3 would give it away
+    for code in ("T-P2", "T-P3"):
+        assert summary[code]["Safe: level"] == "suppressed"
+        assert summary[code]["Safe: n"] == "suppressed"
+        assert summary[code]["Responded"] == "suppressed"
+    level_3 = wb["Summary"]["G2"]
+    assert level_3.fill.fgColor.rgb.endswith("FFDD00")  # app.css .app-level--3
+    assert wb["Summary"].freeze_panes == "C2" and wb["Summary"].auto_filter.ref
+    assert wb["Summary"].page_setup.orientation == "landscape"
+
+
+def test_gaps_are_target_minus_mean_as_the_app_computes_them(exported, geography):
+    everyone = P1_LEVELS + P2_LEVELS + P3_LEVELS
+    mean = statistics.fmean(everyone)
+    gaps = pd.read_excel(io.BytesIO(exported), sheet_name="Gaps")
+    ics = gaps[(gaps["Area code"] == "T-ICS") & (gaps["Domain"] == "Overall")].iloc[0]
+    assert ics["n"] == 13
+    assert ics["Mean score"] == pytest.approx(round(mean, 2))
+    assert ics["Target level"] == 4
+    assert ics["Gap (target - mean)"] == pytest.approx(round(4 - mean, 2))
+    assert [ics[f"At level {k}"] for k in range(1, 6)] == [1, 6, 2, 3, 1]
+    [app_figure] = [
+        a for a in area_aggregates(geography.round, [geography.ics]) if a.domain_id == OVERALL
+    ]
+    assert ics["95% CI low"] == pytest.approx(round(app_figure.summary.ci_low, 2))
+    assert ics["95% CI high"] == pytest.approx(round(app_figure.summary.ci_high, 2))
+    assert chart_count(exported) == 2
+
+
+def test_roadmap_lists_next_steps_for_the_area_level_with_owner_date_status(exported):
+    instrument = load_registry().latest("confidence")
+    expected = sum(len(d.level(3).next_steps) for d in instrument.domains)
+    wb = workbook(exported)
+    rows = rows_of(wb["Roadmap"])
+    assert len(rows) == expected
+    assert list(rows[0]) == [
+        "Horizon", "Domain", "Level now", "Target level", "Action", "Support offers",
+        "Owner", "Target date", "Status",
+    ]  # fmt: skip
+    order = list(HORIZON_LABELS.values())
+    assert [order.index(r["Horizon"]) for r in rows] == sorted(
+        order.index(r["Horizon"]) for r in rows
+    )
+    first = instrument.domains[0]
+    texts = {r["Action"] for r in rows if r["Domain"] == first.name}
+    assert texts == {s.text for s in first.level(3).next_steps}
+    kinds = {dv.type: dv for dv in validations(wb["Roadmap"])}
+    assert kinds["list"].formula1 == '"Not started,In progress,Done"'
+    assert str(kinds["list"].sqref).startswith("I2")
+    assert kinds["date"].sqref and str(kinds["date"].sqref).startswith("H2")
+    assert {r["Status"] for r in rows} == {"Not started"}
+
+
+def test_groups_and_method_sheets(exported, geography):
+    wb = workbook(exported)
+    groups = rows_of(wb["Groups"])
+    assert len(groups) == 13  # the command line is an administrator: every group
+    assert {g["Group"] for g in groups} == set(geography.orgs)
+    assert {g["Level shown"] for g in groups} == {"self-assessed"}
+    method = {r["Item"]: r["Detail"] for r in rows_of(wb["Method"])}
+    assert method["Exported by"] == "cli"
+    assert "confidence version 2025.1" in method["Instrument"]
+    assert "fewer than 5" in method["Small numbers"]
+    assert "weighted mean" in method["Scoring rule"]
+
+
+def test_a_group_name_that_is_a_formula_is_written_as_text(app, geography):
+    org = factories.organisation(name=FORMULA, area=geography.p1)
+    place(org, geography.ics, geography.p1)
+    respond(geography.round, org, 2)
+    db.session.commit()
+    data = roadmap_workbook(geography.ics, geography.round, viewer=None, actor="cli")
+    ws = workbook(data)["Groups"]
+    [cell] = [c for c in ws["B"] if c.value == FORMULA]
+    assert cell.data_type == "s" and cell.quotePrefix
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Groups")
+    assert FORMULA in set(frame["Group"])
+
+
+def test_the_command_writes_the_file_or_says_what_is_wrong(geography, cli, tmp_path):
+    out = tmp_path / "roadmap.xlsx"
+    result = cli("export", "roadmap", "--area", "T-ICS", "--round", "confidence-2026", "-o", out)
+    assert result.exit_code == 0, result.output
+    wb = workbook(out.read_bytes())
+    assert wb.sheetnames == SHEETS and len(rows_of(wb["Groups"])) == 13
+    bad = cli(
+        "export",
+        "roadmap",
+        "--area",
+        "NOPE",
+        "--round",
+        "confidence-2026",
+        "-o",
+        tmp_path / "x.xlsx",
+    )
+    assert bad.exit_code == 1
+    assert bad.output.strip() == "Error: --area: no area with code 'NOPE'"
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_area_lead_download_has_only_consenting_groups_of_their_area(client, login, geography):
+    login("area-lead", areas=[geography.p1])
+    assert client.get("/areas/T-ICS/rounds/confidence-2026/roadmap.xlsx").status_code == 403
+    page = client.get("/areas/T-P1/rounds/confidence-2026/roadmap.xlsx")
+    assert page.status_code == 200
+    assert page.headers["Content-Disposition"].endswith('roadmap-T-P1-confidence-2026.xlsx"')
+    groups = rows_of(workbook(page.data)["Groups"])
+    consenting = {
+        o.name
+        for o in geography.orgs.values()
+        if o.area_id == geography.p1.id and o.consent_area_lead
+    }
+    assert {g["Group"] for g in groups} == consenting and len(consenting) == 3
+
+
+def test_board_download_names_no_groups(client, login, geography):
+    login("board")
+    page = client.get("/areas/T-ICS/rounds/confidence-2026/roadmap.xlsx")
+    assert page.status_code == 200
+    wb = workbook(page.data)
+    groups = list(wb["Groups"].iter_rows(values_only=True))
+    assert len(groups) == 2 and "not named groups" in groups[1][1]
+    assert not any(name in str(groups) for name in geography.orgs)
+
+
+def test_moderated_download_says_so(client, login, geography):
+    org = geography.orgs["P1 group 0"]
+    response = org_response(geography, org)
+    score = next(s for s in response.scores if s.domain_id == "safe")
+    score.moderated_level, score.moderation_note = 5, "Saw their policy"
+    db.session.commit()
+    login("admin")
+    page = client.get("/areas/T-P1/rounds/confidence-2026/roadmap.xlsx?moderated=1")
+    wb = workbook(page.data)
+    shown = {g["Group"]: g["Level shown"] for g in rows_of(wb["Groups"])}
+    assert shown["P1 group 0"] == "moderated" and shown["P1 group 1"] == "self-assessed"
+    safe = {g["Group"]: g["Safe"] for g in rows_of(wb["Groups"])}
+    assert safe["P1 group 0"] == 5
+    method = {r["Item"]: r["Detail"] for r in rows_of(wb["Method"])}
+    assert method["Level shown"].startswith("moderated")
+    assert {r["Level shown"] for r in rows_of(wb["Summary"])} == {"moderated"}
+    assert {r["Level shown"] for r in rows_of(wb["Gaps"])} == {"moderated"}
+
+
+def org_response(geography, org):
+    from survey.models import Response
+
+    return db.session.scalars(db.select(Response).where(Response.organisation_id == org.id)).one()

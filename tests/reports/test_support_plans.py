@@ -1,0 +1,195 @@
+"""Support plans: gaps matched to offers, the cohort, chasing, the portfolio page and moderation."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import sqlalchemy as sa
+
+from exports.support_plans import GroupLevel, GroupResult, plan_lines
+from instruments import HORIZON_LABELS, load_registry
+from survey.extensions import db
+from survey.instruments_store import registry
+from survey.models import AuditEvent, Broker, DomainScore, Response
+from survey.reports.plans_data import support_plans_workbook
+
+from .. import factories
+from .conftest import FORMULA, rows_of, validations, workbook
+
+
+def test_plan_lines_put_the_biggest_gap_first_and_name_offers():
+    instrument = load_registry().latest("confidence")
+    offers = load_registry().offers
+    welcoming, safe, governed = (d.id for d in instrument.domains[:3])
+    group = GroupResult(
+        org_id=7,
+        name="Lunch club",
+        area_code="N1",
+        area_name="North",
+        submitted_on=None,
+        levels=(
+            GroupLevel(welcoming, "Welcoming and accessible", level=3),
+            GroupLevel(safe, "Safe", level=4, moderated_level=1, note="No policy seen"),
+            GroupLevel(governed, "Well governed", level=4),
+        ),
+    )
+    lines = plan_lines(instrument, offers, group, target=4)
+    # safe: moderated 1 -> gap 3, priority 1; welcoming: 3 -> gap 1, priority 2; governed: no gap
+    assert [(ln.domain, ln.gap, ln.priority) for ln in lines][0] == ("Safe", 3, 1)
+    assert {ln.domain for ln in lines} == {"Safe", "Welcoming and accessible"}
+    assert all(ln.priority == 2 for ln in lines if ln.domain == "Welcoming and accessible")
+    safe_steps = instrument.domain(safe).level(1).next_steps
+    expected_offers = {offers[o].name for step in safe_steps for o in step.offers}
+    assert {ln.offer for ln in lines if ln.domain == "Safe"} == expected_offers
+    assert {ln.shown_as for ln in lines if ln.domain == "Safe"} == {"moderated"}
+    assert {ln.shown_as for ln in lines if ln.domain != "Safe"} == {"self-assessed"}
+    horizons = [ln.horizon for ln in lines if ln.domain == "Safe"]
+    order = list(HORIZON_LABELS.values())
+    assert horizons == sorted(horizons, key=order.index)
+
+
+def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
+    org = geography.orgs["P1 group 0"]  # level 1 everywhere, target 4: a gap of 3 in each
+    out = tmp_path / "plan.xlsx"
+    result = cli(
+        "export", "support-plans", "--org", org.id, "--round", "confidence-2026", "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    wb = workbook(out.read_bytes())
+    assert wb.sheetnames == ["Support plans", "Levels", "Method"]
+    plans = rows_of(wb["Support plans"])
+    instrument = registry().latest("confidence")
+    expected = sum(
+        max(1, len(step.offers)) for d in instrument.domains for step in d.level(1).next_steps
+    )
+    assert len(plans) == expected
+    assert {p["Gap"] for p in plans} == {3} and {p["Group"] for p in plans} == {org.name}
+    assert {p["Level shown"] for p in plans} == {"self-assessed"}
+    kinds = {dv.type for dv in validations(wb["Support plans"])}
+    assert kinds == {"list", "date"}
+    usage = cli("export", "support-plans", "--round", "confidence-2026", "-o", out)
+    assert usage.exit_code == 1 and "give either --org ID or --broker ID" in usage.output
+
+
+def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography):
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    late = factories.organisation(name=FORMULA, area=geography.p1, broker=broker)
+    invitation = factories.invitation(geography.round, organisation=late)
+    db.session.commit()
+    app.config["SERVER_URL"] = "https://survey.example.org"
+    try:
+        data = support_plans_workbook(
+            geography.round, None, viewer=None, actor="cli", broker=broker
+        )
+    finally:
+        app.config.pop("SERVER_URL")
+    wb = workbook(data)
+    assert wb.sheetnames == ["Support plans", "Levels", "Cohort", "Not yet responded", "Method"]
+    chase = rows_of(wb["Not yet responded"])
+    assert chase == [
+        {
+            "Group id": late.id,
+            "Group": FORMULA,
+            "Area": "Place P1",
+            "Email": None,
+            "Invitation link": f"https://survey.example.org/r/{invitation.token}",
+        }
+    ]
+    assert wb["Not yet responded"]["B2"].data_type == "s"
+    plans = pd.read_excel(io.BytesIO(data), sheet_name="Support plans")
+    cohort = pd.read_excel(io.BytesIO(data), sheet_name="Cohort").set_index("Support offer")
+    for offer, row in cohort.iterrows():
+        needing = plans[plans["Support offer"] == offer]
+        assert row["All areas"] == needing["Group id"].nunique()
+        for area in ("Place P1", "Place P2", "Place P3"):
+            if area in cohort.columns:
+                in_area = needing[needing["Area"] == area]["Group id"].nunique()
+                assert row[area] == in_area
+    # target 4: everyone below 4 has a plan; P3 groups are at 4 and P1 group 5 at 5
+    at_or_above_target = {"P1 group 4", "P1 group 5", "P3 group 0", "P3 group 1"}
+    assert set(plans["Group"]) == set(geography.orgs) - at_or_above_target
+
+
+def test_portfolio_page_shows_own_groups_and_hides_answers_without_consent(
+    client, login, geography
+):
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    login("broker", broker=broker)
+    page = client.get("/portfolio/confidence-2026")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "13 of 13 groups have responded" in html
+    consenting, other = geography.orgs["P1 group 0"], geography.orgs["P1 group 1"]
+    row = re.search(rf'data-org="{other.id}">(.*?)</tr>', html, re.S).group(1)
+    assert "not shared" in row and "Answers and moderation" not in row
+    assert f"/portfolio/confidence-2026/groups/{consenting.id}" in html
+    plans = client.get("/portfolio/confidence-2026/support-plans.xlsx")
+    assert plans.status_code == 200
+    book = workbook(plans.data)
+    groups = {r["Group"] for r in rows_of(book["Support plans"])}
+    assert other.name not in groups and consenting.name in groups
+    # the page's offers table says what the workbook's cohort sheet says
+    table = re.search(r'id="portfolio-offers">(.*?)</table>', html, re.S).group(1)
+    on_page = {
+        offer: int(n)
+        for offer, n in re.findall(
+            r'<td class="govuk-table__cell">([^<]+)</td><td class="govuk-table__cell '
+            r'govuk-table__cell--numeric">(\d+)</td>',
+            table,
+        )
+    }
+    cohort = {r["Support offer"]: r["All areas"] for r in rows_of(book["Cohort"])}
+    assert on_page == cohort and on_page
+
+
+def test_another_broker_cannot_see_the_portfolio_groups(client, login, geography):
+    login("broker", broker=factories.broker("Other CVS"))
+    org = geography.orgs["P1 group 0"]
+    assert client.get(f"/portfolio/confidence-2026/groups/{org.id}").status_code == 403
+    page = client.get("/portfolio/confidence-2026")
+    assert org.name not in page.get_data(as_text=True)
+    login("board")
+    assert client.get("/portfolio/confidence-2026").status_code == 403
+
+
+def test_moderation_keeps_both_levels_and_exports_say_which(client, login, geography, no_csrf):
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    user = login("broker", broker=broker)
+    org = geography.orgs["P1 group 2"]  # level 3, consents
+    url = f"/portfolio/confidence-2026/groups/{org.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "Save moderated levels" in page.get_data(as_text=True)
+    missing_note = client.post(url, data={"level-safe": "1"})
+    assert missing_note.status_code == 400
+    assert "Safe: say why the level is moderated" in missing_note.get_data(as_text=True)
+    note = "<b>No safeguarding policy</b> seen on the visit"
+    saved = client.post(url, data={"level-safe": "1", "note-safe": note})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    score = db.session.scalar(
+        sa.select(DomainScore)
+        .join(Response)
+        .where(Response.organisation_id == org.id, DomainScore.domain_id == "safe")
+    )
+    assert (score.level, score.moderated_level, score.moderation_note) == (3, 1, note)
+    shown = client.get(url).get_data(as_text=True)
+    assert (
+        "&lt;b&gt;No safeguarding policy&lt;/b&gt;" in shown and "<b>No safeguarding" not in shown
+    )
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "moderate"))
+    assert event.actor == user.email
+    plans = workbook(client.get("/portfolio/confidence-2026/support-plans.xlsx").data)
+    safe = [
+        r
+        for r in rows_of(plans["Support plans"])
+        if r["Group"] == org.name and r["Domain"] == "Safe"
+    ]
+    assert safe and {(r["Level"], r["Level shown"], r["Gap"]) for r in safe} == {
+        (1, "moderated", 3)
+    }
+    levels = [
+        r for r in rows_of(plans["Levels"]) if r["Group"] == org.name and r["Domain"] == "Safe"
+    ]
+    assert levels[0]["Self-assessed level"] == 3 and levels[0]["Moderated level"] == 1
