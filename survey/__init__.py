@@ -28,11 +28,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
 
-    from . import access, accounts, api, areas, instruments_store, journey, reports, views
+    from . import access, accounts, api, areas, instruments_store, journey, reports, security, views
 
     instruments_store.init_app(app)
     views.init_app(app)
     access.init_app(app)
+    security.init_app(app)
     for part in (accounts, journey, areas, reports, api):
         part.init_app(app)
     return app

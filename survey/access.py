@@ -9,7 +9,7 @@ in the address is the key, and the view itself returns 404 for a bad token.
 
 from __future__ import annotations
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from .extensions import db
@@ -30,10 +30,80 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.login": PUBLIC,
     "accounts.logout": STAFF,
     "accounts.dashboard": STAFF,
+    "accounts.users": ADMINS,
+    "accounts.add_user": ADMINS,
+    "accounts.change_user": ADMINS,
+    "accounts.audit_log": ADMINS,
+    "accounts.audit_log_csv": ADMINS,
+    "accounts.groups": ADMINS,
+    "accounts.group_privacy": ADMINS,
+    "accounts.group_data": ADMINS,
+    "accounts.erase": ADMINS,
+    "journey.start": GROUP,
+    "journey.resume": GROUP,
+    "journey.section": GROUP,
+    "journey.consent": GROUP,
+    "journey.check_answers": GROUP,
+    "journey.amend": GROUP,
+    "journey.saved": GROUP,
+    "journey.result": GROUP,
+    "journey.result_download": GROUP,
+    "rounds.list_rounds": frozenset({ADMIN, BROKER}),
+    "rounds.open_round": ADMINS,
+    "rounds.invitations": frozenset({ADMIN, BROKER}),
+    "rounds.create_invitations": ADMINS,
+    "rounds.invitations_download": frozenset({ADMIN, BROKER}),
+    "rounds.reissue_link": frozenset({ADMIN, BROKER}),
+    "areas.index": ANALYSTS,
+    "areas.area_page": ANALYSTS,
+    "areas.map_page": ANALYSTS,
+    "areas.map_png": ANALYSTS,
+    "areas.compare": ANALYSTS,
+    "areas.compare_png_view": ANALYSTS,
+    "areas.import_data": ADMINS,
+    # The JSON API uses bearer tokens, not the session: its blueprint checks them (401).
+    "api.openapi": PUBLIC,
+    "api.rounds": PUBLIC,
+    "api.round_detail": PUBLIC,
+    "api.areas": PUBLIC,
+    "api.aggregates": PUBLIC,
+    "api.not_found": PUBLIC,
+    "api_tokens.api_tokens": ADMINS,
+    "api_tokens.revoke_api_token": ADMINS,
+    "downloads.score_downloads": ANALYSTS,
+    "downloads.round_scores_csv": ANALYSTS,
+    "downloads.round_scores_json": ANALYSTS,
+    # Workbooks and boards (survey/reports): aggregates for analysts, named groups for brokers.
+    "reports.roadmaps": ANALYSTS,
+    "reports.roadmap_download": ANALYSTS,
+    "reports.trends_home": ANALYSTS,
+    "reports.trends": ANALYSTS,
+    "reports.trends_download": ANALYSTS,
+    "reports.portfolio_home": frozenset({ADMIN, BROKER}),
+    "reports.portfolio_page": frozenset({ADMIN, BROKER}),
+    "reports.portfolio_plans": frozenset({ADMIN, BROKER}),
+    "reports.moderate": frozenset({ADMIN, BROKER}),
+    "reports.paper": frozenset({ADMIN, BROKER}),
+    "reports.paper_template_download": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.
-STAFF_LINKS: list[tuple[str, str]] = []
+STAFF_LINKS: list[tuple[str, str]] = [
+    ("accounts.users", "Staff accounts and roles"),
+    ("accounts.audit_log", "Audit log"),
+    ("accounts.groups", "A group's data: download or erase"),
+    ("rounds.list_rounds", "Survey rounds and invitation links"),
+    ("areas.map_page", "Map of areas"),
+    ("areas.index", "Areas: figures and drill-down"),
+    ("areas.compare", "Compare areas"),
+    ("areas.import_data", "Import boundaries, GP practices and groups"),
+    ("downloads.score_downloads", "Download scores (CSV, JSON)"),
+    ("api_tokens.api_tokens", "API tokens for BI tools"),
+    ("reports.portfolio_home", "Your portfolio: who responded, support plans, moderation"),
+    ("reports.paper", "Paper answers: template and upload"),
+    ("reports.roadmaps", "Area roadmap workbooks"),
+    ("reports.trends_home", "Board trends: the yearly confidence survey"),
+]
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -58,6 +128,9 @@ def allowed(endpoint: str | None, user) -> bool:
 
 
 def _check_request():
+    # The signed-in user is read from this request's session, never left over in ``g``
+    # from an earlier request that shared the app context (as tests do).
+    g.pop("_login_user", None)
     if request.endpoint is None:
         return None  # no such route: the 404 handler answers
     if allowed(request.endpoint, current_user):

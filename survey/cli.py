@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def demo(app, seed: int, groups: int, reset: bool) -> None:
 @with_app
 def run(app, host: str, port: int) -> None:
     """Serve the app (the database is upgraded first)."""
+    if host in ("127.0.0.1", "localhost") and not os.environ.get("SURVEY_SECURE_COOKIES"):
+        # Plain http on this machine only: a Secure cookie would never come back.
+        app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, threaded=True, load_dotenv=False)
 
@@ -159,9 +163,21 @@ def score(app, round_slug: str) -> None:
 
 def _register_groups() -> None:
     """Command groups that live in their own modules."""
+    from .api.cli import api_tokens_group
+    from .cli_export import export_group
     from .cli_import import import_group
+    from .cli_paper import import_responses
 
+    import_group.add_command(import_responses)
     main.add_command(import_group)
+    main.add_command(export_group)
+    main.add_command(api_tokens_group)
+    from .cli_invitations import invitations_command
+
+    main.add_command(invitations_command)
+    from .cli_users import users_group
+
+    main.add_command(users_group)
 
 
 _register_groups()

@@ -61,12 +61,19 @@ def default_round(rounds: list[Round]) -> Round | None:
     """The newest round that has opened and has answers, else the newest opened, else newest."""
     today = dt.date.today()
     opened = [r for r in rounds if r.opens_on <= today]
-    answered = set(
-        db.session.scalars(
-            sa.select(Response.round_id).where(Response.status == "submitted").distinct()
-        )
+    answered = dict(
+        db.session.execute(
+            sa.select(Response.round_id, sa.func.count())
+            .where(Response.status == "submitted")
+            .group_by(Response.round_id)
+        ).all()
     )
-    with_answers = [r for r in opened if r.id in answered]
+    # newest first; of rounds that opened together, the one most groups answered
+    with_answers = sorted(
+        (r for r in opened if r.id in answered),
+        key=lambda r: (r.opens_on, answered[r.id]),
+        reverse=True,
+    )
     return (with_answers or opened or rounds or [None])[0]
 
 

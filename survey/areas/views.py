@@ -15,6 +15,7 @@ from maps.static_map import render_png
 from ..access import visible_area_ids
 from ..aggregates import area_aggregates
 from ..extensions import db
+from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
@@ -181,7 +182,11 @@ def _map_request():
         )
     ]
     types = [t for t in AREA_TYPES if t in present]
-    default_type = "neighbourhood" if "neighbourhood" in types else (types or ["ward"])[0]
+    # a locality form is answered per PCN; a group's form is best seen by neighbourhood
+    preferred = "pcn" if round_ is not None and instrument_for(round_).kind == "locality" else ""
+    default_type = next(
+        (t for t in (preferred, "neighbourhood") if t in types), (types or ["ward"])[0]
+    )
     area_type = _choice("type", AREA_TYPES, default_type)
     measure = _choice("measure", MEASURES, "level")
     domains = domain_choices(round_)
