@@ -252,3 +252,13 @@ def test_hostile_input_is_never_a_500(client, login, locality, value, monkeypatc
             data={"kind": kind, "type": value, "code_field": value, "name_field": value},
         )
         assert response.status_code == 400
+
+
+def test_area_page_links_to_its_roadmap_workbook_and_trends(client, login, locality):
+    login("board")
+    page = get(client, "/areas/T-ALPHA?round=confidence-test")
+    roadmap = "/areas/T-ALPHA/rounds/confidence-test/roadmap.xlsx"
+    assert f'href="{roadmap}"' in page and 'href="/areas/T-ALPHA/trends"' in page
+    download = client.get(roadmap)
+    assert download.status_code == 200
+    assert download.data[:2] == b"PK"  # an xlsx is a zip
