@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
 from .cli_errors import CommandError
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @click.command("invitations")
@@ -25,20 +22,22 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 )
 @click.option(
     "--base-url",
-    default=lambda: os.environ.get("SURVEY_BASE_URL", DEFAULT_BASE_URL),
-    show_default=f"SURVEY_BASE_URL or {DEFAULT_BASE_URL}",
-    help="Where the service is reached, for the links.",
+    default=None,
+    help="Where the service is reached, for the links (default: SURVEY_BASE_URL, else "
+    "http://127.0.0.1:5000).",
 )
-def invitations_command(round_slug: str, output: Path, base_url: str) -> None:
+def invitations_command(round_slug: str, output: Path, base_url: str | None) -> None:
     """One row per invited group: org id, name, area code, link (missing links are made)."""
     from .cli import with_app
 
     @with_app
     def run(app):
+        nonlocal base_url
         from .extensions import db
         from .journey.invitations import ensure_invitations, invitation_rows, invitations_csv
         from .models import Round
 
+        base_url = base_url or app.config["SERVER_URL"]
         if not base_url.startswith(("http://", "https://")):
             raise CommandError(f"--base-url: '{base_url}' must start with http:// or https://")
         if output.parent and not output.parent.exists():

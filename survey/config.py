@@ -48,6 +48,8 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "DISCLOSURE_THRESHOLD": int(os.environ.get("SURVEY_DISCLOSURE_THRESHOLD", "5")),
+        # Where the service is reached: the start of every link a group is sent.
+        "SERVER_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "INSTRUMENTS_DIR": os.environ.get("SURVEY_INSTRUMENTS_DIR"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app
 
 from instruments import Instrument
 
 from ..models import utcnow
 
-DEFAULT_SERVER_URL = "http://127.0.0.1:5000"
-
 
 def server_url() -> str:
-    """The address groups' links start with (config or environment SERVER_URL)."""
-    url = current_app.config.get("SERVER_URL") or os.environ.get("SERVER_URL") or DEFAULT_SERVER_URL
-    return url.rstrip("/")
+    """The address groups' links start with (SERVER_URL, from SURVEY_BASE_URL)."""
+    return current_app.config["SERVER_URL"].rstrip("/")
 
 
 def journey_link(token: str) -> str:

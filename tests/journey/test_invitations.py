@@ -213,3 +213,18 @@ def test_who_may_see_the_rounds_pages(client, login, two_areas, role, status):
 def test_signed_out_visitors_are_sent_to_sign_in(client, two_areas):
     page = client.get("/rounds/confidence-2030/invitations.csv")
     assert page.status_code == 302 and "/sign-in" in page.location
+
+
+def test_links_start_with_the_configured_address(app, monkeypatch, tmp_path):
+    round_ = factories.survey_round("confidence")
+    factories.invitation(round_, factories.organisation(area=factories.area()))
+    slug = round_.slug
+    db.session.commit()
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SURVEY_BASE_URL", "https://survey.example.org/")
+    out = tmp_path / "links.csv"
+    db.session.remove()
+    result = CliRunner().invoke(main, ["invitations", slug, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    links = [line.rsplit(",", 1)[1] for line in out.read_text().splitlines()[1:]]
+    assert links and all(link.startswith("https://survey.example.org/r/") for link in links)

@@ -73,18 +73,13 @@ def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
     assert usage.exit_code == 1 and "give either --org ID or --broker ID" in usage.output
 
 
-def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography):
+def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monkeypatch):
     broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
     late = factories.organisation(name=FORMULA, area=geography.p1, broker=broker)
     invitation = factories.invitation(geography.round, organisation=late)
     db.session.commit()
-    app.config["SERVER_URL"] = "https://survey.example.org"
-    try:
-        data = support_plans_workbook(
-            geography.round, None, viewer=None, actor="cli", broker=broker
-        )
-    finally:
-        app.config.pop("SERVER_URL")
+    monkeypatch.setitem(app.config, "SERVER_URL", "https://survey.example.org")
+    data = support_plans_workbook(geography.round, None, viewer=None, actor="cli", broker=broker)
     wb = workbook(data)
     assert wb.sheetnames == ["Support plans", "Levels", "Cohort", "Not yet responded", "Method"]
     chase = rows_of(wb["Not yet responded"])
