@@ -23,6 +23,7 @@ USER_CHANGED = "user-changed"
 GROUP_EXPORTED = "group-exported"
 GROUP_ERASED = "group-erased"
 AUDIT_EXPORTED = "audit-exported"
+CONSENT_CHANGED = "consent-changed"
 
 
 def actor_name(actor: object = None) -> str:

@@ -17,9 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from instruments import Instrument, Section
 from instruments.routing import first_unfinished, questions_shown, sections_shown
 
+from .. import audit
 from ..extensions import db
 from ..instruments_store import instrument_for
-from ..models import Answer, Area, AuditEvent, Invitation, Response, Round, utcnow
+from ..models import Answer, Area, Invitation, Response, Round, utcnow
 from ..scores import store_scores
 from .fields import is_empty
 
@@ -199,13 +200,8 @@ def save_consent(respondent: Respondent, choices: dict, posted_version: str | No
     for key, value in choices.items():
         setattr(organisation, key, value)
     if before != choices:
-        db.session.add(
-            AuditEvent(
-                actor=f"group:{organisation.id}",
-                action="consent",
-                target=f"organisation:{organisation.id}",
-                detail={"before": before, "after": choices},
-            )
+        audit.record(
+            organisation, audit.CONSENT_CHANGED, organisation, {"before": before, "after": choices}
         )
     _touch(draft, CONSENT)
     _commit()

@@ -12,7 +12,15 @@ from openpyxl import load_workbook
 from instruments import HORIZON_LABELS
 from scoring import score_response
 from survey.extensions import db
-from survey.models import OVERALL, Answer, DomainScore, Organisation, OrganisationArea, Response
+from survey.models import (
+    OVERALL,
+    Answer,
+    AuditEvent,
+    DomainScore,
+    Organisation,
+    OrganisationArea,
+    Response,
+)
 from tests import factories
 
 from .conftest import hidden_fields, text_of
@@ -40,6 +48,15 @@ def test_consent_defaults_to_no_and_is_saved(walker, invite):
         False,
         True,
     )
+    [event] = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "consent-changed")
+    )
+    assert (event.actor, event.target) == (f"group:{org.id}", f"organisation:{org.id}")
+    assert event.detail["after"] == {
+        "consent_broker": True,
+        "consent_area_lead": False,
+        "consent_directory": True,
+    }
 
 
 def test_check_answers_lists_every_answer_with_a_change_link(walker, invite):
