@@ -99,6 +99,29 @@ def _body(page) -> str:
     return page.get_data(as_text=True)
 
 
+def _readable(body: bytes) -> str:
+    """What a person could read in a response: the text, or every cell of a workbook.
+
+    A workbook is a zip, so its numbers are not in its bytes as text: read each
+    cell back, numbers written the ways a figure is shown (2 or 3 places, or all).
+    """
+    if not body.startswith(b"PK"):
+        return body.decode("utf-8", errors="replace")
+    import io
+
+    from openpyxl import load_workbook
+
+    cells = []
+    for sheet in load_workbook(io.BytesIO(body), read_only=True).worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, float):
+                    cells += [f"{value:.2f}", f"{value:.3f}", repr(value)]
+                elif value is not None:
+                    cells.append(str(value))
+    return "\n".join(cells)
+
+
 def test_the_secret_answer_is_there_to_be_found_by_an_admin(seeded):
     admin = client_as(seeded["app"], seeded["ids"]["admin"])
     page = admin.get(f"/staff/groups/{seeded['group'].id}/data.json")
@@ -152,12 +175,19 @@ def _walk_gets(seeded, role: str):
 
 def test_no_page_or_api_answer_shows_a_suppressed_figure_or_an_answer(seeded):
     for role in ("area-lead", "board", "api"):
-        shown = []
+        shown, workbooks, workbooks_with_figures = [], [], []
         for path, body in _walk_gets(seeded, role):
-            text = body.decode("utf-8", errors="replace")
+            text = _readable(body)
+            if body.startswith(b"PK"):
+                workbooks.append(path)
             assert SECRET not in text, f"GET {path} gave a group's answer to {role}"
             for figure in (f"{SUPPRESSED_SCORE:.2f}", f"{SUPPRESSED_SCORE:.3f}"):
                 assert figure not in text, f"GET {path} shows {figure}, from only 3 responses"
             if f"{SHOWN_SCORE:.2f}" in text:
                 shown.append(path)
+                if body.startswith(b"PK"):
+                    workbooks_with_figures.append(path)
         assert shown, f"no page showed the 6-response figure to {role}: the walk saw no figures"
+        if role != "api":
+            assert workbooks, f"the walk read no workbook as {role}"
+            assert workbooks_with_figures, f"no workbook showed the 6-response figure to {role}"
