@@ -7,8 +7,10 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from survey import create_app
+from survey.cli import main
 from survey.extensions import db
 
 from .postgres import PostgresServer
@@ -76,9 +78,12 @@ def app(request, tmp_path):
     else:
         app = request.getfixturevalue("postgres_app")
         _empty_postgres(app)
+        config = dict(app.config)  # the app is shared: a test's config change must not leak
         with app.app_context():
             yield app
             db.session.remove()
+        app.config.clear()
+        app.config.update(config)
         _empty_postgres(app)
 
 
@@ -102,3 +107,16 @@ def login(client):
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """Run `survey ...` against the test's database; returns the click result."""
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    runner = CliRunner()
+
+    def invoke(*args):
+        db.session.remove()
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

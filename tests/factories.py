@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterable
 
 from survey.extensions import db
-from survey.models import Area, Broker, Invitation, Organisation, Round, User
+from survey.models import (
+    Answer,
+    Area,
+    Broker,
+    DomainScore,
+    Invitation,
+    Organisation,
+    OrganisationArea,
+    Response,
+    Round,
+    User,
+)
 
 _ids = itertools.count(1)
 
@@ -78,6 +90,35 @@ def invitation(
     db.session.add(made)
     db.session.flush()
     return made
+
+
+def submitted_response(
+    round_: Round,
+    organisation: Organisation,
+    levels: dict[str, int],
+    *,
+    areas: Iterable[Area] = (),
+    answers: dict | None = None,
+    submitted_at: dt.datetime | None = None,
+) -> Response:
+    """A group's submitted response whose stored scores are the given levels (score = level)."""
+    response = Response(
+        round=round_,
+        invitation=invitation(round_, organisation=organisation),
+        organisation=organisation,
+        area_id=organisation.area_id,
+        status="submitted",
+        submitted_at=submitted_at,
+    )
+    for domain_id, level in levels.items():
+        response.scores.append(DomainScore(domain_id=domain_id, score=float(level), level=level))
+    for question_id, value in (answers or {}).items():
+        response.answers.append(Answer(question_id=question_id, value=value))
+    db.session.add(response)
+    for area in areas:  # every area the group lies in
+        db.session.add(OrganisationArea(organisation_id=organisation.id, area_id=area.id))
+    db.session.flush()
+    return response
 
 
 def user(

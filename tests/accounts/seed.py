@@ -8,8 +8,6 @@ from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import (
     OVERALL,
-    Answer,
-    DomainScore,
     Organisation,
     Response,
     Round,
@@ -28,22 +26,15 @@ def submitted(
     level: int = 3,
 ) -> Response:
     """A submitted response from the group, with an invitation, answers and an overall score."""
-    invitation = factories.invitation(round_, organisation)
-    response = Response(
-        round=round_,
-        invitation=invitation,
-        organisation=organisation,
-        area_id=organisation.area_id,
-        status="submitted",
+    response = factories.submitted_response(
+        round_,
+        organisation,
+        {OVERALL: level},
+        answers=answers or {"q1": "yes"},
         submitted_at=utcnow(),
     )
-    db.session.add(response)
-    db.session.flush()
-    for question_id, value in (answers or {"q1": "yes"}).items():
-        db.session.add(Answer(response_id=response.id, question_id=question_id, value=value))
-    db.session.add(
-        DomainScore(response_id=response.id, domain_id=OVERALL, score=score, level=level)
-    )
+    (overall,) = response.scores
+    overall.score = score  # may differ from the level
     db.session.flush()
     return response
 

@@ -6,31 +6,11 @@ import pytest
 
 from survey.api.tokens import issue_token
 from survey.extensions import db
-from survey.models import OVERALL, Answer, DomainScore, OrganisationArea, Response
+from survey.models import OVERALL
 
 from .. import factories
 
 FORMULA = "=cmd|' /C calc'!A0"
-
-
-def respond(round_, org, areas, level_by_domain: dict[str, int], answers: dict | None = None):
-    """A submitted response whose stored scores are the given levels (score = level)."""
-    invitation = factories.invitation(round_, organisation=org)
-    response = Response(
-        round=round_,
-        invitation=invitation,
-        organisation=org,
-        area_id=org.area_id,
-        status="submitted",
-    )
-    for domain_id, level in level_by_domain.items():
-        response.scores.append(DomainScore(domain_id=domain_id, score=float(level), level=level))
-    for question_id, value in (answers or {}).items():
-        response.answers.append(Answer(question_id=question_id, value=value))
-    db.session.add(response)
-    for area in areas:
-        db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
-    return response
 
 
 @pytest.fixture
@@ -51,7 +31,13 @@ def scored(app):
         for i in range(count):
             org = factories.organisation(area=hood)
             answers = {"group_postcode": FORMULA} if first is None else {}
-            made = respond(round_, org, [hood, pcn], {"welcoming": 1 + i % 5, OVERALL: 3}, answers)
+            made = factories.submitted_response(
+                round_,
+                org,
+                {"welcoming": 1 + i % 5, OVERALL: 3},
+                areas=[hood, pcn],
+                answers=answers,
+            )
             first = first or made
     db.session.commit()
     return round_, pcn, hoods

@@ -115,7 +115,6 @@ def test_rounds_on_two_instrument_versions_download_with_the_same_columns(
     from instruments import DEFINITIONS_DIR, load_registry
 
     from .. import factories
-    from .conftest import respond
 
     for source in DEFINITIONS_DIR.glob("*.yaml"):
         (tmp_path / source.name).write_text(source.read_text())
@@ -130,7 +129,9 @@ def test_rounds_on_two_instrument_versions_download_with_the_same_columns(
     new_round = factories.survey_round("confidence", slug="confidence-next")
     new_round.instrument_version = "2026.1"
     org = factories.organisation(area=hoods[0])
-    respond(new_round, org, [hoods[0], pcn], {"welcoming": 4}, {"meets_online": "yes"})
+    factories.submitted_response(
+        new_round, org, {"welcoming": 4}, areas=[hoods[0], pcn], answers={"meets_online": "yes"}
+    )
     db.session.commit()
     login("admin")
     old_header, old_rows = _rows(client.get(CSV_URL))

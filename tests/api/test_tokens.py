@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from survey.api.tokens import token_hash
-from survey.cli import main
 from survey.extensions import db
 from survey.models import ApiToken, AuditEvent
 
@@ -72,19 +69,6 @@ def test_a_token_needs_a_name(client, login):
     assert response.status_code == 400
     assert "Enter who or what will use the token" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `survey ...` against the test's database."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        db.session.remove()
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_cli_adds_lists_and_revokes_tokens_with_one_line_errors(client, cli):

@@ -11,12 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from exports.oruk import ListedLocation, ListedOrganisation, ListedService, oruk_feed
-from survey.cli import main
 from survey.extensions import db
 from survey.models import AuditEvent
 
@@ -156,19 +154,6 @@ def test_user_text_survives_as_data():
     assert back["contents"][0]["organization"]["name"] == SCRIPT
     assert back["contents"][0]["description"] == FORMULA
     assert feed_errors(back) == []
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `survey ...` against the test's database."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        db.session.remove()
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_export_oruk_lists_only_groups_that_consented(app, cli, tmp_path):

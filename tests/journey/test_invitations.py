@@ -19,19 +19,6 @@ from .conftest import hidden_fields, instrument, make_round, text_of
 
 
 @pytest.fixture
-def cli(app, monkeypatch):
-    """Run `survey ...` against the test's database; returns the click result."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        db.session.remove()
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
 def two_areas(app):
     """An ICS with two neighbourhoods and groups in each, and one group elsewhere."""
     ics = factories.area(type="ics")

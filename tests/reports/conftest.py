@@ -10,29 +10,14 @@ from dataclasses import dataclass
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from survey.cli import main
 from survey.extensions import db
 from survey.instruments_store import instrument_for
-from survey.models import OVERALL, DomainScore, OrganisationArea, Response
+from survey.models import OVERALL, OrganisationArea
 
 from .. import factories
 
 FORMULA = "=cmd|' /C calc'!A0"
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `survey ...` against the test's database; returns the click result."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        db.session.remove()
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture
@@ -44,27 +29,16 @@ def no_csrf(app, monkeypatch):
 def respond(round_, org, level: int, *, moderated: dict | None = None, on: dt.date | None = None):
     """A submitted response whose every domain (and overall) scores `level`."""
     instrument = instrument_for(round_)  # the app's registry: loading the files again is slow
-    invitation = factories.invitation(round_, organisation=org)
-    response = Response(
-        round=round_,
-        invitation=invitation,
-        organisation=org,
-        area_id=org.area_id,
-        status="submitted",
+    response = factories.submitted_response(
+        round_,
+        org,
+        {domain_id: level for domain_id in [d.id for d in instrument.domains] + [OVERALL]},
         submitted_at=dt.datetime.combine(on or dt.date(2026, 6, 1), dt.time(12)),
     )
-    for domain_id in [d.id for d in instrument.domains] + [OVERALL]:
-        mod = (moderated or {}).get(domain_id)
-        response.scores.append(
-            DomainScore(
-                domain_id=domain_id,
-                score=float(level),
-                level=level,
-                moderated_level=mod[0] if mod else None,
-                moderation_note=mod[1] if mod else None,
-            )
-        )
-    db.session.add(response)
+    for score in response.scores:
+        mod = (moderated or {}).get(score.domain_id)
+        if mod:
+            score.moderated_level, score.moderation_note = mod
     db.session.flush()
     return response
 

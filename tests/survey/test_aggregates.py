@@ -6,26 +6,9 @@ import pytest
 
 from survey.aggregates import area_aggregates
 from survey.extensions import db
-from survey.models import OVERALL, DomainScore, OrganisationArea, Response
+from survey.models import OVERALL, OrganisationArea, Response
 
 from .. import factories
-
-
-def _respond(round_, org, areas, level_by_domain: dict[str, int]):
-    """A submitted response whose stored scores are the given levels (score = level)."""
-    invitation = factories.invitation(round_, organisation=org)
-    response = Response(
-        round=round_,
-        invitation=invitation,
-        organisation=org,
-        area_id=org.area_id,
-        status="submitted",
-    )
-    for domain_id, level in level_by_domain.items():
-        response.scores.append(DomainScore(domain_id=domain_id, score=float(level), level=level))
-    db.session.add(response)
-    for area in areas:
-        db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
 
 
 @pytest.fixture
@@ -37,7 +20,9 @@ def tree(app):
     for hood, count in zip(hoods, (6, 2, 7), strict=True):
         for i in range(count):
             org = factories.organisation(area=hood)
-            _respond(round_, org, [hood, pcn], {"welcoming": 1 + i % 5, OVERALL: 3})
+            factories.submitted_response(
+                round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood, pcn]
+            )
     silent = factories.organisation(area=hoods[2])
     db.session.add(OrganisationArea(organisation_id=silent.id, area_id=hoods[2].id))
     db.session.add(OrganisationArea(organisation_id=silent.id, area_id=pcn.id))
@@ -76,9 +61,9 @@ def test_small_area_and_its_smallest_sibling_are_suppressed(tree):
     assert not c.suppressed and c.summary.n == 7
 
 
-def test_threshold_is_configurable(tree, app):
+def test_threshold_is_configurable(tree, app, monkeypatch):
     round_, pcn, hoods = tree
-    app.config["DISCLOSURE_THRESHOLD"] = 2
+    monkeypatch.setitem(app.config, "DISCLOSURE_THRESHOLD", 2)
     aggs = area_aggregates(round_, hoods)
     assert not _by(aggs, "T-NB").suppressed
 

@@ -17,19 +17,6 @@ from survey.models import OVERALL, Area, DomainScore, Organisation, Response, Ro
 INVALID = Path(__file__).parent.parent / "instruments" / "invalid"
 
 
-@pytest.fixture
-def cli(app, monkeypatch):
-    """Run `survey ...` against the test's database; returns the click result."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    runner = CliRunner()
-
-    def invoke(*args):
-        db.session.remove()
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def test_help_lists_the_commands():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
