@@ -133,5 +133,5 @@ def test_the_models_match_the_migrations(app):
         differences = compare_metadata(context, db.metadata)
     assert differences == [], (
         "survey/models.py and the migrations differ: add a migration "
-        "(or, before the first release, run scripts/regenerate-first-migration)"
+        "(.venv/bin/flask --app survey db migrate -m '...', then read and edit what it wrote)"
     )
