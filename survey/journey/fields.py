@@ -12,9 +12,6 @@ from dataclasses import dataclass
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSelect,
     GovTextInput,
 )
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -24,6 +21,7 @@ from wtforms.validators import StopValidation, ValidationError
 from instruments import LIKERT_OPTIONS, Question
 
 from . import messages
+from .widgets import CheckboxesInput, RadioInput, SelectInput
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 YESNO = (("yes", "Yes"), ("no", "No"))
@@ -96,7 +94,7 @@ def _radio(question, label, validators):
         choices=field_choices(choices_for(question)),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         description=question.hint or "",
     )
 
@@ -107,7 +105,7 @@ def _checkboxes(question, label, validators):
         choices=field_choices(choices_for(question)),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
-        widget=GovCheckboxesInput(),
+        widget=CheckboxesInput(),
         description=question.hint or "",
     )
 
@@ -184,7 +182,7 @@ def _area(question, label, validators, area_choices=()):
         choices=field_choices([("", "Choose an area"), *area_choices]),
         validate_choice=False,
         validators=[*validators, AreaCheck(question, {code for code, _ in area_choices})],
-        widget=GovSelect(),
+        widget=SelectInput(),
         description=question.hint or "",
     )
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from instruments import Question
 
 from .fields import HANDLERS, Required, field_choices
+from .widgets import RadioInput
 
 CONSENT_QUESTIONS = (
     (
@@ -61,7 +62,7 @@ class ConsentForm(FlaskForm):
         choices=YES_NO,
         default="no",
         validators=[InputRequired("Select yes or no")],
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         description=CONSENT_QUESTIONS[0][2],
     )
     consent_area_lead = RadioField(
@@ -69,7 +70,7 @@ class ConsentForm(FlaskForm):
         choices=YES_NO,
         default="no",
         validators=[InputRequired("Select yes or no")],
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         description=CONSENT_QUESTIONS[1][2],
     )
     consent_directory = RadioField(
@@ -77,7 +78,7 @@ class ConsentForm(FlaskForm):
         choices=YES_NO,
         default="no",
         validators=[InputRequired("Select yes or no")],
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         description=CONSENT_QUESTIONS[2][2],
     )
 
