@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from instruments import LIKERT_OPTIONS, Instrument, Question
+from instruments import Instrument, Question
 
 from .workbook_style import (
     SUBHEADER_FILL,
@@ -45,7 +45,6 @@ OPTIONS = "Options"
 INSTRUCTIONS = "Instructions"
 FIXED = ("org_id", "org_name")
 FIRST_ANSWER_ROW = 3
-YESNO = (("yes", "Yes"), ("no", "No"))
 CHOICE_TYPES = ("single", "likert", "yesno")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
@@ -77,18 +76,6 @@ class PaperResult:
     rows: list[PaperRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped_blank: int = 0
-
-
-def choices(question: Question) -> list[tuple[str, str]]:
-    """(value, label) pairs for a question with a fixed list of answers."""
-    if question.type == "likert":
-        base = [(v, label) for v, label, _ in LIKERT_OPTIONS]
-    elif question.type == "yesno":
-        base = list(YESNO)
-    else:
-        base = [(o.value, o.label) for o in question.options]
-    extra = [(o.value, o.label) for o in question.all_options if o not in question.options]
-    return base + extra
 
 
 def _listed(question: Question) -> bool:
@@ -211,14 +198,14 @@ def _write_options(wb, questions: Sequence[Question]) -> dict[str, tuple[str, in
     listed = [q for q in questions if _listed(q)]
     ws = new_sheet(wb, OPTIONS, widths=[30] * len(listed), freeze="A2")
     write_header(ws, [q.id for q in listed])
-    columns = {q.id: [label for _, label in choices(q)] for q in listed}
+    columns = {q.id: [label for _, label in q.choices] for q in listed}
     depth = max((len(v) for v in columns.values()), default=0)
     for i in range(depth):
         write_row(ws, [columns[q.id][i] if i < len(columns[q.id]) else None for q in listed])
     # the ids too, below a gap, so an analyst can see both
     write_row(ws, [])
     write_row(ws, [f"{q.id} (ids)" for q in listed])
-    ids = {q.id: [value for value, _ in choices(q)] for q in listed}
+    ids = {q.id: [value for value, _ in q.choices] for q in listed}
     for i in range(depth):
         write_row(ws, [ids[q.id][i] if i < len(ids[q.id]) else None for q in listed])
     return {q.id: (get_column_letter(i), len(columns[q.id])) for i, q in enumerate(listed, start=1)}
@@ -375,7 +362,7 @@ def parse_answer(question: Question, raw: object, area_codes=frozenset()) -> tup
             return None, f"'{_clip(text)}' is not one of the answers ({_labels(question)})"
         return value, ""
     if question.type == "multiple":
-        picked, order = [], [v for v, _ in choices(question)]
+        picked, order = [], [v for v, _ in question.choices]
         for part in (p.strip() for p in text.split(";")):
             if not part:
                 continue
@@ -410,14 +397,14 @@ def parse_answer(question: Question, raw: object, area_codes=frozenset()) -> tup
 
 def _choice(question: Question, text: str) -> str | None:
     folded = text.casefold()
-    for value, label in choices(question):
+    for value, label in question.choices:
         if folded in (value.casefold(), label.casefold()):
             return value
     return None
 
 
 def _labels(question: Question) -> str:
-    labels = [label for _, label in choices(question)]
+    labels = [label for _, label in question.choices]
     shown = "; ".join(labels[:6])
     return shown + ("; ..." if len(labels) > 6 else "")
 

@@ -26,6 +26,7 @@ QUESTION_TYPES = (
     "area",  # pick an area from the round's geography
 )
 SCORED_TYPES = ("single", "likert", "yesno")
+YESNO_OPTIONS = (("yes", "Yes"), ("no", "No"))
 HORIZONS = ("near", "medium", "longer")
 HORIZON_LABELS = {
     "near": "Near term (next 6 months)",
@@ -93,6 +94,17 @@ class Question:
             if opt.value == value:
                 return opt
         return None
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, label) pairs a person can pick, whatever the type; the special ones last."""
+        if self.type == "likert":
+            base = [(value, label) for value, label, _ in LIKERT_OPTIONS]
+        elif self.type == "yesno":
+            base = list(YESNO_OPTIONS)
+        else:
+            base = [(o.value, o.label) for o in self.options]
+        return base + [(o.value, o.label) for o in self.all_options if o not in self.options]
 
     @property
     def all_options(self) -> tuple[Option, ...]:

@@ -18,13 +18,12 @@ from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from instruments import LIKERT_OPTIONS, Question
+from instruments import Question
 
 from . import messages
 from .widgets import CheckboxesInput, RadioInput, SelectInput
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-YESNO = (("yes", "Yes"), ("no", "No"))
 
 
 def normalise_postcode(text: str) -> str | None:
@@ -36,18 +35,6 @@ def normalise_postcode(text: str) -> str | None:
 def field_choices(pairs) -> list:
     """(value, label) pairs as the form library wants its choices declared."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def choices_for(question: Question) -> list[tuple[str, str]]:
-    """(value, label) pairs a person can pick, the special ones last."""
-    if question.type == "likert":
-        base = [(value, label) for value, label, _ in LIKERT_OPTIONS]
-    elif question.type == "yesno":
-        base = list(YESNO)
-    else:
-        base = [(o.value, o.label) for o in question.options]
-    special = [(o.value, o.label) for o in question.all_options if o not in question.options]
-    return base + special
 
 
 class Required:
@@ -71,7 +58,7 @@ class OneOf:
 
     def __init__(self, question: Question) -> None:
         self.question = question
-        self.allowed = {value for value, _ in choices_for(question)}
+        self.allowed = {value for value, _ in question.choices}
 
     def __call__(self, form, field: Field) -> None:
         given = field.data if isinstance(field.data, list) else [field.data]
@@ -91,7 +78,7 @@ class Handler:
 def _radio(question, label, validators):
     return RadioField(
         label,
-        choices=field_choices(choices_for(question)),
+        choices=field_choices(question.choices),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
         widget=RadioInput(),
@@ -102,7 +89,7 @@ def _radio(question, label, validators):
 def _checkboxes(question, label, validators):
     return SelectMultipleField(
         label,
-        choices=field_choices(choices_for(question)),
+        choices=field_choices(question.choices),
         validate_choice=False,
         validators=[*validators, OneOf(question)],
         widget=CheckboxesInput(),
@@ -219,7 +206,7 @@ def _postcode_store(question, value):
 
 
 def _list_store(question, value):
-    order = [v for v, _ in choices_for(question)]
+    order = [v for v, _ in question.choices]
     return sorted(set(value or []), key=order.index)
 
 

@@ -12,7 +12,7 @@ from ..access import area_ids_under
 from ..extensions import db
 from ..models import Area
 from . import messages
-from .fields import HANDLERS, choices_for
+from .fields import HANDLERS
 from .respondent import Respondent
 
 # Which areas a respondent picks from: the finest NHS level the round covers.
@@ -85,7 +85,7 @@ def field_params(section: Section, question: Question) -> dict:
         if option_hints:
             params["items"] = [
                 {"hint": {"text": option_hints[value]}} if value in option_hints else {}
-                for value, _ in choices_for(question)
+                for value, _ in question.choices
             ]
         return params
     params = {"label": {"text": question.text, "classes": "govuk-label--s"}, "hint": hint_param}
@@ -108,7 +108,7 @@ def answer_text(question: Question, value: object) -> str:
     """An answer as a person reads it on the check-answers page and the workbook."""
     if value is None or value == "" or value == []:
         return "Not answered"
-    labels = dict(choices_for(question)) if question.type not in ("number", "text") else {}
+    labels = dict(question.choices) if question.type not in ("number", "text") else {}
     if question.type == "area":
         area = db.session.scalar(sa.select(Area).where(Area.code == str(value)))
         return area.name if area else str(value)

@@ -192,14 +192,12 @@ def _save_moderation(instrument, scores, org, round_) -> dict[str, str]:
 
 def _answer_labels(instrument, answers: dict) -> dict[str, str]:
     """Question id -> the answer as the group saw it (labels, not ids)."""
-    from exports.paper import choices
-
     shown = {}
     for q in instrument.questions:
         value = answers.get(q.id)
         if value is None or value == "" or value == []:
             continue
-        labels = dict(choices(q)) if q.type in ("single", "likert", "yesno", "multiple") else {}
+        labels = dict(q.choices) if q.type in ("single", "likert", "yesno", "multiple") else {}
         if isinstance(value, list):
             shown[q.id] = "; ".join(labels.get(v, str(v)) for v in value)
         else:

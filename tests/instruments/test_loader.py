@@ -135,3 +135,15 @@ def test_load_registry_refuses_a_folder_with_an_invalid_file(tmp_path):
     assert raised.value.errors == [
         "typo-key-1.yaml: sections[0].questions[0]: unknown key 'hnit' (a typo?)"
     ]
+
+
+def test_every_question_lists_what_a_person_can_pick():
+    registry, _ = load_all([VALID])
+    mini = registry.get("mini", "1")
+    assert mini.question("has_website").choices == [("yes", "Yes"), ("no", "No")]
+    directory = [value for value, _ in mini.question("directory").choices]
+    assert directory == ["word", "email", "listing", "kept", "live", "dont_know"]  # special last
+    worry = mini.question("online_worry").choices
+    assert worry[0] == ("strongly_disagree", "Strongly disagree")
+    assert worry[-1] == ("not_applicable", "Does not apply to us")
+    assert len(worry) == 6
