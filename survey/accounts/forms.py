@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..extensions import db
 from ..models import ROLES, Area, Broker, User
+from ..validators import Printable
 
 ROLE_NAMES = {
     "admin": "Administrator: everything, including users and erasure",
@@ -27,12 +28,6 @@ ROLE_NAMES = {
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 12
-
-
-def _printable(form, field) -> None:
-    """No control characters (null bytes and the like) in any text field."""
-    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
-        raise ValidationError(f"{field.label.text} must not contain control characters")
 
 
 def _email_address(form, field) -> None:
@@ -58,7 +53,7 @@ class SignInForm(FlaskForm):
         validators=[
             InputRequired("Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
-            _printable,
+            Printable(),
         ],
     )
     password = PasswordField(
@@ -83,7 +78,10 @@ class UserRoleFields(FlaskForm):
         "Areas (area leads only)",
         description="Area codes separated by commas, for example E54000048, DEMO-PCN-01. "
         "An area lead sees these areas and every area inside them.",
-        validators=[Length(max=2000, message="Areas must be 2000 characters or fewer"), _printable],
+        validators=[
+            Length(max=2000, message="Areas must be 2000 characters or fewer"),
+            Printable(),
+        ],
         widget=GovTextInput(),
     )
     broker = SelectField(
@@ -137,7 +135,7 @@ class AddUserForm(UserRoleFields):
         validators=[
             InputRequired("Enter an email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
-            _printable,
+            Printable(),
             _email_address,
         ],
         widget=GovTextInput(),

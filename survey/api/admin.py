@@ -7,18 +7,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
 from ..models import ApiToken
+from ..validators import Printable
 from .tokens import issue_token, revoke_token
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
-
-
-def _printable(form, field) -> None:
-    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
-        raise ValidationError("The name must not contain control characters")
 
 
 class TokenForm(FlaskForm):
@@ -29,7 +25,7 @@ class TokenForm(FlaskForm):
         validators=[
             DataRequired("Enter who or what will use the token"),
             Length(max=200, message="The name must be 200 characters or fewer"),
-            _printable,
+            Printable("The name must not contain control characters"),
         ],
     )
 
