@@ -3,8 +3,9 @@
 Every endpoint must have an entry in ``PERMISSIONS``; a request to an endpoint
 without one is refused (403), and a test walks every route with every role
 so that a new page cannot be added without deciding who sees it.
-Pages for groups are ``GROUP``: open to anyone, because the invitation token
-in the address is the key, and the view itself returns 404 for a bad token.
+Pages for groups are ``GROUP``: open to anyone, because the token in the address
+is the key; the view returns 404 for a bad token, and ``journey.links.guard``
+applies ``may_see_group_answers`` to signed-in staff on every page with answers.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "journey.saved": GROUP,
     "journey.result": GROUP,
     "journey.result_download": GROUP,
+    "journey.email_link": GROUP,
+    "journey.paper_answers": GROUP,
     "rounds.list_rounds": frozenset({ADMIN, BROKER}),
     "rounds.open_round": ADMINS,
     "rounds.invitations": frozenset({ADMIN, BROKER}),

@@ -155,6 +155,9 @@ class Invitation(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"))
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # The group's own link to its answers: made when it first saves anything. The
+    # invitation token above (what staff hand out) only starts a group with no answers.
+    private_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
 

@@ -45,7 +45,7 @@ def saved(token: str):
                 form.email.errors.append(messages.MAIL_FAILED)
             else:
                 flash(messages.LINK_SENT.format(email=email))
-                return redirect(url_for("journey.saved", token=token))
+                return redirect(url_for("journey.saved", token=respondent.token))
         status = 400
     return (
         render_template(

@@ -96,10 +96,15 @@ def ensure_invitations(round_: Round) -> int:
 def reissue(invitation: Invitation, actor: str) -> Invitation:
     """Revoke a link and make a new one for the same group or area; commits."""
     invitation.revoked_at = utcnow()
+    # The group's private link moves to the new invitation: the group keeps its way back
+    # to its answers, and the new invitation link opens them no more than the old one did.
+    private_token, invitation.private_token = invitation.private_token, None
+    db.session.flush()
     fresh = Invitation(
         round_id=invitation.round_id,
         organisation_id=invitation.organisation_id,
         area_id=invitation.area_id,
+        private_token=private_token,
     )
     db.session.add(fresh)
     db.session.add(

@@ -83,3 +83,19 @@ NOT_FOUND_SECTION = "That page is not part of this survey."
 MAIL_FAILED = (
     "We could not send the email just now. Copy the link above instead, or try again later."
 )
+CONSENT_SAVED = "Your choices about who can see your answers have been saved."
+PRIVATE_LINK_SENT = (
+    "We have sent your group’s own link to {email}. Open the email and follow the link."
+)
+PRIVATE_LINK_NO_EMAIL = (
+    "We do not have an email address for your group, so we cannot send its link. "
+    "Contact the person who runs this survey in your area (the service’s administrator) "
+    "and they will help you get back to your answers."
+)
+PRIVATE_LINK_TOO_OFTEN = (
+    "We have already sent your group’s link to {email} several times in the last hour. "
+    "Check that inbox, and its spam or junk folder."
+)
+PAPER_KEPT = "You kept the answers you sent online. The paper answers will not be used."
+PAPER_ACCEPTED = "The paper answers are now your group’s answers. Your result has been updated."
+PRIVATE_LINK_MAIL_FAILED = "We could not send the email just now. Try again later."

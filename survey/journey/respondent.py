@@ -22,11 +22,14 @@ from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import Answer, Area, Invitation, Response, Round, utcnow
 from ..scores import store_scores
+from . import links
 from .fields import is_empty
 
 CONSENT = "consent"  # the consent page's id in Response.visited
 SUBMITTED = "submitted"
 IN_PROGRESS = "in_progress"
+PAPER_WAITING = "paper_waiting"  # paper answers for a group that answered online: it decides
+PAPER_REFUSED = "paper_refused"  # the group kept its online answers instead
 
 
 class EditedElsewhere(Exception):
@@ -40,6 +43,22 @@ class Respondent:
     invitation: Invitation
     round: Round
     instrument: Instrument
+    via_private: bool = False  # opened with the group's private link, not the invitation link
+
+    @property
+    def token(self) -> str:
+        """The token for the group's own pages: its private link once it has one."""
+        return self.invitation.private_token or self.invitation.token
+
+    def started(self) -> bool:
+        """True once the group has any response in the round: draft, submission or paper."""
+        return db.session.scalar(self._mine().with_only_columns(Response.id).limit(1)) is not None
+
+    def paper_waiting(self) -> Response | None:
+        """Paper answers a broker entered that wait for the group to accept or refuse."""
+        return db.session.scalar(
+            self._mine().where(Response.status == PAPER_WAITING).order_by(Response.id.desc())
+        )
 
     @property
     def name(self) -> str:
@@ -90,17 +109,30 @@ class Respondent:
 
 
 def find_respondent(token: str) -> Respondent:
-    """The live invitation for this token, or a 404 (forged, revoked or unknown)."""
-    if not token or len(token) > 64:
+    """The live invitation for this token (invitation or private link), checked by ``links``.
+
+    404 for a forged, revoked or unknown token; 403 for a signed-in member of staff who
+    may not see the group's answers; the invitation link of a group that has answers
+    only leads to its start page (see ``links.guard``).
+    """
+    if not token or len(token) > 64 or "\x00" in token:
         abort(404)
-    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            sa.or_(Invitation.token == token, Invitation.private_token == token)
+        )
+    )
     if invitation is None or invitation.revoked_at is not None:
         abort(404)
     try:
         instrument = instrument_for(invitation.round)
     except KeyError:
         abort(404)
-    return Respondent(invitation, invitation.round, instrument)
+    respondent = Respondent(
+        invitation, invitation.round, instrument, via_private=invitation.private_token == token
+    )
+    links.guard(respondent)
+    return respondent
 
 
 def answers_of(response: Response | None) -> dict:
@@ -140,6 +172,7 @@ def _check_version(response: Response | None, posted_version: str | None) -> Non
 
 def _new_draft(respondent: Respondent) -> Response:
     inv = respondent.invitation
+    links.ensure_private_token(inv)
     area_id = inv.area_id
     if inv.organisation is not None:
         area_id = inv.organisation.area_id
@@ -195,17 +228,76 @@ def save_consent(respondent: Respondent, choices: dict, posted_version: str | No
     _check_version(draft, posted_version)
     if draft is None:
         draft = _new_draft(respondent)
+    _set_consent(respondent, choices)
+    _touch(draft, CONSENT)
+    _commit()
+    return draft
+
+
+def _set_consent(respondent: Respondent, choices: dict) -> bool:
     organisation = respondent.invitation.organisation
     before = {k: getattr(organisation, k) for k in choices}
     for key, value in choices.items():
         setattr(organisation, key, value)
-    if before != choices:
-        audit.record(
-            organisation, audit.CONSENT_CHANGED, organisation, {"before": before, "after": choices}
-        )
-    _touch(draft, CONSENT)
+    if before == choices:
+        return False
+    audit.record(
+        organisation,
+        audit.CONSENT_CHANGED,
+        organisation,
+        {"before": before, "after": choices, "round": respondent.round.slug},
+    )
+    return True
+
+
+def change_consent(respondent: Respondent, choices: dict) -> bool:
+    """Change who may see the group's answers at any time, answers untouched; commits.
+
+    True when something changed. Staff checks read consent on every request, so a
+    withdrawal takes effect at once.
+    """
+    changed = _set_consent(respondent, choices)
     _commit()
-    return draft
+    return changed
+
+
+def settle_paper(respondent: Respondent, accept: bool) -> Response | None:
+    """The group's choice about paper answers waiting for it; commits.
+
+    Accepting makes the newest waiting paper answers the current submission (the
+    earlier one stays in the history); refusing keeps what the group sent online.
+    """
+    waiting = list(
+        db.session.scalars(
+            respondent._mine().where(Response.status == PAPER_WAITING).order_by(Response.id.desc())
+        )
+    )
+    if not waiting:
+        return None
+    chosen = waiting[0]
+    refused = waiting[1:]
+    if accept:
+        previous = respondent.submitted()
+        chosen.status = SUBMITTED
+        chosen.is_current = True
+        if previous is not None:
+            previous.is_current = False
+            chosen.supersedes_id = previous.id
+        store_scores(chosen, respondent.instrument)
+    else:
+        refused = waiting
+    for response in refused:
+        response.status = PAPER_REFUSED
+        response.is_current = False
+    organisation = respondent.invitation.organisation
+    audit.record(
+        organisation,
+        "paper-answers-accepted" if accept else "paper-answers-refused",
+        organisation,
+        {"round": respondent.round.slug, "response": chosen.id},
+    )
+    _commit()
+    return chosen
 
 
 def unanswered(respondent: Respondent, response: Response | None) -> list[Section]:

@@ -17,7 +17,7 @@ def result(token: str):
     respondent = find_respondent(token)
     submitted = respondent.submitted()
     if submitted is None:
-        return redirect(url_for("journey.resume", token=token))
+        return redirect(url_for("journey.resume", token=respondent.token))
     return render_template(
         "views/journey/result.html",
         r=respondent,

@@ -25,6 +25,7 @@ from .respondent import (
     EditedElsewhere,
     Respondent,
     answers_of,
+    change_consent,
     find_respondent,
     next_page,
     save_consent,
@@ -41,14 +42,14 @@ bp = Blueprint("journey", __name__)
 
 def own_link(respondent: Respondent) -> str:
     """The full address of this respondent's link."""
-    return url_for("journey.start", token=respondent.invitation.token, _external=True)
+    return url_for("journey.start", token=respondent.token, _external=True)
 
 
 def closed_or_none(respondent: Respondent):
     """The start page when the round is not taking answers, else None."""
     if respondent.round.is_open():
         return None
-    return redirect(url_for("journey.start", token=respondent.invitation.token))
+    return redirect(url_for("journey.start", token=respondent.token))
 
 
 def _date(value) -> str:
@@ -59,9 +60,17 @@ def _date(value) -> str:
 def start(token: str):
     """What the survey is, how long it takes, what they get and who sees it."""
     respondent = find_respondent(token)
+    if not respondent.via_private and respondent.started():
+        return private_start(respondent)
     submitted, draft = respondent.submitted(), respondent.draft()
     round_ = respondent.round
-    context = {"r": respondent, "round": round_, "submitted": submitted, "draft": draft}
+    context = {
+        "r": respondent,
+        "round": round_,
+        "submitted": submitted,
+        "draft": draft,
+        "paper_waiting": respondent.paper_waiting() if respondent.via_private else None,
+    }
     if not round_.is_open():
         if round_.opens_on > dt.date.today():
             message = messages.NOT_OPEN_YET.format(date=_date(round_.opens_on))
@@ -69,6 +78,23 @@ def start(token: str):
             message = messages.CLOSED.format(date=_date(round_.closes_on))
         return render_template("views/journey/closed.html", message=message, **context)
     return render_template("views/journey/start.html", **context)
+
+
+def private_start(respondent: Respondent, status: int = 200):
+    """The invitation link of a group that has answers: they open only from its own link."""
+    from .links import mask_email
+
+    organisation = respondent.invitation.organisation
+    email = organisation.email if organisation is not None else None
+    return (
+        render_template(
+            "views/journey/private_start.html",
+            r=respondent,
+            masked=mask_email(email),
+            form=ButtonForm(formdata=None),
+        ),
+        status,
+    )
 
 
 @bp.get("/r/<token>/continue")
@@ -79,11 +105,11 @@ def resume(token: str):
         return closed
     draft = respondent.draft()
     if draft is None and respondent.submitted() is not None:
-        return redirect(url_for("journey.check_answers", token=token))
+        return redirect(url_for("journey.check_answers", token=respondent.token))
     endpoint, section_id = next_page(respondent, draft)
     if section_id:
-        return redirect(url_for(endpoint, token=token, section_id=section_id))
-    return redirect(url_for(endpoint, token=token))
+        return redirect(url_for(endpoint, token=respondent.token, section_id=section_id))
+    return redirect(url_for(endpoint, token=respondent.token))
 
 
 def render_section(respondent, section, form, questions, status=200, notice=None):
@@ -116,10 +142,9 @@ def _back_link(respondent, section, answers) -> str:
     from instruments.routing import neighbours
 
     previous, _ = neighbours(respondent.instrument, section.id, answers)
-    token = respondent.invitation.token
     if previous is None:
-        return url_for("journey.start", token=token)
-    return url_for("journey.section", token=token, section_id=previous.id)
+        return url_for("journey.start", token=respondent.token)
+    return url_for("journey.section", token=respondent.token, section_id=previous.id)
 
 
 def section_setup(token: str, section_id: str):
@@ -140,10 +165,10 @@ def section(token: str, section_id: str):
     draft = respondent.draft()
     if draft is None and respondent.submitted() is not None:
         flash(messages.SUBMITTED_ALREADY)
-        return redirect(url_for("journey.check_answers", token=token))
+        return redirect(url_for("journey.check_answers", token=respondent.token))
     answers = answers_of(draft)
     if not applies(section, answers):
-        return redirect(url_for("journey.resume", token=token))
+        return redirect(url_for("journey.resume", token=respondent.token))
     questions = page_questions(section, answers)
     choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
     save_later = request.form.get("action") == "save_later"
@@ -171,10 +196,10 @@ def section(token: str, section_id: str):
     except EditedElsewhere:
         return _edited_elsewhere(respondent, section)
     if save_later:
-        return redirect(url_for("journey.saved", token=token))
+        return redirect(url_for("journey.saved", token=respondent.token))
     if request.args.get("change") == "1":
-        return redirect(url_for("journey.check_answers", token=token))
-    return redirect(url_for("journey.resume", token=token))
+        return redirect(url_for("journey.check_answers", token=respondent.token))
+    return redirect(url_for("journey.resume", token=respondent.token))
 
 
 def _defaults(respondent, section, questions, answers, choices) -> dict:
@@ -203,15 +228,21 @@ def _edited_elsewhere(respondent, section):
 
 @bp.route("/r/<token>/consent", methods=["GET", "POST"])
 def consent(token: str):
-    """Who may see the group's named answers, and the public directory listing."""
+    """Who may see the group's named answers, and the public directory listing.
+
+    While the group answers, the page is a step of the journey. Once the answers
+    are sent, or the round is closed, it changes only the consent, at any time,
+    without opening the answers again.
+    """
     respondent = find_respondent(token)
     if respondent.is_locality:
-        return redirect(url_for("journey.check_answers", token=token))
-    if (closed := closed_or_none(respondent)) is not None:
-        return closed
+        return redirect(url_for("journey.check_answers", token=respondent.token))
     draft = respondent.draft()
-    if draft is None and respondent.submitted() is not None:
-        return redirect(url_for("journey.check_answers", token=token))
+    in_journey = respondent.round.is_open() and (
+        draft is not None or respondent.submitted() is None
+    )
+    if not in_journey and not respondent.via_private:
+        return redirect(url_for("journey.start", token=respondent.token))
     organisation = respondent.invitation.organisation
     if request.method == "GET":
         form = ConsentForm(
@@ -221,14 +252,20 @@ def consent(token: str):
             }
         )
         form.version.data = str(draft.version) if draft else "0"
-        return render_consent(respondent, form)
+        return render_consent(respondent, form, in_journey=in_journey)
     form = ConsentForm()
     if not form.validate():
-        return render_consent(respondent, form, status=400)
+        return render_consent(respondent, form, status=400, in_journey=in_journey)
     choices = {
         key: form[key].data == "yes"
         for key in ("consent_broker", "consent_area_lead", "consent_directory")
     }
+    if not in_journey:
+        change_consent(respondent, choices)
+        flash(messages.CONSENT_SAVED)
+        if respondent.submitted() is not None:
+            return redirect(url_for("journey.check_answers", token=respondent.token))
+        return redirect(url_for("journey.start", token=respondent.token))
     try:
         save_consent(respondent, choices, form.version.data)
     except EditedElsewhere:
@@ -236,10 +273,10 @@ def consent(token: str):
         draft = respondent.draft()
         fresh.version.data = str(draft.version) if draft else "0"
         return render_consent(respondent, fresh, status=409, notice=messages.EDITED_ELSEWHERE)
-    return redirect(url_for("journey.check_answers", token=token))
+    return redirect(url_for("journey.check_answers", token=respondent.token))
 
 
-def render_consent(respondent, form, status=200, notice=None):
+def render_consent(respondent, form, status=200, notice=None, in_journey=True):
     """The consent page with its errors and any notice."""
     errors = [
         {"text": form[k].errors[0], "href": f"#{k}"}
@@ -253,7 +290,10 @@ def render_consent(respondent, form, status=200, notice=None):
             form=form,
             errors=errors,
             notice=notice,
-            back=url_for("journey.resume", token=respondent.invitation.token),
+            in_journey=in_journey,
+            back=url_for("journey.resume", token=respondent.token)
+            if in_journey
+            else url_for("journey.start", token=respondent.token),
         ),
         status,
     )
@@ -271,7 +311,7 @@ def check_answers(token: str):
         if not respondent.round.is_open():
             return closed_or_none(respondent)
         if respondent.by_submission_key(form.submission_key.data) is not None:
-            return redirect(url_for("journey.result", token=token), code=303)
+            return redirect(url_for("journey.result", token=respondent.token), code=303)
         if draft is not None and next_page(respondent, draft)[0] != "journey.check_answers":
             return render_check(respondent, draft, status=400, notice=messages.INCOMPLETE)
         try:
@@ -280,21 +320,21 @@ def check_answers(token: str):
             return render_check(
                 respondent, respondent.draft(), status=409, notice=messages.EDITED_ELSEWHERE
             )
-        return redirect(url_for("journey.result", token=token), code=303)
+        return redirect(url_for("journey.result", token=respondent.token), code=303)
     if not respondent.round.is_open():
         # Closed: the answers that were sent can still be read; a draft never will be.
         if submitted is None:
             return closed_or_none(respondent)
         return render_check(respondent, submitted)
     if draft is None and submitted is None:
-        return redirect(url_for("journey.resume", token=token))
+        return redirect(url_for("journey.resume", token=respondent.token))
     return render_check(respondent, draft or submitted)
 
 
 def render_check(respondent, response, status=200, notice=None):
     """The answers to check (or, once sent, to read), with the send or amend button."""
     if response is None:
-        return redirect(url_for("journey.resume", token=respondent.invitation.token))
+        return redirect(url_for("journey.resume", token=respondent.token))
     editable = response.status != "submitted" and respondent.round.is_open()
     form = SubmitForm(formdata=None)
     form.version.data = str(response.version)
@@ -317,6 +357,7 @@ def render_check(respondent, response, status=200, notice=None):
             amend_form=ButtonForm(formdata=None),
             notice=notice,
             organisation=respondent.invitation.organisation,
+            paper_waiting=respondent.paper_waiting(),
             can_amend=not editable
             and respondent.round.is_open()
             and respondent.draft() is None
@@ -335,4 +376,4 @@ def amend(token: str):
     if (closed := closed_or_none(respondent)) is not None:
         return closed
     start_amendment(respondent)
-    return redirect(url_for("journey.check_answers", token=token))
+    return redirect(url_for("journey.check_answers", token=respondent.token))

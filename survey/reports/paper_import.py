@@ -12,6 +12,7 @@ from instruments import Instrument
 
 from ..extensions import db
 from ..instruments_store import instrument_for
+from ..journey.respondent import PAPER_WAITING
 from ..models import Answer, Area, AuditEvent, Invitation, Organisation, Response, Round, utcnow
 from ..scores import store_scores
 
@@ -24,6 +25,7 @@ class PaperImport:
     errors: list[str] = field(default_factory=list)
     imported: int = 0
     replaced: int = 0
+    waiting: int = 0  # groups that answered online: their paper answers wait for them
     unchanged: int = 0
     blank: int = 0
 
@@ -38,6 +40,10 @@ class PaperImport:
             f"{self.file_name}: {self.imported} responses imported "
             f"({self.replaced} replacing earlier answers), {self.unchanged} already imported, "
             f"{self.blank} blank rows left out"
+        ) + (
+            f"; {self.waiting} of them wait for groups that answered online to accept them"
+            if self.waiting
+            else ""
         )
 
 
@@ -60,9 +66,25 @@ def import_paper(
     *,
     actor: str,
     group_ids: set[int] | None = None,
+    closed_allowed: bool = True,
 ) -> PaperImport:
-    """Check every row; write all of them in one transaction or none. File errors raise."""
+    """Check every row; write all of them in one transaction or none. File errors raise.
+
+    A group that has answered online in the round keeps its answers: its paper answers
+    wait for the group to accept or refuse them on its own pages. ``closed_allowed``
+    False (brokers) refuses a round that is not open.
+    """
     instrument = instrument_for(round_)
+    if not closed_allowed and not round_.is_open():
+        return PaperImport(
+            file_name=file_name,
+            errors=[
+                f"{file_name}: round {round_.slug} is not open (it runs from "
+                f"{round_.opens_on:%-d %B %Y} to {round_.closes_on:%-d %B %Y}), so paper "
+                "answers cannot be added to it; nothing was imported. Ask an administrator "
+                "if answers for this round must still be added"
+            ],
+        )
     if instrument.kind != "organisation":
         raise PaperFileError(
             f"{file_name}: round {round_.slug} is answered for an area, not by groups; "
@@ -84,15 +106,21 @@ def import_paper(
             if key in done:
                 outcome.unchanged += 1
                 continue
-            replaced = _save_row(round_, instrument, row.org_id, row.answers, key)
+            kind = _save_row(round_, instrument, row.org_id, row.answers, key)
             outcome.imported += 1
-            outcome.replaced += replaced
+            outcome.replaced += kind == REPLACED
+            outcome.waiting += kind == WAITING
         db.session.add(
             AuditEvent(
                 actor=actor,
                 action="import-paper-responses",
                 target=round_.slug,
-                detail={"file": file_name, "imported": outcome.imported},
+                detail={
+                    "file": file_name,
+                    "imported": outcome.imported,
+                    "waiting": outcome.waiting,
+                    "round_open": round_.is_open(),
+                },
             )
         )
         db.session.commit()
@@ -108,17 +136,28 @@ def import_paper(
     return outcome
 
 
-def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict, key: str) -> int:
-    """One submitted, scored paper response; 1 if it replaced the group's earlier one."""
-    org = db.session.get(Organisation, org_id)
-    previous = db.session.scalar(
-        sa.select(Response).where(
-            Response.round_id == round_.id,
-            Response.organisation_id == org_id,
-            Response.status == "submitted",
-            Response.is_current,
+NEW, REPLACED, WAITING = "new", "replaced", "waiting"
+
+
+def _answered_online(round_: Round, org_id: int) -> bool:
+    """True when the group has answered this round through its link (draft or sent)."""
+    return (
+        db.session.scalar(
+            sa.select(Response.id)
+            .where(
+                Response.round_id == round_.id,
+                Response.organisation_id == org_id,
+                Response.source == "web",
+            )
+            .limit(1)
         )
+        is not None
     )
+
+
+def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict, key: str) -> str:
+    """One paper response: the current submission, or waiting for a group that answered online."""
+    org = db.session.get(Organisation, org_id)
     invitation = db.session.scalar(
         sa.select(Invitation)
         .where(
@@ -141,10 +180,22 @@ def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict,
         submitted_at=utcnow(),
         visited=[s.id for s in instrument.sections],
     )
+    response.answers = [Answer(question_id=q, value=v) for q, v in answers.items()]
+    if _answered_online(round_, org_id):
+        response.status, response.is_current = PAPER_WAITING, False
+        db.session.add(response)
+        return WAITING
+    previous = db.session.scalar(
+        sa.select(Response).where(
+            Response.round_id == round_.id,
+            Response.organisation_id == org_id,
+            Response.status == "submitted",
+            Response.is_current,
+        )
+    )
     if previous is not None:
         previous.is_current = False
         response.supersedes_id = previous.id
-    response.answers = [Answer(question_id=q, value=v) for q, v in answers.items()]
     db.session.add(response)
     store_scores(response, instrument)
-    return int(previous is not None)
+    return REPLACED if previous is not None else NEW

@@ -227,7 +227,12 @@ def paper():
                 )
             try:
                 outcome = import_paper(
-                    upload.read(), upload.filename, round_, actor=actor(), group_ids=group_ids
+                    upload.read(),
+                    upload.filename,
+                    round_,
+                    actor=actor(),
+                    group_ids=group_ids,
+                    closed_allowed=current_user.role == ADMIN,
                 )
             except PaperFileError as error:
                 problem = str(error)

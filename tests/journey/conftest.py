@@ -9,11 +9,12 @@ import re
 from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 from flask import g, request_started
 
 from instruments import Instrument, load_registry
 from survey.extensions import db
-from survey.models import Round
+from survey.models import Invitation, Round
 from tests import factories
 
 REGISTRY = load_registry()
@@ -66,13 +67,30 @@ def valid_value(question, area_code: str, pick: int = 0):
 
 @dataclass
 class Invited:
-    """A group (or area) with its own link to a round."""
+    """A group (or area) with its invitation link to a round, and later its private link."""
 
-    token: str
+    invitation_token: str
     round: object
     organisation: object
     area: object
     instrument: Instrument
+
+    @property
+    def token(self) -> str:
+        """The link the group uses now: its private link once it has saved anything.
+
+        The first save redirects the group there (as a browser follows it), so the
+        pages it reaches afterwards carry the private token.
+        """
+        private = db.session.scalar(
+            sa.select(Invitation.private_token).where(Invitation.token == self.invitation_token)
+        )
+        return private or self.invitation_token
+
+    @property
+    def invitation_url(self) -> str:
+        """The invitation link's path (what staff hand out)."""
+        return f"/r/{self.invitation_token}"
 
     @property
     def url(self) -> str:

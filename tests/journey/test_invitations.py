@@ -137,6 +137,7 @@ def test_reissuing_a_link_revokes_the_old_one_and_keeps_the_answers(client, logi
 
     ensure_invitations(round_)
     old = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == groups[0].id))
+    old.private_token = "the-group-s-own-link"
     old_token, old_id = old.token, old.id
     db.session.add(Response(round_id=round_.id, organisation_id=groups[0].id, invitation_id=old.id))
     db.session.commit()
@@ -155,8 +156,14 @@ def test_reissuing_a_link_revokes_the_old_one_and_keeps_the_answers(client, logi
     )
     assert fresh.token != old_token
     assert client.get(f"/r/{old_token}").status_code == 404
+    # The new invitation link opens no answers (the group has some): only the start page
+    # that offers to email the group's own link, which moved to the new invitation.
     start = client.get(f"/r/{fresh.token}")
-    assert start.status_code == 200 and "Continue where you left off" in start.text
+    assert start.status_code == 200 and "Continue where you left off" not in start.text
+    assert "Your group’s answers are private" in start.text
+    assert fresh.private_token == "the-group-s-own-link"
+    own = client.get("/r/the-group-s-own-link")
+    assert own.status_code == 200 and "Continue where you left off" in own.text
 
 
 def test_an_admin_opens_a_round_and_its_groups_get_links(client, login, two_areas):
