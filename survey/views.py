@@ -39,6 +39,8 @@ def healthz():
 
 def error_page(error: HTTPException):
     """Every HTTP error in the service's own style, with a way back."""
+    if error.code is None and error.response is not None:
+        return error.response  # abort(redirect(...)): a way on, not an error
     return render_template("views/error.html", error=error), error.code
 
 

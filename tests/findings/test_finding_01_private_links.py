@@ -1,0 +1,131 @@
+"""Issue 9, finding 1: a broker read and changed a non-consenting group's answers through
+the group's own link, taken from the invitations CSV it downloads to chase groups.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+
+from survey.extensions import db
+from survey.models import AuditEvent, Response
+from tests import factories
+from tests.journey.conftest import (  # noqa: F401 (fixtures)
+    Invited,
+    hidden_fields,
+    instrument,
+    make_round,
+    per_request_globals,
+    walker,
+)
+
+ANSWER_SHOWN = "LA1 4YW"  # the meeting postcode every group gives, as check-answers shows it
+RESULT_SHOWN = "Welcoming and accessible"  # a domain name on the result page
+NO = {"consent_broker": "no", "consent_area_lead": "no", "consent_directory": "no"}
+
+
+def _own_link(sent) -> str:
+    """The group's link as the journey left it: where sending its answers took it."""
+    return "/r/" + sent.location.split("/r/", 1)[1].split("/", 1)[0]
+
+
+def _staff_client(app, user):
+    staff = app.test_client()
+    with staff.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return staff
+
+
+def _shows_no_answers(page) -> bool:
+    body = page.get_data(as_text=True)
+    return (
+        ANSWER_SHOWN not in body
+        and RESULT_SHOWN not in body
+        and "spreadsheetml" not in (page.content_type or "")
+    )
+
+
+def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through_its_link(
+    app, client, walker
+):
+    chosen = instrument("confidence")
+    ics = factories.area(type="ics")
+    home = factories.area(type="neighbourhood", parent=ics)
+    broker = factories.broker("Northvale CVS")
+    round_ = make_round(chosen, [ics], slug="confidence-private")
+    said_no = factories.organisation(
+        name="No club", area=home, broker=broker, email="noclub@example.org"
+    )
+    said_yes = factories.organisation(name="Yes club", area=home, broker=broker)
+    no_link = factories.invitation(round_, organisation=said_no)
+    yes_link = factories.invitation(round_, organisation=said_yes)
+    db.session.commit()
+    no_group = Invited(no_link.token, round_, said_no, home, chosen)
+    yes_group = Invited(yes_link.token, round_, said_yes, home, chosen)
+    walker(no_group).complete(no_group.plan(), NO)
+    sent = walker(yes_group).complete(yes_group.plan(), {**NO, "consent_broker": "yes"})
+    yes_own = _own_link(sent)
+    no_id = said_no.id
+    responses_before = db.session.scalar(sa.select(sa.func.count(Response.id)))
+
+    # The review: as the broker, take the group's link from the invitations CSV.
+    staff = _staff_client(app, factories.user(role="broker", broker=broker))
+    db.session.commit()
+    rows = list(
+        csv.DictReader(io.StringIO(staff.get("/rounds/confidence-private/invitations.csv").text))
+    )
+    link = urlparse(next(r["link"] for r in rows if r["name"] == "No club")).path
+    csrf = hidden_fields(staff.get("/rounds/confidence-private/invitations").text)["csrf_token"]
+    anonymous = app.test_client()  # the same link copied into another browser
+    for who in (staff, anonymous):
+        for page in ("/check-answers", "/result", "/result.xlsx", "/consent"):
+            got = who.get(link + page)
+            assert got.status_code != 200 or _shows_no_answers(got), page
+            assert _shows_no_answers(got), page
+        amended = who.post(link + "/amend", data={"csrf_token": csrf})
+        assert amended.status_code in (303, 302, 403, 404) and _shows_no_answers(amended)
+        consent = who.post(
+            link + "/consent",
+            data={"csrf_token": csrf, "version": "1", **NO, "consent_broker": "yes"},
+        )
+        assert _shows_no_answers(consent)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Response.id))) == responses_before
+    assert not db.session.scalar(
+        sa.select(Response.id).where(
+            Response.organisation_id == no_id, Response.status == "in_progress"
+        )
+    )
+    assert db.session.get(type(said_no), no_id).consent_broker is False
+    # The invitation link now offers only to email the group's own link to its address.
+    start = anonymous.get(link)
+    assert start.status_code == 200 and "Email our link to n*****@example.org" in start.text
+
+    # The group that said yes still works for the group itself, on its own link...
+    mine = client.get(f"{yes_own}/check-answers")
+    assert mine.status_code == 200 and ANSWER_SHOWN in mine.text
+    assert client.get(f"{yes_own}/result.xlsx").status_code == 200
+    # ... and on the same device its invitation link carries it on there.
+    again = client.get(f"/r/{yes_link.token}/check-answers")
+    assert again.status_code == 302 and again.location.endswith(f"{yes_own}/check-answers")
+
+    # Defence in depth: even with the group's own link, a staff session needs consent,
+    # checked on every request (withdrawal works at once), and allowed reads are audited.
+    assert staff.get(f"{yes_own}/check-answers").status_code == 200
+    assert db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "group-answers-opened",
+            AuditEvent.target == f"organisation:{said_yes.id}",
+        )
+    )
+    page = client.get(f"{yes_own}/consent")
+    withdrawn = client.post(
+        f"{yes_own}/consent", data={**hidden_fields(page.text), **NO, "consent_broker": "no"}
+    )
+    assert withdrawn.status_code == 302
+    for page in ("/check-answers", "/result", "/result.xlsx", "/consent", "/saved"):
+        assert staff.get(yes_own + page).status_code == 403, page
