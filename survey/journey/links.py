@@ -58,6 +58,13 @@ def ensure_private_token(invitation: Invitation) -> str:
         sa.select(Invitation.private_token).where(Invitation.id == invitation.id)
     )
     set_committed_value(invitation, "private_token", token)
+    if (
+        has_request_context()
+        and request.blueprint == "journey"
+        and request.endpoint not in NO_ANSWERS
+        and not current_user.is_authenticated
+    ):
+        _remember(invitation)  # the browser that saved keeps its way back
     return token
 
 

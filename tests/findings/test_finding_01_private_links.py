@@ -50,7 +50,9 @@ def _shows_no_answers(page) -> bool:
 
 
 def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through_its_link(
-    app, client, walker
+    app,
+    client,
+    walker,  # noqa: F811 (the journey's fixture, imported above)
 ):
     chosen = instrument("confidence")
     ics = factories.area(type="ics")

@@ -29,8 +29,9 @@ def _rows():
     return [
         tuple(r)
         for r in db.session.execute(
-            sa.select(Response.id, Response.status, Response.source, Response.is_current)
-            .order_by(Response.id)
+            sa.select(Response.id, Response.status, Response.source, Response.is_current).order_by(
+                Response.id
+            )
         )
     ]
 
@@ -48,7 +49,7 @@ def _upload(staff, slug: str, data: bytes):
     )
 
 
-def test_finding_02_paper_answers_never_replace_a_groups_online_answers(app, client, walker):
+def test_finding_02_paper_answers_never_replace_a_groups_online_answers(app, client, walker):  # noqa: F811 (fixtures imported above)
     chosen = instrument("confidence")
     ics = factories.area(type="ics")
     home = factories.area(type="neighbourhood", parent=ics)
@@ -61,7 +62,7 @@ def test_finding_02_paper_answers_never_replace_a_groups_online_answers(app, cli
     invited = Invited(link.token, round_, group, home, chosen)
     sent = walker(invited).complete(invited.plan(), NO)
     own = "/r/" + sent.location.split("/r/", 1)[1].split("/", 1)[0]
-    (online_id, *_), = _rows()
+    ((online_id, *_),) = _rows()
 
     staff = app.test_client()
     with staff.session_transaction() as session:

@@ -15,7 +15,7 @@ from tests.journey.conftest import hidden_fields, invite, per_request_globals, w
 YES = {"consent_broker": "yes", "consent_area_lead": "yes", "consent_directory": "yes"}
 
 
-def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, walker):
+def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, walker):  # noqa: F811 (fixtures imported above)
     invited = invite("confidence")
     sent = walker(invited).complete(invited.plan(), YES)
     own = "/r/" + sent.location.split("/r/", 1)[1].split("/", 1)[0]  # the group's link
@@ -24,8 +24,6 @@ def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, 
     db.session.commit()
     submitted = [tuple(r) for r in db.session.execute(sa.select(Response.id, Response.version))]
 
-    closed = client.get(own)
-    assert closed.status_code == 200 and f'href="{own}/consent"' in closed.text
     page = client.get(f"{own}/consent")
     assert page.status_code == 200 and 'name="consent_broker"' in page.text
     saved = client.post(
@@ -54,5 +52,10 @@ def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, 
         "consent_directory": True,
     }
     # The answers were not reopened: the same one submission, no new draft, same version.
-    assert [tuple(r) for r in db.session.execute(sa.select(Response.id, Response.version))] == submitted
+    assert [
+        tuple(r) for r in db.session.execute(sa.select(Response.id, Response.version))
+    ] == submitted
     assert client.get(f"{own}/check-answers").status_code == 200
+    # The closed round's start page says where to change it.
+    closed = client.get(own)
+    assert closed.status_code == 200 and f'href="{own}/consent"' in closed.text

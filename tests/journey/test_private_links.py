@@ -1,0 +1,126 @@
+"""The group's private link: made at the first save, emailed on request, remembered by the
+group's browser; paper answers that wait for the group's decision.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from survey.extensions import db
+from survey.journey import messages
+from survey.journey.links import mask_email
+from survey.models import AuditEvent, Invitation, Response
+from survey.reports.paper_import import import_paper, paper_template
+
+from .conftest import hidden_fields, text_of
+
+NO = {"consent_broker": "no", "consent_area_lead": "no", "consent_directory": "no"}
+
+
+def test_masked_addresses_show_the_first_letter_and_the_domain():
+    assert mask_email("group@example.org") == "g****@example.org"
+    assert mask_email("ab@x.org") == "a***@x.org"  # never fewer than three stars
+    assert mask_email("") == "" and mask_email(None) == "" and mask_email("no-at") == ""
+
+
+def test_the_first_save_moves_the_group_to_its_private_link(client, invite, walker):
+    invited = invite("confidence")
+    first = invited.instrument.sections[0]
+    walk = walker(invited)
+    assert client.get(invited.invitation_url).status_code == 200  # nothing saved: it starts
+    saved = walk.answer_section(first, invited.plan())
+    private = db.session.scalar(sa.select(Invitation.private_token))
+    assert private and private != invited.invitation_token
+    assert f"/r/{private}/" in saved.location
+    # Another device with the invitation link sees no answers, only the way to the group's link.
+    elsewhere = client.application.test_client()
+    start = elsewhere.get(invited.invitation_url)
+    assert "Your group’s answers are private" in text_of(start.text)
+    section = elsewhere.get(invited.invitation_url + f"/section/{first.id}")
+    assert section.status_code == 303 and section.location.endswith(invited.invitation_url)
+    # The group's own browser remembers its link and carries on there.
+    again = client.get(invited.invitation_url)
+    assert again.status_code == 302 and again.location.endswith(f"/r/{private}")
+
+
+def test_the_invitation_link_emails_the_private_link_to_the_groups_address(
+    app, client, invite, walker, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    invited = invite("confidence")
+    walker(invited).answer_section(invited.instrument.sections[0], invited.plan())
+    private = db.session.scalar(sa.select(Invitation.private_token))
+    elsewhere = app.test_client()
+    start = elsewhere.get(invited.invitation_url)
+    assert "Email our link to g****@example.org" in start.text
+    form = hidden_fields(start.text)
+    for _ in range(4):
+        sent = elsewhere.post(f"{invited.invitation_url}/email-link", data=form)
+        assert sent.status_code == 302
+    mails = [p.read_text() for p in tmp_path.glob("*.eml")]
+    assert len(mails) == 3  # at most three an hour
+    assert all("To: group@example.org" in m and f"/r/{private}" in m for m in mails)
+    page = elsewhere.get(invited.invitation_url)
+    assert messages.PRIVATE_LINK_TOO_OFTEN.format(email="g****@example.org") in text_of(page.text)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "private-link-emailed"
+            )
+        )
+        == 3
+    )
+
+
+def test_without_an_email_address_the_page_says_to_ask_the_admin(app, client, invite, walker):
+    invited = invite("confidence")
+    invited.organisation.email = None
+    db.session.commit()
+    walker(invited).answer_section(invited.instrument.sections[0], invited.plan())
+    start = app.test_client().get(invited.invitation_url)
+    assert "We do not have an email address for your group" in text_of(start.text)
+    assert "Email our link" not in start.text
+
+
+def test_an_admin_sees_a_groups_answers_through_its_link_and_it_is_audited(
+    app, client, invite, walker, login
+):
+    invited = invite("confidence")
+    walker(invited).complete(invited.plan(), NO)
+    own = invited.url
+    login("admin")
+    assert client.get(f"{own}/check-answers").status_code == 200
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "group-answers-opened")
+    )
+    assert event.target == f"organisation:{invited.organisation.id}"
+    assert event.detail["page"] == "journey.check_answers"
+
+
+def test_a_group_accepts_paper_answers_and_they_become_its_submission(client, invite, walker):
+    invited = invite("confidence")
+    walker(invited).complete(invited.plan(), NO)
+    instrument = invited.instrument
+    from tests.reports.test_paper_import import fill
+
+    likert = {q.id: "Strongly disagree" for q in instrument.questions if q.type == "likert"}
+    data = fill(paper_template(instrument), {3: {**likert, "had_referrals": "No"}})
+    outcome = import_paper(data, "paper.xlsx", invited.round, actor="cli")
+    assert outcome.ok and outcome.waiting == 1 and "1 of them wait" in outcome.summary()
+    page = client.get(f"{invited.url}/paper-answers")
+    sent = client.post(
+        f"{invited.url}/paper-answers", data={**hidden_fields(page.text), "choice": "paper"}
+    )
+    assert sent.status_code == 302
+    rows = db.session.execute(
+        sa.select(Response.source, Response.status, Response.is_current).order_by(Response.id)
+    ).all()
+    assert [tuple(r) for r in rows] == [("web", "submitted", False), ("paper", "submitted", True)]
+    paper = db.session.scalar(sa.select(Response).where(Response.source == "paper"))
+    assert paper.scores and paper.supersedes_id is not None
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent.actor).where(AuditEvent.action == "paper-answers-accepted")
+        )
+        == f"group:{invited.organisation.id}"
+    )
