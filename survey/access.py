@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.groups": ADMINS,
     "accounts.group_privacy": ADMINS,
     "accounts.group_data": ADMINS,
+    "accounts.group_links": ADMINS,
     "accounts.erase": ADMINS,
     "journey.start": GROUP,
     "journey.resume": GROUP,

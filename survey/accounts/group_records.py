@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Organisation
 
 # Columns that are keys to something (an invitation link, a form): never written out.
-WITHHELD = {"token", "token_hash", "password_hash", "submission_key"}
+WITHHELD = {"token", "private_token", "token_hash", "password_hash", "submission_key"}
 
 
 def _plain(value: object) -> object:

@@ -7,15 +7,17 @@ import json
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from .. import audit
 from ..extensions import db
-from ..models import Organisation
+from ..models import Invitation, Organisation
 from .forms import EraseGroupForm
 from .group_records import counts_held, erase_group, held_about
 from .views import bp
 
 PAGE_SIZE = 50
+PRIVATE_LINKS_SHOWN = "private-links-shown"
 
 
 @bp.get("/staff/groups")
@@ -48,6 +50,42 @@ def group_privacy(org_id: int):
         group=organisation,
         counts=counts_held(organisation),
         form=EraseGroupForm(),
+    )
+
+
+@bp.post("/staff/groups/<int:org_id>/links")
+def group_links(org_id: int):
+    """Show the group's own (private) links, to help a group that lost its way back (audited)."""
+    organisation = _group(org_id)
+    if not FlaskForm().validate():
+        abort(400)
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.organisation_id == organisation.id, Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id)
+    ).all()
+    links = [
+        (
+            inv.round.title,
+            url_for("journey.start", token=inv.private_token, _external=True)
+            if inv.private_token
+            else None,
+        )
+        for inv in invitations
+    ]
+    audit.record(
+        current_user,
+        PRIVATE_LINKS_SHOWN,
+        organisation,
+        {"rounds": [inv.round.slug for inv in invitations if inv.private_token]},
+    )
+    db.session.commit()
+    return render_template(
+        "views/accounts/group_privacy.html",
+        group=organisation,
+        counts=counts_held(organisation),
+        form=EraseGroupForm(formdata=None),
+        links=links,
     )
 
 

@@ -124,3 +124,23 @@ def test_a_group_accepts_paper_answers_and_they_become_its_submission(client, in
         )
         == f"group:{invited.organisation.id}"
     )
+
+
+def test_an_admin_can_show_a_groups_own_links_and_it_is_audited(client, invite, walker, login):
+    invited = invite("confidence")
+    walker(invited).answer_section(invited.instrument.sections[0], invited.plan())
+    private = db.session.scalar(sa.select(Invitation.private_token))
+    org_id = invited.organisation.id
+    login("broker")
+    token = hidden_fields(client.get("/staff").text)
+    assert client.post(f"/staff/groups/{org_id}/links", data=token).status_code == 403
+    login("admin")
+    page = client.get(f"/staff/groups/{org_id}")
+    assert private not in page.text  # not shown until asked for
+    shown = client.post(f"/staff/groups/{org_id}/links", data=hidden_fields(page.text))
+    assert shown.status_code == 200 and f"/r/{private}" in shown.text
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "private-links-shown")
+    )
+    assert event.target == f"organisation:{org_id}"
+    assert client.post(f"/staff/groups/{org_id}/links", data={}).status_code == 400
