@@ -221,6 +221,7 @@ def _answer_round(rng, round_, instrument, respondents, effects, year) -> tuple[
         if rng.random() > coverage:
             continue
         complete = not is_open or rng.random() < 0.8
+        invitation.private_token = new_token()  # the group's own link, as its first save makes
         latent = group.maturity + offset + trend * year
         answers = demo_answers(instrument, group, latent, area.code, rng, complete=complete)
         response = Response(

@@ -140,14 +140,14 @@ NEW, REPLACED, WAITING = "new", "replaced", "waiting"
 
 
 def _answered_online(round_: Round, org_id: int) -> bool:
-    """True when the group has answered this round through its link (draft or sent)."""
+    """True when the group has answered this round itself (a draft or sent; not on paper)."""
     return (
         db.session.scalar(
             sa.select(Response.id)
             .where(
                 Response.round_id == round_.id,
                 Response.organisation_id == org_id,
-                Response.source == "web",
+                Response.source != "paper",
             )
             .limit(1)
         )
