@@ -98,7 +98,9 @@ def guard(respondent: Respondent) -> None:
     if not has_request_context():
         return
     endpoint = request.endpoint
-    shows_answers = endpoint not in NO_ANSWERS
+    # Through the private link every page is the group's own (its start page says when
+    # it sent its answers); through the invitation link only NO_ANSWERS pages are open.
+    shows_answers = respondent.via_private or endpoint not in NO_ANSWERS
     invitation = respondent.invitation
     organisation = invitation.organisation
     staff = current_user.is_authenticated

@@ -129,5 +129,5 @@ def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through
         f"{yes_own}/consent", data={**hidden_fields(page.text), **NO, "consent_broker": "no"}
     )
     assert withdrawn.status_code == 302
-    for page in ("/check-answers", "/result", "/result.xlsx", "/consent", "/saved"):
+    for page in ("", "/check-answers", "/result", "/result.xlsx", "/consent", "/saved"):
         assert staff.get(yes_own + page).status_code == 403, page
