@@ -7,6 +7,7 @@ to tests/instruments/valid/mini-1.yaml (levels start at 1.0, 1.8, 2.6, 3.4, 4.2;
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -102,6 +103,23 @@ def test_overall_is_the_weighted_mean_of_scored_domains(mini):
     )
     assert result.overall_score == pytest.approx(3.6875)
     assert (result.overall_level, result.overall_level_name) == (4, "Established")
+
+
+def test_overall_by_the_minimum_method_is_the_lowest_scored_domain(mini):
+    # FORMAT.md: "minimum" takes the weakest domain, so one gap is not averaged away.
+    # online 3.25 (level 3), referrals yes = 5 (level 5): overall is online's 3.25, level 3.
+    lowest = dataclasses.replace(mini, overall=dataclasses.replace(mini.overall, method="minimum"))
+    answers = {
+        "has_website": "yes",
+        "directory": "kept",
+        "web_updates": "agree",
+        "online_worry": "strongly_agree",
+        "referral_ready": "yes",
+    }
+    result = score_response(lowest, answers)
+    assert (result.overall_score, result.overall_level) == (pytest.approx(3.25), 3)
+    row = score_frame(lowest, pd.DataFrame([answers])).iloc[0]
+    assert (row["overall.score"], row["overall.level"]) == (pytest.approx(3.25), 3)
 
 
 def test_overall_not_scored_when_too_few_domains_are(mini):
