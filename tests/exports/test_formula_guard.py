@@ -14,6 +14,7 @@ import io
 import openpyxl
 import pytest
 
+from exports.formula import csv_text
 from exports.tables import write_csv
 from exports.workbook_style import new_sheet, new_workbook, write_row
 from survey.models import AuditEvent
@@ -24,6 +25,13 @@ HOSTILE = [f"{c}HYPERLINK(1)" for c in STARTS]
 
 def _csv_cells(text: str, column: str) -> list[str]:
     return [row[column] for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+
+def test_formula_guard_leaves_plain_text_and_gaps_alone():
+    assert csv_text(None) == ""
+    assert csv_text("Walkers - every Tuesday = fun") == "Walkers - every Tuesday = fun"
+    assert csv_text(12) == "12"
+    assert csv_text(-3) == "'-3"  # a negative number is text here, so it stays text
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
@@ -78,9 +86,9 @@ def test_formula_guard_invitations_csv_quotes_each_formula_start(app):
 
     rows = [
         InvitationRow(Invitation(token=f"t{i}"), i, value, value, "not started")
-        for i, value in enumerate(HOSTILE)
+        for i, value in enumerate([*HOSTILE, "Walkers"])
     ]
     with app.test_request_context():
         out = invitations_csv(rows)
-    assert _csv_cells(out, "name") == ["'" + v for v in HOSTILE]
-    assert _csv_cells(out, "area code") == ["'" + v for v in HOSTILE]
+    assert _csv_cells(out, "name") == ["'" + v for v in HOSTILE] + ["Walkers"]
+    assert _csv_cells(out, "area code") == ["'" + v for v in HOSTILE] + ["Walkers"]
