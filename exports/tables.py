@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from instruments import Instrument
 from instruments.registry import version_key
 
+from .formula import looks_like_formula
+
 OVERALL = "overall"
 META_COLUMNS = (
     "response_id",
@@ -59,7 +61,6 @@ AGGREGATE_COLUMNS = (
     "gap",
 )
 # A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if looks_like_formula(value):
         return "'" + value
     return value
 

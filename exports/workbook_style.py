@@ -19,6 +19,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .formula import looks_like_formula
+
 # Same colours as app.css .app-level--N, so a level looks the same on a page and in a sheet.
 LEVEL_COLOURS = {1: "D4351C", 2: "F47738", 3: "FFDD00", 4: "85994B", 5: "00703C"}
 LEVEL_TEXT = {1: "FFFFFF", 2: "0B0C0C", 3: "0B0C0C", 4: "0B0C0C", 5: "FFFFFF"}
@@ -27,7 +29,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 SUBHEADER_FILL = PatternFill("solid", fgColor="E8F1F8")
 SUPPRESSED_FILL = PatternFill("solid", fgColor="DDDDDD")
 BOLD = Font(bold=True)
-FORMULA_START = ("=", "+", "-", "@")
 STATUSES = ("Not started", "In progress", "Done")
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -74,7 +75,7 @@ def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=Fa
     quote = False
     if isinstance(value, str):
         c.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        quote = value.startswith(FORMULA_START)  # Excel keeps it text when edited, too
+        quote = looks_like_formula(value)  # Excel keeps it text when edited, too
     if isinstance(value, dt.datetime | dt.date) and number_format is None:
         number_format = DATE_FORMAT if type(value) is dt.date else "yyyy-mm-dd hh:mm"
     if fill is None and font is None and number_format is None and not wrap and not quote:

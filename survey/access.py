@@ -162,8 +162,13 @@ def visible_area_ids(user) -> set[int] | None:
     return None
 
 
-def may_see_group_answers(user, organisation: Organisation) -> bool:
-    """A named group's own answers: admins; its broker or area lead only with its consent."""
+def may_see_group_answers(
+    user, organisation: Organisation, *, areas: set[int] | None = None
+) -> bool:
+    """A named group's own answers: admins; its broker or area lead only with its consent.
+
+    areas: the user's visible_area_ids when the caller already has them (a list of groups).
+    """
     if not user.is_authenticated:
         return False
     if user.role == ADMIN:
@@ -171,7 +176,7 @@ def may_see_group_answers(user, organisation: Organisation) -> bool:
     if user.role == BROKER:
         return organisation.broker_id == user.broker_id and organisation.consent_broker
     if user.role == AREA_LEAD:
-        areas = visible_area_ids(user) or set()
+        areas = areas if areas is not None else visible_area_ids(user) or set()
         return organisation.area_id in areas and organisation.consent_area_lead
     return False
 

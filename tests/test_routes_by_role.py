@@ -1,8 +1,8 @@
 """Every route, walked by every role and by an anonymous visitor, answers as the table says.
 
-Expectations come from survey/access.py PERMISSIONS, never from a list here: a new
-route with no line in the table fails, and a line's roles decide what each visitor
-gets. Refused: 302 to the sign-in page for an anonymous visitor, 403 for staff.
+Expectations come from the hand-written matrix in tests/access_expected.py, not from
+survey/access.py PERMISSIONS: a wrong line in the table fails, and so does a route
+with no line in either. Refused: 302 to the sign-in page for an anonymous visitor, 403 for staff.
 Allowed: anything but a 500 or a trip to sign-in; a 403 only where the route names
 a particular thing (the view may still refuse that thing: a round, a group).
 Routes whose arguments cannot be built from the seeded database are only checked
@@ -25,6 +25,7 @@ from survey.extensions import db
 from survey.models import Area, Broker
 
 from . import factories
+from .access_expected import COLUMNS, MATRIX, expected
 from .conftest import ENGINES, _empty_postgres
 from .route_walk import (
     ROLES_AND_ANONYMOUS,
@@ -94,6 +95,21 @@ def test_every_line_in_the_permission_table_is_a_route():
     assert stale == [], f"these PERMISSIONS lines name no route: {stale}"
 
 
+def test_every_route_has_a_line_in_the_hand_written_matrix():
+    endpoints = {endpoint for endpoint, _ in RULES}
+    assert sorted(endpoints - set(MATRIX)) == [], "add them to tests/access_expected.py"
+    assert sorted(set(MATRIX) - endpoints) == [], "these matrix lines name no route"
+
+
+@pytest.mark.parametrize("endpoint", sorted(PERMISSIONS))
+def test_the_permission_table_agrees_with_the_hand_written_matrix(endpoint):
+    with create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "x"}
+    ).test_request_context():
+        table = {role: allowed(endpoint, _visitor(role)) for role in COLUMNS}
+    assert table == {role: expected(endpoint, role) for role in COLUMNS}
+
+
 def _visitor(role: str):
     if role == "anonymous":
         return SimpleNamespace(is_authenticated=False, role=None)
@@ -117,8 +133,7 @@ def test_the_route_answers_as_the_table_says(walked, role, endpoint, path_rule, 
     status, location = page.status_code, page.headers.get("Location", "")
     to_sign_in = status in (301, 302, 303) and location.split("?")[0].endswith("/sign-in")
     assert status < 500, f"{method} {path} as {role}: {status}"
-    with walked.app.test_request_context():
-        may = allowed(endpoint, _visitor(role))
+    may = expected(endpoint, role)
     if not may and role == "anonymous":
         assert to_sign_in, f"{method} {path}: {status} {location}, expected a trip to sign in"
     elif not may:

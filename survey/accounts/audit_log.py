@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Response, render_template, request
 from flask_login import current_user
 
+from exports.formula import csv_text
+
 from .. import audit
 from ..extensions import db
 from ..models import AuditEvent, utcnow
@@ -55,12 +57,6 @@ def audit_log():
     )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/staff/audit.csv")
 def audit_log_csv():
     """The audit log (with the same filter) as a CSV file."""
@@ -71,7 +67,7 @@ def audit_log_csv():
     for event in db.session.scalars(query):
         writer.writerow(
             [
-                _cell(v)
+                csv_text(v)
                 for v in (
                     event.at.isoformat(),
                     event.actor,

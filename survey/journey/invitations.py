@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import url_for
 
+from exports.formula import csv_text
+
 from ..access import area_ids_under
 from ..extensions import db
 from ..instruments_store import instrument_for
@@ -24,7 +26,6 @@ from ..models import (
 )
 
 CSV_HEADER = ("org id", "name", "area code", "link")
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -155,23 +156,17 @@ def link_for(invitation: Invitation) -> str:
     return url_for("journey.start", token=invitation.token, _external=True)
 
 
-def spreadsheet_safe(value: object) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def invitations_csv(rows: list[InvitationRow]) -> str:
     """org id, name, area code, link: one row per invited group."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # a \r inside a name is then quoted
     writer.writerow(CSV_HEADER)
     for row in rows:
         writer.writerow(
             [
                 row.org_id if row.org_id is not None else "",
-                spreadsheet_safe(row.name),
-                spreadsheet_safe(row.area_code),
+                csv_text(row.name),
+                csv_text(row.area_code),
                 link_for(row.invitation),
             ]
         )

@@ -7,16 +7,16 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .result import ResultView, level_text
+from exports.formula import looks_like_formula
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+from .result import ResultView, level_text
 
 
 def _put(sheet, row: int, values: list, bold: bool = False) -> None:
     """Write a row; text that a spreadsheet would run as a formula stays text."""
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=value)
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if looks_like_formula(value):
             cell.data_type = "s"
         if bold:
             cell.font = Font(bold=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from exports.roadmap import AreaFigures, DomainFigure, GroupRow, Roadmap, write_roadmap
 from exports.support_plans import MODERATED, SELF_ASSESSED
 
-from ..access import ADMIN, AREA_LEAD, BROKER, visible_area_ids
+from ..access import ADMIN, AREA_LEAD, BROKER, may_see_group_answers, visible_area_ids
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
@@ -74,24 +74,19 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     instrument = instrument_for(round_)
     domain_ids = [d.id for d in instrument.domains] + [OVERALL]
     query = (
-        sa.select(
-            Organisation.id,
-            Organisation.name,
-            Area.code,
-            Area.name,
-            Broker.name,
-            Organisation.broker_id,
-            Organisation.area_id,
-            Organisation.consent_broker,
-            Organisation.consent_area_lead,
-        )
+        sa.select(Organisation, Area.code, Area.name, Broker.name)
         .join(OrganisationArea, OrganisationArea.organisation_id == Organisation.id)
         .outerjoin(Area, Area.id == Organisation.area_id)
         .outerjoin(Broker, Broker.id == Organisation.broker_id)
         .where(OrganisationArea.area_id == area.id)
         .order_by(Organisation.name, Organisation.id)
     )
-    orgs = [r for r in db.session.execute(query) if _may_see(viewer, r)]
+    areas = visible_area_ids(viewer) if viewer is not None and viewer.role == AREA_LEAD else None
+    orgs = [
+        r
+        for r in db.session.execute(query)
+        if viewer is None or may_see_group_answers(viewer, r[0], areas=areas)
+    ]
     levels: dict[int, dict[str, tuple]] = defaultdict(dict)
     submitted: dict[int, object] = {}
     score_query = (
@@ -115,7 +110,8 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         levels[org_id][domain_id] = (level, moderated_level)
         submitted[org_id] = at
     rows = []
-    for org_id, name, code, area_name, broker, *_ in orgs:
+    for org, code, area_name, broker in orgs:
+        org_id, name = org.id, org.name
         mine = levels.get(org_id, {})
         chosen = [_shown(mine.get(d), moderated) for d in domain_ids]
         any_moderated = moderated and any(
@@ -142,18 +138,6 @@ def _shown(pair: tuple | None, moderated: bool) -> int | None:
         return None
     level, moderated_level = pair
     return moderated_level if moderated and moderated_level is not None else level
-
-
-def _may_see(viewer, row) -> bool:
-    """The same rule as access.may_see_group_answers, on a row instead of an object."""
-    if viewer is None or viewer.role == ADMIN:
-        return True
-    _, _, _, _, _, broker_id, area_id, consent_broker, consent_area_lead = row
-    if viewer.role == BROKER:
-        return broker_id == viewer.broker_id and consent_broker
-    if viewer.role == AREA_LEAD:
-        return area_id in (visible_area_ids(viewer) or set()) and consent_area_lead
-    return False
 
 
 def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: bool) -> Roadmap:

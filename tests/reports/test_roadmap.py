@@ -196,3 +196,22 @@ def org_response(geography, org):
     from survey.models import Response
 
     return db.session.scalars(db.select(Response).where(Response.organisation_id == org.id)).one()
+
+
+def test_broker_roadmap_names_only_its_own_groups_that_consented_to_it(client, login, geography):
+    # The fixture's 13 groups all have the broker "Test CVS"; those with an even index
+    # said yes to it: 3 in P1, 3 in P2 and 1 in P3, so 7 of the 13.
+    other = factories.broker("Another CVS")
+    stranger = factories.organisation(
+        name="Other broker's group", area=geography.p1, broker=other, consent_broker=True
+    )
+    place(stranger, geography.ics, geography.p1)
+    respond(geography.round, stranger, 3)
+    db.session.commit()
+    cvs = next(iter(geography.orgs.values())).broker
+    login("broker", broker=cvs)
+    page = client.get("/areas/T-ICS/rounds/confidence-2026/roadmap.xlsx")
+    assert page.status_code == 200
+    named = {g["Group"] for g in rows_of(workbook(page.data)["Groups"])}
+    expected = {f"P1 group {i}" for i in (0, 2, 4)} | {f"P2 group {i}" for i in (0, 2, 4)}
+    assert named == expected | {"P3 group 0"}

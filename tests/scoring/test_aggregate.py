@@ -34,9 +34,24 @@ def test_no_responses_is_empty_not_suppressed():
     assert s.n == 0 and not s.suppressed and s.mean is None
 
 
-def test_t_values():
-    assert t95(1) == 12.706 and t95(30) == 2.042
-    assert t95(1000) == pytest.approx(1.962, abs=0.001)
+# Two-sided 95% critical values of Student's t as published in statistical tables
+# (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2), to the tables' own decimals.
+PUBLISHED_T95 = {
+    1: 12.706, 2: 4.303, 3: 3.182, 5: 2.571, 10: 2.228, 20: 2.086, 29: 2.045, 30: 2.042,
+    31: 2.0395, 35: 2.0301, 40: 2.0211, 50: 2.0086, 60: 2.0003, 80: 1.9901,
+    100: 1.9840, 120: 1.9799, 1000: 1.9623,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("df", "value"), sorted(PUBLISHED_T95.items()))
+def test_t_values_match_published_tables_at_small_and_moderate_df(df, value):
+    decimals = len(str(value).split(".")[1])
+    assert t95(df) == pytest.approx(value, abs=0.5 * 10**-decimals)
+
+
+def test_t_values_need_two_values():
+    with pytest.raises(ValueError):
+        t95(0)
 
 
 def test_one_small_child_makes_its_smallest_sibling_hidden_too():
