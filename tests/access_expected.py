@@ -31,6 +31,7 @@ MATRIX: dict[str, str] = {
     "accounts.group_privacy":           "-y---",
     "accounts.group_data":              "-y---",
     "accounts.erase":                   "-y---",
+    "accounts.group_links":             "-y---",
     # A group's own pages: the link in the address is the key, so anyone may ask;
     # the view answers 404 for a bad link and refuses staff without the group's consent.
     "journey.start":                    "yyyyy",
@@ -42,6 +43,8 @@ MATRIX: dict[str, str] = {
     "journey.saved":                    "yyyyy",
     "journey.result":                   "yyyyy",
     "journey.result_download":          "yyyyy",
+    "journey.email_link":               "yyyyy",
+    "journey.paper_answers":            "yyyyy",
     # Rounds and invitations: admins run rounds; brokers chase their own groups.
     "rounds.list_rounds":               "-yy--",
     "rounds.open_round":                "-y---",
