@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rounds.create_invitations": ADMINS,
     "rounds.invitations_download": frozenset({ADMIN, BROKER}),
     "rounds.reissue_link": frozenset({ADMIN, BROKER}),
+    "rounds.email_invitation": frozenset({ADMIN, BROKER}),
     "areas.index": ANALYSTS,
     "areas.area_page": ANALYSTS,
     "areas.map_page": ANALYSTS,

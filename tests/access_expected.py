@@ -52,6 +52,7 @@ MATRIX: dict[str, str] = {
     "rounds.create_invitations":        "-y---",
     "rounds.invitations_download":      "-yy--",
     "rounds.reissue_link":              "-yy--",
+    "rounds.email_invitation":          "-yy--",
     # Areas, maps and comparisons: suppressed aggregates, for every kind of staff.
     "areas.index":                      "-yyyy",
     "areas.area_page":                  "-yyyy",

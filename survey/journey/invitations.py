@@ -11,7 +11,7 @@ from flask import url_for
 
 from exports.formula import csv_text
 
-from ..access import area_ids_under
+from ..access import ADMIN, area_ids_under, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
@@ -26,6 +26,7 @@ from ..models import (
 )
 
 CSV_HEADER = ("org id", "name", "area code", "link")
+WITHHELD = "sent to the group only"
 
 
 @dataclass
@@ -151,13 +152,38 @@ def invitation_rows(round_: Round, organisation_ids: set[int] | None = None) -> 
     return rows
 
 
+def withheld_links(rows: list[InvitationRow], user) -> set[int]:
+    """Invitation ids whose link this member of staff may not hold.
+
+    A link starts a round for its group, and through it the group's consent can be
+    changed; so a broker or area lead holds the link of a group that has answered
+    before (in any round) only while that group lets them see its answers. The
+    service emails such a group its link instead. Admins hold every link.
+    """
+    if user.role == ADMIN:
+        return set()
+    org_ids = {r.org_id for r in rows if r.org_id is not None}
+    answered = set(
+        db.session.scalars(
+            sa.select(Response.organisation_id)
+            .where(Response.organisation_id.in_(org_ids))
+            .distinct()
+        )
+    )
+    return {
+        r.invitation.id
+        for r in rows
+        if r.org_id in answered and not may_see_group_answers(user, r.invitation.organisation)
+    }
+
+
 def link_for(invitation: Invitation) -> str:
     """The full address of a group's link (needs a request context)."""
     return url_for("journey.start", token=invitation.token, _external=True)
 
 
-def invitations_csv(rows: list[InvitationRow]) -> str:
-    """org id, name, area code, link: one row per invited group."""
+def invitations_csv(rows: list[InvitationRow], withheld: set[int] = frozenset()) -> str:
+    """org id, name, area code, link: one row per invited group (withheld links not given)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # a \r inside a name is then quoted
     writer.writerow(CSV_HEADER)
@@ -167,7 +193,7 @@ def invitations_csv(rows: list[InvitationRow]) -> str:
                 row.org_id if row.org_id is not None else "",
                 csv_text(row.name),
                 csv_text(row.area_code),
-                link_for(row.invitation),
+                WITHHELD if row.invitation.id in withheld else link_for(row.invitation),
             ]
         )
     return out.getvalue()

@@ -8,10 +8,11 @@ draft that supersedes the submission and takes its place when it is sent.
 
 from __future__ import annotations
 
+import smtplib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from instruments import Instrument, Section
@@ -20,6 +21,7 @@ from instruments.routing import first_unfinished, questions_shown, sections_show
 from .. import audit
 from ..extensions import db
 from ..instruments_store import instrument_for
+from ..mail import send_mail
 from ..models import Answer, Area, Invitation, Response, Round, utcnow
 from ..scores import store_scores
 from . import links
@@ -228,10 +230,45 @@ def save_consent(respondent: Respondent, choices: dict, posted_version: str | No
     _check_version(draft, posted_version)
     if draft is None:
         draft = _new_draft(respondent)
+    before = _consent_of(respondent)
     _set_consent(respondent, choices)
     _touch(draft, CONSENT)
     _commit()
+    tell_group_of_new_sharing(respondent, before)
     return draft
+
+
+WHO_SEES = {"consent_broker": "your broker", "consent_area_lead": "your area's lead"}
+
+
+def _consent_of(respondent: Respondent) -> dict:
+    organisation = respondent.invitation.organisation
+    return {k: bool(getattr(organisation, k)) for k in WHO_SEES} if organisation else {}
+
+
+def tell_group_of_new_sharing(respondent: Respondent, before: dict) -> None:
+    """Email the group when it starts sharing its named answers, so a change it did not
+    make (by whoever held a link) does not go unnoticed. A failed email is logged only:
+    the choice is saved either way."""
+    organisation = respondent.invitation.organisation
+    email = (organisation.email or "").strip() if organisation is not None else ""
+    granted = [
+        who
+        for key, who in WHO_SEES.items()
+        if getattr(organisation, key, False) and not before.get(key)
+    ]
+    if not email or not granted:
+        return
+    body = (
+        f"Hello,\n\n{organisation.name} now lets {' and '.join(granted)} see its named answers"
+        f" to the {respondent.instrument.title}.\n\nIf your group did not choose this, open the"
+        " link your group was sent for the survey and press 'Email our link', then change who"
+        " can see your answers. You can change it at any time.\n"
+    )
+    try:
+        send_mail(email, "Who can see your group's answers has changed", body)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.warning("consent notice to organisation %s not sent", organisation.id)
 
 
 def _set_consent(respondent: Respondent, choices: dict) -> bool:
@@ -256,8 +293,10 @@ def change_consent(respondent: Respondent, choices: dict) -> bool:
     True when something changed. Staff checks read consent on every request, so a
     withdrawal takes effect at once.
     """
+    before = _consent_of(respondent)
     changed = _set_consent(respondent, choices)
     _commit()
+    tell_group_of_new_sharing(respondent, before)
     return changed
 
 

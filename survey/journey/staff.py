@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import smtplib
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -18,13 +19,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from .. import audit
 from ..access import ADMIN, BROKER
 from ..extensions import db
 from ..instruments_store import registry
+from ..mail import send_mail
 from ..models import Area, AuditEvent, Invitation, Organisation, Round
 from .fields import field_choices
 from .forms import ButtonForm
-from .invitations import ensure_invitations, invitation_rows, invitations_csv, link_for, reissue
+from .invitations import (
+    ensure_invitations,
+    invitation_rows,
+    invitations_csv,
+    link_for,
+    reissue,
+    withheld_links,
+)
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -177,6 +187,7 @@ def invitations(slug: str):
         round=round_,
         rows=rows,
         link_for=link_for,
+        withheld=withheld_links(rows, current_user),
         form=ButtonForm(formdata=None),
         is_admin=current_user.role == ADMIN,
     )
@@ -200,7 +211,7 @@ def invitations_download(slug: str):
     """The links as CSV: org id, name, area code, link."""
     round_ = _round(slug)
     rows = invitation_rows(round_, _portfolio())
-    text = invitations_csv(rows)
+    text = invitations_csv(rows, withheld_links(rows, current_user))
     db.session.add(
         AuditEvent(
             actor=current_user.email,
@@ -230,5 +241,48 @@ def reissue_link(slug: str, invitation_id: int):
     if not ButtonForm().validate():
         abort(400)
     fresh = reissue(invitation, current_user.email)
-    flash(f"New link made. The old one no longer works. New link: {link_for(fresh)}")
+    rows = [r for r in invitation_rows(round_, portfolio) if r.invitation.id == fresh.id]
+    if rows and withheld_links(rows, current_user):
+        flash("New link made. The old one no longer works. Email the new one to the group.")
+    else:
+        flash(f"New link made. The old one no longer works. New link: {link_for(fresh)}")
+    return redirect(url_for("rounds.invitations", slug=slug))
+
+
+INVITATION_EMAILED = "invitation-emailed"
+
+
+@bp.post("/<slug>/invitations/<int:invitation_id>/email")
+def email_invitation(slug: str, invitation_id: int):
+    """Send a group its link at the address on file (the link itself stays with the group)."""
+    round_ = _round(slug)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.round_id != round_.id or invitation.revoked_at:
+        abort(404)
+    portfolio = _portfolio()
+    organisation = invitation.organisation
+    if organisation is None or (portfolio is not None and organisation.id not in portfolio):
+        abort(404)
+    if not ButtonForm().validate():
+        abort(400)
+    email = (organisation.email or "").strip()
+    if not email:
+        flash(f"{organisation.name} has no email address on file: ask an admin to add one.")
+        return redirect(url_for("rounds.invitations", slug=slug))
+    instrument = registry().get(round_.instrument_id, round_.instrument_version)
+    body = render_template(
+        "views/journey/invitation_email.txt",
+        name=organisation.name,
+        title=instrument.title,
+        link=link_for(invitation),
+        closes_on=round_.closes_on,
+    )
+    try:
+        send_mail(email, f"Your group's link to the {instrument.title}", body)
+    except (OSError, smtplib.SMTPException):
+        flash("The email could not be sent. Try again later.")
+        return redirect(url_for("rounds.invitations", slug=slug))
+    audit.record(current_user, INVITATION_EMAILED, organisation, {"round": round_.slug})
+    db.session.commit()
+    flash(f"Link emailed to {organisation.name}.")
     return redirect(url_for("rounds.invitations", slug=slug))

@@ -68,19 +68,27 @@ def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through
     db.session.commit()
     no_group = Invited(no_link.token, round_, said_no, home, chosen)
     yes_group = Invited(yes_link.token, round_, said_yes, home, chosen)
+
+    # The review: as the broker, take the group's link from the invitations CSV (while the
+    # group has not answered yet, the broker may hold it, to pass it on).
+    staff = _staff_client(app, factories.user(role="broker", broker=broker))
+    db.session.commit()
+
+    def csv_links():
+        text = staff.get("/rounds/confidence-private/invitations.csv").text
+        return {r["name"]: r["link"] for r in csv.DictReader(io.StringIO(text))}
+
+    link = urlparse(csv_links()["No club"]).path
     walker(no_group).complete(no_group.plan(), NO)
     sent = walker(yes_group).complete(yes_group.plan(), {**NO, "consent_broker": "yes"})
     yes_own = _own_link(sent)
     no_id = said_no.id
     responses_before = db.session.scalar(sa.select(sa.func.count(Response.id)))
-
-    # The review: as the broker, take the group's link from the invitations CSV.
-    staff = _staff_client(app, factories.user(role="broker", broker=broker))
-    db.session.commit()
-    rows = list(
-        csv.DictReader(io.StringIO(staff.get("/rounds/confidence-private/invitations.csv").text))
-    )
-    link = urlparse(next(r["link"] for r in rows if r["name"] == "No club")).path
+    # Once the group has answered without sharing with the broker, the list no longer
+    # gives its link; the group that shares still has its link listed.
+    links = csv_links()
+    assert links["No club"] == "sent to the group only"
+    assert links["Yes club"].endswith(f"/r/{yes_link.token}")
     csrf = hidden_fields(staff.get("/rounds/confidence-private/invitations").text)["csrf_token"]
     anonymous = app.test_client()  # the same link copied into another browser
     for who in (staff, anonymous):
@@ -131,3 +139,50 @@ def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through
     assert withdrawn.status_code == 302
     for page in ("", "/check-answers", "/result", "/result.xlsx", "/consent", "/saved"):
         assert staff.get(yes_own + page).status_code == 403, page
+
+
+def test_finding_01_a_broker_emails_a_non_sharing_group_its_link_and_the_group_hears_of_sharing(
+    app,
+    client,
+    walker,  # noqa: F811 (the journey's fixture, imported above)
+    tmp_path,
+    monkeypatch,
+):
+    # The review's last way round: a link to a new round lets whoever holds it say "yes,
+    # my broker may see our answers" for the group, which would open earlier rounds too.
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    chosen = instrument("confidence")
+    ics = factories.area(type="ics")
+    home = factories.area(type="neighbourhood", parent=ics)
+    broker = factories.broker("Northvale CVS")
+    last_year = make_round(chosen, [ics], slug="confidence-last-year")
+    this_year = make_round(chosen, [ics], slug="confidence-this-year")
+    group = factories.organisation(
+        name="No club", area=home, broker=broker, email="noclub@example.org"
+    )
+    old = factories.invitation(last_year, organisation=group)
+    new = factories.invitation(this_year, organisation=group)
+    db.session.commit()
+    before = Invited(old.token, last_year, group, home, chosen)
+    walker(before).complete(before.plan(), NO)
+    staff = _staff_client(app, factories.user(role="broker", broker=broker))
+    db.session.commit()
+    page = staff.get("/rounds/confidence-this-year/invitations")
+    assert new.token not in page.text, "the broker is not handed the new round's link"
+    assert "Sent to the group only" in page.text
+    emailed = staff.post(
+        f"/rounds/confidence-this-year/invitations/{new.id}/email",
+        data={"csrf_token": hidden_fields(page.text)["csrf_token"]},
+    )
+    assert emailed.status_code == 302
+    mails = [p.read_text() for p in tmp_path.glob("*.eml")]
+    assert len(mails) == 1 and "To: noclub@example.org" in mails[0]
+    assert f"/r/{new.token}" in mails[0]
+    assert db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "invitation-emailed")
+    )
+    # Whoever answers the new round and turns sharing on, the group is told by email.
+    now = Invited(new.token, this_year, group, home, chosen)
+    walker(now).complete(now.plan(), {**NO, "consent_broker": "yes"})
+    notices = [m for m in (p.read_text() for p in tmp_path.glob("*.eml")) if "has changed" in m]
+    assert len(notices) == 1 and "now lets your broker see its named answers" in notices[0]
