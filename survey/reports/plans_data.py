@@ -17,9 +17,10 @@ from exports.support_plans import (
     write_support_plans,
 )
 
-from ..access import may_see_group_answers
+from ..access import ADMIN, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
+from ..journey.invitations import WITHHELD
 from ..models import (
     OVERALL,
     AuditEvent,
@@ -87,9 +88,30 @@ def portfolio(broker: Broker) -> list[Organisation]:
     )
 
 
-def chase_list(round_: Round, orgs: Sequence[Organisation], responded: set[int]) -> list:
-    """Groups with no submitted answer yet, with their journey links."""
+def chase_list(
+    round_: Round, orgs: Sequence[Organisation], responded: set[int], viewer=None
+) -> list:
+    """Groups with no submitted answer yet, with their journey links.
+
+    A viewer who is not an admin gets no link for a group that answered before and
+    does not share with them (the rule of journey.invitations.withheld_links).
+    """
     waiting = [o for o in orgs if o.id not in responded]
+    answered_before = set(
+        db.session.scalars(
+            sa.select(Response.organisation_id)
+            .where(Response.organisation_id.in_([o.id for o in waiting]))
+            .distinct()
+        )
+    )
+    withheld = {
+        o.id
+        for o in waiting
+        if viewer is not None
+        and viewer.role != ADMIN
+        and o.id in answered_before
+        and not may_see_group_answers(viewer, o)
+    }
     tokens = dict(
         db.session.execute(
             sa.select(Invitation.organisation_id, Invitation.token)
@@ -107,7 +129,11 @@ def chase_list(round_: Round, orgs: Sequence[Organisation], responded: set[int])
             name=o.name,
             area_name=o.area.name if o.area else "no area",
             email=o.email,
-            link=journey_link(tokens[o.id]) if o.id in tokens else None,
+            link=WITHHELD
+            if o.id in withheld
+            else journey_link(tokens[o.id])
+            if o.id in tokens
+            else None,
         )
         for o in waiting
     ]
@@ -132,7 +158,7 @@ def support_plans_workbook(
     responses = current_responses(round_, [o.id for o in everyone])
     groups = [group_result(round_, o, responses[o.id]) for o in visible if o.id in responses]
     target = round_.target_level or DEFAULT_TARGET
-    chase = chase_list(round_, everyone, set(responses)) if broker is not None else None
+    chase = chase_list(round_, everyone, set(responses), viewer) if broker is not None else None
     hidden = len(everyone) - len(visible)
     extra = [("Groups", f"{len(groups)} with a plan; {hidden} left out (no consent to share)")]
     if broker is not None:

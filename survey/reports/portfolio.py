@@ -90,7 +90,7 @@ def portfolio_page(slug: str):
             gaps = sum(1 for level in shown if level is not None and level < target)
         rows.append({"org": g, "response": response, "visible": visible, "overall": overall,
                      "gaps": gaps})  # fmt: skip
-    chase = chase_list(round_, groups, set(responses))
+    chase = chase_list(round_, groups, set(responses), current_user)
     instrument = instrument_for(round_)
     lines = [
         line

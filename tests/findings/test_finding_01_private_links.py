@@ -170,6 +170,8 @@ def test_finding_01_a_broker_emails_a_non_sharing_group_its_link_and_the_group_h
     page = staff.get("/rounds/confidence-this-year/invitations")
     assert new.token not in page.text, "the broker is not handed the new round's link"
     assert "Sent to the group only" in page.text
+    chase = staff.get("/portfolio/confidence-this-year")
+    assert chase.status_code == 200 and "No club" in chase.text and new.token not in chase.text
     emailed = staff.post(
         f"/rounds/confidence-this-year/invitations/{new.id}/email",
         data={"csrf_token": hidden_fields(page.text)["csrf_token"]},
