@@ -183,7 +183,7 @@ def section(token: str, section_id: str):
     routed = routed_out_here(section, questions, posted_answers(section, answers))
     for question_id in routed:
         form[question_id].errors = []
-    if any(form[q.id].errors for q in questions) or form.csrf_token.errors:
+    if any(form[q.id].errors for q in questions) or form.errors.get("csrf_token"):
         return render_section(respondent, section, form, questions, status=400)
     values = {}
     for q in questions:
