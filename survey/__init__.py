@@ -30,10 +30,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     from . import access, accounts, api, areas, instruments_store, journey, reports, security, views
 
+    security.init_app(app)  # first: it sets the converter every route's <int:...> uses
     instruments_store.init_app(app)
     views.init_app(app)
     access.init_app(app)
-    security.init_app(app)
     for part in (accounts, journey, areas, reports, api):
         part.init_app(app)
     return app

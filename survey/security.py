@@ -8,6 +8,10 @@ external scripts from this site. Inline ``style=""`` attributes stay allowed
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
+from werkzeug.routing import IntegerConverter
+
+# The largest id any table can hold on either engine (PostgreSQL's integer).
+LARGEST_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -54,9 +58,16 @@ def _add_headers(response):
     return response
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: a number no table can hold is a 404, not a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def _refuse_null_bytes():
     """A null byte in an address or a form is never meant: 400 (PostgreSQL cannot store it)."""
-    fields = [*request.args.items(multi=True)]
+    fields = [("", request.path), *request.args.items(multi=True)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields += request.form.items(multi=True)
     if any("\x00" in name or "\x00" in value for name, value in fields):
@@ -64,6 +75,7 @@ def _refuse_null_bytes():
 
 
 def init_app(app: Flask) -> None:
-    """Attach the headers to every response; refuse null bytes in any request."""
+    """Bounded ids in routes; headers on every response; refuse null bytes in any request."""
+    app.url_map.converters["int"] = DatabaseId
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_null_bytes)
     app.after_request(_add_headers)

@@ -47,6 +47,26 @@ def read_limited(path: Path, max_mb: float) -> bytes:
     return path.read_bytes()
 
 
+def too_long(field: str, value: str | None, column: sa.Column) -> str | None:
+    """A problem when the value is longer than its database column allows, else None.
+
+    PostgreSQL would refuse it mid-write; SQLite would keep it whole. Either way the
+    person importing is told which field, before anything is written.
+    """
+    limit = column.type.length
+    if value is None or limit is None or len(value) <= limit:
+        return None
+    return f"'{field}' is {len(value):,} characters long; the most allowed is {limit}"
+
+
+def _refuse_long(where: str, checks: list[tuple[str, str | None, sa.Column]]) -> None:
+    """CommandError naming the place and field of the first over-long value."""
+    for field, value, column in checks:
+        problem = too_long(field, value, column)
+        if problem:
+            raise CommandError(f"{where}: {problem}")
+
+
 @dataclass
 class BoundaryImport:
     """What an import of boundaries did, for the console."""
@@ -82,6 +102,15 @@ def import_boundaries(
         features = read_boundaries(data, code_field, name_field, parent_field)
     except BoundaryError as error:
         raise CommandError(f"{path.name}: {error}") from None
+    for number, feature in enumerate(features, start=1):
+        _refuse_long(
+            f"{path.name}: feature {number}",
+            [
+                (code_field, feature.code, Area.__table__.c.code),
+                (name_field, feature.name, Area.__table__.c.name),
+                (parent_field or "", feature.parent_code, Area.__table__.c.code),
+            ],
+        )
     try:
         result = _store_boundaries(path, features, area_type, parent_field, parent_type)
         place_everyone()
@@ -201,6 +230,9 @@ def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, 
         raise CommandError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise CommandError(f"{path.name}: the file is empty")
+    if "\x00" in text:  # never meant in a CSV file, and PostgreSQL cannot store it
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise CommandError(f"{path.name}: line {line} contains a null character")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [_header_key(h) for h in next(reader)]
@@ -248,6 +280,13 @@ def import_practices(path: Path, max_mb: float = 100) -> str:
         if code in seen:
             raise CommandError(f"{where}: practice {code} is also on row {seen[code]}")
         seen[code] = number
+        _refuse_long(
+            where,
+            [
+                (cols["code"], code, Practice.__table__.c.code),
+                (cols["pcn_code"], value("pcn_code"), Practice.__table__.c.pcn_code),
+            ],
+        )
         pcn_code, pcn_name = value("pcn_code"), value("pcn_name") or value("pcn_code")
         if pcn_code.upper() in UNALLOCATED:
             pcn_code = pcn_name = ""
