@@ -48,13 +48,14 @@ def _add_headers(response):
         # gunicorn writes its own "Server: gunicorn" (no version); do not add a second.
         response.headers.pop("Server", None)
     else:
-        # The development server adds "Werkzeug/x Python/y" unless a Server header is set.
+        # `survey run` (survey/serving.py) sends no Server header of its own: this is the one.
         response.headers["Server"] = "survey"
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html":
-        # Pages may show a group's answers: keep them out of shared caches and history.
-        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # Pages and downloads may hold a group's answers, links or staff details: keep
+        # every one out of shared caches and history. Only the site's own files are cached.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
