@@ -11,12 +11,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import Point, shape
+from sqlalchemy.orm import aliased
 
 from maps.boundaries import BoundaryError, BoundaryFeature, read_boundaries
 
@@ -134,6 +136,7 @@ def _store_boundaries(path, features, area_type, parent_field, parent_type) -> B
         if parent_field
         else _parents_by_containment(features, parent_type or PARENT_TYPE.get(area_type))
     )
+    refuse_loops(path.name, {code: parent for code, parent in parents.items() if parent})
     created = updated = 0
     for feature in features:
         area = existing.get(feature.code)
@@ -158,6 +161,38 @@ def _store_boundaries(path, features, area_type, parent_field, parent_type) -> B
             linked += 1
     db.session.flush()
     return BoundaryImport(created, updated, linked, area_type)
+
+
+def parent_loop(links: dict[str, str], starts: Iterable[str]) -> list[str] | None:
+    """The codes of a loop of parents met going up from starts (A, B, A), or None.
+
+    links: code -> parent code.
+    """
+    done: set[str] = set()
+    for start in starts:
+        chain, node = [], start
+        while node in links and node not in done:
+            if node in chain:
+                return [*chain[chain.index(node) :], node]
+            chain.append(node)
+            node = links[node]
+        done.update(chain)
+    return None
+
+
+def refuse_loops(where: str, new_links: dict[str, str]) -> None:
+    """CommandError naming the codes when the new parents, with those stored, make a loop."""
+    parent = aliased(Area)
+    stored = dict(
+        db.session.execute(sa.select(Area.code, parent.code).join(parent, Area.parent))
+        .tuples()
+        .all()
+    )
+    loop = parent_loop({**stored, **new_links}, new_links)
+    if loop:
+        raise CommandError(
+            f"{where}: parents go round in a loop ({' → '.join(loop)}); nothing was imported"
+        )
 
 
 def _parents_by_field(path, features, existing, field) -> dict[str, str | None]:
