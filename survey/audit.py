@@ -7,6 +7,9 @@ and its audit line are written together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
@@ -83,6 +86,32 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+ERASED = "erased group"
+
+
+def forget_group(organisation_id: int, invitation_ids: Iterable[int] = ()) -> int:
+    """Take an erased group's identity out of earlier audit rows; returns how many changed.
+
+    Rows done by the group or about it (its consent history, its moderated levels, reads
+    and exports of its data, re-issues of its links) keep their action and date; who or
+    what they name becomes "erased group" and their detail goes.
+    """
+    references = [
+        AuditEvent.actor == f"group:{organisation_id}",
+        AuditEvent.target == f"organisation:{organisation_id}",
+        AuditEvent.target.like(f"%:org {organisation_id}"),  # moderation: "<round>:org <id>"
+    ]
+    links = [f"invitation:{i}" for i in invitation_ids]
+    if links:
+        references.append(AuditEvent.target.in_(links))
+    events = db.session.scalars(sa.select(AuditEvent).where(sa.or_(*references))).all()
+    for event in events:
+        if event.actor == f"group:{organisation_id}":
+            event.actor = ERASED
+        event.target, event.detail = ERASED, None
+    return len(events)
 
 
 def _read_target() -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
+from .serving import RedactLinks
+
 # The largest id any table can hold on either engine (PostgreSQL's integer).
 LARGEST_ID = 2**31 - 1
 
@@ -78,5 +80,7 @@ def _refuse_null_bytes():
 def init_app(app: Flask) -> None:
     """Bounded ids in routes; headers on every response; refuse null bytes in any request."""
     app.url_map.converters["int"] = DatabaseId
+    if not any(isinstance(f, RedactLinks) for f in app.logger.filters):
+        app.logger.addFilter(RedactLinks())  # "Exception on /r/<redacted> [GET]"
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_null_bytes)
     app.after_request(_add_headers)

@@ -8,6 +8,7 @@ repository's gunicorn.conf.py, or ``--logger-class survey.serving.AccessLogger``
 
 from __future__ import annotations
 
+import logging
 import re
 
 from gunicorn.glogging import Logger
@@ -42,3 +43,15 @@ class AccessLogger(Logger):
         """gunicorn's atoms (path, request line, query, referrer ...) without tokens."""
         found = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in found.items()}
+
+
+class RedactLinks(logging.Filter):
+    """A log filter: the app's own messages ("Exception on /r/... [GET]") without tokens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and arguments; never drops a record."""
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
