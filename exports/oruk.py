@@ -1,62 +1,64 @@
 """An Open Referral UK (HSDS 3.0 UK profile) feed of the groups that agreed to be listed.
 
 The feed is what an ORUK ``/services`` endpoint returns: one page holding
-every service, each with its organisation and its locations nested, so the
-ORUK validator and directory tools can read the file as it is. Identifiers
+every service, each with its organisation and service area nested, so the
+ORUK validator and directory tools can read the file as it is. A listing
+carries only what the group agreed to publish (PUBLISHED_FIELDS): no email,
+postcode, coordinates or charity number. Identifiers
 are UUIDs derived from our own ids, so a group keeps the same ids from one
 export to the next. Text is copied as given: it is data, never markup.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 # A fixed namespace so that ids are stable across exports and machines.
 NAMESPACE = uuid.UUID("5b0f7d3e-6c1a-4c55-9a7e-2f1b8e0c9d41")
 ORUK_VERSION = "3.0"
 ORUK_PROFILE = "https://openreferraluk.org/"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CHARITY_SCHEME = "GB-CHC"
+
+# Consent is publication: the directory question names exactly these, in these words,
+# and the feed is built from a ListedGroup that holds nothing else. Add a field here
+# and the question the group answers changes with it.
+PUBLISHED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "your group’s name"),
+    ("area", "area"),
+    ("activities", "activities"),
+)
+
+
+def _in_words(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def directory_consent_hint() -> str:
+    """The consent question's hint: what the public listing shows, from PUBLISHED_FIELDS."""
+    shown = _in_words([words for _, words in PUBLISHED_FIELDS])
+    return (
+        "The directory helps link workers and local people find your group. "
+        f"It shows {shown}, not your answers."
+    )
 
 
 @dataclass(frozen=True)
-class ListedLocation:
-    """Where a group meets: a postcode area and a point, no street address."""
+class ListedGroup:
+    """A group that consented to be listed: only what the consent question named.
+
+    ``key`` is our own id; it leaves only as a UUID derived from it.
+    """
 
     key: str
     name: str
-    postcode: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    area: str | None = None
+    activities: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ListedService:
-    """What a group offers people: its activities, who they are for, where."""
-
-    key: str
-    name: str
-    description: str
-    email: str | None = None
-    service_area: str | None = None
-    last_modified: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class ListedOrganisation:
-    """A group that consented to be listed, with its services and locations."""
-
-    key: str
-    name: str
-    description: str
-    email: str | None = None
-    charity_number: str | None = None
-    services: tuple[ListedService, ...] = ()
-    locations: tuple[ListedLocation, ...] = ()
+if [f.name for f in fields(ListedGroup)][1:] != [name for name, _ in PUBLISHED_FIELDS]:
+    raise RuntimeError("ListedGroup must hold exactly the PUBLISHED_FIELDS")  # pragma: no cover
 
 
 def oruk_id(kind: str, key: str) -> str:
@@ -64,104 +66,51 @@ def oruk_id(kind: str, key: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
-def _email(value: str | None) -> str | None:
-    """An address that looks like one, else nothing (a bad one would fail validation)."""
-    value = (value or "").strip()
-    return value if _EMAIL.match(value) else None
+def group_description(group: ListedGroup) -> str:
+    """The listing's text, from the area and activities only."""
+    where = f" in {group.area}" if group.area else ""
+    text = f"A community group{where}."
+    if group.activities:
+        text += " Activities: " + ", ".join(group.activities) + "."
+    return text
 
 
-def _timestamp(value: dt.datetime) -> str:
-    """ISO 8601 in UTC with milliseconds, as the profile asks."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+def organisation_record(group: ListedGroup) -> dict:
+    """The organization object: its name and the listing's text."""
+    return {
+        "id": oruk_id("organisation", group.key),
+        "name": group.name,
+        "description": group_description(group),
+    }
 
 
-def _without_none(record: dict) -> dict:
-    return {k: v for k, v in record.items() if v is not None}
-
-
-def organisation_record(org: ListedOrganisation) -> dict:
-    """The organization object (with its charity number as an identifier)."""
-    org_id = oruk_id("organisation", org.key)
-    identifiers = []
-    if org.charity_number and org.charity_number.strip():
-        identifiers.append(
-            {
-                "id": oruk_id("charity-number", org.key),
-                "organization_id": org_id,
-                "identifier_scheme": CHARITY_SCHEME,
-                "identifier_type": "Charity number",
-                "identifier": org.charity_number.strip(),
-            }
-        )
-    return _without_none(
-        {
-            "id": org_id,
-            "name": org.name,
-            "description": org.description,
-            "email": _email(org.email),
-            "organization_identifiers": identifiers,
-        }
-    )
-
-
-def location_record(location: ListedLocation) -> dict:
-    """A physical location: its name, postcode and point when known."""
-    description = f"Postcode {location.postcode}" if location.postcode else None
-    return _without_none(
-        {
-            "id": oruk_id("location", location.key),
-            "location_type": "physical",
-            "name": location.name,
-            "description": description,
-            "latitude": location.latitude,
-            "longitude": location.longitude,
-        }
-    )
-
-
-def service_record(org: ListedOrganisation, service: ListedService) -> dict:
-    """A fully nested service: organisation, service area and service at each location."""
-    service_id = oruk_id("service", service.key)
+def service_record(group: ListedGroup) -> dict:
+    """A fully nested service: its organisation and the area it serves."""
+    service_id = oruk_id("service", group.key)
     areas = []
-    if service.service_area:
+    if group.area:
         areas.append(
             {
-                "id": oruk_id("service-area", service.key),
+                "id": oruk_id("service-area", group.key),
                 "service_id": service_id,
-                "name": service.service_area,
-                "service_area": service.service_area,
+                "name": group.area,
+                "service_area": group.area,
             }
         )
-    at_locations = [
-        {
-            "id": oruk_id("service-at-location", f"{service.key}@{location.key}"),
-            "service_id": service_id,
-            "location_id": oruk_id("location", location.key),
-            "location": location_record(location),
-        }
-        for location in org.locations
-    ]
-    return _without_none(
-        {
-            "id": service_id,
-            "organization_id": oruk_id("organisation", org.key),
-            "name": service.name,
-            "description": service.description,
-            "email": _email(service.email) or _email(org.email),
-            "status": "active",
-            "last_modified": _timestamp(service.last_modified) if service.last_modified else None,
-            "organization": organisation_record(org),
-            "service_areas": areas,
-            "service_at_locations": at_locations,
-        }
-    )
+    return {
+        "id": service_id,
+        "organization_id": oruk_id("organisation", group.key),
+        "name": group.name,
+        "description": group_description(group),
+        "status": "active",
+        "organization": organisation_record(group),
+        "service_areas": areas,
+    }
 
 
-def oruk_feed(organisations: Iterable[ListedOrganisation]) -> dict:
-    """The whole directory as one ORUK ``/services`` page (every service, nested)."""
-    services = [service_record(org, s) for org in organisations for s in org.services]
+def oruk_feed(groups: Iterable[ListedGroup]) -> dict:
+    """The whole directory as one ORUK ``/services`` page (one service per group, nested)."""
+    services = [service_record(group) for group in groups]
     return {
         "total_items": len(services),
         "total_pages": 1,

@@ -52,6 +52,10 @@ def _load_json(data: bytes | str) -> object:
         raise BoundaryError(
             f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise BoundaryError("the JSON is nested too deeply to be a boundary file") from None
+    except ValueError:  # a number of thousands of digits
+        raise BoundaryError("the JSON holds a number too long to be a coordinate") from None
 
 
 def _features(document: object) -> list[dict]:
@@ -73,6 +77,15 @@ def _features(document: object) -> list[dict]:
     return features
 
 
+def _pair(value: object) -> bool:
+    """Two numbers (not booleans), as a transform's scale and translate are."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
 def _arcs(topology: dict) -> list[list[list[float]]]:
     """The topology's arcs as absolute coordinates (undoing quantisation and deltas)."""
     transform = topology.get("transform")
@@ -81,14 +94,27 @@ def _arcs(topology: dict) -> list[list[list[float]]]:
         raise BoundaryError("the TopoJSON has no 'arcs' list")
     if not transform:
         return arcs
+    if not (
+        isinstance(transform, dict)
+        and _pair(transform.get("scale"))
+        and _pair(transform.get("translate"))
+    ):
+        raise BoundaryError(
+            "the TopoJSON 'transform' must have a 'scale' and a 'translate' of two numbers each"
+        )
     (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
     out = []
-    for arc in arcs:
+    for number, arc in enumerate(arcs, start=1):
         x = y = 0
         points = []
-        for dx, dy, *_ in arc:
-            x, y = x + dx, y + dy
-            points.append([x * sx + tx, y * sy + ty])
+        try:
+            for dx, dy, *_ in arc:
+                x, y = x + dx, y + dy
+                points.append([x * sx + tx, y * sy + ty])
+        except (TypeError, ValueError):
+            raise BoundaryError(
+                f"TopoJSON arc {number} is not a list of [x, y] number pairs"
+            ) from None
         out.append(points)
     return out
 
@@ -119,9 +145,12 @@ def topology_features(topology: dict) -> list[dict]:
         names = ", ".join(objects) if isinstance(objects, dict) else "none"
         raise BoundaryError(f"the TopoJSON must hold exactly one object (it has: {names})")
     (layer,) = objects.values()
+    geometries = layer.get("geometries", [layer]) if isinstance(layer, dict) else None
+    if not isinstance(geometries, list):
+        raise BoundaryError("the TopoJSON object is not a geometry or a list of geometries")
     arcs = _arcs(topology)
     features = []
-    for number, item in enumerate(layer.get("geometries", [layer]), start=1):
+    for number, item in enumerate(geometries, start=1):
         try:
             geometry = _topology_geometry(item, arcs)
         except (TypeError, IndexError, KeyError, ValueError, AttributeError):
@@ -144,6 +173,8 @@ def _text(properties: dict, field: str, where: str, required: bool = True) -> st
         available = ", ".join(sorted(properties)) or "none"
         problem = "has no property" if field not in properties else "has a blank"
         raise BoundaryError(f"{where} {problem} '{field}' (properties: {available})")
+    if "\x00" in str(value):
+        raise BoundaryError(f"{where} has a null character in '{field}'")
     return str(value).strip()
 
 
@@ -195,6 +226,9 @@ def read_boundaries(
             for (code, *_), geom in zip(rows, geoms, strict=True)
         ]
     geoms = [_valid(geom) for geom in geoms]
+    for number, ((code, *_), geom) in enumerate(zip(rows, geoms, strict=True), start=1):
+        if geom.is_empty:  # every ring a line or a point: nothing to draw or place
+            raise BoundaryError(f"feature {number} ({code}) has no area: its rings enclose nothing")
     display = simplify_shared(geoms, tolerance)
     out = []
     for (code, name, parent, _), geom, shown in zip(rows, geoms, display, strict=True):

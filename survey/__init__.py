@@ -28,12 +28,24 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
 
-    from . import access, accounts, api, areas, instruments_store, journey, reports, security, views
+    from . import (
+        access,
+        accounts,
+        api,
+        areas,
+        audit,
+        instruments_store,
+        journey,
+        reports,
+        security,
+        views,
+    )
 
+    security.init_app(app)  # first: it sets the converter every route's <int:...> uses
     instruments_store.init_app(app)
     views.init_app(app)
     access.init_app(app)
-    security.init_app(app)
+    audit.init_app(app)
     for part in (accounts, journey, areas, reports, api):
         part.init_app(app)
     return app

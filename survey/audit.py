@@ -7,7 +7,10 @@ and its audit line are written together or not at all.
 
 from __future__ import annotations
 
-from flask import has_request_context
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
@@ -24,6 +27,25 @@ GROUP_EXPORTED = "group-exported"
 GROUP_ERASED = "group-erased"
 AUDIT_EXPORTED = "audit-exported"
 CONSENT_CHANGED = "consent-changed"
+
+# Staff and API reads of groups' answers, links, portfolios and area figures: each page
+# or download below, answered 200 to a GET, leaves one row (actor, action, target).
+# (The support-plans workbook and the links CSV record their own export rows.)
+READS = {
+    "reports.moderate": "group-answers-read",
+    "reports.portfolio_home": "portfolio-read",
+    "reports.portfolio_page": "portfolio-read",
+    "reports.paper_template_download": "paper-template-downloaded",
+    "rounds.invitations": "invitations-read",
+    "accounts.group_privacy": "group-privacy-read",
+    "areas.area_page": "area-read",
+    "api.rounds": "api-read",
+    "api.round_detail": "api-read",
+    "api.areas": "api-read",
+    "api.aggregates": "api-read",
+}
+# How a read's target is named from the address: the most particular argument wins.
+_TARGETS = (("org_id", "organisation"), ("code", "area"), ("slug", "round"))
 
 
 def actor_name(actor: object = None) -> str:
@@ -64,3 +86,56 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+ERASED = "erased group"
+
+
+def forget_group(organisation_id: int, invitation_ids: Iterable[int] = ()) -> int:
+    """Take an erased group's identity out of earlier audit rows; returns how many changed.
+
+    Rows done by the group or about it (its consent history, its moderated levels, reads
+    and exports of its data, re-issues of its links) keep their action and date; who or
+    what they name becomes "erased group" and their detail goes.
+    """
+    references = [
+        AuditEvent.actor == f"group:{organisation_id}",
+        AuditEvent.target == f"organisation:{organisation_id}",
+        AuditEvent.target.like(f"%:org {organisation_id}"),  # moderation: "<round>:org <id>"
+    ]
+    links = [f"invitation:{i}" for i in invitation_ids]
+    if links:
+        references.append(AuditEvent.target.in_(links))
+    events = db.session.scalars(sa.select(AuditEvent).where(sa.or_(*references))).all()
+    for event in events:
+        if event.actor == f"group:{organisation_id}":
+            event.actor = ERASED
+        event.target, event.detail = ERASED, None
+    return len(events)
+
+
+def _read_target() -> str:
+    """organisation:<id>, area:<code> or round:<slug> from the address, else its path."""
+    args = request.view_args or {}
+    for name, kind in _TARGETS:
+        if name in args:
+            return f"{kind}:{args[name]}"
+    return request.path
+
+
+def _record_read(response):
+    """One audit row for a successful GET of a page or download in READS."""
+    action = READS.get(request.endpoint or "")
+    if action is None or request.method != "GET" or response.status_code != 200:
+        return response
+    token = g.get("api_token")
+    actor = f"api:{token.name}" if token is not None else None
+    query = request.query_string.decode("utf-8", "replace")[:200]
+    record(actor, action, _read_target(), {"query": query} if query else None)
+    db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Record the reads in READS after each request."""
+    app.after_request(_record_read)

@@ -69,7 +69,16 @@ def run(app, host: str, port: int) -> None:
         # Plain http on this machine only: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, threaded=True, load_dotenv=False)
+    from .serving import RequestHandler
+
+    app.run(
+        host=host,
+        port=port,
+        debug=False,
+        threaded=True,
+        load_dotenv=False,
+        request_handler=RequestHandler,
+    )
 
 
 @main.group()

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from exports.oruk import ListedLocation, ListedOrganisation, ListedService, oruk_feed
+from exports.oruk import ListedGroup, oruk_feed
 
 from . import audit
 from .cli_errors import CommandError
@@ -27,38 +27,14 @@ def _labels(values) -> list[str]:
     return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
 
 
-def listed_organisation(org: Organisation) -> ListedOrganisation:
-    """One consenting group as the ORUK core takes it."""
+def listed_group(org: Organisation) -> ListedGroup:
+    """One consenting group as the ORUK core takes it: name, area and activities only."""
     profile = org.profile if isinstance(org.profile, dict) else {}
-    activities = _labels(profile.get("activity_types") or profile.get("activity"))
-    area_name = org.area.name if org.area is not None else None
-    where = f" in {area_name}" if area_name else ""
-    description = f"A community group{where}."
-    if activities:
-        description += " Activities: " + ", ".join(activities) + "."
-    location = ListedLocation(
-        key=str(org.id),
-        name=area_name or org.name,
-        postcode=org.postcode or None,
-        latitude=org.lat,
-        longitude=org.lon,
-    )
-    service = ListedService(
+    return ListedGroup(
         key=str(org.id),
         name=org.name,
-        description=description,
-        email=org.email,
-        service_area=area_name,
-        last_modified=org.created_at,
-    )
-    return ListedOrganisation(
-        key=str(org.id),
-        name=org.name,
-        description=description,
-        email=org.email,
-        charity_number=org.charity_number,
-        services=(service,),
-        locations=(location,) if (org.postcode or org.lat is not None) else (),
+        area=org.area.name if org.area is not None else None,
+        activities=tuple(_labels(profile.get("activity_types") or profile.get("activity"))),
     )
 
 
@@ -69,7 +45,7 @@ def directory_feed() -> dict:
         .where(Organisation.consent_directory.is_(True))
         .order_by(Organisation.id)
     )
-    return oruk_feed(listed_organisation(org) for org in orgs)
+    return oruk_feed(listed_group(org) for org in orgs)
 
 
 def write_json(data: dict, path: Path) -> None:

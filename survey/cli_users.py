@@ -9,8 +9,6 @@ import sqlalchemy as sa
 
 from .cli_errors import CommandError
 
-MIN_PASSWORD = 12
-
 
 @click.group("users")
 def users_group() -> None:
@@ -24,13 +22,16 @@ def _with_app(fn):
     return with_app(fn)
 
 
-def _password() -> str:
-    """SURVEY_PASSWORD if set, else asked for twice without echo."""
+def _password(email: str) -> str:
+    """SURVEY_PASSWORD if set, else asked for twice without echo; the staff password rule."""
+    from .accounts.passwords import password_problem
+
     password = os.environ.get("SURVEY_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD:
-        raise CommandError(f"password: must be at least {MIN_PASSWORD} characters")
+    problem = password_problem(password, email)
+    if problem:
+        raise CommandError(f"password: {problem}")
     return password
 
 
@@ -78,7 +79,7 @@ def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_re
     if role == "broker" and broker is None:
         raise CommandError("--broker: a broker needs --broker ID")
     user = User(email=email, role=role, broker=broker, password_hash="")
-    user.set_password(_password())
+    user.set_password(_password(email))
     user.areas = areas
     db.session.add(user)
     db.session.flush()

@@ -8,6 +8,12 @@ external scripts from this site. Inline ``style=""`` attributes stay allowed
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
+from werkzeug.routing import IntegerConverter
+
+from .serving import RedactLinks
+
+# The largest id any table can hold on either engine (PostgreSQL's integer).
+LARGEST_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,19 +50,27 @@ def _add_headers(response):
         # gunicorn writes its own "Server: gunicorn" (no version); do not add a second.
         response.headers.pop("Server", None)
     else:
-        # The development server adds "Werkzeug/x Python/y" unless a Server header is set.
+        # `survey run` (survey/serving.py) sends no Server header of its own: this is the one.
         response.headers["Server"] = "survey"
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html":
-        # Pages may show a group's answers: keep them out of shared caches and history.
-        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        # Pages and downloads may hold a group's answers, links or staff details: keep
+        # every one out of shared caches and history. Only the site's own files are cached.
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: a number no table can hold is a 404, not a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _refuse_null_bytes():
     """A null byte in an address or a form is never meant: 400 (PostgreSQL cannot store it)."""
-    fields = [*request.args.items(multi=True)]
+    fields = [("", request.path), *request.args.items(multi=True)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields += request.form.items(multi=True)
     if any("\x00" in name or "\x00" in value for name, value in fields):
@@ -64,6 +78,9 @@ def _refuse_null_bytes():
 
 
 def init_app(app: Flask) -> None:
-    """Attach the headers to every response; refuse null bytes in any request."""
+    """Bounded ids in routes; headers on every response; refuse null bytes in any request."""
+    app.url_map.converters["int"] = DatabaseId
+    if not any(isinstance(f, RedactLinks) for f in app.logger.filters):
+        app.logger.addFilter(RedactLinks())  # "Exception on /r/<redacted> [GET]"
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_null_bytes)
     app.after_request(_add_headers)

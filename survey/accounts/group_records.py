@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from ..audit import forget_group
 from ..extensions import db
 from ..models import AuditEvent, Organisation
 
@@ -133,10 +134,13 @@ def counts_held(organisation: Organisation) -> dict[str, int]:
 def erase_group(organisation: Organisation) -> dict[str, int]:
     """Delete every row held about the group, the group's own row last; returns the counts.
 
+    Earlier audit rows about the group keep their action and date, not its identity.
+
     The caller commits (with its audit event), so the erasure is all or nothing.
     """
     collected = _collect(organisation.id)
     counts = counts_held(organisation)
+    forget_group(organisation.id, collected.get("invitation", ()))
     for child, column, ids in _link_rows(collected):
         db.session.execute(sa.delete(child).where(column.in_(ids)))
     # Pointers between erased rows (a response superseding another) are cleared

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..cli_errors import CommandError
 from ..extensions import db
 from ..models import Area, Broker, Organisation
-from .imports import read_csv_rows
+from .imports import read_csv_rows, too_long
 from .placing import Placer, place
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
@@ -47,12 +47,12 @@ def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dic
     if not postcode:
         problems.append("'postcode' is blank")
     elif not POSTCODE.match(postcode):
-        problems.append(f"'postcode' {postcode!r} is not a UK postcode")
+        problems.append(f"'postcode' {postcode[:60]!r} is not a UK postcode")
     area_code, practice_code = row.get("area_code", ""), row.get("practice_code", "")
     if area_code and area_code not in areas:
-        problems.append(f"'area_code' {area_code!r} is not an imported area")
+        problems.append(f"'area_code' {area_code[:60]!r} is not an imported area")
     if practice_code and placer.practice_area(practice_code) is None:
-        problems.append(f"'practice_code' {practice_code!r} is not a practice in a known PCN")
+        problems.append(f"'practice_code' {practice_code[:60]!r} is not a practice in a known PCN")
     lon_text, lat_text = row.get("longitude", ""), row.get("latitude", "")
     lon = _float(lon_text, -180, 180) if lon_text else None
     lat = _float(lat_text, -90, 90) if lat_text else None
@@ -62,7 +62,9 @@ def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dic
         problems.append("give an 'area_code', a 'practice_code' or coordinates to place the group")
     email = row.get("email", "")
     if email and not EMAIL.match(email):
-        problems.append(f"'email' {email!r} is not an email address")
+        problems.append(f"'email' {email[:60]!r} is not an email address")
+    elif long := too_long("email", email, Organisation.__table__.c.email):
+        problems.append(long)
     charity = row.get("charity_number", "")
     if len(charity) > 20:
         problems.append("'charity_number' is longer than 20 characters")

@@ -11,12 +11,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import Point, shape
+from sqlalchemy.orm import aliased
 
 from maps.boundaries import BoundaryError, BoundaryFeature, read_boundaries
 
@@ -45,6 +47,26 @@ def read_limited(path: Path, max_mb: float) -> bytes:
             "(raise it with --max-mb)"
         )
     return path.read_bytes()
+
+
+def too_long(field: str, value: str | None, column: sa.Column) -> str | None:
+    """A problem when the value is longer than its database column allows, else None.
+
+    PostgreSQL would refuse it mid-write; SQLite would keep it whole. Either way the
+    person importing is told which field, before anything is written.
+    """
+    limit = column.type.length
+    if value is None or limit is None or len(value) <= limit:
+        return None
+    return f"'{field}' is {len(value):,} characters long; the most allowed is {limit}"
+
+
+def _refuse_long(where: str, checks: list[tuple[str, str | None, sa.Column]]) -> None:
+    """CommandError naming the place and field of the first over-long value."""
+    for field, value, column in checks:
+        problem = too_long(field, value, column)
+        if problem:
+            raise CommandError(f"{where}: {problem}")
 
 
 @dataclass
@@ -82,6 +104,15 @@ def import_boundaries(
         features = read_boundaries(data, code_field, name_field, parent_field)
     except BoundaryError as error:
         raise CommandError(f"{path.name}: {error}") from None
+    for number, feature in enumerate(features, start=1):
+        _refuse_long(
+            f"{path.name}: feature {number}",
+            [
+                (code_field, feature.code, Area.__table__.c.code),
+                (name_field, feature.name, Area.__table__.c.name),
+                (parent_field or "", feature.parent_code, Area.__table__.c.code),
+            ],
+        )
     try:
         result = _store_boundaries(path, features, area_type, parent_field, parent_type)
         place_everyone()
@@ -105,6 +136,7 @@ def _store_boundaries(path, features, area_type, parent_field, parent_type) -> B
         if parent_field
         else _parents_by_containment(features, parent_type or PARENT_TYPE.get(area_type))
     )
+    refuse_loops(path.name, {code: parent for code, parent in parents.items() if parent})
     created = updated = 0
     for feature in features:
         area = existing.get(feature.code)
@@ -129,6 +161,38 @@ def _store_boundaries(path, features, area_type, parent_field, parent_type) -> B
             linked += 1
     db.session.flush()
     return BoundaryImport(created, updated, linked, area_type)
+
+
+def parent_loop(links: dict[str, str], starts: Iterable[str]) -> list[str] | None:
+    """The codes of a loop of parents met going up from starts (A, B, A), or None.
+
+    links: code -> parent code.
+    """
+    done: set[str] = set()
+    for start in starts:
+        chain, node = [], start
+        while node in links and node not in done:
+            if node in chain:
+                return [*chain[chain.index(node) :], node]
+            chain.append(node)
+            node = links[node]
+        done.update(chain)
+    return None
+
+
+def refuse_loops(where: str, new_links: dict[str, str]) -> None:
+    """CommandError naming the codes when the new parents, with those stored, make a loop."""
+    parent = aliased(Area)
+    stored = dict(
+        db.session.execute(sa.select(Area.code, parent.code).join(parent, Area.parent))
+        .tuples()
+        .all()
+    )
+    loop = parent_loop({**stored, **new_links}, new_links)
+    if loop:
+        raise CommandError(
+            f"{where}: parents go round in a loop ({' → '.join(loop)}); nothing was imported"
+        )
 
 
 def _parents_by_field(path, features, existing, field) -> dict[str, str | None]:
@@ -201,6 +265,9 @@ def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, 
         raise CommandError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise CommandError(f"{path.name}: the file is empty")
+    if "\x00" in text:  # never meant in a CSV file, and PostgreSQL cannot store it
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise CommandError(f"{path.name}: line {line} contains a null character")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [_header_key(h) for h in next(reader)]
@@ -248,6 +315,13 @@ def import_practices(path: Path, max_mb: float = 100) -> str:
         if code in seen:
             raise CommandError(f"{where}: practice {code} is also on row {seen[code]}")
         seen[code] = number
+        _refuse_long(
+            where,
+            [
+                (cols["code"], code, Practice.__table__.c.code),
+                (cols["pcn_code"], value("pcn_code"), Practice.__table__.c.pcn_code),
+            ],
+        )
         pcn_code, pcn_name = value("pcn_code"), value("pcn_name") or value("pcn_code")
         if pcn_code.upper() in UNALLOCATED:
             pcn_code = pcn_name = ""

@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from exports.oruk import directory_consent_hint
 from instruments import Question
 
 from .fields import HANDLERS, Required, field_choices
@@ -29,8 +30,7 @@ CONSENT_QUESTIONS = (
     (
         "consent_directory",
         "May we list your group in the public directory of local activities?",
-        "The directory helps link workers and local people find your group. It shows "
-        "your group’s name, area and activities, not your answers.",
+        directory_consent_hint(),
     ),
 )
 YES_NO = field_choices([("yes", "Yes"), ("no", "No")])

@@ -95,4 +95,6 @@ def test_a_short_password_or_a_taken_email_is_refused(cli, monkeypatch):
     monkeypatch.setenv("SURVEY_PASSWORD", "short")
     short = cli("users", "add", "new@example.org", "--role", "board")
     assert short.exit_code == 1
-    assert short.output.strip() == "Error: password: must be at least 12 characters"
+    assert (
+        short.output.strip() == "Error: password: Password must be between 12 and 1024 characters"
+    )

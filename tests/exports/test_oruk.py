@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from functools import cache
 from pathlib import Path
 
 import jsonschema
-import pytest
 import sqlalchemy as sa
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from exports.oruk import ListedLocation, ListedOrganisation, ListedService, oruk_feed
+from exports.oruk import ListedGroup, directory_consent_hint, oruk_feed
 from survey.extensions import db
 from survey.models import AuditEvent
 
@@ -66,28 +64,10 @@ def feed_errors(feed: dict) -> list[str]:
     return errors
 
 
-def _group(key: str, name: str = "Riverside Lunch Club", **fields) -> ListedOrganisation:
-    service = ListedService(
-        key=key,
-        name=name,
-        description=fields.pop("description", "Hot lunches on Tuesdays."),
-        email="hello@example.org",
-        service_area="Riverside neighbourhood",
-        last_modified=dt.datetime(2025, 3, 1, 9, 30, 5, 123456),
-    )
-    location = ListedLocation(
-        key=key, name="Riverside", postcode="ZZ1 2AB", latitude=53.76, longitude=-2.7
-    )
-    return ListedOrganisation(
-        key=key,
-        name=name,
-        description="A community group in Riverside.",
-        email="hello@example.org",
-        charity_number="1123456",
-        services=(service,),
-        locations=(location,),
-        **fields,
-    )
+def _group(key: str, name: str = "Riverside Lunch Club", **fields) -> ListedGroup:
+    fields.setdefault("area", "Riverside neighbourhood")
+    fields.setdefault("activities", ("food", "older people"))
+    return ListedGroup(key=key, name=name, **fields)
 
 
 def test_the_validator_is_not_vacuous():
@@ -101,17 +81,25 @@ def test_the_validator_is_not_vacuous():
     assert any("organization.id" in e and "uuid" in e for e in errors)
 
 
-def test_a_feed_of_groups_is_valid_and_nests_organisation_and_location():
+def test_a_feed_of_groups_is_valid_and_nests_organisation_and_area():
     feed = oruk_feed([_group("1"), _group("2", name="Walking Group")])
     assert feed_errors(feed) == []
     assert (feed["total_items"], feed["size"], feed["empty"]) == (2, 2, False)
     first = feed["contents"][0]
     assert first["organization_id"] == first["organization"]["id"]
-    place = first["service_at_locations"][0]
-    assert place["location_id"] == place["location"]["id"] and place["service_id"] == first["id"]
-    assert place["location"]["description"] == "Postcode ZZ1 2AB"
-    assert first["organization"]["organization_identifiers"][0]["identifier"] == "1123456"
-    assert first["last_modified"] == "2025-03-01T09:30:05.123Z"
+    assert first["service_areas"][0]["service_id"] == first["id"]
+    assert first["service_areas"][0]["name"] == "Riverside neighbourhood"
+    assert first["description"] == (
+        "A community group in Riverside neighbourhood. Activities: food, older people."
+    )
+    assert first["organization"]["description"] == first["description"]
+
+
+def test_the_consent_hint_names_the_published_fields():
+    assert directory_consent_hint() == (
+        "The directory helps link workers and local people find your group. "
+        "It shows your group’s name, area and activities, not your answers."
+    )
 
 
 def test_ids_are_stable_uuids_and_differ_between_groups():
@@ -128,31 +116,20 @@ def test_an_empty_feed_is_valid():
     assert feed["empty"] is True and feed["contents"] == []
 
 
-def test_bad_email_and_missing_details_are_left_out_not_invalid():
-    group = ListedOrganisation(
-        key="9",
-        name="No Frills",
-        description="x",
-        email="not an email",
-        services=(ListedService(key="9", name="No Frills", description="x", email="nope"),),
-    )
-    feed = oruk_feed([group])
+def test_a_group_without_area_or_activities_is_still_valid():
+    feed = oruk_feed([ListedGroup(key="9", name="No Frills")])
     assert feed_errors(feed) == []
     item = feed["contents"][0]
-    assert "email" not in item and "email" not in item["organization"]
-    assert (
-        item["service_at_locations"] == []
-        and item["organization"]["organization_identifiers"] == []
-    )
+    assert item["service_areas"] == [] and item["description"] == "A community group."
 
 
 def test_user_text_survives_as_data():
-    feed = oruk_feed([_group("1", name=SCRIPT, description=FORMULA)])
+    feed = oruk_feed([_group("1", name=SCRIPT, area=FORMULA)])
     text = json.dumps(feed, ensure_ascii=False)
     back = json.loads(text)
     assert back["contents"][0]["name"] == SCRIPT
     assert back["contents"][0]["organization"]["name"] == SCRIPT
-    assert back["contents"][0]["description"] == FORMULA
+    assert back["contents"][0]["service_areas"][0]["name"] == FORMULA
     assert feed_errors(back) == []
 
 
@@ -183,7 +160,8 @@ def test_export_oruk_lists_only_groups_that_consented(app, cli, tmp_path):
     assert "Private Knit and Natter" not in out.read_text(encoding="utf-8")
     listed = next(s for s in feed["contents"] if s["name"] == SCRIPT)
     assert listed["description"] == "A community group in Riverside. Activities: food."
-    assert listed["service_at_locations"][0]["location"]["latitude"] == pytest.approx(53.7)
+    text = out.read_text(encoding="utf-8")
+    assert not any(v in text for v in ("ZZ1 2AB", "lunch@example.org", "1100001", "53.7"))
     db.session.remove()
     audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export-oruk"))
     assert audit is not None and audit.detail == {"services": 2}

@@ -1,0 +1,111 @@
+"""Finding 5: the directory feed carries only what the consent question named."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import sqlalchemy as sa
+
+from survey.extensions import db
+from survey.models import Organisation
+
+from .. import factories
+
+# Every leaf of the feed (list positions dropped) and what it carries, reasoned from the
+# consent question "It shows your group's name, area and activities": the group's name,
+# its area, a sentence of area and activities, ids we make up, or the page's own bookkeeping.
+CARRIES = {
+    "total_items": "page",
+    "total_pages": "page",
+    "page_number": "page",
+    "size": "page",
+    "first_page": "page",
+    "last_page": "page",
+    "empty": "page",
+    "contents.id": "id",
+    "contents.organization_id": "id",
+    "contents.organization.id": "id",
+    "contents.service_areas.id": "id",
+    "contents.service_areas.service_id": "id",
+    "contents.status": "listed",
+    "contents.name": "name",
+    "contents.organization.name": "name",
+    "contents.description": "area and activities",
+    "contents.organization.description": "area and activities",
+    "contents.service_areas.name": "area",
+    "contents.service_areas.service_area": "area",
+}
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, path)
+    else:
+        yield ".".join(path), value
+
+
+def _consent_hint(client) -> str:
+    """The directory question's hint as a group sees it on its consent page."""
+    round_ = factories.survey_round()
+    invited = factories.invitation(round_, factories.organisation())
+    db.session.commit()
+    page = client.get(f"/r/{invited.token}/consent")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+    return text[text.index("public directory") :]
+
+
+def test_finding_05_directory_feed_carries_only_consented_fields(app, cli, client, tmp_path):
+    assert cli("demo", "--groups", "24", "--seed", "3").exit_code == 0
+    out = tmp_path / "feed.json"
+    assert cli("export", "oruk", "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    feed = json.loads(text)
+    db.session.remove()
+    hint = _consent_hint(client)
+    assert "shows your group’s name, area and activities, not your answers" in hint
+
+    orgs = {
+        str(uuid.uuid5(uuid.UUID("5b0f7d3e-6c1a-4c55-9a7e-2f1b8e0c9d41"), f"service:{o.id}")): o
+        for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.consent_directory.is_(True))
+        )
+    }
+    assert len(feed["contents"]) == len(orgs) > 0
+    for service in feed["contents"]:
+        org = orgs[service["id"]]
+        activities = org.profile.get("activity_types") or org.profile.get("activity") or []
+        activities = [activities] if isinstance(activities, str) else activities
+        for path, value in _leaves(service, ("contents",)):
+            assert path in CARRIES, f"{path} is not something the group agreed to publish"
+            kind = CARRIES[path]
+            if kind == "name":
+                assert value == org.name
+            elif kind == "area":
+                assert value == org.area.name
+            elif kind == "area and activities":
+                assert value.startswith(f"A community group in {org.area.name}.")
+                for word in value.split("Activities: ", 1)[1:]:
+                    listed = word.rstrip(".").split(", ")
+                    assert len(listed) == len(activities)
+            elif kind == "id":
+                assert uuid.UUID(value).version == 5
+            else:
+                assert value == "active"
+    for path, _ in _leaves({k: v for k, v in feed.items() if k != "contents"}):
+        assert CARRIES[path] == "page"
+
+    consenting = list(orgs.values())
+    assert any(o.email and o.postcode and o.lat is not None for o in consenting)
+    for org in consenting:
+        for private in (org.email, org.postcode, org.charity_number):
+            assert not private or private not in text, private
+        for number in (org.lat, org.lon):
+            digits = str(number)
+            assert digits[: digits.index(".") + 4] not in text, digits
