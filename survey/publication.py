@@ -215,8 +215,10 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     db.session.commit()
     for attempt in range(ATTEMPTS):
         try:
+            # FOR NO KEY UPDATE: refreshes of the round queue; submissions (which only
+            # take a key share on the round's row) do not wait for them
             db.session.execute(
-                sa.select(Round.id).where(Round.id == round_id).with_for_update()
+                sa.select(Round.id).where(Round.id == round_id).with_for_update(key_share=True)
             ).all()
             latest = _latest(round_id, moderated)
             if latest is None or latest.fingerprint != state.fingerprint:
