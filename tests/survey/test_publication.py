@@ -72,3 +72,26 @@ def test_two_readers_at_once_publish_once(app):
         .where(PublishedFigure.domain_id == OVERALL)
     )
     assert figures == 1
+
+
+def test_an_erasure_leaves_the_published_figure_and_no_trace_of_the_group(app):
+    from survey.accounts.group_records import erase_group
+    from survey.models import Organisation, Response
+
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    hood = db.session.get(factories.Area, hood_id)
+    before = {a.domain_id: a.summary for a in area_aggregates(round_, [hood])}
+    assert before[OVERALL].n == 6
+    gone = db.session.scalar(sa.select(Response).order_by(Response.id).limit(1))
+    gone_id = gone.id
+    erase_group(db.session.get(Organisation, gone.organisation_id))
+    db.session.commit()
+    after = {a.domain_id: a.summary for a in area_aggregates(round_, [hood])}
+    # 5 groups left, one from the published 6: the published figure stays as it was
+    assert after == before
+    keys = [
+        m for (members,) in db.session.execute(sa.select(PublishedFigure.members)) for m in members
+    ]
+    assert len(keys) == 6 * 3  # welcoming, overall and the response count: sizes kept
+    assert not any(k == str(gone_id) or k.startswith(f"{gone_id}:") for k in keys)
