@@ -212,6 +212,16 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     latest = _latest(round_id, moderated)
     if latest is not None and latest.fingerprint == state.fingerprint:
         return latest, state
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's areas stay
+    try:
+        return _publish_once(round_id, moderated, threshold, state), state
+    finally:
+        session.expire_on_commit = keep
+
+
+def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
+    """Refresh in a transaction of its own, starting again if another refresh got there first."""
     db.session.commit()
     for attempt in range(ATTEMPTS):
         try:
@@ -224,7 +234,7 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
             if latest is None or latest.fingerprint != state.fingerprint:
                 latest = _refresh(round_id, moderated, threshold, state)
             db.session.commit()
-            return latest, state
+            return latest
         except (IntegrityError, OperationalError):
             db.session.rollback()
             if attempt == ATTEMPTS - 1:
