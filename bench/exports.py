@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from exports.roadmap import AreaFigures, DomainFigure, GroupRow, Roadmap, write_roadmap  # noqa: E402
 from instruments import load_registry  # noqa: E402
+from scoring.disclosure import level_bands  # noqa: E402
 
 TIME_TARGET_S, MEMORY_TARGET_MB = 5.0, 300.0
 
@@ -51,7 +52,7 @@ def figures(domains, rng) -> tuple[DomainFigure, ...]:
                 mean - 0.2,
                 mean + 0.2,
                 int(mean),
-                (40, 100, 140, 80, 40),
+                level_bands((40, 100, 140, 80, 40), 5),
                 3,
                 3 - mean,
                 False,

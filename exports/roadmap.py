@@ -17,6 +17,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
+from scoring.disclosure import LevelBand, bands_text
 
 from .workbook_style import (
     SUPPRESSED_FILL,
@@ -49,7 +50,7 @@ class DomainFigure:
     ci_low: float | None
     ci_high: float | None
     level: int | None
-    level_counts: tuple[int, ...] | None
+    level_bands: tuple[LevelBand, ...] | None  # None: not shown
     target: int | None
     gap: float | None
     suppressed: bool
@@ -186,19 +187,22 @@ def _summary_sheet(wb, roadmap: Roadmap) -> None:
 
 GAP_HEADER = (
     "Area code", "Area", "Domain", "n", "Mean score", "95% CI low", "95% CI high", "Level",
-    "Target level", "Gap (target - mean)", "At level 1", "At level 2", "At level 3",
-    "At level 4", "At level 5", "Level shown",
+    "Target level", "Gap (target - mean)", "Groups by level", "Level shown",
 )  # fmt: skip
+NOT_SHOWN = "not shown"
 
 
 def _gaps_sheet(wb, roadmap: Roadmap) -> None:
-    ws = new_sheet(wb, "Gaps", widths=(14, 28, 30, 6, 11, 11, 11, 12, 9, 12, 8, 8, 8, 8, 8, 14))
+    ws = new_sheet(wb, "Gaps", widths=(14, 28, 30, 6, 11, 11, 11, 12, 9, 12, 36, 14))
     write_header(ws, GAP_HEADER)
     count = 0
     for area in (roadmap.area, *roadmap.sub_areas):
         for f in area.figures:
-            counts = f.level_counts or (None,) * 5
             shown = (lambda v: v) if not f.suppressed else (lambda v: SUPPRESSED_TEXT)
+            if f.suppressed:
+                groups = SUPPRESSED_TEXT
+            else:
+                groups = bands_text(f.level_bands) or (NOT_SHOWN if f.n else "")
             write_row(
                 ws,
                 [
@@ -212,7 +216,7 @@ def _gaps_sheet(wb, roadmap: Roadmap) -> None:
                     level_cell(ws, f.level, None if f.level else f.label),
                     f.target,
                     _number(ws, f.gap, f),
-                    *(shown(c) for c in counts),
+                    groups,
                     roadmap.shown_as,
                 ],
             )
@@ -231,7 +235,12 @@ def _number(ws, value: float | None, figure: DomainFigure):
 
 
 def _gap_charts(ws, rows: int) -> None:
-    """Mean against target per domain, and how many groups are at each level."""
+    """Mean against target per domain.
+
+    Level counts are not charted: they are shown only in bands that differ
+    from area to area (scoring.disclosure.level_bands), which no stacked bar
+    could line up.
+    """
     last = rows + 1
     domains = Reference(ws, min_col=3, min_row=2, max_row=last)
     bars = BarChart()
@@ -244,14 +253,6 @@ def _gap_charts(ws, rows: int) -> None:
     bars.set_categories(domains)
     bars.height, bars.width = 9, 18
     ws.add_chart(bars, "Q2")
-    spread = BarChart()
-    spread.type, spread.grouping, spread.overlap = "bar", "stacked", 100
-    spread.title = "Groups at each level by domain"
-    spread.add_data(Reference(ws, min_col=11, max_col=15, min_row=1, max_row=last),
-                    titles_from_data=True)  # fmt: skip
-    spread.set_categories(domains)
-    spread.height, spread.width = 9, 18
-    ws.add_chart(spread, "Q22")
 
 
 ROADMAP_HEADER = ("Horizon", "Domain", "Level now", "Target level", "Action", "Support offers",

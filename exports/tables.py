@@ -49,11 +49,7 @@ AGGREGATE_COLUMNS = (
     "ci_low",
     "ci_high",
     "level",
-    "level_1",
-    "level_2",
-    "level_3",
-    "level_4",
-    "level_5",
+    "level_bands",
     "invited",
     "responded",
     "coverage",
@@ -149,12 +145,21 @@ def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
 
 
 def flat_aggregate(record: Mapping) -> dict:
-    """An aggregate record (level_counts as a list) as one row of ``AGGREGATE_COLUMNS``."""
+    """An aggregate record as one row of ``AGGREGATE_COLUMNS``; level bands as 'levels 1-2: 7'.
+
+    Bands are levels merged so each holds at least the disclosure threshold of
+    groups (never a single level count of a few groups); None when not shown.
+    """
     row = {column: record.get(column) for column in AGGREGATE_COLUMNS}
-    counts = record.get("level_counts") or [None] * 5
-    for k, count in enumerate(counts, start=1):
-        row[f"level_{k}"] = count
+    bands = record.get("level_bands")
+    row["level_bands"] = "; ".join(_band_text(b) for b in bands) if bands else None
     return row
+
+
+def _band_text(band: Mapping) -> str:
+    low, high, count = band["lowest"], band["highest"], band["count"]
+    levels = f"level {low}" if low == high else f"levels {low}-{high}"
+    return f"{levels}: {count}"
 
 
 def csv_cell(value: object) -> object:

@@ -1,16 +1,19 @@
-"""Summaries of many scores (n, mean, median, interval, level counts) and small-number suppression.
+"""Summaries of many scores (n, mean, median, interval, level bands) with small-number suppression.
 
 Pure functions over plain numbers; the shell decides which scores belong to
 which area. A summary under the disclosure threshold carries no numbers at
-all, so that nothing downstream (page, map, workbook, API) can show one.
+all, so that nothing downstream (page, map, workbook, API) can show one; which
+figures may be published across areas and over time is scoring.disclosure's.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .disclosure import LevelBand, level_bands
 
 # Two-sided 95% critical values of Student's t for 1..30 degrees of freedom.
 _T95 = (
@@ -50,7 +53,7 @@ class Summary:
     median: float | None
     ci_low: float | None
     ci_high: float | None
-    level_counts: tuple[int, ...] | None  # responses at levels 1..5
+    level_bands: tuple[LevelBand, ...] | None  # groups by level, in bands (None: not shown)
     suppressed: bool
 
     @property
@@ -60,11 +63,15 @@ class Summary:
 
 
 SUPPRESSED = Summary(None, None, None, None, None, None, True)
-EMPTY = Summary(0, None, None, None, None, (0, 0, 0, 0, 0), False)
+EMPTY = Summary(0, None, None, None, None, None, False)
 
 
 def summarise(scores: Sequence[float], levels: Sequence[int], threshold: int) -> Summary:
-    """n, mean, median, 95% t-interval and level counts; suppressed when 0 < n < threshold."""
+    """n, mean, median, 95% t-interval and level bands; suppressed when 0 < n < threshold.
+
+    Level counts are never given as they are: only bands of at least ``threshold``
+    groups, and none when every group would be in one band.
+    """
     n = len(scores)
     if n == 0:
         return EMPTY
@@ -77,30 +84,5 @@ def summarise(scores: Sequence[float], levels: Sequence[int], threshold: int) ->
     else:
         low = high = None
     counts = tuple(sum(1 for lv in levels if lv == k) for k in range(1, 6))
-    return Summary(n, mean, statistics.median(scores), low, high, counts, False)
-
-
-def secondary_suppression(
-    counts: Mapping[str, int], children: Mapping[str, Iterable[str]], threshold: int
-) -> set[str]:
-    """Areas to suppress so no small count can be worked out by subtraction.
-
-    ``counts`` is n per area, ``children`` lists each parent's child areas.
-    An area is suppressed when 0 < n < threshold. Then, while some shown parent
-    has exactly one suppressed child with responses, its smallest shown child
-    with responses is suppressed too (parent minus the others would give it).
-    """
-    suppressed = {a for a, n in counts.items() if 0 < n < threshold}
-    changed = True
-    while changed:
-        changed = False
-        for parent, kids in children.items():
-            if parent in suppressed or counts.get(parent, 0) == 0:
-                continue
-            with_responses = [k for k in kids if counts.get(k, 0) > 0]
-            hidden = [k for k in with_responses if k in suppressed]
-            shown = [k for k in with_responses if k not in suppressed]
-            if len(hidden) == 1 and shown:
-                suppressed.add(min(shown, key=lambda k: (counts[k], k)))
-                changed = True
-    return suppressed
+    bands = level_bands(counts, threshold)
+    return Summary(n, mean, statistics.median(scores), low, high, bands, False)

@@ -303,3 +303,56 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(80), index=True)
     target: Mapped[str | None] = mapped_column(sa.String(300))
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+class Publication(db.Model):
+    """One refresh of a round's published area figures (self-assessed or moderated levels).
+
+    Figures are published, not computed on every read: a figure changes only
+    when enough groups have changed (see scoring.disclosure). ``seq`` numbers a
+    round's refreshes; two requests refreshing at once both try the same next
+    number and the unique constraint lets only one of them write.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int]
+    moderated: Mapped[bool] = mapped_column(default=False)
+    threshold: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))  # of the groups it was made from
+    hidden: Mapped[list | None] = mapped_column(sa.JSON)  # [[area id, domain id], ...]
+    published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PublishedFigure(db.Model):
+    """An area's figures in one domain as published from one publication on: the ledger.
+
+    ``members`` are the keys of the responses the figure was made from (a
+    response id and its value, so that a changed score counts as a change);
+    the numbers are kept as published, so an erasure or an amendment never
+    moves a published figure by one group. Domain id "responded" holds the
+    response count (n) and the invitations (invited) behind a response rate.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("publication.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
+    moderated: Mapped[bool] = mapped_column(default=False)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    domain_id: Mapped[str] = mapped_column(sa.String(80))
+    members: Mapped[list] = mapped_column(sa.JSON, deferred=True)
+    n: Mapped[int]
+    mean: Mapped[float | None]
+    median: Mapped[float | None]
+    ci_low: Mapped[float | None]
+    ci_high: Mapped[float | None]
+    level_bands: Mapped[list | None] = mapped_column(sa.JSON)  # [[lowest, highest, count], ...]
+    invited: Mapped[int | None]

@@ -3,8 +3,8 @@
 "Everything" is found from the schema itself: every row that points at the group,
 directly or through another row (invitations, responses, answers, scores, area
 memberships, and any table added later with a foreign key to one of them).
-Aggregates are database queries over what remains, so they reflect an erasure
-at once.
+Published area figures keep their numbers (a figure never moves by one group),
+but the ledger behind them forgets which responses were the group's.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ..audit import forget_group
 from ..extensions import db
 from ..models import AuditEvent, Organisation
+from ..publication import forget_responses
 
 # Columns that are keys to something (an invitation link, a form): never written out.
 WITHHELD = {"token", "private_token", "token_hash", "password_hash", "submission_key"}
@@ -141,6 +142,7 @@ def erase_group(organisation: Organisation) -> dict[str, int]:
     collected = _collect(organisation.id)
     counts = counts_held(organisation)
     forget_group(organisation.id, collected.get("invitation", ()))
+    forget_responses(collected.get("response", set()))
     for child, column, ids in _link_rows(collected):
         db.session.execute(sa.delete(child).where(column.in_(ids)))
     # Pointers between erased rows (a response superseding another) are cleared

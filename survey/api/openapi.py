@@ -91,7 +91,10 @@ SCHEMAS = {
         "description": (
             "One area's figures for one domain (domain_id 'overall' for the whole). "
             "When suppressed is true every figure is null: fewer groups answered than "
-            "the disclosure threshold, or the figure would let a small one be worked out."
+            "the disclosure threshold, or the figure would let a small one be worked out "
+            "(from a parent and its children, from an overlapping area, or from an earlier "
+            "figure). Figures are published, not live: one changes only when at least the "
+            "threshold number of groups have changed since it was last published."
         ),
         "required": [
             "round",
@@ -107,7 +110,7 @@ SCHEMAS = {
             "ci_low",
             "ci_high",
             "level",
-            "level_counts",
+            "level_bands",
             "invited",
             "responded",
             "coverage",
@@ -130,12 +133,25 @@ SCHEMAS = {
             "ci_low": _nullable("number", description="95% confidence interval, lower end"),
             "ci_high": _nullable("number", description="95% confidence interval, upper end"),
             "level": _nullable("integer", minimum=1, maximum=5),
-            "level_counts": {
+            "level_bands": {
                 "type": ["array", "null"],
-                "items": {"type": "integer", "minimum": 0},
-                "minItems": 5,
+                "items": {
+                    "type": "object",
+                    "required": ["lowest", "highest", "count"],
+                    "properties": {
+                        "lowest": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "highest": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "count": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "minItems": 2,
                 "maxItems": 5,
-                "description": "Responses at levels 1 to 5.",
+                "description": (
+                    "Groups by level, in bands of adjacent levels (lowest to highest) that "
+                    "each hold at least the threshold number of groups. Null when that "
+                    "would leave fewer than two bands (every group in one band), or when "
+                    "suppressed."
+                ),
             },
             "invited": {"type": "integer", "minimum": 0},
             "responded": _nullable("integer", minimum=0),

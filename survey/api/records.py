@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from exports.tables import ResponseRecord
+from scoring.disclosure import LevelBand
 
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
@@ -50,10 +51,17 @@ def area_record(area: Area) -> dict:
     }
 
 
+def band_records(bands: tuple[LevelBand, ...] | None) -> list[dict] | None:
+    """Level bands as records: lowest and highest level, and how many groups."""
+    if not bands:
+        return None
+    return [{"lowest": b.lowest, "highest": b.highest, "count": b.count} for b in bands]
+
+
 def aggregate_record(agg: AreaAggregate, threshold: int) -> dict:
     """One (area, domain) aggregate; every figure null when it is suppressed."""
     hidden = agg.suppressed or agg.summary.suppressed
-    count_hidden = hidden or 0 < agg.responded < threshold
+    count_hidden = hidden or agg.responded is None or 0 < agg.responded < threshold
     summary = agg.summary
     return {
         "area_code": agg.area.code,
@@ -68,9 +76,7 @@ def aggregate_record(agg: AreaAggregate, threshold: int) -> dict:
         "ci_low": None if hidden else _rounded(summary.ci_low),
         "ci_high": None if hidden else _rounded(summary.ci_high),
         "level": None if hidden else agg.level,
-        "level_counts": None
-        if hidden or summary.level_counts is None
-        else list(summary.level_counts),
+        "level_bands": None if hidden else band_records(summary.level_bands),
         "invited": agg.invited,
         "responded": None if count_hidden else agg.responded,
         "coverage": None if count_hidden else _rounded(agg.coverage),

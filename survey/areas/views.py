@@ -165,6 +165,7 @@ def area_page(code: str):
         kind=ONE_OF_TYPE.get(area.type, area.type),
         crumbs=_crumbs(area),
         words=suppressed_words(threshold()),
+        threshold=threshold(),
         max_compare=MAX_AREAS,
     )
 

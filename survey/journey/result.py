@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import current_app
 
 from instruments import HORIZON_LABELS, HORIZONS, SupportOffer
@@ -13,8 +11,8 @@ from scoring import score_response
 
 from ..extensions import db
 from ..instruments_store import registry
-from ..models import OVERALL, Area, DomainScore, Response
-from .respondent import SUBMITTED, Respondent
+from ..models import OVERALL, Area, Response
+from .respondent import Respondent
 
 
 @dataclass
@@ -61,7 +59,7 @@ class ResultView:
 
     @property
     def enough_peers(self) -> bool:
-        """True when enough similar groups answered to compare without naming any."""
+        """True when the area's figures are published (enough groups to name none)."""
         return self.peers >= self.peers_needed
 
 
@@ -74,42 +72,27 @@ def level_text(value: float | None) -> str:
     return f"between level {int(value)} and level {int(value) + 1}"
 
 
-def _peer_response_ids(respondent: Respondent, response: Response) -> list[int]:
-    """Current submissions in the same round by similar respondents in the same area."""
-    query = sa.select(Response.id).where(
-        Response.round_id == response.round_id,
-        Response.status == SUBMITTED,
-        Response.is_current,
-    )
-    if respondent.is_locality:
-        area = db.session.get(Area, response.area_id) if response.area_id else None
-        if area is None or area.parent_id is None:
-            return []
-        siblings = sa.select(Area.id).where(Area.parent_id == area.parent_id, Area.id != area.id)
-        query = query.where(Response.organisation_id.is_(None), Response.area_id.in_(siblings))
-    else:
-        if response.area_id is None:
-            return []
-        query = query.where(
-            Response.area_id == response.area_id,
-            Response.organisation_id.is_not(None),
-            Response.organisation_id != response.organisation_id,
-        )
-    return list(db.session.scalars(query))
+def _published_peers(respondent: Respondent, response: Response) -> tuple[int, dict[str, float]]:
+    """(groups, median score per domain) of the area's figures as published to staff.
 
+    Not worked out live from the other groups: the same figures, a submission
+    apart, would give away something of the new group's levels. A group is
+    compared with its own area; a locality with the area above it.
+    """
+    from ..aggregates import area_aggregates
 
-def _medians(response_ids: list[int]) -> dict[str, float]:
-    levels: dict[str, list[int]] = {}
-    if not response_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(DomainScore.domain_id, DomainScore.level).where(
-            DomainScore.response_id.in_(response_ids), DomainScore.level.is_not(None)
-        )
-    )
-    for domain_id, level in rows:
-        levels.setdefault(domain_id, []).append(level)
-    return {k: statistics.median(v) for k, v in levels.items()}
+    area = db.session.get(Area, response.area_id) if response.area_id else None
+    if area is not None and respondent.is_locality:
+        area = area.parent
+    if area is None:
+        return 0, {}
+    shown = {
+        a.domain_id: a.summary
+        for a in area_aggregates(respondent.round, [area])
+        if not a.suppressed and a.summary.n
+    }
+    overall = shown.get(OVERALL)
+    return (overall.n if overall else 0), {d: s.median for d, s in shown.items()}
 
 
 def build_result(respondent: Respondent, response: Response) -> ResultView:
@@ -118,8 +101,9 @@ def build_result(respondent: Respondent, response: Response) -> ResultView:
     scores = score_response(instrument, response.answer_map())
     offers = registry().offers
     needed = int(current_app.config.get("DISCLOSURE_THRESHOLD", 5))
-    peer_ids = _peer_response_ids(respondent, response)
-    medians = _medians(peer_ids) if len(peer_ids) >= needed else {}
+    peers, medians = _published_peers(respondent, response)
+    if peers < needed:
+        peers, medians = 0, {}
     domains = []
     for result in scores.domains:
         domain = instrument.domain(result.domain_id)
@@ -161,7 +145,7 @@ def build_result(respondent: Respondent, response: Response) -> ResultView:
         overall_name=scores.overall_level_name,
         overall_meaning=instrument.level(overall).description if overall else None,
         domains=domains,
-        peers=len(peer_ids),
+        peers=peers,
         peers_needed=needed,
         peer_overall=medians.get(OVERALL),
         levels=[(lv.level, lv.name, lv.description) for lv in instrument.levels],

@@ -57,7 +57,7 @@ def result_workbook(result: ResultView) -> io.BytesIO:
                 row += 1
     if result.enough_peers:
         row += 1
-        _put(sheet, row, ["Similar groups in your area", result.peers], bold=True)
+        _put(sheet, row, ["Groups in your area (median)", result.peers], bold=True)
         row += 1
         for d in result.domains:
             _put(sheet, row, [d.name, level_text(d.peer_median)])

@@ -36,6 +36,36 @@ def scoring_in_words(instrument: Instrument) -> str:
     )
 
 
+def disclosure_lines(threshold: int) -> list[tuple[str, str]]:
+    """How small numbers are protected, for the method sheet (scoring.disclosure's rules)."""
+    few = "1" if threshold == 2 else f"1 to {threshold - 1}"
+    return [
+        (
+            "Small numbers",
+            f"Figures for fewer than {threshold} responses are suppressed (shown as "
+            "'suppressed'), and so is any figure that would let one be worked out by "
+            "subtraction: a parent area minus its sub-areas, one area minus an overlapping "
+            "one (a ward and a neighbourhood), or a figure minus an earlier one. No two "
+            "figures published for a round and domain, for any areas and at any time, are "
+            f"made from sets of groups that differ by {few}.",
+        ),
+        (
+            "Updates",
+            "Figures are published, not live: an area's figure changes only when at least "
+            f"{threshold} groups have answered, amended or been moderated since it was last "
+            "published (and the new set of groups differs from every set published before "
+            f"by none or by at least {threshold}); until then the last published figure "
+            "stays, even after a group's data is erased.",
+        ),
+        (
+            "Groups by level",
+            "Counts of groups by level are given in bands of adjacent levels that each hold "
+            f"at least {threshold} groups. When that would put every group in one band, no "
+            "counts are given, since they would tell each group's level.",
+        ),
+    ]
+
+
 def method_lines(
     instrument: Instrument,
     *,
@@ -55,12 +85,7 @@ def method_lines(
         ("Level shown", shown),
         ("Target level", target if target is not None else "none set"),
         ("Scoring rule", scoring_in_words(instrument)),
-        (
-            "Small numbers",
-            f"Figures for fewer than {threshold} responses are suppressed (shown as "
-            "'suppressed'), and so is any figure that would let one be worked out by "
-            "subtraction.",
-        ),
+        *disclosure_lines(threshold),
         ("Exported at (UTC)", utcnow().strftime("%Y-%m-%d %H:%M")),
         ("Exported by", actor),
     ]

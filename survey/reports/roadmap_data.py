@@ -37,14 +37,13 @@ def area_figures(aggregates: list[AreaAggregate]) -> list[AreaFigures]:
     for aggs in by_area.values():
         area = aggs[0].area
         overall = next((a for a in aggs if a.domain_id == OVERALL), aggs[-1])
-        count_hidden = overall.coverage is None and overall.responded > 0 and overall.invited > 0
         rows.append(
             AreaFigures(
                 code=area.code,
                 name=area.name,
                 type=area.type,
                 invited=overall.invited,
-                responded=None if count_hidden else overall.responded,
+                responded=overall.responded,
                 coverage=overall.coverage,
                 figures=tuple(_figure(a) for a in aggs),
             )
@@ -62,7 +61,7 @@ def _figure(agg: AreaAggregate) -> DomainFigure:
         ci_low=s.ci_low,
         ci_high=s.ci_high,
         level=agg.level,
-        level_counts=s.level_counts,
+        level_bands=s.level_bands,
         target=agg.target_level,
         gap=agg.gap,
         suppressed=agg.suppressed,

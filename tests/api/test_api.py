@@ -23,7 +23,7 @@ DATA_URLS = [
     "/api/rounds/confidence-test/aggregates?area=T-NB",
     "/api/no-such-thing",
 ]
-FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_counts", "gap")
+FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_bands", "gap")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,10 @@ def test_suppressed_cells_carry_no_numbers(client, scored, bearer):
     for hidden in (a, b):
         assert all(hidden[f] is None for f in FIGURES), hidden
         assert hidden["responded"] is None and hidden["coverage"] is None
-    assert not c["suppressed"] and c["n"] == 7 and c["level_counts"] == [2, 2, 1, 1, 1]
+    assert not c["suppressed"] and c["n"] == 7
+    # C's levels are 1,2,3,4,5,1,2: levels 1-3 hold 5 but 4-5 only 2, so they would make one
+    # band of all 7 (every group in it): no level counts at all
+    assert c["level_bands"] is None
     for record in records:
         if record["suppressed"]:
             assert all(record[f] is None for f in (*FIGURES, "responded", "coverage"))
@@ -126,7 +129,12 @@ def test_aggregates_for_the_round_one_area_and_a_configured_threshold(
     pcn = _by(body["aggregates"], "T-PCN")
     # levels cycle 1..5: A 1,2,3,4,5,1; B 1,2; C 1,2,3,4,5,1,2 -> 37 / 15
     assert pcn["n"] == 15 and pcn["mean"] == pytest.approx(37 / 15, abs=0.001)
-    assert pcn["level_counts"] == [5, 4, 2, 2, 2] and pcn["responded"] == 15
+    # counts by level 5,4,2,2,2: level 1 holds 5; levels 2-5 hold the other 10 together
+    assert pcn["level_bands"] == [
+        {"lowest": 1, "highest": 1, "count": 5},
+        {"lowest": 2, "highest": 5, "count": 10},
+    ]
+    assert pcn["responded"] == 15
     assert pcn["gap"] == pytest.approx(4 - 37 / 15, abs=0.001)
     assert not pcn["suppressed"]
     url = "/api/rounds/confidence-test/aggregates?area=T-NB"

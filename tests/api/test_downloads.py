@@ -16,7 +16,7 @@ from .conftest import FORMULA
 
 CSV_URL = "/rounds/confidence-test/scores.csv"
 JSON_URL = "/rounds/confidence-test/scores.json"
-FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_1", "level_5", "responded")
+FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_bands", "responded")
 
 
 def _rows(response) -> tuple[list[str], list[dict]]:

@@ -165,9 +165,14 @@ def test_formula_text_survives_a_csv_round_trip_as_text():
     assert rows[0]["value"] == "<b>hi</b>"
 
 
-def test_flat_aggregate_spreads_level_counts_and_keeps_suppressed_cells_empty():
-    shown = flat_aggregate({"area_code": "A", "n": 6, "level_counts": [1, 2, 3, 0, 0]})
-    hidden = flat_aggregate({"area_code": "B", "suppressed": True, "n": None, "level_counts": None})
+def test_flat_aggregate_writes_level_bands_and_keeps_suppressed_cells_empty():
+    bands = [
+        {"lowest": 1, "highest": 2, "count": 7},
+        {"lowest": 3, "highest": 3, "count": 5},
+        {"lowest": 4, "highest": 5, "count": 6},
+    ]
+    shown = flat_aggregate({"area_code": "A", "n": 18, "level_bands": bands})
+    hidden = flat_aggregate({"area_code": "B", "suppressed": True, "n": None, "level_bands": None})
     assert list(shown) == list(AGGREGATE_COLUMNS)
-    assert [shown[f"level_{k}"] for k in range(1, 6)] == [1, 2, 3, 0, 0]
-    assert all(hidden[c] is None for c in ("n", "mean", "level_1", "level_5", "responded"))
+    assert shown["level_bands"] == "levels 1-2: 7; level 3: 5; levels 4-5: 6"
+    assert all(hidden[c] is None for c in ("n", "mean", "level_bands", "responded"))

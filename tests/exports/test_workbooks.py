@@ -26,6 +26,7 @@ from exports.workbook_style import (
     write_row,
 )
 from instruments import HORIZON_LABELS, load_registry
+from scoring.disclosure import level_bands
 
 TRICKY = ["=1+1", "+44 1234", "-minus", "@SUM(A1)", '=HYPERLINK("http://evil","x")']
 
@@ -73,8 +74,8 @@ def figure(domain, level, suppressed=False):
             domain.id, domain.name, None, None, None, None, None, None, 3, None, True
         )
     return DomainFigure(
-        domain.id, domain.name, 9, level + 0.1, level - 0.2, level + 0.4, level, (1, 2, 3, 2, 1),
-        3, 3 - level - 0.1, False,
+        domain.id, domain.name, 9, level + 0.1, level - 0.2, level + 0.4, level,
+        level_bands((1, 2, 3, 2, 1), 3), 3, 3 - level - 0.1, False,
     )  # fmt: skip
 
 

@@ -173,18 +173,17 @@ def test_the_result_shows_levels_meanings_reasons_steps_and_offers(walker, invit
         assert guidance.descriptor.replace("'", "&#39;") in page
         for step in guidance.next_steps:
             assert HORIZON_LABELS[step.horizon] in text
-    assert "There are not enough similar groups in your area yet to compare" in text
+    assert "There are not enough groups in your area yet to compare" in text
     assert f'href="/r/{invited.token}/result.xlsx"' in page
 
 
-def test_the_result_compares_with_five_similar_groups_once_there_are_five(
-    walker, invite, app, client
-):
+def test_the_result_compares_with_the_areas_published_figures(walker, invite, app, client):
     invited = invite("confidence")
-    # Five other groups in the same area, same round, with known overall levels.
+    # Five other groups in the same area, same round, with known overall levels (score = level).
     levels = [1, 2, 3, 4, 4]
     for level in levels:
         other = factories.organisation(area=invited.area)
+        db.session.add(OrganisationArea(organisation_id=other.id, area_id=invited.area.id))
         response = Response(
             round_id=invited.round.id,
             organisation_id=other.id,
@@ -192,16 +191,18 @@ def test_the_result_compares_with_five_similar_groups_once_there_are_five(
             status="submitted",
         )
         response.scores = [
-            DomainScore(domain_id=OVERALL, level=level),
-            DomainScore(domain_id="welcoming", level=level),
+            DomainScore(domain_id=OVERALL, score=float(level), level=level),
+            DomainScore(domain_id="welcoming", score=float(level), level=level),
         ]
         db.session.add(response)
     db.session.commit()
     walk = walker(invited)
     sent = walk.complete(invited.plan())
     text = text_of(walk.get(sent.location).text)
+    # The comparison is the area's figure as staff see it: the five groups placed in the
+    # area (the invited group has no membership row in this fixture), median level 3.
     assert statistics.median(levels) == 3
-    assert "5 similar groups in your area have answered this round" in text
+    assert "come from 5 groups that have answered this round" in text
     assert "Their median overall level is level 3" in text
 
 

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from scoring.aggregate import secondary_suppression, summarise, t95
+from scoring.aggregate import summarise, t95
+from scoring.disclosure import LevelBand, residual_suppression
 
 
 def test_summary_of_five_scores():
@@ -15,7 +16,9 @@ def test_summary_of_five_scores():
     assert (s.n, s.mean, s.median) == (5, 3, 3)
     assert s.ci_low == pytest.approx(3 - 2.776 * math.sqrt(2.5) / math.sqrt(5))
     assert s.ci_high == pytest.approx(3 + 2.776 * math.sqrt(2.5) / math.sqrt(5))
-    assert s.level_counts == (1, 1, 1, 1, 1) and not s.suppressed
+    assert not s.suppressed
+    # one group at each level: no band of 5 can be made but the whole, which says nothing
+    assert s.level_bands is None
 
 
 def test_interval_is_kept_inside_the_scale():
@@ -26,7 +29,13 @@ def test_interval_is_kept_inside_the_scale():
 def test_under_the_threshold_nothing_is_given():
     s = summarise([2.0, 3.0, 4.0, 4.0], [2, 3, 4, 4], threshold=5)
     assert s.suppressed
-    assert (s.n, s.mean, s.median, s.ci_low, s.level_counts) == (None, None, None, None, None)
+    assert (s.n, s.mean, s.median, s.ci_low, s.level_bands) == (None, None, None, None, None)
+
+
+def test_level_counts_come_only_in_bands_of_the_threshold():
+    # levels 1,1,2,2,2,3,4,4,5,5: 1-2 holds 5, 3-5 holds 5
+    s = summarise([1, 1, 2, 2, 2, 3, 4, 4, 5, 5], [1, 1, 2, 2, 2, 3, 4, 4, 5, 5], threshold=5)
+    assert s.level_bands == (LevelBand(1, 2, 5), LevelBand(3, 5, 5))
 
 
 def test_no_responses_is_empty_not_suppressed():
@@ -54,25 +63,48 @@ def test_t_values_need_two_values():
         t95(0)
 
 
+def _sets(**sizes: int) -> dict[str, frozenset]:
+    """Disjoint member sets of the given sizes, one per area."""
+    return {name: frozenset(f"{name}{k}" for k in range(n)) for name, n in sizes.items()}
+
+
+def _with_parent(parent: str, children: dict[str, frozenset], extra: int = 0) -> dict:
+    union = frozenset().union(*children.values()) | {f"{parent}x{k}" for k in range(extra)}
+    return {parent: union, **children}
+
+
 def test_one_small_child_makes_its_smallest_sibling_hidden_too():
-    # parent P = 3 + 6 + 9: with only A hidden, P - B - C would give A's 3
-    counts = {"P": 18, "A": 3, "B": 6, "C": 9}
-    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == {"A", "B"}
+    # parent P = 3 + 6 + 9: with only A (3, not shown) hidden, P - B - C would give A's 3
+    sets = _with_parent("P", _sets(A=3, B=6, C=9))
+    shown = {k: v for k, v in sets.items() if k != "A"}
+    assert residual_suppression(shown, {"P": ["A", "B", "C"]}, 5, hidden={"A"}) == {"A", "B"}
 
 
 def test_two_small_children_need_nothing_more():
-    counts = {"P": 17, "A": 3, "B": 4, "C": 10}
-    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == {"A", "B"}
+    # P - C leaves A and B together: 7 groups
+    sets = _with_parent("P", _sets(A=3, B=4, C=10))
+    shown = {"P": sets["P"], "C": sets["C"]}
+    assert residual_suppression(shown, {"P": ["A", "B", "C"]}, 5) == set()
 
 
 def test_children_with_no_responses_do_not_count_as_hidden():
-    counts = {"P": 9, "A": 0, "B": 9, "C": 0}
-    assert secondary_suppression(counts, {"P": ["A", "B", "C"]}, 5) == set()
+    sets = _with_parent("P", _sets(B=9))
+    shown = {"P": sets["P"], "A": frozenset(), "B": sets["B"], "C": frozenset()}
+    assert residual_suppression(shown, {"P": ["A", "B", "C"]}, 5) == set()
+
+
+def test_groups_in_the_parent_but_in_no_child_count_in_what_is_left():
+    # P holds A (3, hidden), B (10) and 4 groups in no child: P - B leaves 7, not A's 3
+    sets = _with_parent("P", _sets(A=3, B=10), extra=4)
+    shown = {"P": sets["P"], "B": sets["B"]}
+    assert residual_suppression(shown, {"P": ["A", "B"]}, 5) == set()
 
 
 def test_suppression_carries_down_the_tree():
     # G = P1 + P2: P1 (3) is small, so P2 is hidden too. X (2) is small; its parent P2
     # is hidden, so P2 - Y cannot be worked out and Y can stay.
-    counts = {"G": 20, "P1": 3, "P2": 17, "X": 2, "Y": 15}
+    lower = _with_parent("P2", _sets(X=2, Y=15))
+    sets = _with_parent("G", {"P1": _sets(P1=3)["P1"], "P2": lower["P2"]})
+    shown = {"G": sets["G"], "P2": lower["P2"], "Y": lower["Y"]}
     children = {"G": ["P1", "P2"], "P2": ["X", "Y"]}
-    assert secondary_suppression(counts, children, 5) == {"P1", "P2", "X"}
+    assert residual_suppression(shown, children, 5) == {"P2"}

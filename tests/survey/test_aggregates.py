@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.disclosure import LevelBand
 from survey.aggregates import area_aggregates
 from survey.extensions import db
 from survey.models import OVERALL, OrganisationArea, Response
@@ -45,7 +46,10 @@ def test_counts_means_and_coverage(tree):
     assert whole.gap == pytest.approx(4 - 37 / 15)
     c = _by(aggs, "T-NC")
     assert (c.invited, c.responded) == (8, 7) and c.coverage == pytest.approx(7 / 8)
-    assert c.summary.level_counts == (2, 2, 1, 1, 1)  # levels 1,2,3,4,5,1,2
+    # C's levels 1,2,3,4,5,1,2: levels 1-3 hold 5, 4-5 only 2, so one band: not shown
+    assert c.summary.level_bands is None
+    # the PCN's counts are 5,4,2,2,2: level 1 holds 5, levels 2-5 the other 10
+    assert whole.summary.level_bands == (LevelBand(1, 1, 5), LevelBand(2, 5, 10))
     assert whole.level == 2  # mean 2.47: at least 1.8, under 2.6
 
 

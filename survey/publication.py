@@ -1,0 +1,374 @@
+"""Publishing area figures: which groups feed each figure now, the ledger of what was shown.
+
+Area figures are not worked out afresh on every read: that let a reader
+subtract a figure from the same figure a moment later (one group submitted),
+or a ward's from an overlapping neighbourhood's. Instead each round keeps a
+ledger of the figures it has published, each with the set of responses it was
+made from. On a read, if the groups behind the round's figures have changed
+since the last publication, scoring.disclosure decides which areas get a new
+figure (a set that differs from every set ever published for the round and
+domain by none or by at least the threshold); the others keep their last
+published figure. The first read of a round publishes, so figures appear as
+soon as there are enough groups.
+
+A member of a set is a response id and its value in the domain, so a changed
+score or a moderated level counts as a change of group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from scoring.aggregate import summarise
+from scoring.disclosure import plan_publication
+
+from .extensions import db
+from .models import (
+    Area,
+    DomainScore,
+    Invitation,
+    OrganisationArea,
+    Publication,
+    PublishedFigure,
+    Response,
+    Round,
+)
+
+RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
+ATTEMPTS = 5
+
+
+@dataclass
+class Current:
+    """The groups behind each figure of a round now, for one view (self-assessed or moderated)."""
+
+    sets: dict[str, dict[int, frozenset[str]]] = field(default_factory=dict)  # domain, area
+    values: dict[str, tuple[float, int]] = field(default_factory=dict)  # member -> score, level
+    invited: dict[int, int] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    def members(self, domain_id: str, area_id: int) -> frozenset[str]:
+        """The members behind one area's figure in one domain now (empty when none)."""
+        return self.sets.get(domain_id, {}).get(area_id, frozenset())
+
+
+def _parents() -> dict[int, int | None]:
+    return dict(db.session.execute(sa.select(Area.id, Area.parent_id)).all())
+
+
+def up_the_tree(rows: list[tuple]) -> list[tuple]:
+    """Copy each locality row to every ancestor of its area."""
+    if not rows:
+        return rows
+    parents = _parents()
+    out = []
+    for area_id, *rest in rows:
+        node, seen = area_id, set()
+        while node is not None and node not in seen:
+            out.append((node, *rest))
+            seen.add(node)
+            node = parents.get(node)
+    return out
+
+
+def children_by_parent() -> dict[int, list[int]]:
+    """Each area's child areas."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for area_id, parent_id in _parents().items():
+        if parent_id is not None:
+            children[parent_id].append(area_id)
+    return children
+
+
+def _current_responses(round_: Round):
+    return (
+        Response.round_id == round_.id,
+        Response.status == "submitted",
+        Response.is_current.is_(True),
+    )
+
+
+def _score_rows(round_: Round) -> list[tuple]:
+    """(area, response, domain, score, level, moderated level) for every current submission.
+
+    A group's response counts in every area the group lies in; a locality
+    response in its own area and every area above it.
+    """
+    columns = (
+        Response.id,
+        DomainScore.domain_id,
+        DomainScore.score,
+        DomainScore.level,
+        DomainScore.moderated_level,
+    )
+    scored = (*_current_responses(round_), DomainScore.level.is_not(None))
+    by_group = (
+        sa.select(OrganisationArea.area_id, *columns)
+        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
+        .join(DomainScore, DomainScore.response_id == Response.id)
+        .where(*scored)
+    )
+    by_area = (
+        sa.select(Response.area_id, *columns)
+        .join(DomainScore, DomainScore.response_id == Response.id)
+        .where(*scored, Response.organisation_id.is_(None), Response.area_id.is_not(None))
+    )
+    return [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
+        [tuple(r) for r in db.session.execute(by_area)]
+    )
+
+
+def _responded_rows(round_: Round) -> list[tuple[int, int]]:
+    """(area, response) for every current submission, groups' and localities'."""
+    by_group = (
+        sa.select(OrganisationArea.area_id, Response.id)
+        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
+        .where(*_current_responses(round_))
+    )
+    by_area = sa.select(Response.area_id, Response.id).where(
+        *_current_responses(round_),
+        Response.organisation_id.is_(None),
+        Response.area_id.is_not(None),
+    )
+    return [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
+        [tuple(r) for r in db.session.execute(by_area)]
+    )
+
+
+def invited_counts(round_: Round) -> dict[int, int]:
+    """Live (unrevoked) invitations per area: groups' through their areas, localities' up the tree."""
+    live = (Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
+    counts: dict[int, int] = dict(
+        db.session.execute(
+            sa.select(OrganisationArea.area_id, sa.func.count(sa.distinct(Invitation.id)))
+            .join(Invitation, Invitation.organisation_id == OrganisationArea.organisation_id)
+            .where(*live)
+            .group_by(OrganisationArea.area_id)
+        ).all()
+    )
+    localities = db.session.execute(
+        sa.select(Invitation.area_id).where(
+            *live, Invitation.organisation_id.is_(None), Invitation.area_id.is_not(None)
+        )
+    ).all()
+    for (area_id,) in up_the_tree([tuple(r) for r in localities]):
+        counts[area_id] = counts.get(area_id, 0) + 1
+    return counts
+
+
+def member_key(response_id: int, score: float, level: int) -> str:
+    """A response in a figure: its id and its value, so a changed value is a changed member."""
+    return f"{response_id}:{level}:{float(score)!r}"
+
+
+def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
+    """The member sets of every area and domain of the round now, with a fingerprint of them."""
+    sets: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    values: dict[str, tuple[float, int]] = {}
+    for area_id, response_id, domain_id, score, level, moderated_level in _score_rows(round_):
+        if moderated and moderated_level is not None:
+            score, level = float(moderated_level), moderated_level
+        key = member_key(response_id, score, level)
+        values[key] = (float(score), int(level))
+        sets[domain_id][area_id].add(key)
+    for area_id, response_id in _responded_rows(round_):
+        sets[RESPONDED][area_id].add(str(response_id))
+    frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
+    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
+    for domain_id in sorted(frozen):
+        for area_id in sorted(frozen[domain_id]):
+            digest.update(f"|{domain_id}|{area_id}|".encode())
+            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
+    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
+
+
+def _latest(round_id: int, moderated: bool) -> Publication | None:
+    return db.session.scalar(
+        sa.select(Publication)
+        .where(Publication.round_id == round_id, Publication.moderated.is_(moderated))
+        .order_by(Publication.seq.desc())
+        .limit(1)
+    )
+
+
+def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publication, Current]:
+    """The round's publication for this view, refreshed first if its groups have changed.
+
+    The refresh is its own transaction (the caller's pending work is committed
+    first). On PostgreSQL the round's row is locked so that two requests do
+    not publish at once; on any engine, a clash on (round, seq) or a busy
+    SQLite database makes the loser start again and find the winner's work.
+    """
+    round_id = round_.id
+    state = current_state(round_, moderated, threshold)
+    latest = _latest(round_id, moderated)
+    if latest is not None and latest.fingerprint == state.fingerprint:
+        return latest, state
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's areas stay
+    try:
+        return _publish_once(round_id, moderated, threshold, state), state
+    finally:
+        session.expire_on_commit = keep
+
+
+def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
+    """Refresh in a transaction of its own, starting again if another refresh got there first."""
+    db.session.commit()
+    for attempt in range(ATTEMPTS):
+        try:
+            # FOR NO KEY UPDATE: refreshes of the round queue; submissions (which only
+            # take a key share on the round's row) do not wait for them
+            db.session.execute(
+                sa.select(Round.id).where(Round.id == round_id).with_for_update(key_share=True)
+            ).all()
+            latest = _latest(round_id, moderated)
+            if latest is None or latest.fingerprint != state.fingerprint:
+                latest = _refresh(round_id, moderated, threshold, state)
+            db.session.commit()
+            return latest
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
+    """Write one publication: new figures where scoring.disclosure allows, hidden slots."""
+    seq = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Publication.seq), 0)).where(
+            Publication.round_id == round_id
+        )
+    )
+    made = Publication(
+        round_id=round_id,
+        seq=seq + 1,
+        moderated=moderated,
+        threshold=threshold,
+        fingerprint=state.fingerprint,
+        hidden=[],
+    )
+    db.session.add(made)
+    db.session.flush()  # a second refresh of the round at once fails here
+    ledger: dict[str, list[frozenset]] = defaultdict(list)
+    latest: dict[str, dict[int, tuple[int, frozenset]]] = defaultdict(dict)
+    rows = db.session.execute(
+        sa.select(
+            PublishedFigure.domain_id,
+            PublishedFigure.area_id,
+            PublishedFigure.moderated,
+            PublishedFigure.publication_id,
+            PublishedFigure.members,
+        ).where(PublishedFigure.round_id == round_id)
+    )
+    for domain_id, area_id, view, publication_id, members in rows:
+        members = frozenset(members)
+        ledger[domain_id].append(members)
+        if view == moderated:
+            before = latest[domain_id].get(area_id)
+            if before is None or before[0] < publication_id:
+                latest[domain_id][area_id] = (publication_id, members)
+    children = children_by_parent()
+    hidden = []
+    for domain_id in sorted(set(state.sets) | set(latest)):
+        published = {a: members for a, (_, members) in latest[domain_id].items()}
+        plan = plan_publication(
+            state.sets.get(domain_id, {}), published, ledger[domain_id], children, threshold
+        )
+        for area_id, members in sorted(plan.publish.items()):
+            db.session.add(
+                _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold)
+            )
+        hidden += [[area_id, domain_id] for area_id in sorted(plan.hidden)]
+    made.hidden = hidden
+    db.session.flush()
+    return made
+
+
+def _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold):
+    row = PublishedFigure(
+        publication_id=made.id,
+        round_id=round_id,
+        moderated=moderated,
+        area_id=area_id,
+        domain_id=domain_id,
+        members=sorted(members),
+        n=len(members),
+    )
+    if domain_id == RESPONDED:
+        row.invited = state.invited.get(area_id, 0)
+        return row
+    scores = [state.values[m][0] for m in sorted(members)]
+    levels = [state.values[m][1] for m in sorted(members)]
+    summary = summarise(scores, levels, threshold)
+    row.mean, row.median = summary.mean, summary.median
+    row.ci_low, row.ci_high = summary.ci_low, summary.ci_high
+    row.level_bands = (
+        [[b.lowest, b.highest, b.count] for b in summary.level_bands]
+        if summary.level_bands
+        else None
+    )
+    return row
+
+
+def shown_figures(
+    publication: Publication, area_ids: Iterable[int]
+) -> dict[tuple[int, str], PublishedFigure]:
+    """(area, domain) -> the figure the publication shows (hidden ones left out)."""
+    wanted = set(area_ids)
+    hidden = {(a, d) for a, d in publication.hidden or []}
+    rows = db.session.scalars(
+        sa.select(PublishedFigure).where(
+            PublishedFigure.round_id == publication.round_id,
+            PublishedFigure.moderated.is_(publication.moderated),
+            PublishedFigure.publication_id <= publication.id,
+            PublishedFigure.area_id.in_(wanted or {-1}),
+        )
+    )
+    out: dict[tuple[int, str], PublishedFigure] = {}
+    for row in rows:
+        key = (row.area_id, row.domain_id)
+        if key in hidden:
+            continue
+        if key not in out or out[key].publication_id < row.publication_id:
+            out[key] = row
+    return out
+
+
+def forget_responses(response_ids: Iterable[int]) -> None:
+    """Erasure: replace these responses' keys in the ledger by keys that name no one.
+
+    Each old key becomes the same new key everywhere in its round, so the sets
+    keep their sizes and differences (the control still works) and the
+    published numbers stay; nothing in the ledger points at the erased group.
+    """
+    ids = set(response_ids)
+    if not ids:
+        return
+    round_ids = set(db.session.scalars(sa.select(Response.round_id).where(Response.id.in_(ids))))
+    prefixes = {str(i) for i in ids}
+    for round_id in round_ids:
+        renamed: dict[str, str] = {}
+        figures = db.session.scalars(
+            sa.select(PublishedFigure).where(PublishedFigure.round_id == round_id)
+        )
+        for figure in figures:
+            members = list(figure.members)
+            if not any(m.split(":", 1)[0] in prefixes for m in members):
+                continue
+            figure.members = sorted(
+                renamed.setdefault(m, f"gone-{secrets.token_hex(8)}")
+                if m.split(":", 1)[0] in prefixes
+                else m
+                for m in members
+            )

@@ -1,0 +1,126 @@
+"""Disclosure control as set logic, on small set systems worked out by hand (threshold 5)."""
+
+from __future__ import annotations
+
+from scoring.disclosure import (
+    LevelBand,
+    SetIndex,
+    bands_text,
+    differ_by_few,
+    level_bands,
+    plan_publication,
+    residual_size,
+)
+
+T = 5
+
+
+def groups(letters: str) -> frozenset:
+    """A set of groups named by single letters: groups('abc') = {a, b, c}."""
+    return frozenset(letters)
+
+
+def test_sets_differing_by_one_to_four_groups_differ_by_few():
+    ward, hood = groups("abcdefgh"), groups("abcdefg")  # ward minus neighbourhood = {h}
+    assert differ_by_few(ward, hood, T)
+    assert differ_by_few(groups("abcde"), groups("abcdwxy"), T)  # {e} and {w, x, y}: 4
+    assert not differ_by_few(groups("abcde"), groups("abcde"), T)  # the same groups: nothing
+    assert not differ_by_few(groups("abcde"), groups("abcdevwxyz"), T)  # 5 more
+    assert not differ_by_few(groups("abcde"), groups("vwxyz"), T)  # disjoint: 10
+
+
+def test_the_index_finds_only_sets_within_the_threshold():
+    index = SetIndex([groups("abcdefgh"), groups("pqrstu")])
+    assert index.conflicts(groups("abcdefg"), T)  # 1 from the first
+    assert index.conflicts(groups("pqrstuvw"), T)  # 2 from the second
+    assert not index.conflicts(groups("abcdefgh"), T)  # equal to the first
+    assert not index.conflicts(groups("abcdefghijklm"), T)  # 5 from the first, 19 from the other
+    assert not index.conflicts(groups("vwxyzA"), T)  # shares nothing
+
+
+def test_overlapping_areas_publish_the_larger_of_two_that_differ_by_one():
+    # ward W (8) and neighbourhood N (7) overlap in 7 groups: W - N would give group h.
+    # Area Z is disjoint from both and is published as it is.
+    current = {"W": groups("abcdefgh"), "N": groups("abcdefg"), "Z": groups("pqrst")}
+    plan = plan_publication(current, {}, [], {}, T)
+    assert plan.publish == {"W": current["W"], "Z": current["Z"]}
+    assert "N" not in plan.shown and plan.hidden == set()
+
+
+def test_ties_go_to_the_lower_slot():
+    current = {"B": groups("abcdef"), "A": groups("abcdeg")}  # 6 each, differ by 2
+    assert set(plan_publication(current, {}, [], {}, T).publish) == {"A"}
+
+
+def test_areas_with_the_same_groups_are_both_published():
+    current = {"place": groups("abcdef"), "ics": groups("abcdef")}  # one place in the ICS
+    assert set(plan_publication(current, {}, [], {}, T).publish) == {"place", "ics"}
+
+
+def test_a_figure_stays_until_five_groups_have_changed():
+    first = groups("abcdefgh")
+    published = {"A": first}
+    ledger = [first]
+    # one more group (i): A keeps its first figure
+    plan = plan_publication({"A": groups("abcdefghi")}, published, ledger, {}, T)
+    assert plan.publish == {} and plan.shown == {"A": first}
+    # four more: still 4 from what was published
+    plan = plan_publication({"A": groups("abcdefghijkl")}, published, ledger, {}, T)
+    assert plan.publish == {}
+    # five more: a new figure
+    plan = plan_publication({"A": groups("abcdefghijklm")}, published, ledger, {}, T)
+    assert plan.publish == {"A": groups("abcdefghijklm")}
+    # an amendment swaps one member for another (2 changes): no new figure
+    plan = plan_publication({"A": groups("abcdefgX")}, published, ledger, {}, T)
+    assert plan.publish == {}
+
+
+def test_a_new_figure_is_checked_against_every_area_and_moment_of_the_ledger():
+    # Neighbourhood N published {a..h} earlier in the round; ward W now has {a..h, i}: one
+    # group from N's figure, so W is not published although W itself never was.
+    ledger = [groups("abcdefgh")]
+    plan = plan_publication({"W": groups("abcdefghi")}, {"N": ledger[0]}, ledger, {}, T)
+    assert plan.publish == {}
+    # ... but it is once it is 5 away from everything published
+    plan = plan_publication({"W": groups("abcdefghijklm")}, {"N": ledger[0]}, ledger, {}, T)
+    assert set(plan.publish) == {"W"}
+
+
+def test_a_parent_minus_its_shown_children_must_not_leave_a_few():
+    # P = A (3) + B (6) + C (9). A is too small; P - B - C would give A, so B (the smaller
+    # shown child) is hidden and not published.
+    a, b, c = groups("abc"), groups("defghi"), groups("jklmnopqr")
+    current = {"P": a | b | c, "A": a, "B": b, "C": c}
+    plan = plan_publication(current, {}, [], {"P": ["A", "B", "C"]}, T)
+    assert set(plan.publish) == {"P", "C"}
+    assert plan.hidden == {"B"}
+
+
+def test_residual_counts_groups_in_two_children_or_outside_the_parent():
+    parent = groups("abcdefgh")
+    assert residual_size(parent, [groups("abcd"), groups("efgh")]) == 0
+    assert residual_size(parent, [groups("abcd"), groups("efg")]) == 1  # h left
+    assert residual_size(parent, [groups("abcde"), groups("efgh")]) == 1  # e twice
+    assert residual_size(parent, [groups("abcdefghX")]) == 1  # X is not in the parent
+
+
+def test_level_bands_merge_levels_until_each_holds_the_threshold():
+    # 2 + 3 at levels 1-2 make 5; level 3 holds 6; levels 4-5 hold 4, too few, so they
+    # join level 3's band
+    assert level_bands([2, 3, 6, 0, 4], T) == (LevelBand(1, 2, 5), LevelBand(3, 5, 10))
+    # empty levels join a band: no band says "nobody here"
+    assert level_bands([0, 0, 7, 6, 0], T) == (LevelBand(1, 3, 7), LevelBand(4, 5, 6))
+    assert level_bands([5, 0, 0, 0, 5], T) == (LevelBand(1, 1, 5), LevelBand(2, 5, 5))
+
+
+def test_everyone_in_one_band_is_not_shown():
+    assert level_bands([0, 0, 0, 6, 0], T) is None  # every group at level 4
+    assert level_bands([1, 1, 1, 1, 1], T) is None  # only the whole would be a band
+    assert level_bands([2, 2, 2, 2, 1], T) is None  # 1-3 holds 6, 4-5 only 3: one band
+
+
+def test_bands_with_a_lower_threshold_and_in_words():
+    bands = level_bands([1, 1, 1, 1, 1], 2)
+    assert bands == (LevelBand(1, 2, 2), LevelBand(3, 5, 3))
+    assert bands_text(bands) == "levels 1 to 2: 2; levels 3 to 5: 3"
+    assert bands_text(None) == ""
