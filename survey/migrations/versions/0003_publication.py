@@ -1,7 +1,7 @@
 """publication: the ledger of published area figures (disclosure control over time and areas)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-02
 
 """
