@@ -334,5 +334,8 @@ def amend(token: str):
         abort(400)
     if (closed := closed_or_none(respondent)) is not None:
         return closed
-    start_amendment(respondent)
+    try:
+        start_amendment(respondent)
+    except EditedElsewhere:  # another browser sent or amended at the same moment
+        flash(messages.EDITED_ELSEWHERE)
     return redirect(url_for("journey.check_answers", token=token))
