@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -28,11 +30,23 @@ bp = Blueprint("accounts", __name__)
 _unknown_user_hash: list[str] = []
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never another site's address."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("accounts.dashboard")
+# A local path: printable ASCII from RFC 3986's path and query characters, nothing else
+# (no spaces, tabs, newlines or backslashes, which browsers strip or read as "/").
+LOCAL_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*\Z")
+
+
+def safe_next(target: str | None) -> str | None:
+    """The page to go to after sign-in if it is a path on this site, else None.
+
+    Never another site's address: no scheme, no host, no "//" (a browser reads
+    "//evil.example" as another site), no control characters or backslashes.
+    """
+    if not target or len(target) > 2000 or not LOCAL_PATH.match(target):
+        return None
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc or parts.path.startswith("//"):
+        return None
+    return target
 
 
 def _recent_failures(email: str) -> int:
@@ -89,7 +103,7 @@ def login():
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             audit.record(user, audit.SIGN_IN, None, detail)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")) or url_for("accounts.dashboard"))
         audit.record("anonymous", audit.SIGN_IN_FAILED, email, detail)
         db.session.commit()
         failed = True
