@@ -115,6 +115,7 @@ def login():
 def logout():
     """Sign out and go back to the home page."""
     audit.record(current_user, audit.SIGN_OUT)
+    current_user.end_sessions()  # a copy of the cookie stops working too
     db.session.commit()
     logout_user()
     session.clear()
