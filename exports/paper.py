@@ -71,8 +71,14 @@ class ReadLimits:
     unpacked_bytes: int = 32 * 1024 * 1024
     whole_part_bytes: int = 8 * 1024 * 1024
     rows: int = 20_000
+    cells: int = 2_000_000
     columns: int = 1_000
     seconds: float = 20.0
+
+
+# A row or cell element in a worksheet's XML, with or without a namespace prefix.
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 
 
 LIMITS = ReadLimits()
@@ -275,6 +281,41 @@ def check_workbook_size(data: bytes, name: str, limits: ReadLimits = LIMITS) -> 
                 f"{too_big}: its part {part.filename[:60]} unpacks to "
                 f"{part.file_size // 2**20} MB, more than {limits.whole_part_bytes // 2**20} MB"
             )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                _count_rows(archive, part, name, limits)
+
+
+def _count_rows(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits) -> None:
+    """Refuse a worksheet with too many rows or cells, counted in its raw XML as it unpacks
+    (openpyxl would otherwise walk every row of it just to open the workbook)."""
+    rows = cells = 0
+    tail = b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                cut = text.rfind(b"<")  # an element split across chunks is counted next time
+                cut = len(text) if cut < 0 or len(text) - cut > 4096 else cut
+                rows += len(_ROW.findall(text, 0, cut))
+                cells += len(_CELL.findall(text, 0, cut))
+                tail = text[cut:]
+                if rows > limits.rows + FIRST_ANSWER_ROW or cells > limits.cells:
+                    raise PaperFileError(
+                        f"{name}: a sheet has more than {limits.rows:,} rows or "
+                        f"{limits.cells:,} cells (empty rows count too); delete the rows "
+                        "below your answers and try again"
+                    )
+            rows += len(_ROW.findall(tail))
+            cells += len(_CELL.findall(tail))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise PaperFileError(f"{name}: not an Excel workbook that can be read") from None
+    if rows > limits.rows + FIRST_ANSWER_ROW or cells > limits.cells:
+        raise PaperFileError(
+            f"{name}: a sheet has more than {limits.rows:,} rows or {limits.cells:,} cells "
+            "(empty rows count too); delete the rows below your answers and try again"
+        )
 
 
 def read_paper_workbook(
@@ -304,10 +345,12 @@ def read_paper_workbook(
         _check_instrument(wb, name, instrument)
         if RESPONSES not in wb.sheetnames:
             raise PaperFileError(f"{name}: no sheet called '{RESPONSES}'")
-        rows = wb[RESPONSES].iter_rows(max_col=limits.columns, values_only=True)
-        header = [_text(v) for v in next(rows, ())]
+        sheet = wb[RESPONSES]
+        first = sheet.iter_rows(max_row=1, max_col=limits.columns, values_only=True)
+        header = [_text(v) for v in next(first, ())]
         columns = _check_columns(header, name, instrument)
-        next(rows, None)  # the question text row
+        # Answers from row 3 (row 2 is the question text), only the template's columns.
+        rows = sheet.iter_rows(min_row=FIRST_ANSWER_ROW, max_col=len(columns), values_only=True)
         bounded = _bounded(rows, name, limits, deadline)
         return _read_rows(bounded, columns, instrument, group_ids, area_codes)
     except PaperFileError:
