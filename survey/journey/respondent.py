@@ -190,6 +190,9 @@ def _conflicts_as_edited_elsewhere():
     except (StaleDataError, sa.exc.IntegrityError):
         db.session.rollback()
         raise EditedElsewhere() from None
+    except EditedElsewhere:
+        db.session.rollback()  # let go of the draft's row lock at once
+        raise
 
 
 def save_section(
