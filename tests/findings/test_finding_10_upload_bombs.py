@@ -205,3 +205,26 @@ def test_finding_10_hostile_workbooks_are_refused_quickly_while_groups_save(sqli
             for n, (_, s, p, r) in outcomes.items()
         }
     )
+
+
+def test_finding_10_each_limit_refuses_on_its_own_with_a_clear_message():
+    from exports.paper import PaperFileError, ReadLimits, read_paper_workbook, write_template
+
+    chosen = instrument("confidence")
+    out = io.BytesIO()
+    write_template(chosen, [(n, f"Group {n}") for n in range(1, 31)], out)
+    template = out.getvalue()
+    read = dict(name="t.xlsx", instrument=chosen, group_ids=set(range(1, 31)))
+    assert read_paper_workbook(template, **read).errors == []  # within the default limits
+    cases = {
+        ReadLimits(rows=10): "has more than 10 rows",
+        ReadLimits(cells=50): "or 50 cells",
+        ReadLimits(unpacked_bytes=10_000): "it unpacks to 0 MB, more than 0 MB",
+        ReadLimits(whole_part_bytes=100): "unpacks to 0 MB",
+        ReadLimits(members=3): "at most 3",
+    }
+    for limits, message in cases.items():
+        with pytest.raises(PaperFileError) as refused:
+            read_paper_workbook(template, limits=limits, **read)
+        assert message in str(refused.value), (limits, str(refused.value))
+        assert "t.xlsx" in str(refused.value)
