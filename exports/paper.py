@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import re
+import time
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,34 @@ POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 class PaperFileError(Exception):
     """The file as a whole cannot be read as this instrument's paper workbook."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a workbook is read before it is refused: a hostile file (a zip bomb,
+    a million blank rows) must not hold the server's memory or time.
+
+    Sizes are the zip's own record of each part's unpacked size, checked before the
+    workbook is opened (Python's zip reader never unpacks more than that record says).
+    Parts other than worksheets (shared strings, styles) are read whole, so they get the
+    tighter bound; worksheets are read row by row.
+    """
+
+    members: int = 300
+    unpacked_bytes: int = 32 * 1024 * 1024
+    whole_part_bytes: int = 8 * 1024 * 1024
+    rows: int = 20_000
+    cells: int = 2_000_000
+    columns: int = 1_000
+    seconds: float = 20.0
+
+
+# A row or cell element in a worksheet's XML, with or without a namespace prefix.
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -227,6 +256,68 @@ def check_workbook_file(data: bytes, name: str) -> None:
         raise PaperFileError(f"{name}: not an Excel workbook (.xlsx)")
 
 
+def check_workbook_size(data: bytes, name: str, limits: ReadLimits = LIMITS) -> None:
+    """Refuse a workbook whose parts unpack to more than the limits, before opening it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise PaperFileError(f"{name}: not an Excel workbook that can be read") from None
+    too_big = f"{name}: the workbook is too big to read"
+    if len(parts) > limits.members:
+        raise PaperFileError(f"{too_big} (it has {len(parts)} parts; at most {limits.members})")
+    total = sum(p.file_size for p in parts)
+    if total > limits.unpacked_bytes:
+        raise PaperFileError(
+            f"{too_big}: it unpacks to {total // 2**20} MB, more than "
+            f"{limits.unpacked_bytes // 2**20} MB. Use the template and only fill in its rows"
+        )
+    for part in parts:
+        if (
+            not part.filename.startswith("xl/worksheets/")
+            and part.file_size > limits.whole_part_bytes
+        ):
+            raise PaperFileError(
+                f"{too_big}: its part {part.filename[:60]} unpacks to "
+                f"{part.file_size // 2**20} MB, more than {limits.whole_part_bytes // 2**20} MB"
+            )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in parts:
+            if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                _count_rows(archive, part, name, limits)
+
+
+def _count_rows(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, limits) -> None:
+    """Refuse a worksheet with too many rows or cells, counted in its raw XML as it unpacks
+    (openpyxl would otherwise walk every row of it just to open the workbook)."""
+    rows = cells = 0
+    tail = b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                cut = text.rfind(b"<")  # an element split across chunks is counted next time
+                cut = len(text) if cut < 0 or len(text) - cut > 4096 else cut
+                rows += len(_ROW.findall(text, 0, cut))
+                cells += len(_CELL.findall(text, 0, cut))
+                tail = text[cut:]
+                if rows > limits.rows + FIRST_ANSWER_ROW or cells > limits.cells:
+                    raise PaperFileError(
+                        f"{name}: a sheet has more than {limits.rows:,} rows or "
+                        f"{limits.cells:,} cells (empty rows count too); delete the rows "
+                        "below your answers and try again"
+                    )
+            rows += len(_ROW.findall(tail))
+            cells += len(_CELL.findall(tail))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise PaperFileError(f"{name}: not an Excel workbook that can be read") from None
+    if rows > limits.rows + FIRST_ANSWER_ROW or cells > limits.cells:
+        raise PaperFileError(
+            f"{name}: a sheet has more than {limits.rows:,} rows or {limits.cells:,} cells "
+            "(empty rows count too); delete the rows below your answers and try again"
+        )
+
+
 def read_paper_workbook(
     data: bytes,
     name: str,
@@ -234,9 +325,16 @@ def read_paper_workbook(
     *,
     group_ids: set[int],
     area_codes: set[str] = frozenset(),
+    limits: ReadLimits = LIMITS,
 ) -> PaperResult:
-    """Every row of a filled template checked against the instrument; file errors raise."""
+    """Every row of a filled template checked against the instrument; file errors raise.
+
+    Bounded: sizes are checked before the workbook is opened, and reading stops with
+    a PaperFileError after ``limits.rows`` rows or ``limits.seconds`` seconds.
+    """
+    deadline = time.monotonic() + limits.seconds
     check_workbook_file(data, name)
+    check_workbook_size(data, name, limits)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -247,11 +345,14 @@ def read_paper_workbook(
         _check_instrument(wb, name, instrument)
         if RESPONSES not in wb.sheetnames:
             raise PaperFileError(f"{name}: no sheet called '{RESPONSES}'")
-        rows = wb[RESPONSES].iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
+        sheet = wb[RESPONSES]
+        first = sheet.iter_rows(max_row=1, max_col=limits.columns, values_only=True)
+        header = [_text(v) for v in next(first, ())]
         columns = _check_columns(header, name, instrument)
-        next(rows, None)  # the question text row
-        return _read_rows(rows, columns, instrument, group_ids, area_codes)
+        # Answers from row 3 (row 2 is the question text), only the template's columns.
+        rows = sheet.iter_rows(min_row=FIRST_ANSWER_ROW, max_col=len(columns), values_only=True)
+        bounded = _bounded(rows, name, limits, deadline)
+        return _read_rows(bounded, columns, instrument, group_ids, area_codes)
     except PaperFileError:
         raise
     except Exception:  # a sheet whose XML cannot be parsed
@@ -262,6 +363,22 @@ def read_paper_workbook(
         wb.close()
 
 
+def _bounded(rows, name: str, limits: ReadLimits, deadline: float):
+    """The sheet's rows, refused past the row limit or the time limit (blank rows count)."""
+    for count, row in enumerate(rows, start=1):
+        if count > limits.rows:
+            raise PaperFileError(
+                f"{name}: sheet '{RESPONSES}' has more than {limits.rows:,} rows (empty rows "
+                "count too); delete the rows below your answers and try again"
+            )
+        if count % 500 == 0 and time.monotonic() > deadline:
+            raise PaperFileError(
+                f"{name}: the workbook took too long to read; "
+                "use the template and only fill in its rows"
+            )
+        yield row
+
+
 def _check_instrument(wb, name: str, instrument: Instrument) -> None:
     if INSTRUCTIONS not in wb.sheetnames:
         raise PaperFileError(
@@ -270,7 +387,7 @@ def _check_instrument(wb, name: str, instrument: Instrument) -> None:
         )
     facts = {
         _text(r[0]): _text(r[1])
-        for r in wb[INSTRUCTIONS].iter_rows(max_col=2, values_only=True)
+        for r in wb[INSTRUCTIONS].iter_rows(max_row=200, max_col=2, values_only=True)
         if r and r[0]
     }
     made_for = (facts.get("Instrument id"), facts.get("Instrument version"))

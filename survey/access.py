@@ -118,8 +118,19 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The user a session names ("id:generation"), if it is still theirs to use.
+
+    Sign-out, a role change and a password change raise the user's
+    ``session_epoch``; a session issued before that names the old value and no
+    longer signs anyone in, wherever its cookie was copied to.
+    """
+    ident, _, epoch = user_id.partition(":")
+    if not (ident.isdigit() and len(ident) <= 18 and (epoch.isdigit() or not epoch)):
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or int(epoch or 0) != (user.session_epoch or 0):
+        return None
+    return user
 
 
 def allowed(endpoint: str | None, user) -> bool:

@@ -61,5 +61,10 @@ def load_config(instance_path: Path) -> dict:
         ),
         "SIGN_IN_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_ATTEMPTS", "5")),
         "SIGN_IN_WINDOW_MINUTES": int(os.environ.get("SURVEY_SIGN_IN_WINDOW_MINUTES", "15")),
+        # The other sign-in counts and the back-off (survey/accounts/throttle.py, README).
+        "SIGN_IN_ADDRESS_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_ADDRESS_ATTEMPTS", "20")),
+        "SIGN_IN_ACCOUNT_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_ACCOUNT_ATTEMPTS", "20")),
+        "SIGN_IN_OVERALL_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_OVERALL_ATTEMPTS", "300")),
+        "SIGN_IN_BACKOFF_SECONDS": int(os.environ.get("SURVEY_SIGN_IN_BACKOFF_SECONDS", "15")),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -166,6 +166,17 @@ class Invitation(db.Model):
     area: Mapped[Area | None] = relationship()
 
 
+_GROUP_DRAFT = "status = 'in_progress' AND organisation_id IS NOT NULL"
+_AREA_DRAFT = "status = 'in_progress' AND organisation_id IS NULL"
+_GROUP_CURRENT = "status = 'submitted' AND is_current AND organisation_id IS NOT NULL"
+_AREA_CURRENT = "status = 'submitted' AND is_current AND organisation_id IS NULL"
+
+
+def _where(condition: str) -> dict:
+    """A partial index's condition, for both engines (SQLite and PostgreSQL)."""
+    return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
+
+
 class Response(db.Model):
     """One submission (or one in progress) of a round's questionnaire."""
 
@@ -189,6 +200,20 @@ class Response(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # At most one draft and one current submission per group (or, for a locality
+    # form, per area) and round: enforced by the database, so two browsers saving
+    # at once cannot make two (the second gets an IntegrityError, shown as a 409).
+    __table_args__ = (
+        *(
+            sa.Index(name, "round_id", column, unique=True, **_where(condition))
+            for name, column, condition in (
+                ("uq_response_group_draft", "organisation_id", _GROUP_DRAFT),
+                ("uq_response_area_draft", "area_id", _AREA_DRAFT),
+                ("uq_response_group_current", "organisation_id", _GROUP_CURRENT),
+                ("uq_response_area_current", "area_id", _AREA_CURRENT),
+            )
+        ),
+    )
 
     round: Mapped[Round] = relationship()
     invitation: Mapped[Invitation | None] = relationship()
@@ -267,17 +292,43 @@ class User(UserMixin, db.Model):
     broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broker.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Raised to end every session of this user (sign-out, role or password change):
+    # a session carries the value it was issued with and stops counting once it differs.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     broker: Mapped[Broker | None] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=user_area)
 
+    def get_id(self) -> str:
+        """What the session stores: the id and the session generation ("12:3")."""
+        return f"{self.id}:{self.session_epoch or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign this user out everywhere: every session issued before now stops counting."""
+        self.session_epoch = (self.session_epoch or 0) + 1
+
     def set_password(self, password: str) -> None:
-        """Store a salted scrypt hash, never the password."""
+        """Store a salted scrypt hash, never the password; ends the user's sessions."""
         self.password_hash = generate_password_hash(password)
+        if self.id is not None:
+            self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+class SignInThrottle(db.Model):
+    """Sign-in attempts in the current window for one key (see survey/accounts/throttle.py).
+
+    The key is a hash of what is counted (an account at an address, an address,
+    an account, or everyone), so the table holds no email addresses.
+    """
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ApiToken(db.Model):

@@ -96,8 +96,10 @@ def client_as(app, user_id: int | None):
     """A test client signed in as this user (None: nobody)."""
     client = app.test_client()
     if user_id is not None:
+        with app.app_context():  # the user's session generation now (a walked sign-out ends it)
+            session_id = db.session.get(User, user_id).get_id()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
             session["_fresh"] = True
     return client
 

@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..extensions import db
 from ..models import ROLES, Area, Broker, User
@@ -165,12 +165,28 @@ class AddUserForm(UserRoleFields):
 
 
 class ChangeUserForm(UserRoleFields):
-    """A member of staff's role, areas, broker and whether they may sign in."""
+    """A member of staff's role, areas, broker, password and whether they may sign in."""
 
     active = BooleanField(
         "This person may sign in",
         description="Untick to stop this account signing in. Nothing it did is deleted.",
         widget=GovCheckboxInput(),
+    )
+    new_password = PasswordField(
+        "New password (optional)",
+        description=(
+            "Leave blank to keep their password. A new one signs them out everywhere; "
+            f"at least {PASSWORD_MIN} characters. Give it to the person in a safe way."
+        ),
+        validators=[
+            Optional(),
+            Length(
+                min=PASSWORD_MIN,
+                max=1024,
+                message=f"Password must be between {PASSWORD_MIN} and 1024 characters",
+            ),
+        ],
+        widget=GovPasswordInput(),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from .. import audit
 from ..extensions import db
@@ -71,9 +71,17 @@ def change_user(user_id: int):
             _apply_role(user, form)
             user.active = bool(form.active.data)
             after = _describe(user)
+            detail = {"from": before, "to": after}
+            if form.new_password.data:
+                user.set_password(form.new_password.data)  # ends the person's sessions
+                detail["password"] = "changed"
             if after != before:
-                audit.record(current_user, audit.USER_CHANGED, user, {"from": before, "to": after})
+                user.end_sessions()  # the new role applies from their next sign-in
+            if after != before or form.new_password.data:
+                audit.record(current_user, audit.USER_CHANGED, user, detail)
             db.session.commit()
+            if user.id == current_user.id:
+                login_user(user)  # their own new password: this session carries on
             flash(f"Saved the changes to {user.email}.")
             return redirect(url_for("accounts.users"))
     status = 400 if form.errors else 200

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,7 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..extensions import db
-from ..models import AuditEvent, User, utcnow
+from ..models import User
+from . import throttle
 from .forms import SignInForm
 
 bp = Blueprint("accounts", __name__)
@@ -28,35 +29,23 @@ bp = Blueprint("accounts", __name__)
 _unknown_user_hash: list[str] = []
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never another site's address."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("accounts.dashboard")
+# A local path: printable ASCII from RFC 3986's path and query characters, nothing else
+# (no spaces, tabs, newlines or backslashes, which browsers strip or read as "/").
+LOCAL_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*\Z")
 
 
-def _recent_failures(email: str) -> int:
-    """Failed sign-ins for this email in the window, since its last successful one.
+def safe_next(target: str | None) -> str | None:
+    """The page to go to after sign-in if it is a path on this site, else None.
 
-    Counted from the audit log, so the limit holds across several web servers.
+    Never another site's address: no scheme, no host, no "//" (a browser reads
+    "//evil.example" as another site), no control characters or backslashes.
     """
-    since = utcnow() - dt.timedelta(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
-    last_success = db.session.scalar(
-        sa.select(sa.func.max(AuditEvent.at)).where(
-            AuditEvent.action == audit.SIGN_IN, AuditEvent.actor == email
-        )
-    )
-    if last_success is not None and last_success > since:
-        since = last_success
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.action == audit.SIGN_IN_FAILED,
-            AuditEvent.target == email,
-            AuditEvent.at > since,
-        )
-    )
+    if not target or len(target) > 2000 or not LOCAL_PATH.match(target):
+        return None
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc or parts.path.startswith("//"):
+        return None
+    return target
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -71,25 +60,33 @@ def _password_matches(user: User | None, password: str) -> bool:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password; too many failures for an email get a 429."""
+    """Sign in with email and password; too many attempts get a 429 and a time to wait."""
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        address = request.remote_addr or "unknown"
         detail = {"ip": request.remote_addr}
-        if _recent_failures(email) >= current_app.config["SIGN_IN_ATTEMPTS"]:
+        known = throttle.is_known_browser(request.cookies.get(throttle.KNOWN_BROWSER_COOKIE), email)
+        verdict = throttle.reserve(email, address, known)
+        if not verdict.allowed:
             audit.record("anonymous", audit.SIGN_IN_REFUSED, email, detail)
             db.session.commit()
-            minutes = current_app.config["SIGN_IN_WINDOW_MINUTES"]
-            return render_template("views/accounts/too_many.html", minutes=minutes), 429
+            page = render_template("views/accounts/too_many.html", wait=_wait_text(verdict))
+            return page, 429, {"Retry-After": str(verdict.wait_seconds)}
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
         if _password_matches(user, form.password.data) and user.active:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(user)
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            throttle.succeeded(verdict, email, address)
             audit.record(user, audit.SIGN_IN, None, detail)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(
+                safe_next(request.args.get("next")) or url_for("accounts.dashboard")
+            )
+            throttle.remember_browser(response, email)
+            return response
         audit.record("anonymous", audit.SIGN_IN_FAILED, email, detail)
         db.session.commit()
         failed = True
@@ -97,10 +94,20 @@ def login():
     return render_template("views/accounts/login.html", form=form, failed=failed), status
 
 
+def _wait_text(verdict: throttle.Verdict) -> str:
+    """'30 seconds', '1 minute', '15 minutes': how long to wait, rounded up."""
+    seconds = verdict.wait_seconds
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 @bp.post("/sign-out")
 def logout():
     """Sign out and go back to the home page."""
     audit.record(current_user, audit.SIGN_OUT)
+    current_user.end_sessions()  # a copy of the cookie stops working too
     db.session.commit()
     logout_user()
     session.clear()

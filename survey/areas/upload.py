@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..cli_errors import CommandError
+from ..extensions import db
 from ..models import AREA_TYPES
 from .groups_import import import_organisations
 from .imports import import_boundaries, import_practices
@@ -79,6 +80,9 @@ def import_data():
         if not problems:
             upload = request.files["file"]
             safe_name = "".join(c for c in Path(upload.filename).name if c.isalnum() or c in "._-")
+            # Parse with no transaction open: on SQLite this request's transaction (begun by
+            # the sign-in check) holds the write lock, and every group's save would wait.
+            db.session.commit()
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / (safe_name[:80] or "upload")
                 upload.save(path)

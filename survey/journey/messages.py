@@ -62,6 +62,10 @@ EDITED_ELSEWHERE = (
     "open. We have not saved your changes, so nothing of theirs was overwritten. The page "
     "now shows the latest answers: check them and make your changes again."
 )
+SENT_ELSEWHERE = (
+    "Someone else using your group’s link sent your answers while you had this page open. "
+    "They have been sent once, as shown below: you do not need to send them again."
+)
 INCOMPLETE = "There are still questions to answer before you can send your answers."
 CLOSED = "This survey closed on {date}. You can still see your result."
 SAVED = "Your answers have been saved."

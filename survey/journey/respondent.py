@@ -9,6 +9,7 @@ draft that supersedes the submission and takes its place when it is sent.
 from __future__ import annotations
 
 import smtplib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -200,40 +201,77 @@ def _touch(response: Response, page_id: str) -> None:
     response.updated_at = utcnow()
 
 
+def _draft_for_update(respondent: Respondent) -> Response | None:
+    """The draft, re-read and row-locked (PostgreSQL) until this transaction ends.
+
+    A second browser saving or sending at the same moment waits here, then reads
+    the first one's version and gets EditedElsewhere instead of overwriting it.
+    SQLite needs no row lock: a writing request holds the database's write lock.
+    """
+    return db.session.scalar(
+        respondent._mine()
+        .where(Response.status == IN_PROGRESS)
+        .order_by(Response.id.desc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+@contextmanager
+def _conflicts_as_edited_elsewhere():
+    """A write that lost a race (stale version, a second draft) rolls back: EditedElsewhere."""
+    try:
+        yield
+    except (StaleDataError, sa.exc.IntegrityError):
+        db.session.rollback()
+        raise EditedElsewhere() from None
+    except EditedElsewhere:
+        db.session.rollback()  # let go of the draft's row lock at once
+        raise
+
+
+def _commit() -> None:
+    """Commit; a write that lost a race rolls back and raises EditedElsewhere."""
+    with _conflicts_as_edited_elsewhere():
+        db.session.commit()
+
+
 def save_section(
     respondent: Respondent, section: Section, values: dict, posted_version: str | None
 ) -> Response:
     """Store one page's answers (blank ones removed) in the draft; commits."""
-    draft = respondent.draft()
-    _check_version(draft, posted_version)
-    if draft is None:
-        draft = _new_draft(respondent)
-        db.session.flush()
-    existing = {a.question_id: a for a in draft.answers}
-    for question_id, value in values.items():
-        row = existing.get(question_id)
-        if is_empty(value):
-            if row is not None:
-                draft.answers.remove(row)
-        elif row is None:
-            draft.answers.append(Answer(question_id=question_id, value=value))
-        elif row.value != value:
-            row.value = value
-    _touch(draft, section.id)
-    _commit()
+    with _conflicts_as_edited_elsewhere():
+        draft = _draft_for_update(respondent)
+        _check_version(draft, posted_version)
+        if draft is None:
+            draft = _new_draft(respondent)
+            db.session.flush()
+        existing = {a.question_id: a for a in draft.answers}
+        for question_id, value in values.items():
+            row = existing.get(question_id)
+            if is_empty(value):
+                if row is not None:
+                    draft.answers.remove(row)
+            elif row is None:
+                draft.answers.append(Answer(question_id=question_id, value=value))
+            elif row.value != value:
+                row.value = value
+        _touch(draft, section.id)
+        db.session.commit()
     return draft
 
 
 def save_consent(respondent: Respondent, choices: dict, posted_version: str | None) -> Response:
     """Store the group's consent choices and mark the consent page done; commits."""
-    draft = respondent.draft()
-    _check_version(draft, posted_version)
-    if draft is None:
-        draft = _new_draft(respondent)
-    before = _consent_of(respondent)
-    _set_consent(respondent, choices)
-    _touch(draft, CONSENT)
-    _commit()
+    with _conflicts_as_edited_elsewhere():
+        draft = _draft_for_update(respondent)
+        _check_version(draft, posted_version)
+        if draft is None:
+            draft = _new_draft(respondent)
+        before = _consent_of(respondent)
+        _set_consent(respondent, choices)
+        _touch(draft, CONSENT)
+        db.session.commit()
     tell_group_of_new_sharing(respondent, before)
     return draft
 
@@ -347,28 +385,35 @@ def unanswered(respondent: Respondent, response: Response | None) -> list[Sectio
 
 
 def submit(respondent: Respondent, key: str, posted_version: str | None) -> Response:
-    """Send the draft: score it, make it the current submission; idempotent per key."""
+    """Send the draft: score it, make it the current submission; idempotent per key.
+
+    The draft is row-locked first, so of two browsers sending at once one sends
+    and the other gets EditedElsewhere (a 409 page), never a half-done write.
+    """
     done = respondent.by_submission_key(key) if key else None
     if done is not None:
         return done
-    draft = respondent.draft()
-    if draft is None:
-        raise EditedElsewhere()
-    _check_version(draft, posted_version)
-    previous = respondent.submitted()
-    draft.status = SUBMITTED
-    draft.submitted_at = utcnow()
-    draft.submission_key = key
-    draft.is_current = True
-    if previous is not None and previous.id != draft.id:
-        previous.is_current = False
-        draft.supersedes_id = previous.id
-    store_scores(draft, respondent.instrument)
-    _place_by_chosen_area(respondent, draft)
     try:
-        _commit()
+        with _conflicts_as_edited_elsewhere():
+            draft = _draft_for_update(respondent)
+            if draft is None:
+                raise EditedElsewhere()
+            _check_version(draft, posted_version)
+            previous = respondent.submitted()
+            if previous is not None and previous.id != draft.id:
+                previous.is_current = False
+                draft.supersedes_id = previous.id
+                db.session.flush()  # one current submission: the earlier one steps down first
+            draft.status = SUBMITTED
+            draft.submitted_at = utcnow()
+            draft.submission_key = key
+            draft.is_current = True
+            store_scores(draft, respondent.instrument)
+            _place_by_chosen_area(respondent, draft)
+            db.session.commit()
     except EditedElsewhere:
-        done = respondent.by_submission_key(key)
+        db.session.rollback()
+        done = respondent.by_submission_key(key) if key else None
         if done is not None:  # the other request was this same submission
             return done
         raise
@@ -396,20 +441,30 @@ def _place_by_chosen_area(respondent: Respondent, draft: Response) -> None:
 
 
 def start_amendment(respondent: Respondent) -> Response:
-    """A new draft holding a copy of the current submission's answers; commits."""
+    """A new draft holding a copy of the current submission's answers; commits.
+
+    Two amend clicks at once make one draft: the database refuses a second, and
+    the request that lost the race opens the draft the other one made.
+    """
     draft = respondent.draft()
     if draft is not None:
         return draft
     previous = respondent.submitted()
     if previous is None:
         abort(404)
-    draft = _new_draft(respondent)
-    draft.is_current = False  # the submission stays current until this one is sent
-    draft.supersedes_id = previous.id
-    draft.visited = list(previous.visited or [])
-    for answer in previous.answers:
-        draft.answers.append(Answer(question_id=answer.question_id, value=answer.value))
-    _commit()
+    try:
+        with _conflicts_as_edited_elsewhere():
+            draft = _new_draft(respondent)
+            draft.is_current = False  # the submission stays current until this one is sent
+            draft.supersedes_id = previous.id
+            draft.visited = list(previous.visited or [])
+            for answer in previous.answers:
+                draft.answers.append(Answer(question_id=answer.question_id, value=answer.value))
+            db.session.commit()
+    except EditedElsewhere:
+        draft = respondent.draft()
+        if draft is None:
+            raise
     return draft
 
 
@@ -419,11 +474,3 @@ def shown_answers(respondent: Respondent, answers: dict) -> list[tuple[Section, 
         (section, [(q, answers.get(q.id)) for q in questions_shown(section, answers)])
         for section in sections_shown(respondent.instrument, answers)
     ]
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except (StaleDataError, sa.exc.IntegrityError):
-        db.session.rollback()
-        raise EditedElsewhere() from None

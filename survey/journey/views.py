@@ -317,9 +317,10 @@ def check_answers(token: str):
         try:
             submit(respondent, form.submission_key.data, form.version.data)
         except EditedElsewhere:
-            return render_check(
-                respondent, respondent.draft(), status=409, notice=messages.EDITED_ELSEWHERE
-            )
+            draft = respondent.draft()
+            if draft is None and (sent := respondent.submitted()) is not None:
+                return render_check(respondent, sent, status=409, notice=messages.SENT_ELSEWHERE)
+            return render_check(respondent, draft, status=409, notice=messages.EDITED_ELSEWHERE)
         return redirect(url_for("journey.result", token=respondent.token), code=303)
     if not respondent.round.is_open():
         # Closed: the answers that were sent can still be read; a draft never will be.
@@ -375,5 +376,8 @@ def amend(token: str):
         abort(400)
     if (closed := closed_or_none(respondent)) is not None:
         return closed
-    start_amendment(respondent)
+    try:
+        start_amendment(respondent)
+    except EditedElsewhere:  # another browser sent or amended at the same moment
+        flash(messages.EDITED_ELSEWHERE)
     return redirect(url_for("journey.check_answers", token=respondent.token))

@@ -93,6 +93,9 @@ def import_paper(
     if group_ids is None:
         group_ids = set(db.session.scalars(sa.select(Organisation.id)))
     codes = set(db.session.scalars(sa.select(Area.code)))
+    # Read the workbook with no transaction open: on SQLite a web request's transaction
+    # holds the write lock, and every group's save would wait for a slow file.
+    db.session.commit()
     result = read_paper_workbook(data, file_name, instrument, group_ids=group_ids, area_codes=codes)
     outcome = PaperImport(file_name=file_name, errors=result.errors, blank=result.skipped_blank)
     if outcome.errors:

@@ -75,7 +75,9 @@ def test_requests_that_read_then_write_at_once_all_succeed(sqlite_app):
         client = sqlite_app.test_client()
         for i in range(3):
             page = client.post(
-                "/sign-in", data={"email": f"t{n}-{i}@example.org", "password": "wrong"}
+                "/sign-in",
+                data={"email": f"t{n}-{i}@example.org", "password": "wrong"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"},  # under each address's limit
             )
             statuses.append(page.status_code)
 
