@@ -18,7 +18,7 @@ def sign_in(live_server, page, role: str = "area-lead", area_codes=("DEMO-ICS",)
         from survey.demo import load_demo
         from survey.models import Area
 
-        load_demo(seed=5, groups=100)
+        load_demo(seed=5, groups=200)  # enough groups that neighbourhoods pass suppression
         areas = [db.session.query(Area).filter_by(code=c).one() for c in area_codes]
         factories.user(role=role, email="lead@example.org", areas=areas)
         db.session.commit()
