@@ -112,7 +112,12 @@ def _saver(app, page: tuple, stop: threading.Event, results: list, started) -> N
         try:
             page = client.get(url)
             form = {**hidden_fields(page.get_data(as_text=True)), **data}
-            status = client.post(url, data=form).status_code
+            sent = client.post(url, data=form)
+            status = sent.status_code
+            moved = sent.location.split("/r/", 1)[-1].split("/", 1)[0]
+            if status == 302 and moved != url.split("/r/", 1)[1].split("/", 1)[0]:
+                # The first save moves the group to its own private link: carry on there.
+                url = "/r/" + moved + "/section/" + url.split("/section/", 1)[1]
         except BaseException as error:  # noqa: BLE001 - "database is locked" is a 500
             status = repr(error)[:200]
         results.append(status)
