@@ -105,3 +105,37 @@ def test_scores_at_and_just_under_each_boundary_get_the_pinned_level(instrument)
             got_one, got_batch = one.domain(key).level, frame.iloc[i][f"{key}.level"]
         assert got_one == expected, (key, label, exact)
         assert got_batch == expected, (key, label, exact)
+
+
+# A real readiness answer set whose overall score is exactly 3.4, the start of level 4,
+# but whose floating-point sum comes out at 3.3999999999999995. By hand, the domains are
+# 7/2, 21/5, 5/2, 8/3, 17/5, 10/3 and 21/5; they add up to 119/5, and 119/5 / 7 = 17/5.
+ON_THE_LINE = {
+    "dp_email": "yes", "dp_device": "no", "dp_online_presence": "group_social",
+    "dp_records": "crm", "dp_listing_current": "mostly_right", "dp_confidence": "agree",
+    "so_want_listed": "agree", "so_share_details": "agree", "so_keep_updated": "strongly_agree",
+    "so_show_spaces": "agree", "bd_time": "agree", "bd_skills": "strongly_agree",
+    "bd_equipment": "strongly_disagree", "bd_cost": "disagree", "bd_privacy": "strongly_agree",
+    "bd_members_offline": "agree", "sd_know_where": "strongly_agree",
+    "sd_someone_to_ask": "strongly_disagree", "sd_would_train": "disagree",
+    "sw_welcome_referrals": "agree", "sw_talk_link_worker": "agree", "sw_tell_referrer": "disagree",
+    "sw_extra_support": "neither", "sb_no_room": "disagree", "sb_cost": "neither",
+    "sb_complex_needs": "neither", "sb_paperwork": "agree", "sb_sharing_info": "disagree",
+    "sb_not_known": "disagree", "ss_safeguarding_policy": "yes", "ss_safeguarding_trained": "yes",
+    "ss_insurance": "yes", "ss_know_contact": "neither", "ss_show_difference": "neither",
+}  # fmt: skip
+
+
+def test_a_score_exactly_on_a_boundary_reaches_it_in_both_paths_despite_float_noise():
+    readiness = next(i for i in INSTRUMENTS if i.id == "vcse-readiness")
+    domains = (
+        Fraction(7, 2), Fraction(21, 5), Fraction(5, 2), Fraction(8, 3),
+        Fraction(17, 5), Fraction(10, 3), Fraction(21, 5),
+    )  # fmt: skip
+    assert sum(domains) / len(domains) == STARTS[3]
+    one = score_response(readiness, ON_THE_LINE)
+    row = score_frame(readiness, pd.DataFrame([ON_THE_LINE])).iloc[0]
+    assert [d.score for d in one.domains] == [float(x) for x in domains]
+    assert one.overall_score < 3.4  # the noise this test is about is really there
+    assert one.overall_level == 4
+    assert row["overall.level"] == 4
