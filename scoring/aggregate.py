@@ -32,15 +32,15 @@ def t95(df: int) -> float:
         raise ValueError("a t interval needs at least two values")
     if df <= len(_T95):
         return _T95[df - 1]
-    # Beyond 30, the Cornish-Fisher expansion around the normal quantile z to 1/df^4
-    # (Abramowitz and Stegun 26.7.5) agrees with published tables to 4 decimals.
+    # Beyond 30, the Cornish-Fisher expansion around the normal quantile z to 1/df^3
+    # (Abramowitz and Stegun 26.7.5) agrees with published tables to 4 decimals (the next
+    # term adds under 0.000002 at df 31).
     z = _Z975
     return (
         z
         + (z**3 + z) / (4 * df)
         + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
         + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * df**4)
     )
 
 

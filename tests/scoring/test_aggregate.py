@@ -16,7 +16,7 @@ def test_summary_of_five_scores():
     assert (s.n, s.mean, s.median) == (5, 3, 3)
     assert s.ci_low == pytest.approx(3 - 2.776 * math.sqrt(2.5) / math.sqrt(5))
     assert s.ci_high == pytest.approx(3 + 2.776 * math.sqrt(2.5) / math.sqrt(5))
-    assert not s.suppressed
+    assert s.suppressed is False  # the API publishes it as a JSON boolean, never null
     # one group at each level: no band of 5 can be made but the whole, which says nothing
     assert s.level_bands is None
 
