@@ -228,9 +228,10 @@ def invitations_download(slug: str):
     )
 
 
-@bp.post("/<slug>/invitations/<int:invitation_id>/reissue")
-def reissue_link(slug: str, invitation_id: int):
-    """Replace a group's link: the old one stops working, answers so far are kept."""
+def _live_invitation(slug: str, invitation_id: int):
+    """(round, invitation, portfolio) for a button on the invitations page: 404 for an
+    invitation that is not live in this round or not in the viewer's portfolio, 400 for a
+    form without its token."""
     round_ = _round(slug)
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.round_id != round_.id or invitation.revoked_at:
@@ -240,6 +241,13 @@ def reissue_link(slug: str, invitation_id: int):
         abort(404)
     if not ButtonForm().validate():
         abort(400)
+    return round_, invitation, portfolio
+
+
+@bp.post("/<slug>/invitations/<int:invitation_id>/reissue")
+def reissue_link(slug: str, invitation_id: int):
+    """Replace a group's link: the old one stops working, answers so far are kept."""
+    round_, invitation, portfolio = _live_invitation(slug, invitation_id)
     fresh = reissue(invitation, current_user.email)
     rows = [r for r in invitation_rows(round_, portfolio) if r.invitation.id == fresh.id]
     if rows and withheld_links(rows, current_user):
@@ -255,16 +263,10 @@ INVITATION_EMAILED = "invitation-emailed"
 @bp.post("/<slug>/invitations/<int:invitation_id>/email")
 def email_invitation(slug: str, invitation_id: int):
     """Send a group its link at the address on file (the link itself stays with the group)."""
-    round_ = _round(slug)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.round_id != round_.id or invitation.revoked_at:
-        abort(404)
-    portfolio = _portfolio()
+    round_, invitation, _ = _live_invitation(slug, invitation_id)
     organisation = invitation.organisation
-    if organisation is None or (portfolio is not None and organisation.id not in portfolio):
+    if organisation is None:
         abort(404)
-    if not ButtonForm().validate():
-        abort(400)
     email = (organisation.email or "").strip()
     if not email:
         flash(f"{organisation.name} has no email address on file: ask an admin to add one.")
