@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
@@ -10,31 +9,10 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from instruments import InstrumentError, check
+from instruments import check
 
+from .cli_app import with_app
 from .cli_errors import CommandError
-
-
-def with_app(fn):
-    """Run the command inside an app context with the database upgraded."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from flask_migrate import upgrade
-
-        from . import create_app
-
-        try:
-            app = create_app()
-        except InstrumentError as error:
-            for line in error.errors:
-                click.echo(line, err=True)
-            raise CommandError("an instrument file is invalid; the app will not start") from None
-        with app.app_context():
-            upgrade()
-            return fn(app, *args, **kwargs)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -28,7 +28,7 @@ from .cli_errors import CommandError
 )
 def invitations_command(round_slug: str, output: Path, base_url: str | None) -> None:
     """One row per invited group: org id, name, area code, link (missing links are made)."""
-    from .cli import with_app
+    from .cli_app import with_app
 
     @with_app
     def run(app):

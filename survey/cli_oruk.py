@@ -70,7 +70,7 @@ def write_json(data: dict, path: Path) -> None:
 )
 def oruk(output: Path) -> None:
     """Open Referral UK feed (JSON) of the groups that agreed to be listed."""
-    from .cli import with_app
+    from .cli_app import with_app
 
     @with_app
     def run(app):

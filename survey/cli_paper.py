@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from .cli import with_app
+from .cli_app import with_app
 from .cli_errors import CommandError
 
 MAX_LINES = 200  # error lines printed; the count in the last line is always complete

@@ -17,7 +17,7 @@ def users_group() -> None:
 
 def _with_app(fn):
     """The CLI's app-context wrapper (imported late: cli imports this module)."""
-    from .cli import with_app
+    from .cli_app import with_app
 
     return with_app(fn)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from .cli import with_app
+from .cli_app import with_app
 from .cli_errors import CommandError
 
 OUTPUT = click.option(

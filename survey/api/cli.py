@@ -17,7 +17,7 @@ def api_tokens_group() -> None:
 @click.argument("name")
 def add(name: str) -> None:
     """Issue a token for NAME and print it (it is shown this once only)."""
-    from ..cli import with_app
+    from ..cli_app import with_app
     from ..extensions import db
     from .tokens import issue_token
 
@@ -36,7 +36,7 @@ def add(name: str) -> None:
 @api_tokens_group.command("list")
 def list_tokens() -> None:
     """One line per token: id, name, created, revoked or 'live'."""
-    from ..cli import with_app
+    from ..cli_app import with_app
     from ..extensions import db
     from ..models import ApiToken
 
@@ -53,7 +53,7 @@ def list_tokens() -> None:
 @click.argument("token_id", type=int)
 def revoke(token_id: int) -> None:
     """Revoke the token with this id (see `survey api-tokens list`)."""
-    from ..cli import with_app
+    from ..cli_app import with_app
     from ..extensions import db
     from ..models import ApiToken
     from .tokens import revoke_token

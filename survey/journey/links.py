@@ -17,7 +17,7 @@ that shows or changes them; staff who may are let through and audited.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort, has_request_context, redirect, request, session, url_for
@@ -28,9 +28,6 @@ from .. import audit
 from ..access import may_see_group_answers
 from ..extensions import db
 from ..models import Invitation, new_token
-
-if TYPE_CHECKING:
-    from .respondent import Respondent
 
 # Pages that show no answers: open through the invitation link of a group that has started.
 NO_ANSWERS = frozenset({"journey.start", "journey.email_link"})
@@ -93,15 +90,18 @@ def _remember(invitation: Invitation) -> None:
     session[REMEMBERED] = dict(list(links.items())[-REMEMBER_AT_MOST:])
 
 
-def guard(respondent: Respondent) -> None:
-    """Stop the request unless this link may open this page for whoever is asking."""
+def guard(invitation: Invitation, via_private: bool, started: Callable[[], bool]) -> None:
+    """Stop the request unless this link may open this page for whoever is asking.
+
+    via_private: the address holds the private link, not the invitation link.
+    started: whether the group has any response in the round (asked only when needed).
+    """
     if not has_request_context():
         return
     endpoint = request.endpoint
     # Through the private link every page is the group's own (its start page says when
     # it sent its answers); through the invitation link only NO_ANSWERS pages are open.
-    shows_answers = respondent.via_private or endpoint not in NO_ANSWERS
-    invitation = respondent.invitation
+    shows_answers = via_private or endpoint not in NO_ANSWERS
     organisation = invitation.organisation
     staff = current_user.is_authenticated
     if (
@@ -111,14 +111,14 @@ def guard(respondent: Respondent) -> None:
         and not may_see_group_answers(current_user, organisation)
     ):
         abort(403)
-    if not respondent.via_private and respondent.started():
+    if not via_private and started():
         remembered = _remembered(invitation)
         if remembered and request.method == "GET":
             args = {**request.args.to_dict(), **(request.view_args or {}), "token": remembered}
             abort(redirect(url_for(endpoint, **args)))
         if shows_answers:
             abort(redirect(url_for("journey.start", token=invitation.token), code=303))
-    elif respondent.via_private and not staff:
+    elif via_private and not staff:
         _remember(invitation)
     audited = "survey.answers_audited"
     if staff and shows_answers and organisation is not None and audited not in request.environ:
@@ -127,6 +127,6 @@ def guard(respondent: Respondent) -> None:
             current_user,
             GROUP_ANSWERS_OPENED,
             organisation,
-            {"round": respondent.round.slug, "page": endpoint, "method": request.method},
+            {"round": invitation.round.slug, "page": endpoint, "method": request.method},
         )
         db.session.commit()

@@ -134,7 +134,7 @@ def find_respondent(token: str) -> Respondent:
     respondent = Respondent(
         invitation, invitation.round, instrument, via_private=invitation.private_token == token
     )
-    links.guard(respondent)
+    links.guard(invitation, respondent.via_private, respondent.started)
     return respondent
 
 

@@ -1,0 +1,34 @@
+"""The app context every command runs in: its own module, so command modules never import
+the command line's entry point back."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from instruments import InstrumentError
+
+from .cli_errors import CommandError
+
+
+def with_app(fn):
+    """Run the command inside an app context with the database upgraded."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flask_migrate import upgrade
+
+        from . import create_app
+
+        try:
+            app = create_app()
+        except InstrumentError as error:
+            for line in error.errors:
+                click.echo(line, err=True)
+            raise CommandError("an instrument file is invalid; the app will not start") from None
+        with app.app_context():
+            upgrade()
+            return fn(app, *args, **kwargs)
+
+    return wrapper
