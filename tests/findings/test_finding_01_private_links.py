@@ -13,13 +13,12 @@ import sqlalchemy as sa
 from survey.extensions import db
 from survey.models import AuditEvent, Response
 from tests import factories
-from tests.journey.conftest import (  # noqa: F401 (fixtures)
+from tests.journey.conftest import (
     Invited,
     hidden_fields,
     instrument,
     make_round,
-    per_request_globals,
-    walker,
+    per_request_globals,  # noqa: F401 (autouse)
 )
 
 ANSWER_SHOWN = "LA1 4YW"  # the meeting postcode every group gives, as check-answers shows it
@@ -52,7 +51,7 @@ def _shows_no_answers(page) -> bool:
 def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through_its_link(
     app,
     client,
-    walker,  # noqa: F811 (the journey's fixture, imported above)
+    walker,
 ):
     chosen = instrument("confidence")
     ics = factories.area(type="ics")
@@ -144,7 +143,7 @@ def test_finding_01_a_broker_cannot_open_a_non_consenting_groups_answers_through
 def test_finding_01_a_broker_emails_a_non_sharing_group_its_link_and_the_group_hears_of_sharing(
     app,
     client,
-    walker,  # noqa: F811 (the journey's fixture, imported above)
+    walker,
     tmp_path,
     monkeypatch,
 ):

@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from survey.extensions import db
 from survey.models import Response
 from tests import factories
-from tests.journey.conftest import (  # noqa: F401 (fixtures)
+from tests.journey.conftest import (
     Invited,
     hidden_fields,
     instrument,
     make_round,
-    per_request_globals,
-    walker,
+    per_request_globals,  # noqa: F401 (autouse)
 )
 from tests.reports.test_paper_import import fill
 
@@ -49,7 +48,7 @@ def _upload(staff, slug: str, data: bytes):
     )
 
 
-def test_finding_02_paper_answers_never_replace_a_groups_online_answers(app, client, walker):  # noqa: F811 (fixtures imported above)
+def test_finding_02_paper_answers_never_replace_a_groups_online_answers(app, client, walker):
     chosen = instrument("confidence")
     ics = factories.area(type="ics")
     home = factories.area(type="neighbourhood", parent=ics)

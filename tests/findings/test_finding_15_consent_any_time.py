@@ -10,12 +10,15 @@ import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.models import AuditEvent, Organisation, Response
-from tests.journey.conftest import hidden_fields, invite, per_request_globals, walker  # noqa: F401
+from tests.journey.conftest import (
+    hidden_fields,
+    per_request_globals,  # noqa: F401 (autouse)
+)
 
 YES = {"consent_broker": "yes", "consent_area_lead": "yes", "consent_directory": "yes"}
 
 
-def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, walker):  # noqa: F811 (fixtures imported above)
+def test_finding_15_a_group_withdraws_consent_in_a_closed_round(client, invite, walker):
     invited = invite("confidence")
     sent = walker(invited).complete(invited.plan(), YES)
     own = "/r/" + sent.location.split("/r/", 1)[1].split("/", 1)[0]  # the group's link
