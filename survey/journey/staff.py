@@ -28,6 +28,7 @@ from ..models import Area, AuditEvent, Invitation, Organisation, Round
 from .fields import field_choices
 from .forms import ButtonForm
 from .invitations import (
+    InvitationRow,
     ensure_invitations,
     invitation_rows,
     invitations_csv,
@@ -229,7 +230,7 @@ def invitations_download(slug: str):
 
 
 def _live_invitation(slug: str, invitation_id: int):
-    """(round, invitation, portfolio) for a button on the invitations page: 404 for an
+    """(round, invitation) for a button on the invitations page: 404 for an
     invitation that is not live in this round or not in the viewer's portfolio, 400 for a
     form without its token."""
     round_ = _round(slug)
@@ -241,16 +242,16 @@ def _live_invitation(slug: str, invitation_id: int):
         abort(404)
     if not ButtonForm().validate():
         abort(400)
-    return round_, invitation, portfolio
+    return round_, invitation
 
 
 @bp.post("/<slug>/invitations/<int:invitation_id>/reissue")
 def reissue_link(slug: str, invitation_id: int):
     """Replace a group's link: the old one stops working, answers so far are kept."""
-    round_, invitation, portfolio = _live_invitation(slug, invitation_id)
+    round_, invitation = _live_invitation(slug, invitation_id)
     fresh = reissue(invitation, current_user.email)
-    rows = [r for r in invitation_rows(round_, portfolio) if r.invitation.id == fresh.id]
-    if rows and withheld_links(rows, current_user):
+    row = InvitationRow(fresh, fresh.organisation_id, "", "", "")
+    if withheld_links([row], current_user):
         flash("New link made. The old one no longer works. Email the new one to the group.")
     else:
         flash(f"New link made. The old one no longer works. New link: {link_for(fresh)}")
@@ -263,7 +264,7 @@ INVITATION_EMAILED = "invitation-emailed"
 @bp.post("/<slug>/invitations/<int:invitation_id>/email")
 def email_invitation(slug: str, invitation_id: int):
     """Send a group its link at the address on file (the link itself stays with the group)."""
-    round_, invitation, _ = _live_invitation(slug, invitation_id)
+    round_, invitation = _live_invitation(slug, invitation_id)
     organisation = invitation.organisation
     if organisation is None:
         abort(404)

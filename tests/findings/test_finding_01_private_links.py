@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import sqlalchemy as sa
 
 from survey.extensions import db
-from survey.models import AuditEvent, Response
+from survey.models import AuditEvent, Invitation, Response
 from tests import factories
 from tests.journey.conftest import (
     Invited,
@@ -179,6 +179,19 @@ def test_finding_01_a_broker_emails_a_non_sharing_group_its_link_and_the_group_h
     mails = [p.read_text() for p in tmp_path.glob("*.eml")]
     assert len(mails) == 1 and "To: noclub@example.org" in mails[0]
     assert f"/r/{new.token}" in mails[0]
+    # Making a new link does not hand it over either.
+    remade = staff.post(
+        f"/rounds/confidence-this-year/invitations/{new.id}/reissue",
+        data={"csrf_token": hidden_fields(page.text)["csrf_token"]},
+        follow_redirects=True,
+    )
+    fresh = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.round_id == this_year.id, Invitation.revoked_at.is_(None)
+        )
+    )
+    assert "Email the new one to the group" in remade.text and fresh.token not in remade.text
+    new = fresh
     assert db.session.scalar(
         sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "invitation-emailed")
     )
