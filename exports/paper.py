@@ -30,6 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from instruments import Instrument, Question
+from instruments.answers import Refused, answer_type, as_text, parse, text_limit
 
 from .workbook_style import (
     SUBHEADER_FILL,
@@ -46,10 +47,8 @@ OPTIONS = "Options"
 INSTRUCTIONS = "Instructions"
 FIXED = ("org_id", "org_name")
 FIRST_ANSWER_ROW = 3
-CHOICE_TYPES = ("single", "likert", "yesno")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
 class PaperFileError(Exception):
@@ -107,10 +106,6 @@ class PaperResult:
     skipped_blank: int = 0
 
 
-def _listed(question: Question) -> bool:
-    return question.type in CHOICE_TYPES or question.type == "multiple"
-
-
 # ---------------------------------------------------------------- template
 
 
@@ -141,39 +136,21 @@ def write_template(
     for index, question in enumerate(questions, start=len(FIXED) + 1):
         letter = get_column_letter(index)
         target = f"{letter}{FIRST_ANSWER_ROW}:{letter}{last}"
-        if question.type in CHOICE_TYPES:
+        options = None
+        if question.id in option_columns:
             source, count = option_columns[question.id]
-            rule = DataValidation(
-                type="list",
-                formula1=f"{OPTIONS}!${source}$2:${source}${count + 1}",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="Not one of the answers",
-                error="Choose one of the answers in the list.",
-            )
-        elif question.type == "number":
-            low = int(question.min_value) if question.min_value is not None else -(10**9)
-            high = int(question.max_value) if question.max_value is not None else 10**9
-            rule = DataValidation(
-                type="whole",
-                operator="between",
-                formula1=str(low),
-                formula2=str(high),
-                allow_blank=True,
-                showErrorMessage=True,
-                error=f"Enter a whole number from {low} to {high}.",
-            )
-        else:
+            options = f"{OPTIONS}!${source}$2:${source}${count + 1}"
+        spec = answer_type(question).paper_rule(question, options)
+        if spec is None:
             continue
+        rule = DataValidation(**spec)
         rule.add(target)
         ws.data_validations.append(rule)
     wb.save(path)
 
 
 def _question_text(question: Question) -> str:
-    text = question.text
-    if question.type == "multiple":
-        text += " (tick all that apply: answers separated by ;)"
+    text = question.text + answer_type(question).paper_note
     if not question.required:
         text += " (optional)"
     return text
@@ -224,7 +201,7 @@ def _write_instructions(wb, instrument: Instrument) -> None:
 
 def _write_options(wb, questions: Sequence[Question]) -> dict[str, tuple[str, int]]:
     """The options sheet: per listed question, a column of labels; returns its letter and count."""
-    listed = [q for q in questions if _listed(q)]
+    listed = [q for q in questions if answer_type(q).listed]
     ws = new_sheet(wb, OPTIONS, widths=[30] * len(listed), freeze="A2")
     write_header(ws, [q.id for q in listed])
     columns = {q.id: [label for _, label in q.choices] for q in listed}
@@ -347,7 +324,7 @@ def read_paper_workbook(
             raise PaperFileError(f"{name}: no sheet called '{RESPONSES}'")
         sheet = wb[RESPONSES]
         first = sheet.iter_rows(max_row=1, max_col=limits.columns, values_only=True)
-        header = [_text(v) for v in next(first, ())]
+        header = [as_text(v) for v in next(first, ())]
         columns = _check_columns(header, name, instrument)
         # Answers from row 3 (row 2 is the question text), only the template's columns.
         rows = sheet.iter_rows(min_row=FIRST_ANSWER_ROW, max_col=len(columns), values_only=True)
@@ -386,7 +363,7 @@ def _check_instrument(wb, name: str, instrument: Instrument) -> None:
             "'survey export paper-template'"
         )
     facts = {
-        _text(r[0]): _text(r[1])
+        as_text(r[0]): as_text(r[1])
         for r in wb[INSTRUCTIONS].iter_rows(max_row=200, max_col=2, values_only=True)
         if r and r[0]
     }
@@ -423,17 +400,14 @@ def _read_rows(rows, columns, instrument, group_ids, area_codes) -> PaperResult:
         values = dict(zip(columns, values, strict=False))
         answers, errors = {}, []
         for qid, question in questions.items():
-            raw = values.get(qid)
-            if _text(raw) == "":
-                continue
-            value, problem = parse_answer(question, raw, area_codes)
+            value, problem = parse_answer(question, values.get(qid), area_codes)
             if problem:
                 errors.append(f"row {number}, column {qid}: {problem}")
-            else:
+            elif value is not None:
                 answers[qid] = value
         org_id = _group_id(values.get("org_id"))
         if not answers and not errors:
-            if _text(values.get("org_id")) or _text(values.get("org_name")):
+            if as_text(values.get("org_id")) or as_text(values.get("org_name")):
                 result.skipped_blank += 1
             continue
         if org_id is None:
@@ -458,66 +432,29 @@ def _group_id(raw: object) -> int | None:
         return int(raw)
     if isinstance(raw, int):
         return raw
-    text = _text(raw)
+    text = as_text(raw)
     return int(text) if text.isdigit() else None
 
 
-def _text(raw: object) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw).strip()
-
-
 def parse_answer(question: Question, raw: object, area_codes=frozenset()) -> tuple[object, str]:
-    """A cell's answer as stored online, or a problem in plain words."""
-    text = _text(raw)
-    if question.type in CHOICE_TYPES:
-        value = _choice(question, text)
-        if value is None:
-            return None, f"'{_clip(text)}' is not one of the answers ({_labels(question)})"
-        return value, ""
-    if question.type == "multiple":
-        picked, order = [], [v for v, _ in question.choices]
-        for part in (p.strip() for p in text.split(";")):
-            if not part:
-                continue
-            value = _choice(question, part)
-            if value is None:
-                return None, f"'{_clip(part)}' is not one of the answers ({_labels(question)})"
-            picked.append(value)
-        return sorted(set(picked), key=order.index), ""
-    if question.type == "number":
-        number = text.replace(",", "")
-        if not re.fullmatch(r"-?\d{1,9}", number):
-            return None, f"'{_clip(text)}' is not a whole number"
-        value = int(number)
-        low, high = question.min_value, question.max_value
-        if (low is not None and value < low) or (high is not None and value > high):
-            return None, f"{value} is outside {_range(question)}"
-        return value, ""
-    if question.type == "postcode":
-        match = POSTCODE.match(re.sub(r"\s+", " ", text.upper()))
-        if not match:
-            return None, f"'{_clip(text)}' is not a UK postcode"
-        return f"{match.group(1)} {match.group(2)}", ""
-    if question.type == "area":
-        if text.upper() not in {c.upper() for c in area_codes}:
-            return None, f"'{_clip(text)}' is not an area code of this service"
-        return next(c for c in area_codes if c.upper() == text.upper()), ""
-    limit = question.max_length or 2000
-    if len(text) > limit:
-        return None, f"the answer is {len(text)} characters long; at most {limit}"
-    return text, ""
+    """A cell's answer as stored online (the registry's rule), or a problem in plain words."""
+    value, refused = parse(question, raw, area_codes)
+    return (None, _problem(question, refused)) if refused else (value, "")
 
 
-def _choice(question: Question, text: str) -> str | None:
-    folded = text.casefold()
-    for value, label in question.choices:
-        if folded in (value.casefold(), label.casefold()):
-            return value
-    return None
+def _problem(question: Question, refused: Refused) -> str:
+    given = f"'{_clip(refused.given)}'"
+    if refused.code == "not_an_option":
+        return f"{given} is not one of the answers ({_labels(question)})"
+    if refused.code == "not_a_number":
+        return f"{given} is not a whole number"
+    if refused.code == "out_of_range":
+        return f"{refused.number} is outside {_range(question)}"
+    if refused.code == "not_a_postcode":
+        return f"{given} is not a UK postcode"
+    if refused.code == "not_an_area":
+        return f"{given} is not an area code of this service"
+    return f"the answer is {refused.number} characters long; at most {text_limit(question)}"
 
 
 def _labels(question: Question) -> str:

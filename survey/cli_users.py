@@ -43,13 +43,15 @@ def _password(email: str) -> str:
 @_with_app
 def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_ref: str | None):
     """Add a member of staff; the password comes from SURVEY_PASSWORD or a prompt."""
+    from instruments.answers import is_email
+
     from . import audit
-    from .accounts.forms import EMAIL, is_small_number
+    from .accounts.forms import is_small_number
     from .extensions import db
     from .models import ROLES, Area, Broker, User
 
     email = email.strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
+    if not is_email(email):
         raise CommandError(f"EMAIL: '{email[:60]}' is not an email address")
     if role not in ROLES:
         raise CommandError(f"--role: '{role}' is not one of {', '.join(ROLES)}")

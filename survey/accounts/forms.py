@@ -16,6 +16,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from instruments.answers import is_email
+
 from ..extensions import db
 from ..models import ROLES, Area, Broker, User
 from ..validators import Printable
@@ -27,11 +29,10 @@ ROLE_NAMES = {
     "area-lead": "Area lead: totals for its areas and everything under them",
     "board": "Board: totals only",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _email_address(form, field) -> None:
-    if field.data and not EMAIL.match(field.data.strip()):
+    if field.data and not is_email(field.data.strip()):
         raise ValidationError("Enter an email address in the correct format, like name@example.org")
 
 

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from instruments.answers import is_email, normalise_postcode
+
 from ..cli_errors import CommandError
 from ..extensions import db
 from ..models import Area, Broker, Organisation
 from .imports import read_csv_rows, too_long
 from .placing import Placer, place
-
-POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 ORGANISATION_COLUMNS = (
     "name", "postcode", "area_code", "charity_number", "email", "broker", "practice_code",
@@ -38,16 +36,16 @@ def _float(text: str, low: float, high: float) -> float | None:
 def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dict, list[str]]:
     """The row's field values and a list of what is wrong with it."""
     problems = []
-    name, postcode = row.get("name", ""), row.get("postcode", "").upper()
+    name, given = row.get("name", ""), re.sub(r"\s+", " ", row.get("postcode", "").upper())
+    postcode = normalise_postcode(given)
     if not name:
         problems.append("'name' is blank")
     elif len(name) > 200:
         problems.append("'name' is longer than 200 characters")
-    postcode = re.sub(r"\s+", " ", postcode)
-    if not postcode:
+    if not given.strip():
         problems.append("'postcode' is blank")
-    elif not POSTCODE.match(postcode):
-        problems.append(f"'postcode' {postcode[:60]!r} is not a UK postcode")
+    elif postcode is None:
+        problems.append(f"'postcode' {given[:60]!r} is not a UK postcode")
     area_code, practice_code = row.get("area_code", ""), row.get("practice_code", "")
     if area_code and area_code not in areas:
         problems.append(f"'area_code' {area_code[:60]!r} is not an imported area")
@@ -61,7 +59,7 @@ def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dic
     if not (area_code or practice_code or lon is not None):
         problems.append("give an 'area_code', a 'practice_code' or coordinates to place the group")
     email = row.get("email", "")
-    if email and not EMAIL.match(email):
+    if email and not is_email(email):
         problems.append(f"'email' {email[:60]!r} is not an email address")
     elif long := too_long("email", email, Organisation.__table__.c.email):
         problems.append(long)
@@ -117,7 +115,7 @@ def import_organisations(path: Path, max_mb: float = 100) -> tuple[str, list[str
 
 def _store_organisations(checked: list[dict], placer: Placer) -> str:
     existing = {
-        (o.name.lower(), (o.postcode or "").upper()): o
+        (o.name.lower(), normalise_postcode(o.postcode or "") or (o.postcode or "").upper()): o
         for o in db.session.scalars(sa.select(Organisation))
     }
     brokers = {b.name: b for b in db.session.scalars(sa.select(Broker))}

@@ -8,6 +8,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from instruments.answers import answer_type
+
 from ..mail import send_mail
 from ..views import error_page
 from . import messages
@@ -87,7 +89,9 @@ def _session_expired():
         respondent, section = section_setup(token, args.get("section_id", ""))
         answers = answers_of(respondent.draft())
         questions = page_questions(section, answers)
-        choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
+        choices = (
+            area_choices(respondent) if any(answer_type(q).picks_area for q in questions) else ()
+        )
         form = section_form(questions, enforce_required=True, area_choices=choices)()
         return render_section(
             respondent, section, form, questions, status=400, notice=messages.SESSION_EXPIRED

@@ -1,12 +1,12 @@
-"""One handler per question type: the form field it renders and the value it stores.
+"""One handler per question type: the GOV.UK field it renders and that field's options.
 
-Adding a question type means adding a handler here (and its type to the
-instrument schema); the section template renders every field the same way.
+What a type accepts, stores and shows is the core's (instruments/answers.py, the
+question-type registry); a handler here is only the widget. Adding a question type
+means a registry entry there, a handler here, and a template only for a new widget.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,17 +19,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from instruments import Question
+from instruments.answers import is_blank, parse, text_limit
 
 from . import messages
 from .widgets import CheckboxesInput, RadioInput, SelectInput
-
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-
-
-def normalise_postcode(text: str) -> str | None:
-    """'zz1 4ab' -> 'ZZ1 4AB'; None if it is not shaped like a UK postcode."""
-    match = POSTCODE.match(re.sub(r"\s+", " ", text.strip().upper()))
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def field_choices(pairs) -> list:
@@ -45,183 +38,141 @@ class Required:
         self.field_flags = {"required": True} if enforce else {}
 
     def __call__(self, form, field: Field) -> None:
-        empty = field.data in (None, "", [], ())
-        if empty:
+        if is_blank(field.data):
             field.errors[:] = []
             if self.enforce:
-                raise StopValidation(messages.required(self.question))
+                raise StopValidation(required_message(self.question))
             raise StopValidation()
 
 
-class OneOf:
-    """An answer must be one of the question's own options: nothing else is stored."""
+class Accepted:
+    """The registry's rule for the question's type: the same the paper import applies."""
 
-    def __init__(self, question: Question) -> None:
-        self.question = question
-        self.allowed = {value for value, _ in question.choices}
+    def __init__(self, question: Question, area_codes: set[str]) -> None:
+        self.question, self.area_codes = question, area_codes
 
     def __call__(self, form, field: Field) -> None:
-        given = field.data if isinstance(field.data, list) else [field.data]
-        if any(value not in self.allowed for value in given):
-            raise ValidationError(messages.not_an_option(self.question))
+        _, refused = parse(self.question, field.data, self.area_codes)
+        if refused is not None:
+            raise ValidationError(messages.refused(self.question, refused))
 
 
 @dataclass(frozen=True)
 class Handler:
-    """How one question type becomes a field and a stored value."""
+    """How one question type is shown as a GOV.UK field."""
 
-    make_field: Callable[[Question, str, list], Field]
-    to_store: Callable[[Question, object], object]
-    to_form: Callable[[Question, object], object]
+    make_field: Callable[[Question, str, list, list], Field]
+    params: Callable[[Question, dict | None], dict]
+    required: Callable[[Question], str] = messages.required_enter
 
 
-def _radio(question, label, validators):
+def _radio(question, label, validators, area_choices):
     return RadioField(
         label,
         choices=field_choices(question.choices),
         validate_choice=False,
-        validators=[*validators, OneOf(question)],
+        validators=validators,
         widget=RadioInput(),
         description=question.hint or "",
     )
 
 
-def _checkboxes(question, label, validators):
+def _checkboxes(question, label, validators, area_choices):
     return SelectMultipleField(
         label,
         choices=field_choices(question.choices),
         validate_choice=False,
-        validators=[*validators, OneOf(question)],
+        validators=validators,
         widget=CheckboxesInput(),
         description=question.hint or "",
     )
 
 
-class NumberCheck:
-    """A whole number within the question's range."""
-
-    def __init__(self, question: Question) -> None:
-        self.question = question
-
-    def __call__(self, form, field: Field) -> None:
-        text = (field.data or "").strip().replace(",", "")
-        if not re.fullmatch(r"-?\d{1,9}", text):
-            raise ValidationError(messages.not_a_number(self.question))
-        value = int(text)
-        low, high = self.question.min_value, self.question.max_value
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ValidationError(messages.out_of_range(self.question))
-
-
-def _number(question, label, validators):
+def _input(question, label, validators, area_choices):
     return StringField(
-        label,
-        validators=[*validators, NumberCheck(question)],
-        widget=GovTextInput(),
-        description=question.hint or "",
+        label, validators=validators, widget=GovTextInput(), description=question.hint or ""
     )
 
 
-class LengthCheck:
-    """Free text no longer than the question allows."""
-
-    def __init__(self, question: Question) -> None:
-        self.question = question
-        self.limit = question.max_length or 2000
-
-    def __call__(self, form, field: Field) -> None:
-        if len(field.data or "") > self.limit:
-            raise ValidationError(messages.too_long(self.question, self.limit))
-
-
-def _text(question, label, validators):
+def _textarea(question, label, validators, area_choices):
     return TextAreaField(
-        label,
-        validators=[*validators, LengthCheck(question)],
-        widget=GovCharacterCount(),
-        description=question.hint or "",
+        label, validators=validators, widget=GovCharacterCount(), description=question.hint or ""
     )
 
 
-class PostcodeCheck:
-    """Shaped like a UK postcode."""
-
-    def __init__(self, question: Question) -> None:
-        self.question = question
-
-    def __call__(self, form, field: Field) -> None:
-        if normalise_postcode(field.data or "") is None:
-            raise ValidationError(messages.bad_postcode(self.question))
-
-
-def _postcode(question, label, validators):
-    return StringField(
-        label,
-        validators=[*validators, PostcodeCheck(question)],
-        widget=GovTextInput(),
-        description=question.hint or "",
-    )
-
-
-def _area(question, label, validators, area_choices=()):
+def _select(question, label, validators, area_choices):
     return SelectField(
         label,
         choices=field_choices([("", "Choose an area"), *area_choices]),
         validate_choice=False,
-        validators=[*validators, AreaCheck(question, {code for code, _ in area_choices})],
+        validators=validators,
         widget=SelectInput(),
         description=question.hint or "",
     )
 
 
-class AreaCheck:
-    """One of the round's areas."""
-
-    def __init__(self, question: Question, codes: set[str]) -> None:
-        self.question, self.codes = question, codes
-
-    def __call__(self, form, field: Field) -> None:
-        if field.data not in self.codes:
-            raise ValidationError(messages.not_an_option(self.question))
-
-
-def _same(question, value):
-    return value
-
-
-def _stripped(question, value):
-    return (value or "").strip() or None
+def _fieldset(question, hint):
+    params = {
+        "fieldset": {"legend": {"text": question.text, "classes": "govuk-fieldset__legend--s"}},
+        "hint": hint,
+    }
+    option_hints = {o.value: o.hint for o in question.all_options if o.hint}
+    if option_hints:
+        params["items"] = [
+            {"hint": {"text": option_hints[value]}} if value in option_hints else {}
+            for value, _ in question.choices
+        ]
+    return params
 
 
-def _number_store(question, value):
-    return int(str(value).strip().replace(",", ""))
+def _label(question, hint):
+    return {"label": {"text": question.text, "classes": "govuk-label--s"}, "hint": hint}
 
 
-def _number_form(question, value):
-    return "" if value is None else str(value)
+def _number_params(question, hint):
+    params = _label(question, hint)
+    params.update({"classes": "govuk-input--width-5", "inputmode": "numeric", "spellcheck": False})
+    if question.suffix:
+        params["suffix"] = {"text": question.suffix}
+    return params
 
 
-def _postcode_store(question, value):
-    return normalise_postcode(value or "")
+def _postcode_params(question, hint):
+    params = _label(question, hint)
+    params.update(
+        {"classes": "govuk-input--width-10", "autocomplete": "postal-code", "spellcheck": False}
+    )
+    return params
 
 
-def _list_store(question, value):
-    order = [v for v, _ in question.choices]
-    return sorted(set(value or []), key=order.index)
+def _text_params(question, hint):
+    return {**_label(question, hint), "maxlength": text_limit(question), "rows": 4}
+
+
+def field(question: Question, validators: list, area_choices=()) -> Field:
+    """The question's form field, checked by the registry's rule for its type."""
+    codes = {code for code, _ in area_choices}
+    checks = [*validators, Accepted(question, codes)]
+    return HANDLERS[question.type].make_field(question, question.text, checks, area_choices)
+
+
+def required_message(question: Question) -> str:
+    """What to say when a required question was left blank."""
+    return HANDLERS[question.type].required(question)
+
+
+def to_form(value: object) -> object:
+    """A stored answer as its field takes it: ticked values stay a list, the rest text."""
+    return value if isinstance(value, list) else str(value)
 
 
 HANDLERS: dict[str, Handler] = {
-    "single": Handler(_radio, _same, _same),
-    "likert": Handler(_radio, _same, _same),
-    "yesno": Handler(_radio, _same, _same),
-    "multiple": Handler(_checkboxes, _list_store, _same),
-    "number": Handler(_number, _number_store, _number_form),
-    "text": Handler(_text, _stripped, _same),
-    "postcode": Handler(_postcode, _postcode_store, _same),
-    "area": Handler(_area, _same, _same),
+    "single": Handler(_radio, _fieldset, messages.required_select),
+    "likert": Handler(_radio, _fieldset, messages.required_select),
+    "yesno": Handler(_radio, _fieldset, messages.required_select),
+    "multiple": Handler(_checkboxes, _fieldset, messages.required_tick),
+    "number": Handler(_input, _number_params),
+    "text": Handler(_textarea, _text_params),
+    "postcode": Handler(_input, _postcode_params),
+    "area": Handler(_select, _label, messages.required_choose),
 }
-
-
-def is_empty(value: object) -> bool:
-    """True for an answer that says nothing (blank, no boxes ticked)."""
-    return value is None or value == "" or value == [] or value == ()

@@ -9,8 +9,9 @@ from wtforms.validators import InputRequired, Length, Regexp
 
 from exports.oruk import directory_consent_hint
 from instruments import Question
+from instruments.answers import EMAIL
 
-from .fields import HANDLERS, Required, field_choices
+from .fields import Required, field, field_choices
 from .widgets import RadioInput
 
 CONSENT_QUESTIONS = (
@@ -44,12 +45,7 @@ def section_form(questions: list[Question], enforce_required: bool, area_choices
 
     for question in questions:
         validators = [Required(question, enforce_required and question.required)]
-        handler = HANDLERS[question.type]
-        if question.type == "area":
-            field = handler.make_field(question, question.text, validators, area_choices)
-        else:
-            field = handler.make_field(question, question.text, validators)
-        setattr(SectionForm, question.id, field)
+        setattr(SectionForm, question.id, field(question, validators, area_choices))
     return SectionForm
 
 
@@ -99,7 +95,7 @@ class EmailLinkForm(FlaskForm):
             InputRequired("Enter an email address"),
             Length(max=254, message="Enter an email address of 254 characters or fewer"),
             Regexp(
-                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                EMAIL,
                 message="Enter an email address in the correct format, like name@example.org",
             ),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from instruments import Question
+from instruments.answers import Refused, text_limit
 
 
 def _short(question: Question) -> str:
@@ -10,14 +11,23 @@ def _short(question: Question) -> str:
     return text[0].lower() + text[1:] if text else "this question"
 
 
-def required(question: Question) -> str:
-    """Nothing was given for a required question."""
-    if question.type in ("single", "likert", "yesno"):
-        return f"Select an answer for ‘{question.text}’"
-    if question.type == "multiple":
-        return f"Select at least one answer for ‘{question.text}’"
-    if question.type == "area":
-        return f"Choose the area for ‘{question.text}’"
+def required_select(question: Question) -> str:
+    """Nothing chosen for a required one-option question."""
+    return f"Select an answer for ‘{question.text}’"
+
+
+def required_tick(question: Question) -> str:
+    """Nothing ticked for a required "tick all that apply" question."""
+    return f"Select at least one answer for ‘{question.text}’"
+
+
+def required_choose(question: Question) -> str:
+    """No area chosen for a required area question."""
+    return f"Choose the area for ‘{question.text}’"
+
+
+def required_enter(question: Question) -> str:
+    """Nothing typed for a required question."""
     return f"Enter an answer for ‘{question.text}’"
 
 
@@ -52,6 +62,18 @@ def bad_postcode(question: Question) -> str:
     return "Enter a full UK postcode, like LA1 4YW"
 
 
+def refused(question: Question, why: Refused) -> str:
+    """The registry's refusal (instruments/answers.py) in the respondent's words."""
+    return {
+        "not_an_option": not_an_option,
+        "not_an_area": not_an_option,
+        "not_a_number": not_a_number,
+        "out_of_range": out_of_range,
+        "not_a_postcode": bad_postcode,
+        "too_long": lambda q: too_long(q, text_limit(q)),
+    }[why.code](question)
+
+
 SESSION_EXPIRED = (
     "For your security, we could not save this page because it was open for a long time "
     "or your browser’s session ended. Your answers are still shown below: check them and "
@@ -73,9 +95,7 @@ SAVED = "Your answers have been saved."
 
 def conditional(earlier: Question, values: tuple[str, ...]) -> str:
     """Hint for a question that only applies for some answers earlier on the same page."""
-    labels = [o.label for v in values if (o := earlier.option(v)) is not None]
-    if not labels and earlier.type == "yesno":
-        labels = [v.capitalize() for v in values]
+    labels = [label for v in values if (label := dict(earlier.choices).get(v)) is not None]
     said = " or ".join(f"‘{label}’" for label in labels) or "that"
     return f"Leave this out if you answered {said} to ‘{earlier.text}’."
 

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import request
 
 from instruments import Question, Section
+from instruments.answers import answer_type, show
 from instruments.routing import section_applies
 
 from ..access import area_ids_under
 from ..extensions import db
 from ..models import Area
 from . import messages
-from .fields import HANDLERS
+from .fields import HANDLERS, to_form
 from .respondent import Respondent
 
 # Which areas a respondent picks from: the finest NHS level the round covers.
@@ -42,7 +43,7 @@ def posted_answers(section: Section, answers: dict) -> dict:
     probe = dict(answers)
     for q in section.questions:
         values = request.form.getlist(q.id)
-        probe[q.id] = values if q.type == "multiple" else (values[0] if values else None)
+        probe[q.id] = values if answer_type(q).many else (values[0] if values else None)
     return probe
 
 
@@ -76,56 +77,21 @@ def field_params(section: Section, question: Question) -> dict:
         earlier = next(q for q in section.questions if q.id == condition.question)
         hint = (hint + " " if hint else "") + messages.conditional(earlier, condition.values)
     hint_param = {"text": hint} if hint else None
-    if question.type in ("single", "likert", "yesno", "multiple"):
-        params = {
-            "fieldset": {"legend": {"text": question.text, "classes": "govuk-fieldset__legend--s"}},
-            "hint": hint_param,
-        }
-        option_hints = {o.value: o.hint for o in question.all_options if o.hint}
-        if option_hints:
-            params["items"] = [
-                {"hint": {"text": option_hints[value]}} if value in option_hints else {}
-                for value, _ in question.choices
-            ]
-        return params
-    params = {"label": {"text": question.text, "classes": "govuk-label--s"}, "hint": hint_param}
-    if question.type == "number":
-        params.update(
-            {"classes": "govuk-input--width-5", "inputmode": "numeric", "spellcheck": False}
-        )
-        if question.suffix:
-            params["suffix"] = {"text": question.suffix}
-    elif question.type == "postcode":
-        params.update(
-            {"classes": "govuk-input--width-10", "autocomplete": "postal-code", "spellcheck": False}
-        )
-    elif question.type == "text":
-        params.update({"maxlength": question.max_length or 2000, "rows": 4})
-    return params
+    return HANDLERS[question.type].params(question, hint_param)
 
 
 def answer_text(question: Question, value: object) -> str:
-    """An answer as a person reads it on the check-answers page and the workbook."""
-    if value is None or value == "" or value == []:
-        return "Not answered"
-    labels = dict(question.choices) if question.type not in ("number", "text") else {}
-    if question.type == "area":
-        area = db.session.scalar(sa.select(Area).where(Area.code == str(value)))
-        return area.name if area else str(value)
-    if isinstance(value, list):
-        return ", ".join(labels.get(v, str(v)) for v in value)
-    if question.type == "number" and question.suffix:
-        return f"{value} {question.suffix}"
-    return labels.get(str(value), str(value))
+    """An answer as a person reads it on the check-answers page (area codes by name)."""
+    return show(question, value, _area_name)
+
+
+def _area_name(code: str) -> str | None:
+    return db.session.scalar(sa.select(Area.name).where(Area.code == code))
 
 
 def form_values(section: Section, questions: list[Question], answers: dict) -> dict:
     """Saved answers as the page's fields take them."""
-    return {
-        q.id: HANDLERS[q.type].to_form(q, answers[q.id])
-        for q in questions
-        if answers.get(q.id) is not None
-    }
+    return {q.id: to_form(answers[q.id]) for q in questions if answers.get(q.id) is not None}
 
 
 def section_or_none(respondent: Respondent, section_id: str) -> Section | None:

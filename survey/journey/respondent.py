@@ -17,6 +17,7 @@ from flask import abort, current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from instruments import Instrument, Section
+from instruments.answers import answer_type, is_blank
 from instruments.routing import first_unfinished, questions_shown, sections_shown
 
 from .. import audit
@@ -26,7 +27,6 @@ from ..mail import send_mail
 from ..models import Answer, Area, Invitation, Response, Round, utcnow
 from ..scores import store_scores
 from . import links
-from .fields import is_empty
 
 CONSENT = "consent"  # the consent page's id in Response.visited
 SUBMITTED = "submitted"
@@ -249,7 +249,7 @@ def save_section(
         existing = {a.question_id: a for a in draft.answers}
         for question_id, value in values.items():
             row = existing.get(question_id)
-            if is_empty(value):
+            if is_blank(value):
                 if row is not None:
                     draft.answers.remove(row)
             elif row is None:
@@ -431,7 +431,7 @@ def _place_by_chosen_area(respondent: Respondent, draft: Response) -> None:
     codes = [
         answers[q.id]
         for q in respondent.instrument.questions
-        if q.type == "area" and isinstance(answers.get(q.id), str)
+        if answer_type(q).picks_area and isinstance(answers.get(q.id), str)
     ]
     area = db.session.scalar(sa.select(Area).where(Area.code == codes[0])) if codes else None
     if area is None or area.id == organisation.area_id:

@@ -7,8 +7,9 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from instruments.answers import answer_type, parse
+
 from . import messages
-from .fields import HANDLERS
 from .forms import ButtonForm, ConsentForm, SubmitForm, section_form
 from .pages import (
     answer_text,
@@ -170,7 +171,7 @@ def section(token: str, section_id: str):
     if not applies(section, answers):
         return redirect(url_for("journey.resume", token=respondent.token))
     questions = page_questions(section, answers)
-    choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
+    choices = _area_choices(respondent, questions)
     save_later = request.form.get("action") == "save_later"
     form_class = section_form(questions, enforce_required=not save_later, area_choices=choices)
     if request.method == "GET":
@@ -185,12 +186,8 @@ def section(token: str, section_id: str):
         form[question_id].errors = []
     if any(form[q.id].errors for q in questions) or form.errors.get("csrf_token"):
         return render_section(respondent, section, form, questions, status=400)
-    values = {}
-    for q in questions:
-        if q.id in routed:
-            continue
-        raw = form[q.id].data
-        values[q.id] = None if raw in (None, "", []) else HANDLERS[q.type].to_store(q, raw)
+    codes = {code for code, _ in choices}
+    values = {q.id: parse(q, form[q.id].data, codes)[0] for q in questions if q.id not in routed}
     try:
         draft = save_section(respondent, section, values, form.version.data)
     except EditedElsewhere:
@@ -202,13 +199,23 @@ def section(token: str, section_id: str):
     return redirect(url_for("journey.resume", token=respondent.token))
 
 
+def _area_choices(respondent, questions) -> list:
+    """The areas to pick from, when the page has a question that picks one."""
+    return area_choices(respondent) if any(answer_type(q).picks_area for q in questions) else []
+
+
 def _defaults(respondent, section, questions, answers, choices) -> dict:
     values = form_values(section, questions, answers)
     organisation = respondent.invitation.organisation
     home = organisation.area if organisation is not None else respondent.invitation.area
     codes = {code for code, _ in choices}
     for q in questions:
-        if q.type == "area" and q.id not in values and home is not None and home.code in codes:
+        if (
+            answer_type(q).picks_area
+            and q.id not in values
+            and home is not None
+            and home.code in codes
+        ):
             values[q.id] = home.code
     return values
 
@@ -216,7 +223,7 @@ def _defaults(respondent, section, questions, answers, choices) -> dict:
 def _edited_elsewhere(respondent, section):
     answers = answers_of(respondent.draft())
     questions = page_questions(section, answers)
-    choices = area_choices(respondent) if any(q.type == "area" for q in questions) else ()
+    choices = _area_choices(respondent, questions)
     form_class = section_form(questions, enforce_required=True, area_choices=choices)
     form = form_class(formdata=None, data=form_values(section, questions, answers))
     draft = respondent.draft()

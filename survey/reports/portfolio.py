@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from exports.paper import PaperFileError
 from exports.support_plans import plan_lines
+from instruments.answers import written
 
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
@@ -194,14 +195,9 @@ def _answer_labels(instrument, answers: dict) -> dict[str, str]:
     """Question id -> the answer as the group saw it (labels, not ids)."""
     shown = {}
     for q in instrument.questions:
-        value = answers.get(q.id)
-        if value is None or value == "" or value == []:
-            continue
-        labels = dict(q.choices) if q.type in ("single", "likert", "yesno", "multiple") else {}
-        if isinstance(value, list):
-            shown[q.id] = "; ".join(labels.get(v, str(v)) for v in value)
-        else:
-            shown[q.id] = labels.get(value, str(value))
+        text = written(q, answers.get(q.id))
+        if text is not None:
+            shown[q.id] = text
     return shown
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.journey import messages
+from survey.journey.fields import required_message
 from survey.models import Answer, Invitation, Response, utcnow
 
 from .conftest import hidden_fields, text_of
@@ -65,7 +66,7 @@ def test_routing_leaves_out_a_question_the_earlier_answer_skips(walker, invite):
     plan = invited.plan(overrides={"had_referrals": "yes"})
     data = {k: v for k, v in walk.section_data(about, plan).items() if k != skipped.id}
     page = walk.post_page(invited.section_url(about.id), data, status=400)
-    assert messages.required(skipped) in text_of(page.text)
+    assert required_message(skipped) in text_of(page.text)
 
 
 def test_a_validation_error_links_to_the_field_and_keeps_what_was_typed(walker, invite):
