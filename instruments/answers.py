@@ -200,13 +200,14 @@ def number_range(question: Question) -> tuple[int, int]:
 
 
 class Text:
-    """Free text, spaces at either end removed, no longer than the question allows."""
+    """Free text, spaces at either end removed, line breaks as one "\\n" (a browser sends
+    "\\r\\n", a workbook cell holds "\\n"), no longer than the question allows."""
 
     many = listed = picks_area = False
     paper_note = ""
 
     def parse(self, question, raw, areas):
-        text = as_text(raw)
+        text = as_text(raw).replace("\r\n", "\n").replace("\r", "\n")
         if len(text) > text_limit(question):
             return None, Refused("too_long", text, len(text))
         return text, None

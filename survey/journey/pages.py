@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import request
 
 from instruments import Question, Section
-from instruments.answers import answer_type, show
+from instruments.answers import answer_type, parse, show
 from instruments.routing import section_applies
 
 from ..access import area_ids_under
@@ -92,6 +92,12 @@ def _area_name(code: str) -> str | None:
 def form_values(section: Section, questions: list[Question], answers: dict) -> dict:
     """Saved answers as the page's fields take them."""
     return {q.id: to_form(answers[q.id]) for q in questions if answers.get(q.id) is not None}
+
+
+def stored_values(form, questions: list[Question], area_choices=()) -> dict:
+    """What a checked page stores: each field's answer as the registry reads it (None: blank)."""
+    codes = {code for code, _ in area_choices}
+    return {q.id: parse(q, form[q.id].data, codes)[0] for q in questions}
 
 
 def section_or_none(respondent: Respondent, section_id: str) -> Section | None:

@@ -7,7 +7,7 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from instruments.answers import answer_type, parse
+from instruments.answers import answer_type
 
 from . import messages
 from .forms import ButtonForm, ConsentForm, SubmitForm, section_form
@@ -21,6 +21,7 @@ from .pages import (
     posted_answers,
     routed_out_here,
     section_or_none,
+    stored_values,
 )
 from .respondent import (
     EditedElsewhere,
@@ -186,8 +187,7 @@ def section(token: str, section_id: str):
         form[question_id].errors = []
     if any(form[q.id].errors for q in questions) or form.errors.get("csrf_token"):
         return render_section(respondent, section, form, questions, status=400)
-    codes = {code for code, _ in choices}
-    values = {q.id: parse(q, form[q.id].data, codes)[0] for q in questions if q.id not in routed}
+    values = stored_values(form, [q for q in questions if q.id not in routed], choices)
     try:
         draft = save_section(respondent, section, values, form.version.data)
     except EditedElsewhere:
