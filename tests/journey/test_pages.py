@@ -229,3 +229,21 @@ def test_a_draft_left_when_the_round_closes_is_not_shown_as_sent(walker, invite)
     closed = text_of(walk.get(invited.url).text)
     assert "did not send answers in this round" in closed
     assert walk.get(f"{invited.url}/result", status=302).location.endswith("/continue")
+
+
+def test_typed_answers_are_read_by_the_registry_rule(walker, invite):
+    invited = invite("vcse-readiness")
+    walk = walker(invited)
+    profile = invited.instrument.sections[0]
+    staff = next(q for q in profile.questions if q.id == "staff_number")
+    data = walk.section_data(profile, invited.plan())
+    typed = {"volunteers_number": "  1,200 ", "group_postcode": "la14yw", "staff_number": "1e3"}
+    page = walk.post_page(invited.section_url(profile.id), {**data, **typed}, status=400)
+    assert messages.not_a_number(staff) in text_of(page.text)  # 1e3 is not a whole number
+    assert _answers() == {}
+    walk.post_page(
+        invited.section_url(profile.id), {**data, **typed, "staff_number": "-0"}, status=302
+    )
+    saved = _answers()
+    assert (saved["volunteers_number"], saved["staff_number"]) == (1200, 0)
+    assert saved["group_postcode"] == "LA1 4YW"
