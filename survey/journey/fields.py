@@ -63,7 +63,7 @@ class Handler:
 
     make_field: Callable[[Question, str, list, list], Field]
     params: Callable[[Question, dict | None], dict]
-    required: Callable[[Question], str] = messages.required_enter
+    ask: str = "enter"  # how the required message asks (messages.REQUIRED)
 
 
 def _radio(question, label, validators, area_choices):
@@ -158,7 +158,7 @@ def field(question: Question, validators: list, area_choices=()) -> Field:
 
 def required_message(question: Question) -> str:
     """What to say when a required question was left blank."""
-    return HANDLERS[question.type].required(question)
+    return messages.required(question, HANDLERS[question.type].ask)
 
 
 def to_form(value: object) -> object:
@@ -167,12 +167,12 @@ def to_form(value: object) -> object:
 
 
 HANDLERS: dict[str, Handler] = {
-    "single": Handler(_radio, _fieldset, messages.required_select),
-    "likert": Handler(_radio, _fieldset, messages.required_select),
-    "yesno": Handler(_radio, _fieldset, messages.required_select),
-    "multiple": Handler(_checkboxes, _fieldset, messages.required_tick),
+    "single": Handler(_radio, _fieldset, "select"),
+    "likert": Handler(_radio, _fieldset, "select"),
+    "yesno": Handler(_radio, _fieldset, "select"),
+    "multiple": Handler(_checkboxes, _fieldset, "tick"),
     "number": Handler(_input, _number_params),
     "text": Handler(_textarea, _text_params),
     "postcode": Handler(_input, _postcode_params),
-    "area": Handler(_select, _label, messages.required_choose),
+    "area": Handler(_select, _label, "choose"),
 }

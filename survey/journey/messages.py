@@ -11,24 +11,17 @@ def _short(question: Question) -> str:
     return text[0].lower() + text[1:] if text else "this question"
 
 
-def required_select(question: Question) -> str:
-    """Nothing chosen for a required one-option question."""
-    return f"Select an answer for ‘{question.text}’"
+REQUIRED = {
+    "select": "Select an answer for ‘{}’",
+    "tick": "Select at least one answer for ‘{}’",
+    "choose": "Choose the area for ‘{}’",
+    "enter": "Enter an answer for ‘{}’",
+}
 
 
-def required_tick(question: Question) -> str:
-    """Nothing ticked for a required "tick all that apply" question."""
-    return f"Select at least one answer for ‘{question.text}’"
-
-
-def required_choose(question: Question) -> str:
-    """No area chosen for a required area question."""
-    return f"Choose the area for ‘{question.text}’"
-
-
-def required_enter(question: Question) -> str:
-    """Nothing typed for a required question."""
-    return f"Enter an answer for ‘{question.text}’"
+def required(question: Question, ask: str = "enter") -> str:
+    """Nothing was given for a required question; `ask` is its field's verb (REQUIRED)."""
+    return REQUIRED[ask].format(question.text)
 
 
 def not_an_option(question: Question) -> str:
