@@ -149,7 +149,7 @@ def _text_params(question, hint):
     return {**_label(question, hint), "maxlength": text_limit(question), "rows": 4}
 
 
-def field(question: Question, validators: list, area_choices=()) -> Field:
+def question_field(question: Question, validators: list, area_choices=()) -> Field:
     """The question's form field, checked by the registry's rule for its type."""
     codes = {code for code, _ in area_choices}
     checks = [*validators, Accepted(question, codes)]

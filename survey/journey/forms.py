@@ -11,7 +11,7 @@ from exports.oruk import directory_consent_hint
 from instruments import Question
 from instruments.answers import EMAIL
 
-from .fields import Required, field, field_choices
+from .fields import Required, field_choices, question_field
 from .widgets import RadioInput
 
 CONSENT_QUESTIONS = (
@@ -45,7 +45,7 @@ def section_form(questions: list[Question], enforce_required: bool, area_choices
 
     for question in questions:
         validators = [Required(question, enforce_required and question.required)]
-        setattr(SectionForm, question.id, field(question, validators, area_choices))
+        setattr(SectionForm, question.id, question_field(question, validators, area_choices))
     return SectionForm
 
 

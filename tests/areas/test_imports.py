@@ -216,6 +216,11 @@ def test_organisations_are_placed_up_the_hierarchy(app, tmp_path):
     # the same file again updates the same groups
     assert organisations(orgs)[0].startswith("Imported 3 groups (0 new, 3 updated)")
     assert count(Organisation) == 3 and areas["PCN1"].type == "pcn"
+    # a postcode typed without its space, lower case, is the same group's postcode
+    orgs.write_text("name,postcode,area_code\nHill Walkers,se62bb,E05013714\n")
+    assert organisations(orgs)[0].startswith("Imported 1 groups (0 new, 1 updated)")
+    walkers = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Hill Walkers"))
+    assert walkers.postcode == "SE6 2BB" and count(Organisation) == 3
 
 
 def test_a_bad_organisations_file_reports_every_row_and_writes_nothing(app, tmp_path):
