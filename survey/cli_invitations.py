@@ -54,7 +54,7 @@ def invitations_command(round_slug: str, output: Path, base_url: str | None) -> 
             ) from None
         with app.test_request_context(base_url=base_url.rstrip("/")):
             rows = invitation_rows(round_)
-            text = invitations_csv(rows)
+            text = invitations_csv(rows, base_url=base_url)
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {len(rows)} invitation links to {output} ({made} new).")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 
 import sqlalchemy as sa
@@ -166,6 +167,16 @@ class Invitation(db.Model):
     area: Mapped[Area | None] = relationship()
 
 
+class ResponseStatus(enum.StrEnum):
+    """Where a response stands; stored as the value (a string column, no database enum)."""
+
+    IN_PROGRESS = "in_progress"  # a draft: at most one per group (or area) and round
+    SUBMITTED = "submitted"  # sent; the current one counts, earlier ones stay as history
+    PAPER_WAITING = "paper_waiting"  # paper answers for a group that answered online: it decides
+    PAPER_REFUSED = "paper_refused"  # the group kept its online answers instead
+
+
+# The partial indexes' conditions are SQL text, so they spell the stored values out.
 _GROUP_DRAFT = "status = 'in_progress' AND organisation_id IS NOT NULL"
 _AREA_DRAFT = "status = 'in_progress' AND organisation_id IS NULL"
 _GROUP_CURRENT = "status = 'submitted' AND is_current AND organisation_id IS NOT NULL"
@@ -187,7 +198,16 @@ class Response(db.Model):
         sa.ForeignKey("organisation.id"), index=True
     )
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20), default="in_progress")
+    status: Mapped[ResponseStatus] = mapped_column(
+        sa.Enum(
+            ResponseStatus,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda statuses: [status.value for status in statuses],
+        ),
+        default=ResponseStatus.IN_PROGRESS,
+    )
     source: Mapped[str] = mapped_column(sa.String(20), default="web")
     is_current: Mapped[bool] = mapped_column(default=True, index=True)
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))

@@ -7,23 +7,24 @@ import io
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
 
 from exports.formula import csv_text
 
+from .. import audit
 from ..access import ADMIN, area_ids_under, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
     Area,
-    AuditEvent,
     Invitation,
     Organisation,
     OrganisationArea,
     Response,
+    ResponseStatus,
     Round,
     utcnow,
 )
+from .links import group_link
 
 CSV_HEADER = ("org id", "name", "area code", "link")
 WITHHELD = "sent to the group only"
@@ -109,13 +110,11 @@ def reissue(invitation: Invitation, actor: str) -> Invitation:
         private_token=private_token,
     )
     db.session.add(fresh)
-    db.session.add(
-        AuditEvent(
-            actor=actor,
-            action="invitation.reissue",
-            target=f"invitation:{invitation.id}",
-            detail={"round_id": invitation.round_id, "organisation_id": invitation.organisation_id},
-        )
+    audit.record(
+        actor,
+        "invitation.reissue",
+        f"invitation:{invitation.id}",
+        {"round_id": invitation.round_id, "organisation_id": invitation.organisation_id},
     )
     db.session.commit()
     return fresh
@@ -131,9 +130,9 @@ def invitation_rows(round_: Round, organisation_ids: set[int] | None = None) -> 
         ).where(Response.round_id == round_.id)
     ):
         key = ("org", org_id) if org_id is not None else ("area", area_id)
-        if status == "submitted" and current:
+        if status == ResponseStatus.SUBMITTED and current:
             statuses[key] = "sent"
-        elif status == "in_progress":
+        elif status == ResponseStatus.IN_PROGRESS:
             statuses.setdefault(key, "in progress")
     for inv in live_invitations(round_):
         if organisation_ids is not None and inv.organisation_id not in organisation_ids:
@@ -177,12 +176,14 @@ def withheld_links(rows: list[InvitationRow], user) -> set[int]:
     }
 
 
-def link_for(invitation: Invitation) -> str:
-    """The full address of a group's link (needs a request context)."""
-    return url_for("journey.start", token=invitation.token, _external=True)
+def link_for(invitation: Invitation, base_url: str | None = None) -> str:
+    """The full address of a group's invitation link."""
+    return group_link(invitation.token, base_url)
 
 
-def invitations_csv(rows: list[InvitationRow], withheld: set[int] = frozenset()) -> str:
+def invitations_csv(
+    rows: list[InvitationRow], withheld: set[int] = frozenset(), base_url: str | None = None
+) -> str:
     """org id, name, area code, link: one row per invited group (withheld links not given)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # a \r inside a name is then quoted
@@ -193,7 +194,7 @@ def invitations_csv(rows: list[InvitationRow], withheld: set[int] = frozenset())
                 row.org_id if row.org_id is not None else "",
                 csv_text(row.name),
                 csv_text(row.area_code),
-                WITHHELD if row.invitation.id in withheld else link_for(row.invitation),
+                WITHHELD if row.invitation.id in withheld else link_for(row.invitation, base_url),
             ]
         )
     return out.getvalue()

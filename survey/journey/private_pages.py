@@ -14,7 +14,7 @@ from ..mail import send_mail
 from ..models import AuditEvent, utcnow
 from . import messages
 from .forms import ButtonForm
-from .links import PRIVATE_LINK_EMAILED, ensure_private_token, mask_email
+from .links import PRIVATE_LINK_EMAILED, ensure_private_token, group_link, mask_email
 from .pages import answer_text
 from .respondent import answers_of, find_respondent, settle_paper, shown_answers
 from .views import bp, private_start
@@ -51,7 +51,7 @@ def email_link(token: str):
         flash(messages.PRIVATE_LINK_TOO_OFTEN.format(email=masked))
         return redirect(url_for("journey.start", token=token))
     private = ensure_private_token(respondent.invitation)
-    link = url_for("journey.start", token=private, _external=True)
+    link = group_link(private)
     body = render_template("views/journey/link_email.txt", r=respondent, link=link)
     try:
         send_mail(email, f"Your group’s link to the {respondent.instrument.title}", body)

@@ -24,7 +24,7 @@ from ..access import ADMIN, BROKER
 from ..extensions import db
 from ..instruments_store import registry
 from ..mail import send_mail
-from ..models import Area, AuditEvent, Invitation, Organisation, Round
+from ..models import Area, Invitation, Organisation, Round
 from .fields import field_choices
 from .forms import ButtonForm
 from .invitations import (
@@ -213,14 +213,7 @@ def invitations_download(slug: str):
     round_ = _round(slug)
     rows = invitation_rows(round_, _portfolio())
     text = invitations_csv(rows, withheld_links(rows, current_user))
-    db.session.add(
-        AuditEvent(
-            actor=current_user.email,
-            action="invitations.download",
-            target=f"round:{round_.slug}",
-            detail={"rows": len(rows)},
-        )
-    )
+    audit.record(current_user, "invitations.download", f"round:{round_.slug}", {"rows": len(rows)})
     db.session.commit()
     return Response(
         text,

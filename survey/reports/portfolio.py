@@ -11,10 +11,11 @@ from flask_login import current_user
 from exports.paper import PaperFileError
 from exports.support_plans import plan_lines
 
+from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
-from ..models import OVERALL, AuditEvent, Broker, Organisation, Round
+from ..models import OVERALL, Broker, Organisation, Round
 from .paper_import import import_paper, paper_template
 from .plans_data import (
     DEFAULT_TARGET,
@@ -178,13 +179,11 @@ def _save_moderation(instrument, scores, org, round_) -> dict[str, str]:
         return errors
     for score, level, note in changes:
         score.moderated_level, score.moderation_note = level, note
-    db.session.add(
-        AuditEvent(
-            actor=actor(),
-            action="moderate",
-            target=f"{round_.slug}:org {org.id}",
-            detail={s.domain_id: lv for s, lv, _ in changes},
-        )
+    audit.record(
+        actor(),
+        "moderate",
+        f"{round_.slug}:org {org.id}",
+        {s.domain_id: lv for s, lv, _ in changes},
     )
     db.session.commit()
     return {}
