@@ -252,6 +252,7 @@ def reissue_link(slug: str, invitation_id: int):
 
 
 INVITATION_EMAILED = "invitation-emailed"
+EMAILS_PER_HOUR = 3  # a group's inbox is not flooded by a double-clicked or scripted button
 
 
 @bp.post("/<slug>/invitations/<int:invitation_id>/email")
@@ -264,6 +265,12 @@ def email_invitation(slug: str, invitation_id: int):
     email = (organisation.email or "").strip()
     if not email:
         flash(f"{organisation.name} has no email address on file: ask an admin to add one.")
+        return redirect(url_for("rounds.invitations", slug=slug))
+    if audit.recent(INVITATION_EMAILED, organisation, hours=1) >= EMAILS_PER_HOUR:
+        flash(
+            f"{organisation.name} has been sent its link {EMAILS_PER_HOUR} times in the last "
+            "hour. Wait an hour before sending it again, or phone the group."
+        )
         return redirect(url_for("rounds.invitations", slug=slug))
     instrument = registry().get(round_.instrument_id, round_.instrument_version)
     body = render_template(
