@@ -93,6 +93,8 @@ class Organisation(db.Model):
     consent_area_lead: Mapped[bool] = mapped_column(default=False)
     consent_directory: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the group asked for no more reminder emails (its unsubscribe link); None: it has not.
+    reminders_stopped_at: Mapped[dt.datetime | None]
 
     area: Mapped[Area | None] = relationship()
     broker: Mapped[Broker | None] = relationship()
@@ -287,6 +289,24 @@ class DomainScore(db.Model):
     moderation_note: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="scores")
+
+
+class Reminder(db.Model):
+    """One reminder email sent to a group that had not answered a round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_by: Mapped[str] = mapped_column(sa.String(254))  # a staff email, or "cli"
+    template: Mapped[str] = mapped_column(sa.String(80))  # which wording was sent
+    status: Mapped[str] = mapped_column(sa.String(20))  # "not started" or "draft" when sent
+
+    __table_args__ = (
+        sa.Index("ix_reminder_round_org_sent", "round_id", "organisation_id", "sent_at"),
+    )
 
 
 class SupportOffer(db.Model):

@@ -53,7 +53,10 @@ def test_the_command_writes_one_row_per_invited_group_and_the_links_work(
     assert result.exit_code == 0, result.output
     assert "3 invitation links" in result.output and "3 new" in result.output
     rows = _rows(out)
-    assert list(rows[0]) == ["org id", "name", "area code", "link"]
+    assert list(rows[0]) == [
+        "org id", "name", "area code", "link", "status", "submitted on", "last reminded", "broker"
+    ]  # fmt: skip
+    assert {r["status"] for r in rows} == {"not started"}
     assert sorted(int(r["org id"]) for r in rows) == sorted(ids)
     by_id = {int(r["org id"]): r for r in rows}
     assert by_id[ids[0]]["area code"] == "T-NORTH"
@@ -221,7 +224,7 @@ def test_links_start_with_the_configured_address(app, monkeypatch, tmp_path):
     db.session.remove()
     result = CliRunner().invoke(main, ["invitations", slug, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    links = [line.rsplit(",", 1)[1] for line in out.read_text().splitlines()[1:]]
+    links = [row["link"] for row in csv.DictReader(io.StringIO(out.read_text()))]
     assert links and all(link.startswith("https://survey.example.org/r/") for link in links)
 
 
