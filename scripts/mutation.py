@@ -62,6 +62,9 @@ def prepare_scratch(files: list[str], tests: list[str]) -> None:
     if SCRATCH.exists():
         shutil.rmtree(SCRATCH)
     SCRATCH.mkdir()
+    # mutmut runs the tests from SCRATCH/mutants, where the tests' "../shared" (the real
+    # public files beside the checkout) is SCRATCH/shared.
+    (SCRATCH / "shared").symlink_to(ROOT.parent / "shared")
     for name in SOURCE_PACKAGES + COPIED:
         source = ROOT / name
         if source.is_dir():

@@ -52,6 +52,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "journey.result_download": GROUP,
     "journey.email_link": GROUP,
     "journey.paper_answers": GROUP,
+    "journey.stop_reminders_page": GROUP,  # the signed token in the address is the key
     "rounds.list_rounds": frozenset({ADMIN, BROKER}),
     "rounds.open_round": ADMINS,
     "rounds.invitations": frozenset({ADMIN, BROKER}),
@@ -86,6 +87,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.trends_download": ANALYSTS,
     "reports.portfolio_home": frozenset({ADMIN, BROKER}),
     "reports.portfolio_page": frozenset({ADMIN, BROKER}),
+    "reports.portfolio_reminders": frozenset({ADMIN, BROKER}),
     "reports.portfolio_plans": frozenset({ADMIN, BROKER}),
     "reports.moderate": frozenset({ADMIN, BROKER}),
     "reports.paper": frozenset({ADMIN, BROKER}),

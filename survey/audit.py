@@ -7,6 +7,7 @@ and its audit line are written together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
-from .models import AuditEvent, Organisation, User
+from .models import AuditEvent, Organisation, User, utcnow
 
 # Actions the service writes (others may add their own: the log page lists what it finds).
 SIGN_IN = "sign-in"
@@ -86,6 +87,22 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def recent(action: str, target: object, *, hours: float) -> int:
+    """How many times ``action`` was recorded against ``target`` in the last ``hours``.
+
+    The limits on emails to a group (its own link, a link sent by staff) count these rows,
+    so every app server sees the same count.
+    """
+    since = utcnow() - dt.timedelta(hours=hours)
+    return db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == action,
+            AuditEvent.target == target_name(target),
+            AuditEvent.at >= since,
+        )
+    )
 
 
 ERASED = "erased group"

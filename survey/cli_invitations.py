@@ -18,7 +18,13 @@ from .cli_errors import CommandError
     "output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The CSV file to write (org id, name, area code, link).",
+    help="The CSV file to write (org id, name, area code, link, status, submitted on, "
+    "last reminded, broker).",
+)
+@click.option(
+    "--not-answered",
+    is_flag=True,
+    help="Only groups with no answers sent yet (not started, or a draft).",
 )
 @click.option(
     "--base-url",
@@ -26,8 +32,11 @@ from .cli_errors import CommandError
     help="Where the service is reached, for the links (default: SURVEY_BASE_URL, else "
     "http://127.0.0.1:5000).",
 )
-def invitations_command(round_slug: str, output: Path, base_url: str | None) -> None:
-    """One row per invited group: org id, name, area code, link (missing links are made)."""
+def invitations_command(
+    round_slug: str, output: Path, base_url: str | None, not_answered: bool
+) -> None:
+    """One row per invited group: org id, name, area code, link (missing links are made),
+    status (not started, draft, submitted), date submitted, last reminded and broker."""
     from .cli_app import with_app
 
     @with_app
@@ -53,8 +62,8 @@ def invitations_command(round_slug: str, output: Path, base_url: str | None) -> 
                 "which is not among the instrument files"
             ) from None
         with app.test_request_context(base_url=base_url.rstrip("/")):
-            rows = invitation_rows(round_)
-            text = invitations_csv(rows)
+            rows = invitation_rows(round_, not_answered=not_answered)
+            text = invitations_csv(rows, base_url=base_url)
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {len(rows)} invitation links to {output} ({made} new).")
 

@@ -33,6 +33,7 @@ from .models import (
     OrganisationArea,
     Practice,
     Response,
+    ResponseStatus,
     Round,
     SupportOffer,
     User,
@@ -227,7 +228,7 @@ def _answer_round(rng, round_, instrument, respondents, effects, year) -> tuple[
         response = Response(
             round=round_,
             invitation=invitation,
-            status="submitted" if complete else "in_progress",
+            status=ResponseStatus.SUBMITTED if complete else ResponseStatus.IN_PROGRESS,
             source="demo",
             submitted_at=_submitted_at(rng, round_) if complete else None,
             **key,

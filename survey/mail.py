@@ -16,20 +16,24 @@ def _setting(name: str, default: str | None = None) -> str | None:
     return current_app.config.get(name) or os.environ.get(name) or default
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message from the service's sender address."""
+def build_message(
+    to: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """A plain-text message from the service's sender address (plus any extra headers)."""
     message = EmailMessage()
     message["From"] = _setting("MAIL_FROM", "survey@localhost")
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="survey.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one message through whichever backend is configured."""
-    message = build_message(to, subject, body)
+    message = build_message(to, subject, body, headers)
     server = _setting("MAIL_SERVER")
     if server:
         port = int(_setting("MAIL_PORT", "587"))

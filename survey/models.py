@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 
 import sqlalchemy as sa
@@ -92,6 +93,8 @@ class Organisation(db.Model):
     consent_area_lead: Mapped[bool] = mapped_column(default=False)
     consent_directory: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the group asked for no more reminder emails (its unsubscribe link); None: it has not.
+    reminders_stopped_at: Mapped[dt.datetime | None]
 
     area: Mapped[Area | None] = relationship()
     broker: Mapped[Broker | None] = relationship()
@@ -166,6 +169,16 @@ class Invitation(db.Model):
     area: Mapped[Area | None] = relationship()
 
 
+class ResponseStatus(enum.StrEnum):
+    """Where a response stands; stored as the value (a string column, no database enum)."""
+
+    IN_PROGRESS = "in_progress"  # a draft: at most one per group (or area) and round
+    SUBMITTED = "submitted"  # sent; the current one counts, earlier ones stay as history
+    PAPER_WAITING = "paper_waiting"  # paper answers for a group that answered online: it decides
+    PAPER_REFUSED = "paper_refused"  # the group kept its online answers instead
+
+
+# The partial indexes' conditions are SQL text, so they spell the stored values out.
 _GROUP_DRAFT = "status = 'in_progress' AND organisation_id IS NOT NULL"
 _AREA_DRAFT = "status = 'in_progress' AND organisation_id IS NULL"
 _GROUP_CURRENT = "status = 'submitted' AND is_current AND organisation_id IS NOT NULL"
@@ -187,7 +200,16 @@ class Response(db.Model):
         sa.ForeignKey("organisation.id"), index=True
     )
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20), default="in_progress")
+    status: Mapped[ResponseStatus] = mapped_column(
+        sa.Enum(
+            ResponseStatus,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda statuses: [status.value for status in statuses],
+        ),
+        default=ResponseStatus.IN_PROGRESS,
+    )
     source: Mapped[str] = mapped_column(sa.String(20), default="web")
     is_current: Mapped[bool] = mapped_column(default=True, index=True)
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id"))
@@ -267,6 +289,24 @@ class DomainScore(db.Model):
     moderation_note: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="scores")
+
+
+class Reminder(db.Model):
+    """One reminder email sent to a group that had not answered a round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_by: Mapped[str] = mapped_column(sa.String(254))  # a staff email, or "cli"
+    template: Mapped[str] = mapped_column(sa.String(80))  # which wording was sent
+    status: Mapped[str] = mapped_column(sa.String(20))  # "not started" or "draft" when sent
+
+    __table_args__ = (
+        sa.Index("ix_reminder_round_org_sent", "round_id", "organisation_id", "sent_at"),
+    )
 
 
 class SupportOffer(db.Model):

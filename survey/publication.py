@@ -39,6 +39,7 @@ from .models import (
     Publication,
     PublishedFigure,
     Response,
+    ResponseStatus,
     Round,
 )
 
@@ -91,7 +92,7 @@ def children_by_parent() -> dict[int, list[int]]:
 def _current_responses(round_: Round):
     return (
         Response.round_id == round_.id,
-        Response.status == "submitted",
+        Response.status == ResponseStatus.SUBMITTED,
         Response.is_current.is_(True),
     )
 

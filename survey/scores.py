@@ -10,7 +10,7 @@ from scoring import score_response
 from .cli_errors import CommandError
 from .extensions import db
 from .instruments_store import instrument_for
-from .models import OVERALL, DomainScore, Response, Round
+from .models import OVERALL, DomainScore, Response, ResponseStatus, Round
 
 
 def score_rows(instrument: Instrument, answers: dict) -> list[dict]:
@@ -61,7 +61,9 @@ def rescore_round(slug: str) -> int:
         raise CommandError(f"--round: no round named '{slug}'")
     instrument = instrument_for(round_)
     responses = db.session.scalars(
-        sa.select(Response).where(Response.round_id == round_.id, Response.status == "submitted")
+        sa.select(Response).where(
+            Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED
+        )
     ).all()
     for response in responses:
         store_scores(response, instrument)

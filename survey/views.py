@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .instruments_store import registry
-from .models import Response, Round
+from .models import Response, ResponseStatus, Round
 
 bp = Blueprint("views", __name__)
 
@@ -20,7 +20,7 @@ def home():
     counts = dict(
         db.session.execute(
             sa.select(Response.round_id, sa.func.count())
-            .where(Response.status == "submitted", Response.is_current)
+            .where(Response.status == ResponseStatus.SUBMITTED, Response.is_current)
             .group_by(Response.round_id)
         ).all()
     )

@@ -45,6 +45,7 @@ MATRIX: dict[str, str] = {
     "journey.result_download":          "yyyyy",
     "journey.email_link":               "yyyyy",
     "journey.paper_answers":            "yyyyy",
+    "journey.stop_reminders_page":      "yyyyy",
     # Rounds and invitations: admins run rounds; brokers chase their own groups.
     "rounds.list_rounds":               "-yy--",
     "rounds.open_round":                "-y---",
@@ -83,6 +84,7 @@ MATRIX: dict[str, str] = {
     # A broker's portfolio, moderation and paper answers: brokers and admins only.
     "reports.portfolio_home":           "-yy--",
     "reports.portfolio_page":           "-yy--",
+    "reports.portfolio_reminders":      "-yy--",
     "reports.portfolio_plans":          "-yy--",
     "reports.moderate":                 "-yy--",
     "reports.paper":                    "-yy--",

@@ -16,6 +16,7 @@ from survey import create_app
 from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import ApiToken, Area, Invitation, Organisation, Response, Round, User
+from survey.reminders import unsubscribe_token
 
 ROLES_AND_ANONYMOUS = ["anonymous", "admin", "broker", "area-lead", "board"]
 METHODS = ("GET", "POST")
@@ -60,6 +61,7 @@ def argument_values(
     if organisation is not None:
         for name in ("org_id", "organisation_id", "group_id"):
             values[name] = organisation.id
+        values["stop_token"] = unsubscribe_token(organisation.id)
         response = db.session.scalar(
             sa.select(Response).where(Response.organisation_id == organisation.id)
         )

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 
 from .. import audit
 from ..extensions import db
+from ..journey.links import group_link
 from ..models import Invitation, Organisation
 from .forms import EraseGroupForm
 from .group_records import counts_held, erase_group, held_about
@@ -67,9 +68,7 @@ def group_links(org_id: int):
     links = [
         (
             inv.round.title,
-            url_for("journey.start", token=inv.private_token, _external=True)
-            if inv.private_token
-            else None,
+            group_link(inv.private_token) if inv.private_token else None,
         )
         for inv in invitations
     ]

@@ -17,7 +17,7 @@ from scoring.disclosure import LevelBand
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
-from ..models import Area, Response, Round
+from ..models import Area, Response, ResponseStatus, Round
 
 
 def _rounded(value: float | None) -> float | None:
@@ -105,7 +105,7 @@ def response_records(round_: Round) -> list[ResponseRecord]:
         sa.select(Response)
         .where(
             Response.round_id == round_.id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
         )
         .order_by(Response.id)

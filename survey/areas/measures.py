@@ -15,7 +15,7 @@ from maps.choropleth import SCALES, MapArea, Scale
 
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
-from ..models import OVERALL, Area, Response, Round
+from ..models import OVERALL, Area, Response, ResponseStatus, Round
 
 MEASURES = {
     "level": "Level (mean score)",
@@ -64,7 +64,7 @@ def default_round(rounds: list[Round]) -> Round | None:
     answered = dict(
         db.session.execute(
             sa.select(Response.round_id, sa.func.count())
-            .where(Response.status == "submitted")
+            .where(Response.status == ResponseStatus.SUBMITTED)
             .group_by(Response.round_id)
         ).all()
     )

@@ -8,7 +8,14 @@ from .result import level_text
 
 def init_app(app: Flask) -> None:
     """Register the journey's pages, the staff round pages and the field templates."""
-    from . import coming_back, private_pages, result_pages, staff, views  # noqa: F401 (their routes)
+    from . import (  # noqa: F401 (their routes)
+        coming_back,
+        private_pages,
+        reminder_pages,
+        result_pages,
+        staff,
+        views,
+    )
 
     # The design-system field widgets render their own templates (govuk_frontend_wtf/...).
     loader = PrefixLoader({"govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")})

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
 
 from exports.formula import csv_text
 
+from .. import audit
 from ..access import ADMIN, area_ids_under, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
     Area,
-    AuditEvent,
     Invitation,
     Organisation,
     OrganisationArea,
+    Reminder,
     Response,
+    ResponseStatus,
     Round,
     utcnow,
 )
+from .links import group_link
 
-CSV_HEADER = ("org id", "name", "area code", "link")
+CSV_HEADER = (
+    "org id", "name", "area code", "link", "status", "submitted on", "last reminded", "broker"
+)  # fmt: skip
+NOT_STARTED, DRAFT, SUBMITTED = "not started", "draft", "submitted"
 WITHHELD = "sent to the group only"
 
 
@@ -37,7 +43,10 @@ class InvitationRow:
     org_id: int | None
     name: str
     area_code: str
-    status: str  # not started | in progress | sent
+    status: str  # not started | draft | submitted
+    submitted_at: dt.datetime | None = None
+    last_reminded: dt.datetime | None = None
+    broker: str = ""
 
 
 def _round_area_ids(round_: Round) -> set[int] | None:
@@ -109,32 +118,52 @@ def reissue(invitation: Invitation, actor: str) -> Invitation:
         private_token=private_token,
     )
     db.session.add(fresh)
-    db.session.add(
-        AuditEvent(
-            actor=actor,
-            action="invitation.reissue",
-            target=f"invitation:{invitation.id}",
-            detail={"round_id": invitation.round_id, "organisation_id": invitation.organisation_id},
-        )
+    audit.record(
+        actor,
+        "invitation.reissue",
+        f"invitation:{invitation.id}",
+        {"round_id": invitation.round_id, "organisation_id": invitation.organisation_id},
     )
     db.session.commit()
     return fresh
 
 
-def invitation_rows(round_: Round, organisation_ids: set[int] | None = None) -> list[InvitationRow]:
-    """Live invitations with names, area codes and progress (optionally only some groups)."""
+def last_reminders(round_: Round) -> dict[int, dt.datetime]:
+    """Organisation id -> when it was last sent a reminder for this round."""
+    return dict(
+        db.session.execute(
+            sa.select(Reminder.organisation_id, sa.func.max(Reminder.sent_at))
+            .where(Reminder.round_id == round_.id)
+            .group_by(Reminder.organisation_id)
+        ).all()
+    )
+
+
+def invitation_rows(
+    round_: Round, organisation_ids: set[int] | None = None, *, not_answered: bool = False
+) -> list[InvitationRow]:
+    """Live invitations with names, area codes, status, last reminder and broker.
+
+    ``organisation_ids`` limits the rows to some groups; ``not_answered`` to those with
+    no current submission (not started, or a draft).
+    """
     rows = []
-    statuses = {}
-    for org_id, area_id, status, current in db.session.execute(
+    statuses: dict[tuple, tuple[str, dt.datetime | None]] = {}
+    for org_id, area_id, status, current, submitted_at in db.session.execute(
         sa.select(
-            Response.organisation_id, Response.area_id, Response.status, Response.is_current
+            Response.organisation_id,
+            Response.area_id,
+            Response.status,
+            Response.is_current,
+            Response.submitted_at,
         ).where(Response.round_id == round_.id)
     ):
         key = ("org", org_id) if org_id is not None else ("area", area_id)
-        if status == "submitted" and current:
-            statuses[key] = "sent"
-        elif status == "in_progress":
-            statuses.setdefault(key, "in progress")
+        if status == ResponseStatus.SUBMITTED and current:
+            statuses[key] = (SUBMITTED, submitted_at)
+        elif status == ResponseStatus.IN_PROGRESS:
+            statuses.setdefault(key, (DRAFT, None))
+    reminded = last_reminders(round_)
     for inv in live_invitations(round_):
         if organisation_ids is not None and inv.organisation_id not in organisation_ids:
             continue
@@ -146,8 +175,21 @@ def invitation_rows(round_: Round, organisation_ids: set[int] | None = None) -> 
             key = ("area", inv.area_id)
             name = inv.area.name if inv.area else ""
             code = inv.area.code if inv.area else ""
+        status, submitted_at = statuses.get(key, (NOT_STARTED, None))
+        if not_answered and status == SUBMITTED:
+            continue
+        broker = inv.organisation.broker if inv.organisation is not None else None
         rows.append(
-            InvitationRow(inv, inv.organisation_id, name, code, statuses.get(key, "not started"))
+            InvitationRow(
+                inv,
+                inv.organisation_id,
+                name,
+                code,
+                status,
+                submitted_at,
+                reminded.get(inv.organisation_id),
+                broker.name if broker is not None else "",
+            )
         )
     return rows
 
@@ -177,13 +219,20 @@ def withheld_links(rows: list[InvitationRow], user) -> set[int]:
     }
 
 
-def link_for(invitation: Invitation) -> str:
-    """The full address of a group's link (needs a request context)."""
-    return url_for("journey.start", token=invitation.token, _external=True)
+def link_for(invitation: Invitation, base_url: str | None = None) -> str:
+    """The full address of a group's invitation link."""
+    return group_link(invitation.token, base_url)
 
 
-def invitations_csv(rows: list[InvitationRow], withheld: set[int] = frozenset()) -> str:
-    """org id, name, area code, link: one row per invited group (withheld links not given)."""
+def _day(moment: dt.datetime | None) -> str:
+    return moment.date().isoformat() if moment else ""
+
+
+def invitations_csv(
+    rows: list[InvitationRow], withheld: set[int] = frozenset(), base_url: str | None = None
+) -> str:
+    """One row per invited group: org id, name, area code, link (withheld links not given),
+    status, date submitted, date last reminded and broker."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # a \r inside a name is then quoted
     writer.writerow(CSV_HEADER)
@@ -193,7 +242,11 @@ def invitations_csv(rows: list[InvitationRow], withheld: set[int] = frozenset())
                 row.org_id if row.org_id is not None else "",
                 csv_text(row.name),
                 csv_text(row.area_code),
-                WITHHELD if row.invitation.id in withheld else link_for(row.invitation),
+                WITHHELD if row.invitation.id in withheld else link_for(row.invitation, base_url),
+                row.status,
+                _day(row.submitted_at),
+                _day(row.last_reminded),
+                csv_text(row.broker),
             ]
         )
     return out.getvalue()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort, has_request_context, redirect, request, session, url_for
+from flask import abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +33,19 @@ from ..models import Invitation, new_token
 NO_ANSWERS = frozenset({"journey.start", "journey.email_link"})
 REMEMBERED = "own_links"  # session key: invitation id -> private token (the group's browser)
 REMEMBER_AT_MOST = 5
+
+
+def group_link(token: str, base_url: str | None = None) -> str:
+    """The full address of a group's link (either kind): the one place links are built.
+
+    It starts with SURVEY_BASE_URL (``SERVER_URL``), never the address a request came in
+    on, so a forged Host header cannot put someone else's site into a group's email.
+    ``base_url`` overrides it (``survey invitations --base-url``).
+    """
+    base = (base_url or current_app.config["SERVER_URL"]).rstrip("/")
+    return f"{base}/r/{token}"
+
+
 GROUP_ANSWERS_OPENED = "group-answers-opened"
 PRIVATE_LINK_EMAILED = "private-link-emailed"
 

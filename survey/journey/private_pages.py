@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import smtplib
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from .. import audit
 from ..extensions import db
 from ..mail import send_mail
-from ..models import AuditEvent, utcnow
 from . import messages
 from .forms import ButtonForm
-from .links import PRIVATE_LINK_EMAILED, ensure_private_token, mask_email
+from .links import PRIVATE_LINK_EMAILED, ensure_private_token, group_link, mask_email
 from .pages import answer_text
 from .respondent import answers_of, find_respondent, settle_paper, shown_answers
 from .views import bp, private_start
 
 SENDS_PER_HOUR = 3
-
-
-def _sent_lately(organisation) -> int:
-    since = utcnow() - dt.timedelta(hours=1)
-    return db.session.scalar(
-        sa.select(sa.func.count(AuditEvent.id)).where(
-            AuditEvent.action == PRIVATE_LINK_EMAILED,
-            AuditEvent.target == audit.target_name(organisation),
-            AuditEvent.at >= since,
-        )
-    )
 
 
 @bp.post("/r/<token>/email-link")
@@ -47,11 +33,11 @@ def email_link(token: str):
         flash(messages.PRIVATE_LINK_NO_EMAIL)
         return redirect(url_for("journey.start", token=token))
     masked = mask_email(email)
-    if _sent_lately(organisation) >= SENDS_PER_HOUR:
+    if audit.recent(PRIVATE_LINK_EMAILED, organisation, hours=1) >= SENDS_PER_HOUR:
         flash(messages.PRIVATE_LINK_TOO_OFTEN.format(email=masked))
         return redirect(url_for("journey.start", token=token))
     private = ensure_private_token(respondent.invitation)
-    link = url_for("journey.start", token=private, _external=True)
+    link = group_link(private)
     body = render_template("views/journey/link_email.txt", r=respondent, link=link)
     try:
         send_mail(email, f"Your group’s link to the {respondent.instrument.title}", body)

@@ -24,15 +24,11 @@ from .. import audit
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..mail import send_mail
-from ..models import Answer, Area, Invitation, Response, Round, utcnow
+from ..models import Answer, Area, Invitation, Response, ResponseStatus, Round, utcnow
 from ..scores import store_scores
 from . import links
 
 CONSENT = "consent"  # the consent page's id in Response.visited
-SUBMITTED = "submitted"
-IN_PROGRESS = "in_progress"
-PAPER_WAITING = "paper_waiting"  # paper answers for a group that answered online: it decides
-PAPER_REFUSED = "paper_refused"  # the group kept its online answers instead
 
 
 class EditedElsewhere(Exception):
@@ -60,7 +56,9 @@ class Respondent:
     def paper_waiting(self) -> Response | None:
         """Paper answers a broker entered that wait for the group to accept or refuse."""
         return db.session.scalar(
-            self._mine().where(Response.status == PAPER_WAITING).order_by(Response.id.desc())
+            self._mine()
+            .where(Response.status == ResponseStatus.PAPER_WAITING)
+            .order_by(Response.id.desc())
         )
 
     @property
@@ -85,14 +83,16 @@ class Respondent:
     def draft(self) -> Response | None:
         """The response being filled in, if any."""
         return db.session.scalar(
-            self._mine().where(Response.status == IN_PROGRESS).order_by(Response.id.desc())
+            self._mine()
+            .where(Response.status == ResponseStatus.IN_PROGRESS)
+            .order_by(Response.id.desc())
         )
 
     def submitted(self) -> Response | None:
         """The current submission, if any."""
         return db.session.scalar(
             self._mine()
-            .where(Response.status == SUBMITTED, Response.is_current)
+            .where(Response.status == ResponseStatus.SUBMITTED, Response.is_current)
             .order_by(Response.id.desc())
         )
 
@@ -100,14 +100,18 @@ class Respondent:
         """Every submission, newest first."""
         return list(
             db.session.scalars(
-                self._mine().where(Response.status == SUBMITTED).order_by(Response.id.desc())
+                self._mine()
+                .where(Response.status == ResponseStatus.SUBMITTED)
+                .order_by(Response.id.desc())
             )
         )
 
     def by_submission_key(self, key: str) -> Response | None:
         """The submission a submit form with this key already made."""
         return db.session.scalar(
-            self._mine().where(Response.status == SUBMITTED, Response.submission_key == key)
+            self._mine().where(
+                Response.status == ResponseStatus.SUBMITTED, Response.submission_key == key
+            )
         )
 
 
@@ -184,7 +188,7 @@ def _new_draft(respondent: Respondent) -> Response:
         invitation_id=inv.id,
         organisation_id=inv.organisation_id,
         area_id=area_id,
-        status=IN_PROGRESS,
+        status=ResponseStatus.IN_PROGRESS,
         source="web",
         visited=[],
     )
@@ -210,7 +214,7 @@ def _draft_for_update(respondent: Respondent) -> Response | None:
     """
     return db.session.scalar(
         respondent._mine()
-        .where(Response.status == IN_PROGRESS)
+        .where(Response.status == ResponseStatus.IN_PROGRESS)
         .order_by(Response.id.desc())
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -346,7 +350,9 @@ def settle_paper(respondent: Respondent, accept: bool) -> Response | None:
     """
     waiting = list(
         db.session.scalars(
-            respondent._mine().where(Response.status == PAPER_WAITING).order_by(Response.id.desc())
+            respondent._mine()
+            .where(Response.status == ResponseStatus.PAPER_WAITING)
+            .order_by(Response.id.desc())
         )
     )
     if not waiting:
@@ -355,7 +361,7 @@ def settle_paper(respondent: Respondent, accept: bool) -> Response | None:
     refused = waiting[1:]
     if accept:
         previous = respondent.submitted()
-        chosen.status = SUBMITTED
+        chosen.status = ResponseStatus.SUBMITTED
         chosen.is_current = True
         if previous is not None:
             previous.is_current = False
@@ -364,7 +370,7 @@ def settle_paper(respondent: Respondent, accept: bool) -> Response | None:
     else:
         refused = waiting
     for response in refused:
-        response.status = PAPER_REFUSED
+        response.status = ResponseStatus.PAPER_REFUSED
         response.is_current = False
     organisation = respondent.invitation.organisation
     audit.record(
@@ -404,7 +410,7 @@ def submit(respondent: Respondent, key: str, posted_version: str | None) -> Resp
                 previous.is_current = False
                 draft.supersedes_id = previous.id
                 db.session.flush()  # one current submission: the earlier one steps down first
-            draft.status = SUBMITTED
+            draft.status = ResponseStatus.SUBMITTED
             draft.submitted_at = utcnow()
             draft.submission_key = key
             draft.is_current = True

@@ -24,7 +24,7 @@ from ..access import ADMIN, BROKER
 from ..extensions import db
 from ..instruments_store import registry
 from ..mail import send_mail
-from ..models import Area, AuditEvent, Invitation, Organisation, Round
+from ..models import Area, Invitation, Organisation, Round
 from .fields import field_choices
 from .forms import ButtonForm
 from .invitations import (
@@ -213,14 +213,7 @@ def invitations_download(slug: str):
     round_ = _round(slug)
     rows = invitation_rows(round_, _portfolio())
     text = invitations_csv(rows, withheld_links(rows, current_user))
-    db.session.add(
-        AuditEvent(
-            actor=current_user.email,
-            action="invitations.download",
-            target=f"round:{round_.slug}",
-            detail={"rows": len(rows)},
-        )
-    )
+    audit.record(current_user, "invitations.download", f"round:{round_.slug}", {"rows": len(rows)})
     db.session.commit()
     return Response(
         text,
@@ -259,6 +252,7 @@ def reissue_link(slug: str, invitation_id: int):
 
 
 INVITATION_EMAILED = "invitation-emailed"
+EMAILS_PER_HOUR = 3  # a group's inbox is not flooded by a double-clicked or scripted button
 
 
 @bp.post("/<slug>/invitations/<int:invitation_id>/email")
@@ -271,6 +265,12 @@ def email_invitation(slug: str, invitation_id: int):
     email = (organisation.email or "").strip()
     if not email:
         flash(f"{organisation.name} has no email address on file: ask an admin to add one.")
+        return redirect(url_for("rounds.invitations", slug=slug))
+    if audit.recent(INVITATION_EMAILED, organisation, hours=1) >= EMAILS_PER_HOUR:
+        flash(
+            f"{organisation.name} has been sent its link {EMAILS_PER_HOUR} times in the last "
+            "hour. Wait an hour before sending it again, or phone the group."
+        )
         return redirect(url_for("rounds.invitations", slug=slug))
     instrument = registry().get(round_.instrument_id, round_.instrument_version)
     body = render_template(

@@ -9,8 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from instruments.answers import answer_type
 
+from ..models import ResponseStatus
 from . import messages
 from .forms import ButtonForm, ConsentForm, SubmitForm, section_form
+from .links import group_link
 from .pages import (
     answer_text,
     applies,
@@ -44,7 +46,7 @@ bp = Blueprint("journey", __name__)
 
 def own_link(respondent: Respondent) -> str:
     """The full address of this respondent's link."""
-    return url_for("journey.start", token=respondent.token, _external=True)
+    return group_link(respondent.token)
 
 
 def closed_or_none(respondent: Respondent):
@@ -343,7 +345,7 @@ def render_check(respondent, response, status=200, notice=None):
     """The answers to check (or, once sent, to read), with the send or amend button."""
     if response is None:
         return redirect(url_for("journey.resume", token=respondent.token))
-    editable = response.status != "submitted" and respondent.round.is_open()
+    editable = response.status != ResponseStatus.SUBMITTED and respondent.round.is_open()
     form = SubmitForm(formdata=None)
     form.version.data = str(response.version)
     form.submission_key.data = secrets.token_urlsafe(24)
@@ -369,7 +371,7 @@ def render_check(respondent, response, status=200, notice=None):
             can_amend=not editable
             and respondent.round.is_open()
             and respondent.draft() is None
-            and response.status == "submitted",
+            and response.status == ResponseStatus.SUBMITTED,
         ),
         status,
     )

@@ -14,11 +14,6 @@ def server_url() -> str:
     return current_app.config["SERVER_URL"].rstrip("/")
 
 
-def journey_link(token: str) -> str:
-    """A group's invitation link: the start of its journey."""
-    return f"{server_url()}/r/{token}"
-
-
 def scoring_in_words(instrument: Instrument) -> str:
     """The instrument's scoring rule as a paragraph an analyst can check."""
     bands = ", ".join(f"level {lv.level} from {lv.min_score:g}" for lv in instrument.levels)

@@ -10,10 +10,19 @@ import sqlalchemy as sa
 from exports.paper import PaperFileError, read_paper_workbook, write_template
 from instruments import Instrument
 
+from .. import audit
 from ..extensions import db
 from ..instruments_store import instrument_for
-from ..journey.respondent import PAPER_WAITING
-from ..models import Answer, Area, AuditEvent, Invitation, Organisation, Response, Round, utcnow
+from ..models import (
+    Answer,
+    Area,
+    Invitation,
+    Organisation,
+    Response,
+    ResponseStatus,
+    Round,
+    utcnow,
+)
 from ..scores import store_scores
 
 
@@ -113,18 +122,16 @@ def import_paper(
             outcome.imported += 1
             outcome.replaced += kind == REPLACED
             outcome.waiting += kind == WAITING
-        db.session.add(
-            AuditEvent(
-                actor=actor,
-                action="import-paper-responses",
-                target=round_.slug,
-                detail={
-                    "file": file_name,
-                    "imported": outcome.imported,
-                    "waiting": outcome.waiting,
-                    "round_open": round_.is_open(),
-                },
-            )
+        audit.record(
+            actor,
+            "import-paper-responses",
+            round_.slug,
+            {
+                "file": file_name,
+                "imported": outcome.imported,
+                "waiting": outcome.waiting,
+                "round_open": round_.is_open(),
+            },
         )
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -176,7 +183,7 @@ def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict,
         organisation_id=org_id,
         area_id=org.area_id,
         invitation=invitation,
-        status="submitted",
+        status=ResponseStatus.SUBMITTED,
         source="paper",
         is_current=True,
         import_key=key,
@@ -185,14 +192,14 @@ def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict,
     )
     response.answers = [Answer(question_id=q, value=v) for q, v in answers.items()]
     if _answered_online(round_, org_id):
-        response.status, response.is_current = PAPER_WAITING, False
+        response.status, response.is_current = ResponseStatus.PAPER_WAITING, False
         db.session.add(response)
         return WAITING
     previous = db.session.scalar(
         sa.select(Response).where(
             Response.round_id == round_.id,
             Response.organisation_id == org_id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current,
         )
     )

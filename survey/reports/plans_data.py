@@ -17,20 +17,22 @@ from exports.support_plans import (
     write_support_plans,
 )
 
+from .. import audit
 from ..access import ADMIN, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..journey.invitations import WITHHELD
+from ..journey.links import group_link
 from ..models import (
     OVERALL,
-    AuditEvent,
     Broker,
     Invitation,
     Organisation,
     Response,
+    ResponseStatus,
     Round,
 )
-from .method import journey_link, method_lines
+from .method import method_lines
 
 DEFAULT_TARGET = 3
 
@@ -45,7 +47,7 @@ def current_responses(round_: Round, org_ids: Sequence[int]) -> dict[int, Respon
         .where(
             Response.round_id == round_.id,
             Response.organisation_id.in_(list(org_ids)),
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
         )
     )
@@ -131,7 +133,7 @@ def chase_list(
             email=o.email,
             link=WITHHELD
             if o.id in withheld
-            else journey_link(tokens[o.id])
+            else group_link(tokens[o.id])
             if o.id in tokens
             else None,
         )
@@ -182,13 +184,11 @@ def support_plans_workbook(
         method=method,
         not_responded=chase,
     )
-    db.session.add(
-        AuditEvent(
-            actor=actor,
-            action="export-support-plans",
-            target=f"{round_.slug}:" + (f"broker {broker.id}" if broker else "groups"),
-            detail={"groups": len(groups)},
-        )
+    audit.record(
+        actor,
+        "export-support-plans",
+        f"{round_.slug}:" + (f"broker {broker.id}" if broker else "groups"),
+        {"groups": len(groups)},
     )
     db.session.commit()
     return out.getvalue()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from exports.paper import PaperFileError
 from exports.support_plans import plan_lines
 from instruments.answers import written
 
+from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
-from ..models import OVERALL, AuditEvent, Broker, Organisation, Round
+from ..journey.invitations import last_reminders
+from ..models import OVERALL, Broker, Organisation, Round
+from ..reminders import due_reminders, send_reminders
 from .paper_import import import_paper, paper_template
 from .plans_data import (
     DEFAULT_TARGET,
@@ -28,6 +33,7 @@ from .plans_data import support_plans_workbook as plans_workbook
 from .views import actor, bp, round_by_slug, xlsx_download
 
 NOTE_LIMIT = 2000
+REMINDER_INTERVAL = dt.timedelta(days=7)  # a group gets at most one reminder a week
 
 
 def group_rounds() -> list[Round]:
@@ -92,6 +98,8 @@ def portfolio_page(slug: str):
         rows.append({"org": g, "response": response, "visible": visible, "overall": overall,
                      "gaps": gaps})  # fmt: skip
     chase = chase_list(round_, groups, set(responses), current_user)
+    group_ids = {g.id for g in groups}
+    due = due_reminders(round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids)
     instrument = instrument_for(round_)
     lines = [
         line
@@ -109,10 +117,37 @@ def portfolio_page(slug: str):
         broker=broker,
         rows=rows,
         chase=chase,
+        due=due,
+        reminded=last_reminders(round_),
+        stopped={g.id for g in groups if g.reminders_stopped_at is not None},
         responded=len(responses),
         target=target,
         broker_arg=broker.id if current_user.role == ADMIN else None,
     )
+
+
+@bp.post("/portfolio/<slug>/reminders")
+def portfolio_reminders(slug: str):
+    """Email the portfolio's non-responders their own links (at most one a week each)."""
+    round_ = round_by_slug(slug)
+    if instrument_for(round_).kind != "organisation":
+        abort(404)
+    broker = broker_for_viewer()
+    if not FlaskForm().validate():
+        abort(400)
+    group_ids = {g.id for g in portfolio(broker)}
+    outcome = send_reminders(
+        round_, actor=current_user, interval=REMINDER_INTERVAL, organisation_ids=group_ids
+    )
+    if outcome.failure:
+        flash(
+            f"The mail server refused: {outcome.failure}. {outcome.sent} sent before it "
+            "failed (recorded); try the rest later."
+        )
+    else:
+        flash(f"Reminders sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")
+    args = {"broker": broker.id} if current_user.role == ADMIN else {}
+    return redirect(url_for("reports.portfolio_page", slug=slug, **args))
 
 
 @bp.get("/portfolio/<slug>/support-plans.xlsx")
@@ -179,13 +214,11 @@ def _save_moderation(instrument, scores, org, round_) -> dict[str, str]:
         return errors
     for score, level, note in changes:
         score.moderated_level, score.moderation_note = level, note
-    db.session.add(
-        AuditEvent(
-            actor=actor(),
-            action="moderate",
-            target=f"{round_.slug}:org {org.id}",
-            detail={s.domain_id: lv for s, lv, _ in changes},
-        )
+    audit.record(
+        actor(),
+        "moderate",
+        f"{round_.slug}:org {org.id}",
+        {s.domain_id: lv for s, lv, _ in changes},
     )
     db.session.commit()
     return {}

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from exports.roadmap import AreaFigures, DomainFigure, GroupRow, Roadmap, write_roadmap
 from exports.support_plans import MODERATED, SELF_ASSESSED
 
+from .. import audit
 from ..access import ADMIN, AREA_LEAD, BROKER, may_see_group_answers, visible_area_ids
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
@@ -17,12 +18,12 @@ from ..instruments_store import instrument_for, registry
 from ..models import (
     OVERALL,
     Area,
-    AuditEvent,
     Broker,
     DomainScore,
     Organisation,
     OrganisationArea,
     Response,
+    ResponseStatus,
     Round,
 )
 from .method import method_lines
@@ -101,7 +102,7 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         .where(
             OrganisationArea.area_id == area.id,
             Response.round_id == round_.id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
         )
     )
@@ -185,8 +186,6 @@ def roadmap_workbook(
     roadmap = build_roadmap(round_, area, viewer=viewer, actor=actor, moderated=moderated)
     out = io.BytesIO()
     write_roadmap(out, roadmap)
-    db.session.add(
-        AuditEvent(actor=actor, action="export-roadmap", target=f"{area.code}:{round_.slug}")
-    )
+    audit.record(actor, "export-roadmap", f"{area.code}:{round_.slug}")
     db.session.commit()
     return out.getvalue()

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from exports.trends import TrendPoint, write_trends
 
+from .. import audit
 from ..aggregates import trend_aggregates
 from ..extensions import db
 from ..instruments_store import registry
-from ..models import Area, AuditEvent, Round
+from ..models import Area, Round
 from .method import method_lines
 
 
@@ -79,6 +80,6 @@ def trends_workbook(area: Area, instrument_id: str, *, actor: str) -> bytes:
         points=points,
         method=trends_method(area, instrument_id, points, actor),
     )
-    db.session.add(AuditEvent(actor=actor, action="export-trends", target=area.code))
+    audit.record(actor, "export-trends", area.code)
     db.session.commit()
     return out.getvalue()

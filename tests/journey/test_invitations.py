@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from urllib.parse import urlsplit
 
@@ -52,7 +53,10 @@ def test_the_command_writes_one_row_per_invited_group_and_the_links_work(
     assert result.exit_code == 0, result.output
     assert "3 invitation links" in result.output and "3 new" in result.output
     rows = _rows(out)
-    assert list(rows[0]) == ["org id", "name", "area code", "link"]
+    assert list(rows[0]) == [
+        "org id", "name", "area code", "link", "status", "submitted on", "last reminded", "broker"
+    ]  # fmt: skip
+    assert {r["status"] for r in rows} == {"not started"}
     assert sorted(int(r["org id"]) for r in rows) == sorted(ids)
     by_id = {int(r["org id"]): r for r in rows}
     assert by_id[ids[0]]["area code"] == "T-NORTH"
@@ -220,5 +224,44 @@ def test_links_start_with_the_configured_address(app, monkeypatch, tmp_path):
     db.session.remove()
     result = CliRunner().invoke(main, ["invitations", slug, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    links = [line.rsplit(",", 1)[1] for line in out.read_text().splitlines()[1:]]
+    links = [row["link"] for row in csv.DictReader(io.StringIO(out.read_text()))]
     assert links and all(link.startswith("https://survey.example.org/r/") for link in links)
+
+
+def test_staff_can_email_a_group_its_link_three_times_an_hour_and_no_more(
+    app, client, login, two_areas, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    round_, groups = two_areas
+    groups[0].email = "north@example.org"
+    login("admin")
+    page = client.get("/rounds/confidence-2030/invitations")
+    client.post("/rounds/confidence-2030/invitations", data=hidden_fields(page.text))
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.organisation_id == groups[0].id)
+    )
+    token = hidden_fields(client.get("/rounds/confidence-2030/invitations").text)["csrf_token"]
+    answers = [
+        client.post(
+            f"/rounds/confidence-2030/invitations/{invitation.id}/email",
+            data={"csrf_token": token},
+            follow_redirects=True,
+        )
+        for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [200] * 5
+    mails = list(tmp_path.glob("*.eml"))
+    assert len(mails) == 3  # the fourth and fifth presses send nothing
+    assert "3 times in the last hour" in text_of(answers[3].text)
+    assert "Link emailed to North lunch club" in text_of(answers[2].text)
+    # An hour later the count starts again: the limit counts recent sends only.
+    for event in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "invitation-emailed")
+    ):
+        event.at -= dt.timedelta(minutes=61)
+    db.session.commit()
+    again = client.post(
+        f"/rounds/confidence-2030/invitations/{invitation.id}/email",
+        data={"csrf_token": token},
+    )
+    assert again.status_code == 302 and len(list(tmp_path.glob("*.eml"))) == 4

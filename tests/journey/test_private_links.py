@@ -72,6 +72,28 @@ def test_the_invitation_link_emails_the_private_link_to_the_groups_address(
     )
 
 
+def test_an_emailed_link_starts_with_the_base_url_whatever_host_the_request_named(
+    app, client, invite, walker, tmp_path, monkeypatch
+):
+    """A forged Host header must not put another site's address into a group's email."""
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path))
+    monkeypatch.setitem(app.config, "SERVER_URL", "https://survey.example.nhs.uk")
+    invited = invite("confidence")
+    walker(invited).answer_section(invited.instrument.sections[0], invited.plan())
+    private = db.session.scalar(sa.select(Invitation.private_token))
+    forger = app.test_client()
+    start = forger.get(invited.invitation_url, headers={"Host": "evil.example"})
+    sent = forger.post(
+        f"{invited.invitation_url}/email-link",
+        data=hidden_fields(start.text),
+        headers={"Host": "evil.example"},
+    )
+    assert sent.status_code == 302
+    (mail,) = [p.read_text() for p in tmp_path.glob("*.eml")]
+    assert f"https://survey.example.nhs.uk/r/{private}" in mail
+    assert "evil.example" not in mail
+
+
 def test_without_an_email_address_the_page_says_to_ask_the_admin(app, client, invite, walker):
     invited = invite("confidence")
     invited.organisation.email = None

@@ -1,0 +1,58 @@
+"""`survey reminders send`: email non-responders their own link, at most once per interval.
+
+Suitable for a daily cron line: a group reminded within the interval is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import sqlalchemy as sa
+
+from .cli_app import with_app
+from .cli_errors import CommandError
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder emails to groups that have not answered."""
+
+
+@reminders_group.command("send")
+@click.option("--round", "round_slug", required=True, help="The round's slug.")
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
+@click.option(
+    "--interval-days",
+    type=click.IntRange(min=1, max=365),
+    default=7,
+    show_default=True,
+    help="Remind a group at most once in this many days.",
+)
+@with_app
+def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
+    """Email every group with no answers yet (or only a draft) its own link."""
+    from .extensions import db
+    from .models import Round
+    from .reminders import send_reminders
+
+    round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
+    if round_ is None:
+        raise CommandError(f"--round: no round named '{round_slug}' (see `survey rounds list`)")
+    if not round_.is_open():
+        raise CommandError(f"--round: '{round_slug}' is not open, so there is nothing to remind")
+    outcome = send_reminders(
+        round_, actor="cli", interval=dt.timedelta(days=interval_days), dry_run=dry_run
+    )
+    for due in outcome.due if dry_run else ():
+        click.echo(f"would remind: {due.organisation.id}\t{due.organisation.name}\t{due.status}")
+    skipped = "".join(f"; {count} {reason}" for reason, count in sorted(outcome.skipped.items()))
+    if dry_run:
+        click.echo(f"Would send {len(outcome.due)} reminders{skipped}.")
+        return
+    click.echo(f"Sent {outcome.sent} reminders{skipped}.")
+    if outcome.failure:
+        raise CommandError(
+            f"mail: {outcome.failure}; {len(outcome.due) - outcome.sent} not sent "
+            f"({outcome.sent} sent before the failure are recorded)"
+        )
