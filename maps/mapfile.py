@@ -1,0 +1,235 @@
+"""The shareable map file: the choropleth as one self-contained HTML page, built with folium.
+
+An ICP lead can email the file or open it offline. Leaflet, its style sheet and the
+map's own styles are embedded from the vendored copies the in-app page serves; folium's
+default links to CDNs are switched off, there are no tiles and no fonts, and the page is
+checked for anything it would fetch before it is returned. What is drawn comes from
+maps.choropleth, as on the in-app page: the same colours, legend, hatching, tooltips and
+suppression (a suppressed area carries words, never a number). The page also holds the
+legend, the attribution and a table of the same figures, so it reads without JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from .choropleth import HATCH_DEFS, HIGHLIGHT_STYLE, MapArea, Scale, area_style, legend, map_data
+
+MAP_HEIGHT = "100%"  # of its box: .app-map in map.css sets the height
+
+# The tooltip is set as text, never HTML (names are whatever an import said they were).
+TOOLTIP_AS_TEXT = JsCode(
+    """function (feature, layer) {
+        var tip = document.createElement("span");
+        tip.textContent = feature.properties.tip;
+        layer.bindTooltip(tip, {sticky: true});
+    }"""
+)
+
+# The page around the map: plain system fonts (nothing to fetch), GOV.UK-like spacing.
+PAGE_CSS = """
+html body { width: auto; height: auto; max-width: 960px; margin: 0 auto; padding: 0 15px 30px;
+  font-family: arial, sans-serif; font-size: 16px; line-height: 1.4; color: #0b0c0c; }
+h1 { font-size: 2rem; margin: 30px 0 10px; }
+h2 { font-size: 1.2rem; margin: 25px 0 10px; }
+.app-file__title { font-size: 1.2rem; margin: 0 0 20px; }
+.app-legend { list-style: none; padding: 0; margin: 0 0 15px; }
+.app-legend__row { margin-bottom: 5px; }
+.app-file__table { border-collapse: collapse; width: 100%; margin-top: 10px; }
+.app-file__table caption { text-align: left; font-weight: bold; font-size: 1.2rem; padding: 10px 0; }
+.app-file__table th, .app-file__table td { text-align: left; border-bottom: 1px solid #b1b4b6;
+  padding: 8px 10px 8px 0; }
+.app-file__table .app-numeric { text-align: right; }
+.app-file__note { font-size: 0.9rem; color: #505a5f; }
+"""
+
+# url(...) in a style sheet that is neither a fragment (#app-hatch) nor inline data: the
+# vendored leaflet.css names marker and layer-control images the map never uses.
+_FETCHED_URL = re.compile(r"url\(\s*(?![\"']?(?:#|data:))[^)]*\)", re.I)
+# What a page may point at without fetching anything: a place in itself, or inline data.
+_LOCAL = re.compile(r"\s*(#|data:|$)", re.I)
+_CSS_URL = re.compile(r"url\(\s*[\"']?([^)\"']*)", re.I)
+
+
+class _References(HTMLParser):
+    """Every src, href and CSS url() in a page that is not a fragment or inline data."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def _css(self, text: str) -> None:
+        self.found.extend(u for u in _CSS_URL.findall(text) if not _LOCAL.match(u))
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "poster", "action", "data") and value:
+                if not _LOCAL.match(value):
+                    self.found.append(value)
+            elif name == "style" and value:
+                self._css(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data)
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The vendored files the page embeds (text): Leaflet's script and styles, the map's styles."""
+
+    leaflet_js: str
+    leaflet_css: str
+    map_css: str
+
+
+class _Markup(MacroElement):
+    """A piece of the page's body, in the order it is added to the figure."""
+
+    _template = Template("{% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}")
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self._name = "Markup"
+        self.markup = markup
+
+
+def _inline(tag: str, text: str) -> str:
+    """Text inside <script> or <style> that cannot close the element early."""
+    safe = re.sub(rf"</({tag})", r"<\\/\1", text, flags=re.I)
+    return f"<{tag}>{safe}</{tag}>"
+
+
+def local_css(text: str) -> str:
+    """A style sheet with every url() to another file replaced by `none`."""
+    return _FETCHED_URL.sub("none", text)
+
+
+def references(page: str) -> list[str]:
+    """Everything in the page that a browser would load from elsewhere (empty when self-contained)."""
+    parser = _References()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
+def _legend_html(scale: Scale, threshold: int) -> str:
+    rows = "".join(
+        f'<li class="app-legend__row"><span class="app-swatch app-swatch--{row["state"]}"'
+        f' style="background-color: {row["colour"]}"></span>{html.escape(row["label"])}</li>'
+        for row in legend(scale, threshold)
+    )
+    return (
+        f'<h2 id="legend-title">{html.escape(scale.title)}</h2>'
+        f'<ul class="app-legend" aria-labelledby="legend-title">{rows}</ul>'
+    )
+
+
+def _table_html(areas: Sequence[MapArea], measure_name: str) -> str:
+    """The same figures as the map, one row per area, as the in-app table shows them."""
+    rows = []
+    for area in sorted(areas, key=lambda a: a.name.lower()):
+        n = "–" if area.n is None or area.suppressed else str(area.n)
+        rows.append(
+            f'<tr data-code="{html.escape(area.code)}"><td>{html.escape(area.name)}</td>'
+            f'<td class="app-numeric">{html.escape(area.label)}</td>'
+            f'<td class="app-numeric">{n}</td></tr>'
+        )
+    if not rows:
+        rows.append('<tr><td colspan="3">No areas of this type.</td></tr>')
+    return (
+        '<table class="app-file__table" id="map-table"><caption>The figures on the map</caption>'
+        '<thead><tr><th scope="col">Area</th>'
+        f'<th scope="col" class="app-numeric">{html.escape(measure_name)}</th>'
+        '<th scope="col" class="app-numeric">Responses</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def map_file(
+    areas: Sequence[MapArea],
+    scale: Scale,
+    threshold: int,
+    *,
+    title: str,
+    measure_name: str,
+    attribution: str,
+    assets: Assets,
+) -> str:
+    """The choropleth as one HTML page that fetches nothing: folium over embedded Leaflet."""
+    data = map_data(areas, scale, threshold, title)
+    collection = data["areas"]
+    for feature in collection["features"]:
+        feature["properties"].pop("url", None)  # the in-app pages are not in the file
+
+    figure = folium.Figure(title=html.escape(title))
+    figure.header.add_child(folium.Element(_inline("style", local_css(assets.leaflet_css))))
+    figure.header.add_child(folium.Element(_inline("style", local_css(assets.map_css))))
+    figure.header.add_child(folium.Element(_inline("style", PAGE_CSS)))
+    figure.header.add_child(folium.Element(_inline("script", assets.leaflet_js)))
+
+    drawn = len(collection["features"])
+    fallback = (
+        ""
+        if drawn
+        else '<p class="app-map__fallback">None of these areas has a boundary to draw. '
+        "The table below has their figures.</p>"
+    )
+    figure.add_child(
+        _Markup(
+            '<main class="app-file">'
+            '<h1>Map of areas</h1><p class="app-file__title" id="map-title">'
+            f"{html.escape(title)}</p>"
+            f'<svg class="app-hatch-defs" aria-hidden="true" focusable="false">{HATCH_DEFS}</svg>'
+            f'<div class="app-map" id="app-map" role="region" data-areas="{drawn}" aria-label="Map: '
+            f'{html.escape(title)}. The table below gives the same figures.">{fallback}'
+        )
+    )
+    fmap = folium.Map(
+        location=None,
+        tiles=None,
+        height=MAP_HEIGHT,
+        attribution_control=False,
+        zoom_snap=0.25,
+    )
+    # folium links Leaflet, jQuery, Bootstrap and fonts from CDNs by default: none of them
+    # (Leaflet is embedded above; nothing here needs the rest).
+    fmap.default_js = []
+    fmap.default_css = []
+    if drawn:
+        layer = folium.GeoJson(
+            collection,
+            style_function=lambda feature: area_style(feature["properties"]),
+            highlight_function=lambda feature: HIGHLIGHT_STYLE,
+            on_each_feature=TOOLTIP_AS_TEXT,
+            control=False,
+        )
+        layer.add_to(fmap)
+        fmap.fit_bounds(layer.get_bounds(), padding=(8, 8))
+    figure.add_child(fmap)
+    figure.add_child(
+        _Markup(
+            "</div>"
+            f'<p class="app-file__note app-map__attribution">{html.escape(attribution)}</p>'
+            f"{_legend_html(scale, threshold)}{_table_html(areas, measure_name)}</main>"
+        )
+    )
+    page = figure.render().replace("<html>", '<html lang="en">', 1)
+    found = references(page)
+    if found:  # a new folium that links something again must fail here, not in an inbox
+        raise ValueError(f"the map file would fetch {found[0]}")
+    return page
