@@ -55,6 +55,7 @@ h2 { font-size: 1.2rem; margin: 25px 0 10px; }
 # url(...) in a style sheet that is neither a fragment (#app-hatch) nor inline data: the
 # vendored leaflet.css names marker and layer-control images the map never uses.
 _FETCHED_URL = re.compile(r"url\(\s*(?![\"']?(?:#|data:))[^)]*\)", re.I)
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 # What a page may point at without fetching anything: a place in itself, or inline data.
 _LOCAL = re.compile(r"\s*(#|data:|$)", re.I)
 _CSS_URL = re.compile(r"url\(\s*[\"']?([^)\"']*)", re.I)
@@ -229,6 +230,10 @@ def map_file(
         )
     )
     page = figure.render().replace("<html>", '<html lang="en">', 1)
+    # folium's viewport forbids zooming the page (user-scalable=no): people who need to, can
+    page = _VIEWPORT.sub(
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">', page, count=1
+    )
     found = references(page)
     if found:  # a new folium that links something again must fail here, not in an inbox
         raise ValueError(f"the map file would fetch {found[0]}")
