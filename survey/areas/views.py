@@ -321,7 +321,12 @@ def map_file():
     return Response(
         page,
         mimetype="text/html",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            # a file to save, not a page of this site: were it ever shown here, its
+            # (inline) scripts would not run and it could reach nothing
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
     )
 
 

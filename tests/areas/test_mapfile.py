@@ -116,6 +116,7 @@ def test_the_file_shows_the_map_pages_figures_and_no_suppressed_one(client, logi
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="map-confidence-test-neighbourhood-level.html"'
     )
+    assert "sandbox" in response.headers["Content-Security-Policy"]  # never run as a page here
     text = response.get_data(as_text=True)
     assert_fetches_nothing(text)
     tips = {
@@ -257,6 +258,16 @@ def test_the_demo_pcn_and_neighbourhood_files_fetch_nothing(app, cli, client, lo
             elif p["state"] == "value":
                 assert re.fullmatch(r".+: \d\.\d\d \(level [1-5]\) \(n = \d+\)", p["tip"])
     assert {"value", "suppressed"} <= states  # the demo has both, so both were checked
+
+
+def test_an_area_lead_downloads_only_their_areas(client, login, locality):
+    login("area-lead", areas=[locality[1]["Alpha"]])
+    text = get(client, "/areas/map.html?round=confidence-test&type=neighbourhood")
+    assert [f["properties"]["code"] for f in embedded_geojson(text)["features"]] == ["T-ALPHA"]
+    assert list(parse(text).table) == ["T-ALPHA"] and "Beta" not in text
+    get(client, "/areas/map.html?round=confidence-test&within=T-BETA", status=404)
+    get(client, "/areas/map.html?round=nope", status=404)
+    get(client, "/areas/map.html?round=confidence-test&measure=mean", status=400)
 
 
 def test_hostile_names_stay_text(client, login, locality):
