@@ -96,6 +96,7 @@ class Assets:
     leaflet_js: str
     leaflet_css: str
     map_css: str
+    leaflet_licence: str = ""  # kept with the copy, as Leaflet's BSD licence asks
 
 
 class _Markup(MacroElement):
@@ -178,6 +179,9 @@ def map_file(
         feature["properties"].pop("url", None)  # the in-app pages are not in the file
 
     figure = folium.Figure(title=html.escape(title))
+    if assets.leaflet_licence:
+        notice = assets.leaflet_licence.replace("--", "- -")  # cannot end the comment
+        figure.header.add_child(folium.Element(f"<!-- Leaflet:\n{notice}\n-->"))
     figure.header.add_child(folium.Element(_inline("style", local_css(assets.leaflet_css))))
     figure.header.add_child(folium.Element(_inline("style", local_css(assets.map_css))))
     figure.header.add_child(folium.Element(_inline("style", PAGE_CSS)))

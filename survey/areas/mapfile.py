@@ -35,6 +35,7 @@ def vendored_assets() -> Assets:
         leaflet_js=read("leaflet/leaflet.js"),
         leaflet_css=read("leaflet/leaflet.css"),
         map_css=read("areas/map.css"),
+        leaflet_licence=read("leaflet/LICENSE"),
     )
 
 

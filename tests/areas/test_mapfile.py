@@ -91,7 +91,8 @@ def assert_fetches_nothing(text: str) -> None:
         for target in re.findall(r"url\(\s*['\"]?([^)'\"]*)", style):
             assert target.startswith("#"), target  # only the page's own #app-hatch, #default
         assert "@import" not in style and "@font-face" not in style
-    assert LEAFLET_JS in page.scripts  # Leaflet is embedded, byte for byte
+    assert LEAFLET_JS in page.scripts  # Leaflet is embedded, byte for byte, with its licence
+    assert "Copyright (c) 2010-2023, Volodymyr Agafonkin" in text
     ours = "".join(s for s in page.scripts if s != LEAFLET_JS)
     for call in ("tileLayer", "fetch(", "XMLHttpRequest", "$.ajax", "import(", "importScripts"):
         assert call not in ours
@@ -229,10 +230,15 @@ def test_the_demo_pcn_and_neighbourhood_files_fetch_nothing(app, cli, client, lo
     login("admin")
     threshold = app.config["DISCLOSURE_THRESHOLD"]
     states = set()
-    for area_type, least in (("pcn", 11), ("neighbourhood", 30)):
-        out = tmp_path / f"{area_type}.html"
+    for area_type, measure, least in (
+        ("pcn", "level", 11),  # the demo's 11 PCNs
+        ("neighbourhood", "level", 30),  # its neighbourhoods that have groups
+        ("neighbourhood", "change", 30),
+    ):
+        out = tmp_path / f"{area_type}-{measure}.html"
         result = cli(
-            "export", "map", "--round", "confidence-2025", "--type", area_type, "-o", out
+            "export", "map", "--round", "confidence-2025", "--type", area_type,
+            "--measure", measure, "-o", out,
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         text = out.read_text(encoding="utf-8")
@@ -240,9 +246,9 @@ def test_the_demo_pcn_and_neighbourhood_files_fetch_nothing(app, cli, client, lo
         features = {
             f["properties"]["code"]: f["properties"] for f in embedded_geojson(text)["features"]
         }
-        assert len(features) >= least  # the demo's 11 PCNs; its neighbourhoods with groups
+        assert len(features) >= least
         # what the in-app map draws, area by area
-        page = get(client, f"/areas/map?round=confidence-2025&type={area_type}")
+        page = get(client, f"/areas/map?round=confidence-2025&type={area_type}&measure={measure}")
         in_app = map_features(page)
         assert {c: (p["tip"], p["fill"], p["state"]) for c, p in in_app.items()} == {
             c: (p["tip"], p["fill"], p["state"]) for c, p in features.items()
@@ -251,12 +257,15 @@ def test_the_demo_pcn_and_neighbourhood_files_fetch_nothing(app, cli, client, lo
         assert set(rows) == set(features)
         for code, p in features.items():
             states.add(p["state"])
+            words = p["tip"].split(": ", 1)[1]
             if p["state"] == "suppressed":
-                name = p["tip"].split(":")[0]
-                assert p["tip"] == f"{name}: fewer than {threshold} responses"
-                assert rows[code][1:] == [f"fewer than {threshold} responses", "–"]
+                # "fewer than 5 responses" (for change: "... in <the earlier round>")
+                assert words.startswith(f"fewer than {threshold} responses")
+                assert rows[code][1:] == [words, "–"]
+            elif measure == "level" and p["state"] == "value":
+                assert re.fullmatch(r"\d\.\d\d \(level [1-5]\) \(n = \d+\)", words)
             elif p["state"] == "value":
-                assert re.fullmatch(r".+: \d\.\d\d \(level [1-5]\) \(n = \d+\)", p["tip"])
+                assert re.fullmatch(r"[+-]\d\.\d\d since .+ \(n = \d+\)", words)
     assert {"value", "suppressed"} <= states  # the demo has both, so both were checked
 
 
