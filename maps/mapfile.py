@@ -12,13 +12,14 @@ legend, the attribution and a table of the same figures, so it reads without Jav
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 
@@ -99,15 +100,46 @@ class Assets:
     leaflet_licence: str = ""  # kept with the copy, as Leaflet's BSD licence asks
 
 
-class _Markup(MacroElement):
-    """A piece of the page's body, in the order it is added to the figure."""
+class _Raw(Element):
+    """Text put in the page as it is: never read as a template (Leaflet's code is not Jinja)."""
 
-    _template = Template("{% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}")
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Raw"
+        self.text = text
+
+
+class _Markup(MacroElement):
+    """A piece of the page's body, in the order it is added to the figure, put in as text.
+
+    (folium would read a macro's output as a Jinja template a second time: a name with
+    "{{" or "{#" in it would be run or would break the page.)
+    """
 
     def __init__(self, markup: str):
         super().__init__()
         self._name = "Markup"
         self.markup = markup
+
+    def render(self, **kwargs):
+        self.get_root().html.add_child(_Raw(self.markup), name=self.get_name())
+
+
+# folium reads the layer's script, data included, as a Jinja template a second time, so
+# braces in names and codes travel as private-use characters (JSON-escaped as \ue000 and
+# \ue001) and become JSON's own escapes for "{" and "}" once the page is made.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _shield(text: str) -> str:
+    text = text.replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
+    return text.replace("{", _OPEN).replace("}", _CLOSE)
+
+
+def _unshield(page: str) -> str:
+    return page.replace("\\ue000", "\\u007b").replace("\\ue001", "\\u007d")
 
 
 def _inline(tag: str, text: str) -> str:
@@ -127,6 +159,25 @@ def references(page: str) -> list[str]:
     parser.feed(page)
     parser.close()
     return parser.found
+
+
+def _bounds(collection: dict) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the areas' outer rings (folium's own walk is slow)."""
+    west = south = math.inf
+    east = north = -math.inf
+    for feature in collection["features"]:
+        geometry = feature["geometry"]
+        kind, coordinates = geometry["type"], geometry["coordinates"]
+        polygons = (
+            [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+        )
+        for polygon in polygons:
+            if not polygon:
+                continue
+            xs, ys = zip(*((point[0], point[1]) for point in polygon[0]), strict=True)
+            west, east = min(west, *xs), max(east, *xs)
+            south, north = min(south, *ys), max(north, *ys)
+    return None if west == math.inf else [[south, west], [north, east]]
 
 
 def _legend_html(scale: Scale, threshold: int) -> str:
@@ -176,16 +227,20 @@ def map_file(
     data = map_data(areas, scale, threshold, title)
     collection = data["areas"]
     for feature in collection["features"]:
-        feature["properties"].pop("url", None)  # the in-app pages are not in the file
+        properties = feature["properties"]
+        properties.pop("url", None)  # the in-app pages are not in the file
+        for key, value in properties.items():
+            if isinstance(value, str):
+                properties[key] = _shield(value)
 
     figure = folium.Figure(title=html.escape(title))
     if assets.leaflet_licence:
         notice = assets.leaflet_licence.replace("--", "- -")  # cannot end the comment
-        figure.header.add_child(folium.Element(f"<!-- Leaflet:\n{notice}\n-->"))
-    figure.header.add_child(folium.Element(_inline("style", local_css(assets.leaflet_css))))
-    figure.header.add_child(folium.Element(_inline("style", local_css(assets.map_css))))
-    figure.header.add_child(folium.Element(_inline("style", PAGE_CSS)))
-    figure.header.add_child(folium.Element(_inline("script", assets.leaflet_js)))
+        figure.header.add_child(_Raw(f"<!-- Leaflet:\n{notice}\n-->"))
+    figure.header.add_child(_Raw(_inline("style", local_css(assets.leaflet_css))))
+    figure.header.add_child(_Raw(_inline("style", local_css(assets.map_css))))
+    figure.header.add_child(_Raw(_inline("style", PAGE_CSS)))
+    figure.header.add_child(_Raw(_inline("script", assets.leaflet_js)))
 
     drawn = len(collection["features"])
     fallback = (
@@ -224,7 +279,9 @@ def map_file(
             control=False,
         )
         layer.add_to(fmap)
-        fmap.fit_bounds(layer.get_bounds(), padding=(8, 8))
+        bounds = _bounds(collection)
+        if bounds is not None:
+            fmap.fit_bounds(bounds, padding=(8, 8))
     figure.add_child(fmap)
     figure.add_child(
         _Markup(
@@ -233,7 +290,7 @@ def map_file(
             f"{_legend_html(scale, threshold)}{_table_html(areas, measure_name)}</main>"
         )
     )
-    page = figure.render().replace("<html>", '<html lang="en">', 1)
+    page = _unshield(figure.render()).replace("<html>", '<html lang="en">', 1)
     # folium's viewport forbids zooming the page (user-scalable=no): people who need to, can
     page = _VIEWPORT.sub(
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">', page, count=1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -105,3 +106,18 @@ def test_a_page_that_would_fetch_something_is_refused(monkeypatch):
     monkeypatch.setattr(folium.Map, "render", render_with_a_cdn)
     with pytest.raises(ValueError, match="https://cdn.example/leaflet.js"):
         make([MapArea("A", "Alpha", square(0, 52), 3.0, "3.00", 9, False, level=2)])
+
+
+@pytest.mark.parametrize(
+    "name", ["Alpha {{ 7*7 }} {% if %}", "Beta {# not a comment", '</script><b>"x" & {y}</b>']
+)
+def test_names_are_text_not_templates_or_markup(name):
+    """folium reads its output as a Jinja template a second time: names must not be read."""
+    page = make([MapArea("{A}", name, square(0, 52), 3.0, "3.00", 9, False, level=2)])
+    start = re.search(r"geo_json_\w+_add\(", page).end()
+    collection, _ = json.JSONDecoder().raw_decode(page, start)
+    [feature] = collection["features"]
+    assert feature["properties"]["tip"] == f"{name}: 3.00 (n = 9)"
+    assert feature["properties"]["code"] == "{A}"
+    assert f"<td>{html.escape(name)}</td>" in page  # as written, not run: no "49"
+    assert "<b>" not in page.split("<body>")[1]
