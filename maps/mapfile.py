@@ -56,6 +56,7 @@ h2 { font-size: 1.2rem; margin: 25px 0 10px; }
 # url(...) in a style sheet that is neither a fragment (#app-hatch) nor inline data: the
 # vendored leaflet.css names marker and layer-control images the map never uses.
 _FETCHED_URL = re.compile(r"url\(\s*(?![\"']?(?:#|data:))[^)]*\)", re.I)
+_SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script\s*>)", re.I | re.S)
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 # What a page may point at without fetching anything: a place in itself, or inline data.
 _LOCAL = re.compile(r"\s*(#|data:|$)", re.I)
@@ -156,7 +157,7 @@ def local_css(text: str) -> str:
 def references(page: str) -> list[str]:
     """Everything in the page that a browser would load from elsewhere (empty when self-contained)."""
     parser = _References()
-    parser.feed(page)
+    parser.feed(_SCRIPT_BODY.sub(r"\1\2", page))  # code loads nothing by being there
     parser.close()
     return parser.found
 
