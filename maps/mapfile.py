@@ -60,7 +60,7 @@ _SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script\s*>)", re.I | re.S)
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 # What a page may point at without fetching anything: a place in itself, or inline data.
 _LOCAL = re.compile(r"\s*(#|data:|$)", re.I)
-_CSS_URL = re.compile(r"url\(\s*[\"']?([^)\"']*)", re.I)
+_CSS_URL = re.compile(r"url\(\s*[\"']?([^)\"']*)|@import\s+[\"']([^\"']*)", re.I)
 
 
 class _References(HTMLParser):
@@ -72,7 +72,9 @@ class _References(HTMLParser):
         self._in_style = False
 
     def _css(self, text: str) -> None:
-        self.found.extend(u for u in _CSS_URL.findall(text) if not _LOCAL.match(u))
+        for url, imported in _CSS_URL.findall(text):
+            if imported or not _LOCAL.match(url):
+                self.found.append(imported or url)
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -139,8 +141,14 @@ def _shield(text: str) -> str:
     return text.replace("{", _OPEN).replace("}", _CLOSE)
 
 
+_SHIELDED = re.compile(r"(?<!\\)((?:\\\\)*)\\ue00([01])")  # \ue000, not \\ue000 (text)
+
+
 def _unshield(page: str) -> str:
-    return page.replace("\\ue000", "\\u007b").replace("\\ue001", "\\u007d")
+    """Braces back, in the scripts after the body only (where folium put the data)."""
+    body, end, scripts = page.rpartition("</body>")
+    scripts = _SHIELDED.sub(lambda m: m[1] + ("\\u007b" if m[2] == "0" else "\\u007d"), scripts)
+    return body + end + scripts
 
 
 def _inline(tag: str, text: str) -> str:

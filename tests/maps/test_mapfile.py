@@ -51,10 +51,10 @@ def test_references_finds_what_a_browser_would_load():
         '<link rel="stylesheet" href="https://cdn.example/a.css">'
         '<script src="b.js"></script><a href="#top">top</a>'
         '<div style="background: url(&quot;c.png&quot;)"></div>'
-        "<style>.x { background: url(d.png) } .y { fill: url(#hatch) }</style>"
+        "<style>@import 'e.css'; .x { background: url(d.png) } .y { fill: url(#hatch) }</style>"
         "<script>var s = '<img src=\"https://not-a-tag.example\">';</script>"
     )
-    assert references(page) == ["https://cdn.example/a.css", "b.js", "c.png", "d.png"]
+    assert references(page) == ["https://cdn.example/a.css", "b.js", "c.png", "e.css", "d.png"]
 
 
 def test_the_page_holds_the_colours_legend_and_words_and_fetches_nothing():
@@ -109,7 +109,13 @@ def test_a_page_that_would_fetch_something_is_refused(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "name", ["Alpha {{ 7*7 }} {% if %}", "Beta {# not a comment", '</script><b>"x" & {y}</b>']
+    "name",
+    [
+        "Alpha {{ 7*7 }} {% if %}",
+        "Beta {# not a comment",
+        '</script><b>"x" & {y}</b>',
+        "Delta \\ue000 {x} \ue001",  # the text of an escape, and a private-use character
+    ],
 )
 def test_names_are_text_not_templates_or_markup(name):
     """folium reads its output as a Jinja template a second time: names must not be read."""
@@ -117,7 +123,7 @@ def test_names_are_text_not_templates_or_markup(name):
     start = re.search(r"geo_json_\w+_add\(", page).end()
     collection, _ = json.JSONDecoder().raw_decode(page, start)
     [feature] = collection["features"]
-    assert feature["properties"]["tip"] == f"{name}: 3.00 (n = 9)"
+    assert feature["properties"]["tip"] == f"{name.replace(chr(0xE001), chr(0xFFFD))}: 3.00 (n = 9)"
     assert feature["properties"]["code"] == "{A}"
     assert f"<td>{html.escape(name)}</td>" in page  # as written, not run: no "49"
     assert "<b>" not in page.split("<body>")[1]
