@@ -18,6 +18,20 @@ SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 DIVERGING = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
 SUPPRESSED_COLOUR = "#b1b4b6"
 NO_DATA_COLOUR = "#ffffff"
+# The hatching suppressed areas are filled with (map.css: fill: url(#app-hatch)): an
+# SVG <defs> block that the in-app page and the map file both put in the page once.
+HATCH_DEFS = (
+    '<defs><pattern id="app-hatch" width="6" height="6" patternUnits="userSpaceOnUse"'
+    ' patternTransform="rotate(45)"><rect width="6" height="6" fill="'
+    + SUPPRESSED_COLOUR
+    + '"></rect><line x1="0" y1="0" x2="0" y2="6" stroke="#505a5f" stroke-width="2">'
+    "</line></pattern></defs>"
+)
+# How every area is drawn, and drawn while pointed at: the in-app script reads these from
+# the map's data, the map file gives them to folium.
+AREA_STYLE = {"fillOpacity": 0.85, "color": "#505a5f", "weight": 0.8}
+HIGHLIGHT_STYLE = {"weight": 3, "color": "#0b0c0c"}
+STYLE = {"area": AREA_STYLE, "highlight": HIGHLIGHT_STYLE, "class": "app-map__area"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,16 @@ def colour_of(area: MapArea, scale: Scale) -> tuple[str, str]:
     return scale.colours[klass], "value"
 
 
+def area_style(properties: dict) -> dict:
+    """The Leaflet path style of one area from its properties (as the in-app script makes it)."""
+    css = STYLE["class"]
+    return {
+        **AREA_STYLE,
+        "fillColor": properties["fill"],
+        "className": f"{css} {css}--{properties['state']}",
+    }
+
+
 def legend(scale: Scale, threshold: int) -> list[dict]:
     """The legend rows: five classes, then suppressed and no responses."""
     rows = [
@@ -152,6 +176,7 @@ def map_data(areas: Iterable[MapArea], scale: Scale, threshold: int, title: str 
     return {
         "title": title,
         "legend": legend(scale, threshold),
+        "style": STYLE,
         "areas": {"type": "FeatureCollection", "features": features},
     }
 
@@ -188,7 +213,9 @@ def map_json(areas: Sequence[MapArea], scale: Scale, threshold: int, title: str 
             geometry = json.dumps(geometry, **compact)
         properties = json.dumps(_properties(area, scale), **compact)
         features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{properties}}}')
-    head = json.dumps({"title": title, "legend": legend(scale, threshold)}, **compact)
+    head = json.dumps(
+        {"title": title, "legend": legend(scale, threshold), "style": STYLE}, **compact
+    )
     text = (
         head[:-1] + ',"areas":{"type":"FeatureCollection","features":[' + ",".join(features) + "]}}"
     )

@@ -64,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "areas.area_page": ANALYSTS,
     "areas.map_page": ANALYSTS,
     "areas.map_png": ANALYSTS,
+    "areas.map_file": ANALYSTS,
     "areas.compare": ANALYSTS,
     "areas.compare_png_view": ANALYSTS,
     "areas.import_data": ADMINS,

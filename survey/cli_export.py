@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .cli_oruk import oruk
-from .cli_workbooks import paper_template, roadmap, support_plans, trends
+from .cli_workbooks import map_file, paper_template, roadmap, support_plans, trends
 
 
 @click.group("export")
@@ -14,5 +14,5 @@ def export_group() -> None:
 
 
 export_group.add_command(oruk)
-for _command in (roadmap, support_plans, trends, paper_template):
+for _command in (roadmap, support_plans, trends, paper_template, map_file):
     export_group.add_command(_command)

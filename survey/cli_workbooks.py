@@ -1,4 +1,4 @@
-"""`survey export roadmap | support-plans | trends | paper-template`: workbooks from the CLI.
+"""`survey export roadmap | support-plans | trends | paper-template | map`: files from the CLI.
 
 The CLI is an administrator's tool: its workbooks show every group (no consent
 filter), and their method sheets say they were exported by "cli".
@@ -31,13 +31,15 @@ def _save(path: Path, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CommandError(f"{path}: the folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
+    temp = None
     try:
+        handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temp, path)
     except OSError as error:
-        Path(temp).unlink(missing_ok=True)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
         raise CommandError(f"{path}: cannot be written ({error.strerror})") from None
 
 
@@ -143,4 +145,19 @@ def paper_template(app, instrument_id: str, version: str | None, broker_id, outp
     if instrument.kind != "organisation":
         raise CommandError(f"--instrument: {instrument_id} is answered for an area, not by groups")
     _save(output, make_template(instrument, broker_id))
+    click.echo(f"Wrote {output}")
+
+
+@click.command("map")
+@click.option("--round", "round_slug", required=True, help="The round's slug.")
+@click.option("--type", "area_type", required=True, help="The areas: pcn, neighbourhood, ward...")
+@click.option("--measure", default="level", show_default=True, help="level, gap, coverage, change.")
+@click.option("--domain", default="overall", show_default=True, help="A domain's id, or overall.")
+@click.option("-o", "--output", "output", required=True, type=Path, help="The .html file to write.")
+@with_app
+def map_file(app, round_slug: str, area_type: str, measure: str, domain: str, output) -> None:
+    """The map page as one HTML file (folium) to email or open offline: it fetches nothing."""
+    from .areas.mapfile import export_map
+
+    _save(output, export_map(_round(round_slug), area_type, measure, domain).encode("utf-8"))
     click.echo(f"Wrote {output}")

@@ -59,6 +59,7 @@ MATRIX: dict[str, str] = {
     "areas.area_page":                  "-yyyy",
     "areas.map_page":                   "-yyyy",
     "areas.map_png":                    "-yyyy",
+    "areas.map_file":                   "-yyyy",
     "areas.compare":                    "-yyyy",
     "areas.compare_png_view":           "-yyyy",
     "areas.import_data":                "-y---",

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 from sqlalchemy.orm import defer
 
-from maps.choropleth import legend, map_json
+from maps.choropleth import HATCH_DEFS, legend, map_json
 from maps.static_map import render_png
 
 from ..access import visible_area_ids
@@ -19,6 +19,7 @@ from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
+from .mapfile import map_file_html
 from .measures import (
     MEASURES,
     SORT_KEYS,
@@ -220,7 +221,8 @@ def _map_request():
     }
 
 
-def _title(choice: dict) -> str:
+def map_title(choice: dict) -> str:
+    """What the map shows: measure, domain, areas, where and when (page, PNG and file)."""
     domain = dict(choice["domains"])[choice["domain"]]
     where = f" in {choice['within'].name}" if choice["within"] else ""
     return (
@@ -272,10 +274,10 @@ def map_page():
         sort_links=sort_links,
         urls=urls,
         **choice,
-        title=_title(choice),
+        title=map_title(choice),
         measures=MEASURES,
         type_names=TYPE_NAMES,
-        map_json=map_json(areas, scale, threshold(), _title(choice)),
+        map_json=map_json(areas, scale, threshold(), map_title(choice)),
         mapped=sum(1 for a in areas if a.geometry),
         legend=legend(scale, threshold()),
         scale=scale,
@@ -285,6 +287,7 @@ def map_page():
         args=args,
         crumbs=_crumbs(choice["within"]) if choice["within"] else _crumbs(),
         attribution=ATTRIBUTION,
+        hatch_defs=HATCH_DEFS,
     )
 
 
@@ -296,7 +299,7 @@ def map_png():
         _map_areas(choice["rows"], area_urls(choice["rows"], choice["round"])),
         scale_for(choice["measure"]),
         threshold(),
-        title=_title(choice),
+        title=map_title(choice),
         attribution=ATTRIBUTION,
     )
     name = f"map-{choice['round'].slug}-{choice['area_type']}-{choice['measure']}.png"
@@ -304,6 +307,26 @@ def map_png():
         png,
         mimetype="image/png",
         headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@bp.get("/map.html")
+def map_file():
+    """The same map as one HTML file (folium) to email or open offline: it fetches nothing."""
+    choice = _map_request()
+    page = map_file_html(
+        choice["rows"], choice["measure"], threshold(), map_title(choice), ATTRIBUTION
+    )
+    name = f"map-{choice['round'].slug}-{choice['area_type']}-{choice['measure']}.html"
+    return Response(
+        page,
+        mimetype="text/html",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            # a file to save, not a page of this site: were it ever shown here, its
+            # (inline) scripts would not run and it could reach nothing
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        },
     )
 
 

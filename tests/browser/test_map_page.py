@@ -103,3 +103,45 @@ def test_the_page_works_without_javascript(live_server, browser):
     page.locator("#map-table thead a").first.click()
     assert "sort=name" in page.url
     context.close()
+
+
+def test_the_page_and_its_map_file_load_nothing_from_elsewhere(live_server, page, tmp_path):
+    """PCNs and neighbourhoods: the page asks only its own server, the file only itself."""
+    sign_in(live_server, page)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    for area_type in ("pcn", "neighbourhood"):
+        requests.clear()
+        page.goto(f"{live_server.url}/areas/map?round=confidence-2025&type={area_type}")
+        page.wait_for_selector("#app-map[data-areas-drawn]")
+        drawn = int(page.get_attribute("#app-map", "data-areas-drawn"))
+        assert drawn == page.locator("#app-map path.app-map__area").count() > 10
+        assert requests and all(u.startswith(live_server.url + "/") for u in requests), requests
+        if area_type == "pcn":  # the neighbourhood page's axe check is the first test's
+            assert axe_violations(page) == []
+        with page.expect_download() as download:
+            page.click("#map-file")
+        saved = tmp_path / f"{area_type}.html"
+        download.value.save_as(saved)
+
+        requests.clear()
+        # the page fixture lets only loopback through: this one file too (a later route wins)
+        page.route(saved.as_uri(), lambda route: route.continue_())
+        page.goto(saved.as_uri())
+        page.wait_for_selector("#app-map path.app-map__area")
+        assert requests == [saved.as_uri()]  # the file itself, and nothing else
+        # every area the page drew, hatched where the page hatched it, the same tooltips
+        assert page.locator("#app-map path.app-map__area").count() == drawn
+        hatched = page.locator("#app-map path.app-map__area--suppressed")
+        if hatched.count():
+            assert "app-hatch" in hatched.first.evaluate("p => getComputedStyle(p).fill")
+        page.locator("#app-map path.app-map__area").first.hover()
+        tip = page.locator(".leaflet-tooltip").inner_text()
+        rows = {}
+        for row in page.locator("#map-table tbody tr").all():
+            name, text, n = (c.inner_text().strip() for c in row.locator("td").all())
+            rows[name] = f"{name}: {text}" if n == "–" else f"{name}: {text} (n = {n})"
+        assert tip == rows[tip.split(":")[0]]  # the tooltip says what the table says
+        assert axe_violations(page) == []
+    assert page.console_errors == []
+    assert page.external_requests == []

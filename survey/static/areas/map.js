@@ -9,36 +9,22 @@
   var features = data.areas.features;
   if (!features.length) { return; }
 
-  // The hatch pattern suppressed areas are filled with (see map.css).
-  var svgNS = "http://www.w3.org/2000/svg";
-  var defs = document.createElementNS(svgNS, "svg");
-  defs.setAttribute("width", "0");
-  defs.setAttribute("height", "0");
-  defs.setAttribute("aria-hidden", "true");
-  defs.setAttribute("focusable", "false");
-  defs.style.position = "absolute";
-  defs.innerHTML = '<defs><pattern id="app-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
-    '<rect width="6" height="6" fill="#b1b4b6"></rect><line x1="0" y1="0" x2="0" y2="6" stroke="#505a5f" stroke-width="2"></line></pattern></defs>';
-  document.body.appendChild(defs);
-
+  // Suppressed areas are filled with the hatch pattern the page holds (#app-hatch, map.css).
   holder.textContent = "";
   var map = L.map(holder, { attributionControl: false, zoomSnap: 0.25 });
   var layer = L.geoJSON(data.areas, {
     style: function (feature) {
       var p = feature.properties;
-      return {
-        fillColor: p.fill,
-        fillOpacity: 0.85,
-        color: "#505a5f",
-        weight: 0.8,
-        className: "app-map__area app-map__area--" + p.state
-      };
+      var css = data.style["class"];
+      var style = { fillColor: p.fill, className: css + " " + css + "--" + p.state };
+      Object.keys(data.style.area).forEach(function (key) { style[key] = data.style.area[key]; });
+      return style;
     },
     onEachFeature: function (feature, shape) {
       var tip = document.createElement("span");
       tip.textContent = feature.properties.tip;
       shape.bindTooltip(tip, { sticky: true });
-      shape.on("mouseover", function () { shape.setStyle({ weight: 3, color: "#0b0c0c" }); });
+      shape.on("mouseover", function () { shape.setStyle(data.style.highlight); });
       shape.on("mouseout", function () { layer.resetStyle(shape); });
       if (feature.properties.url) {
         shape.on("click", function () { window.location.href = feature.properties.url; });

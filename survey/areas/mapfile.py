@@ -1,0 +1,89 @@
+"""The shareable map file from the database: the in-app map's figures, drawn by maps.mapfile.
+
+The page (`/areas/map.html`) and the command (`survey export map`) both come here, so the
+file holds what the map page shows: the same figures (survey.areas.measures), the same
+title and the same attribution.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import defer
+
+from maps.mapfile import Assets, map_file
+
+from ..cli_errors import CommandError
+from ..extensions import db
+from ..models import AREA_TYPES, Area, Round
+from .measures import MEASURES, AreaFigure, domain_choices, figures, scale_for
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+@lru_cache(maxsize=1)
+def vendored_assets() -> Assets:
+    """The files the in-app map page serves, as text to embed."""
+
+    def read(name: str) -> str:
+        return (STATIC / name).read_text(encoding="utf-8")
+
+    return Assets(
+        leaflet_js=read("leaflet/leaflet.js"),
+        leaflet_css=read("leaflet/leaflet.css"),
+        map_css=read("areas/map.css"),
+        leaflet_licence=read("leaflet/LICENSE"),
+    )
+
+
+def map_file_html(
+    rows: list[AreaFigure], measure: str, threshold: int, title: str, attribution: str
+) -> str:
+    """The figures as the self-contained page (no links: the area pages are not in the file)."""
+    areas = [row.map_area(None, row.area.display_geometry) for row in rows]
+    return map_file(
+        areas,
+        scale_for(measure),
+        threshold,
+        title=title,
+        measure_name=MEASURES[measure],
+        attribution=attribution,
+        assets=vendored_assets(),
+    )
+
+
+def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
+    """`survey export map`: every area of a type (an administrator's tool), as the page."""
+    from .views import ATTRIBUTION, map_title
+
+    if area_type not in AREA_TYPES:
+        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+    if measure not in MEASURES:
+        raise CommandError(f"--measure: '{measure}' is not one of {', '.join(MEASURES)}")
+    domains = domain_choices(round_)
+    if domain not in dict(domains):
+        raise CommandError(f"--domain: '{domain}' is not one of {', '.join(d for d, _ in domains)}")
+    areas = list(
+        db.session.scalars(
+            sa.select(Area)
+            .where(Area.type == area_type)
+            .order_by(Area.name)
+            .options(defer(Area.geometry))
+        )
+    )
+    if not areas:
+        raise CommandError(f"--type: no {area_type} areas have been imported")
+    threshold = int(current_app.config["DISCLOSURE_THRESHOLD"])
+    rows = figures(round_, areas, measure, domain, threshold)
+    choice = {
+        "round": round_,
+        "area_type": area_type,
+        "measure": measure,
+        "domains": domains,
+        "domain": domain,
+        "within": None,
+    }
+    return map_file_html(rows, measure, threshold, map_title(choice), ATTRIBUTION)
