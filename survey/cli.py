@@ -165,6 +165,9 @@ def _register_groups() -> None:
     from .cli_users import users_group
 
     main.add_command(users_group)
+    from .cli_places import register
+
+    register(import_group, areas_group)
 
 
 _register_groups()

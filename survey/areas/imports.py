@@ -332,8 +332,10 @@ def import_practices(path: Path, max_mb: float = 100) -> str:
         checked.append(
             (code, name, value("postcode")[:10], pcn_code, pcn_name, value("parent_code"))
         )
+    from .places import practice_report
+
     try:
-        summary = _store_practices(checked, areas)
+        summary = f"{_store_practices(checked, areas)} {practice_report()}"
         place_everyone()
         db.session.commit()
     except Exception:

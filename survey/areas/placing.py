@@ -65,7 +65,7 @@ class Placer:
     def areas_for(self, org: Organisation) -> set[int]:
         """Every area the group lies in: by its coordinates and its chosen area, and by its
         practice's PCN when neither puts it in a PCN already."""
-        direct = self.located(org.lon, org.lat)
+        direct = self.located(*self.point(org))
         if org.area_id is not None:
             direct.add(org.area_id)
         found = self.with_ancestors(direct)
@@ -74,14 +74,22 @@ class Placer:
             found |= self.with_ancestors({pcn})
         return found
 
+    @staticmethod
+    def point(org: Organisation) -> tuple[float | None, float | None]:
+        """The group's point for placement: typed-in coordinates always; its postcode's
+        location unless an area was given explicitly."""
+        if org.located_by == "postcode" and org.area_given:
+            return None, None
+        return org.lon, org.lat
+
     def home_area(self, org: Organisation) -> int | None:
         """The area to record as the group's own: chosen, else its PCN, else the deepest found."""
-        if org.area_id is not None:
+        if org.area_id is not None and (org.area_given or org.located_by != "postcode"):
             return org.area_id
         pcn = self.practice_area(org.practice_code)
         if pcn is not None:
             return pcn
-        found = self.located(org.lon, org.lat)
+        found = self.located(*self.point(org))
         return max(found, key=lambda a: (self.depth(a), -a)) if found else None
 
 
