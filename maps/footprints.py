@@ -170,3 +170,24 @@ def practices_outside(
         else:
             beyond.append(practice)
     return elsewhere, beyond
+
+
+POSTCODE_ATTRIBUTION = (
+    "Practice locations from postcodes: contains OS data © Crown copyright and database "
+    "right 2025; contains Royal Mail data © Royal Mail copyright and database right 2025; "
+    "contains National Statistics data © Crown copyright and database right 2025."
+)
+PRACTICE_ATTRIBUTION = (
+    "GP practices and PCNs: contains public sector information licensed under the Open "
+    "Government Licence v3.0 (NHS England)."
+)
+
+
+def footprint_notes(methods: Iterable[str | None]) -> list[str]:
+    """The map's notes for the footprints drawn: each method once, then the attributions
+    of the files a PCN footprint was made from."""
+    shown = sorted({m for m in methods if m})
+    notes = [f"{m}." for m in shown]
+    if any(m.startswith("PCN footprints") for m in shown):
+        notes += [PRACTICE_ATTRIBUTION, POSTCODE_ATTRIBUTION]
+    return notes

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import defer
 
 from maps.choropleth import legend, map_json
+from maps.footprints import footprint_notes
 from maps.static_map import render_png
 
 from ..access import visible_area_ids
@@ -285,6 +286,7 @@ def map_page():
         args=args,
         crumbs=_crumbs(choice["within"]) if choice["within"] else _crumbs(),
         attribution=ATTRIBUTION,
+        notes=footprint_notes(row.area.footprint_method for row in choice["rows"]),
     )
 
 
