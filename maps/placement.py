@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
@@ -23,3 +24,13 @@ class AreaLocator:
         point = Point(lon, lat)
         hits = self._tree.query(point, predicate="intersects")
         return [self._codes[i] for i in sorted(hits)]
+
+    def containing_many(self, points: list[tuple[float, float]]) -> list[list[str]]:
+        """Codes of the areas containing each (lon, lat) point, in one vectorised query."""
+        found: list[list[str]] = [[] for _ in points]
+        if not points or not self._codes:
+            return found
+        where, hits = self._tree.query(shapely.points(points), predicate="intersects")
+        for i, hit in sorted(zip(where.tolist(), hits.tolist(), strict=True)):
+            found[i].append(self._codes[hit])
+        return found

@@ -69,9 +69,8 @@ def _check_organisation(
     placeable = area_code or practice_code or lon is not None or postcode in located
     if postcode and POSTCODE.match(postcode) and not placeable:
         problems.append(
-            f"'postcode' {postcode} is not in the postcode directory (survey import "
-            "postcodes), and there is no 'area_code', 'practice_code' or coordinates "
-            "to place the group"
+            "give an 'area_code', a 'practice_code' or coordinates to place the group "
+            f"(its postcode {postcode} is not in the postcode directory: survey import postcodes)"
         )
     email = row.get("email", "")
     if email and not EMAIL.match(email):

@@ -28,6 +28,7 @@ class Placer:
         self.type = {row.id: row.type for row in rows}
         self.by_code = {row.code: row.id for row in rows}
         self.pcn_ids = {row.code: row.id for row in rows if row.type == "pcn"}
+        self._located: dict[tuple[float, float], set[int]] = {}
         self.locator = AreaLocator(
             (str(row.id), json.loads(row.geometry)) for row in rows if row.geometry
         )
@@ -57,10 +58,20 @@ class Placer:
         return self.pcn_ids.get(pcn_code or "")
 
     def located(self, lon: float | None, lat: float | None) -> set[int]:
-        """Areas whose boundary contains the point."""
+        """Areas whose boundary contains the point (looked up in advance by locate_all)."""
         if lon is None or lat is None:
             return set()
-        return {int(code) for code in self.locator.containing(lon, lat)}
+        known = self._located.get((lon, lat))
+        if known is None:
+            known = {int(code) for code in self.locator.containing(lon, lat)}
+            self._located[(lon, lat)] = known
+        return known
+
+    def locate_all(self, organisations: list[Organisation]) -> None:
+        """Look up the points of many groups in one vectorised query."""
+        points = sorted(p for p in {self.point(o) for o in organisations} if None not in p)
+        for point, codes in zip(points, self.locator.containing_many(points), strict=True):
+            self._located[point] = {int(code) for code in codes}
 
     def areas_for(self, org: Organisation) -> set[int]:
         """Every area the group lies in: by its coordinates and its chosen area, and by its
@@ -99,7 +110,12 @@ def place(organisations: list[Organisation], placer: Placer | None = None) -> in
     ids = [org.id for org in organisations]
     if not ids:
         return 0
-    db.session.execute(sa.delete(OrganisationArea).where(OrganisationArea.organisation_id.in_(ids)))
+    for start in range(0, len(ids), 10_000):  # under every engine's limit of bound values
+        chunk = ids[start : start + 10_000]
+        db.session.execute(
+            sa.delete(OrganisationArea).where(OrganisationArea.organisation_id.in_(chunk))
+        )
+    placer.locate_all(organisations)
     rows = [
         {"organisation_id": org.id, "area_id": area_id}
         for org in organisations
