@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from pyproj import Transformer
@@ -88,8 +89,7 @@ def detect_layout(header: list[str]) -> Layout:
     )
 
 
-@dataclass(frozen=True)
-class PostcodeRecord:
+class PostcodeRecord(NamedTuple):
     """One postcode's centroid (WGS84 and British National Grid) and status."""
 
     postcode: str
@@ -101,17 +101,12 @@ class PostcodeRecord:
     ward_code: str | None
     line: int = 0  # where it is in the file, for error messages
 
-    def row(self) -> dict:
-        """The record as a row of the postcode table."""
-        return {
-            "postcode": self.postcode,
-            "lat": self.lat,
-            "lon": self.lon,
-            "easting": self.easting,
-            "northing": self.northing,
-            "terminated": self.terminated,
-            "ward_code": self.ward_code,
-        }
+    def row(self) -> tuple:
+        """The record as a row of the postcode table, in COLUMNS order."""
+        return self[:7]
+
+
+COLUMNS = ("postcode", "lat", "lon", "easting", "northing", "terminated", "ward_code")
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +114,7 @@ def _bng_to_wgs84() -> Transformer:
     return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
-def _number(text: str, line: int, field: str, low: float, high: float) -> float | None:
+def _number(text: str, line: int, field: str | None, low: float, high: float) -> float | None:
     if text == "":
         return None
     try:
@@ -131,37 +126,51 @@ def _number(text: str, line: int, field: str, low: float, high: float) -> float 
     return value
 
 
-def _record(row: list[str], at: dict[str, int], layout: Layout, line: int) -> PostcodeRecord:
-    def cell(column: str | None) -> str:
-        if column is None:
-            return ""
-        index = at[column]
-        return row[index].strip() if index < len(row) else ""
+_NORMAL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}")  # already as stored
 
-    raw = cell(layout.postcode)
-    postcode = normalise_postcode(raw)
-    if postcode is None:
-        raise PostcodeError(f"line {line}: '{layout.postcode}' {raw[:30]!r} is not a UK postcode")
-    easting = _number(cell(layout.easting), line, layout.easting or "", 0, 800_000)
-    northing = _number(cell(layout.northing), line, layout.northing or "", 0, 1_300_000)
-    lat = _number(cell(layout.lat), line, layout.lat or "", -90, 100)
-    lon = _number(cell(layout.lon), line, layout.lon or "", -180, 180)
-    # The ONS directory writes lat 99.999999, long 0 for a postcode with no grid reference;
-    # Code-Point writes 0, 0 for the same.
-    if lat is not None and lat > 90:
-        lat = lon = None
-    if not easting and not northing:
-        easting = northing = None
-    return PostcodeRecord(
-        postcode=postcode,
-        lat=lat,
-        lon=lon,
-        easting=easting,
-        northing=northing,
-        terminated=bool(cell(layout.terminated)),
-        ward_code=cell(layout.ward)[:12] or None,
-        line=line,
-    )
+
+class _Reader:
+    """Turns rows of one layout into records (column positions looked up once)."""
+
+    def __init__(self, layout: Layout, at: dict[str, int]) -> None:
+        self.layout = layout
+        fields = (layout.postcode, layout.easting, layout.northing, layout.lat, layout.lon)
+        self.fields = fields
+        self.indexes = [at[f] if f else None for f in fields]
+        self.terminated = at[layout.terminated] if layout.terminated else None
+        self.ward = at[layout.ward] if layout.ward else None
+        self.width = 1 + max(
+            i for i in [*self.indexes, self.terminated, self.ward] if i is not None
+        )
+
+    def record(self, row: list[str], line: int) -> PostcodeRecord:
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        ip, ie, inn, ila, ilo = self.indexes
+        raw = row[ip].strip()
+        postcode = raw if _NORMAL.fullmatch(raw) else normalise_postcode(raw)
+        if postcode is None:
+            raise PostcodeError(
+                f"line {line}: '{self.fields[0]}' {raw[:30]!r} is not a UK postcode"
+            )
+        name = self.fields
+        easting = _number(row[ie].strip(), line, name[1], 0, 800_000) if ie is not None else None
+        northing = (
+            _number(row[inn].strip(), line, name[2], 0, 1_300_000) if inn is not None else None
+        )
+        lat = _number(row[ila].strip(), line, name[3], -90, 100) if ila is not None else None
+        lon = _number(row[ilo].strip(), line, name[4], -180, 180) if ilo is not None else None
+        # The ONS directory writes lat 99.999999, long 0 for a postcode with no grid
+        # reference; Code-Point writes 0, 0 for the same.
+        if lat is not None and lat > 90:
+            lat = lon = None
+        if not easting and not northing:
+            easting = northing = None
+        terminated = self.terminated is not None and row[self.terminated].strip() != ""
+        ward = row[self.ward].strip()[:12] or None if self.ward is not None else None
+        if ward and "\x00" in ward:
+            raise PostcodeError(f"line {line}: contains a null character")
+        return PostcodeRecord(postcode, lat, lon, easting, northing, terminated, ward, line)
 
 
 def _fill_lonlat(records: list[PostcodeRecord]) -> list[PostcodeRecord]:
@@ -179,7 +188,7 @@ def _fill_lonlat(records: list[PostcodeRecord]) -> list[PostcodeRecord]:
     out = list(records)
     for i, lon, lat in zip(missing, lons.tolist(), lats.tolist(), strict=True):
         r = out[i]
-        out[i] = replace(r, lat=round(lat, 6), lon=round(lon, 6))
+        out[i] = r._replace(lat=round(lat, 6), lon=round(lon, 6))
     return out
 
 
@@ -195,7 +204,8 @@ class PostcodeFile:
             raise PostcodeError("the file is empty")
         header = [cell.strip().lower().lstrip("\ufeff") for cell in first]
         self.layout = detect_layout(header)
-        self._at = {name: index for index, name in reversed(list(enumerate(header)))}
+        at = {name: index for index, name in reversed(list(enumerate(header)))}
+        self._reader_of = _Reader(self.layout, at)
 
     def _next(self) -> list[str] | None:
         try:
@@ -208,12 +218,10 @@ class PostcodeFile:
         """Lists of at most batch_size records, in file order."""
         batch: list[PostcodeRecord] = []
         while (row := self._next()) is not None:
-            if not any(cell.strip() for cell in row):
+            if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             line = self._reader.line_num
-            if any("\x00" in cell for cell in row):
-                raise PostcodeError(f"line {line}: contains a null character")
-            batch.append(_record(row, self._at, self.layout, line))
+            batch.append(self._reader_of.record(row, line))
             if len(batch) >= self._batch_size:
                 yield _fill_lonlat(batch)
                 batch = []
