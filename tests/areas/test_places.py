@@ -384,7 +384,9 @@ def test_a_duplicate_in_a_later_batch_names_its_line(app, tmp_path):
     rows = [f"PR1 {i}AA,350000,430000,53.7,-2.7" for i in range(5)] + ["PR1 1AA,1,1,53.7,-2.7"]
     path = tmp_path / "dup.csv"
     path.write_text("postcode,easting,northing,lat,lon\n" + "\n".join(rows) + "\n")
-    with pytest.raises(CommandError, match=r"line 7: postcode PR1 1AA appears earlier in the file \(line 3\)"):
+    with pytest.raises(
+        CommandError, match=r"line 7: postcode PR1 1AA appears earlier in the file \(line 3\)"
+    ):
         import_postcodes(path, batch_size=2)
     assert _postcode_rows() == []
 
