@@ -6,8 +6,6 @@ so "groups in this area" is one join at any level.
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
 from maps.placement import AreaLocator
@@ -29,9 +27,7 @@ class Placer:
         self.by_code = {row.code: row.id for row in rows}
         self.pcn_ids = {row.code: row.id for row in rows if row.type == "pcn"}
         self._located: dict[tuple[float, float], set[int]] = {}
-        self.locator = AreaLocator(
-            (str(row.id), json.loads(row.geometry)) for row in rows if row.geometry
-        )
+        self.locator = AreaLocator((str(row.id), row.geometry) for row in rows if row.geometry)
         self.practice_pcn = dict(
             db.session.execute(
                 sa.select(Practice.code, Practice.pcn_code).where(Practice.pcn_code.is_not(None))
@@ -122,7 +118,7 @@ def place(organisations: list[Organisation], placer: Placer | None = None) -> in
         for area_id in sorted(placer.areas_for(org))
     ]
     if rows:
-        db.session.execute(sa.insert(OrganisationArea), rows)
+        db.session.execute(OrganisationArea.__table__.insert(), rows)
     return len(rows)
 
 
