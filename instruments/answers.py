@@ -49,9 +49,12 @@ def is_email(text: str) -> bool:
     return len(text) <= EMAIL_MAX and EMAIL.match(text) is not None
 
 
-def normalise_postcode(text: str) -> str | None:
-    """'zz1 4ab' or 'zz14ab' -> 'ZZ1 4AB'; None if it is not shaped like a UK postcode."""
-    match = POSTCODE.match(re.sub(r"\s+", " ", text.strip().upper()))
+def normalise_postcode(text: str | None) -> str | None:
+    """'zz1 4ab' or 'zz14ab' -> 'ZZ1 4AB'; None if it is not shaped like a UK postcode.
+
+    The one rule for the form, the paper import, group imports and postcode directories.
+    """
+    match = POSTCODE.match(re.sub(r"\s+", " ", (text or "").strip().upper()))
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 

@@ -168,6 +168,9 @@ def _register_groups() -> None:
     from .cli_reminders import reminders_group
 
     main.add_command(reminders_group)
+    from .cli_places import register
+
+    register(import_group, areas_group)
 
 
 _register_groups()

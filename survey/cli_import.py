@@ -56,13 +56,14 @@ def import_boundaries_command(app, file: Path, area_type, code_field, name_field
 
 @import_group.command("practices")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--icb", help="Only the practices of this ICB (ICB_CODE, e.g. QE1).")
 @MAX_MB
 @_with_app
-def import_practices_command(app, file: Path, max_mb: float) -> None:
+def import_practices_command(app, file: Path, icb: str | None, max_mb: float) -> None:
     """GP practice -> PCN lookup (NHS England's file, or code, name, postcode, pcn code, pcn name)."""
     from .areas.imports import import_practices
 
-    click.echo(import_practices(file, max_mb=max_mb))
+    click.echo(import_practices(file, max_mb=max_mb, icb=icb))
 
 
 @import_group.command("organisations")

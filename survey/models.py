@@ -55,6 +55,9 @@ class Area(db.Model):
     centroid_lon: Mapped[float | None]
     centroid_lat: Mapped[float | None]
     source: Mapped[str | None] = mapped_column(sa.String(200))
+    # How a footprint was made (PCNs from practices, neighbourhoods from a lookup) and when.
+    footprint_method: Mapped[str | None] = mapped_column(sa.String(300))
+    footprint_on: Mapped[dt.date | None]
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent")
@@ -86,8 +89,10 @@ class Organisation(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broker.id"), index=True)
     practice_code: Mapped[str | None] = mapped_column(sa.String(10))
-    lon: Mapped[float | None]
+    lon: Mapped[float | None]  # for placement and aggregate maps only: never shown
     lat: Mapped[float | None]
+    located_by: Mapped[str | None] = mapped_column(sa.String(10))  # "given" or "postcode"
+    area_given: Mapped[bool] = mapped_column(default=False)  # area_code named in the import
     profile: Mapped[dict | None] = mapped_column(sa.JSON)
     consent_broker: Mapped[bool] = mapped_column(default=False)
     consent_area_lead: Mapped[bool] = mapped_column(default=False)
@@ -125,6 +130,18 @@ class Practice(db.Model):
     pcn_name: Mapped[str | None] = mapped_column(sa.String(200))
     lon: Mapped[float | None]
     lat: Mapped[float | None]
+
+
+class Postcode(db.Model):
+    """A postcode's centroid from a postcode directory (Code-Point Open, ONSPD or NSPL)."""
+
+    postcode: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # "PR1 2AA"
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    easting: Mapped[float | None]
+    northing: Mapped[float | None]
+    terminated: Mapped[bool] = mapped_column(default=False)
+    ward_code: Mapped[str | None] = mapped_column(sa.String(12))
 
 
 class Round(db.Model):

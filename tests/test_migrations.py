@@ -135,3 +135,44 @@ def test_the_models_match_the_migrations(app):
         "survey/models.py and the migrations differ: add a migration "
         "(.venv/bin/flask --app survey db migrate -m '...', then read and edit what it wrote)"
     )
+
+
+def test_places_migration_keeps_groups_and_says_how_they_were_placed(empty_database):
+    """0005: typed-in coordinates are marked as given; a group with an area and no
+    coordinates had its area named; areas keep their shapes with no footprint method."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO area (id, code, name, type, geometry) "
+                    "VALUES (1, 'W1', 'Ward', 'ward', '{}')"
+                )
+            )
+            for id_, area, lon in ((1, 1, -2.7), (2, 1, None), (3, None, None)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO organisation (id, name, area_id, lon, lat, consent_broker, "
+                        "consent_area_lead, consent_directory, created_at) VALUES (:id, :name, "
+                        ":area, :lon, :lat, false, false, false, '2025-01-01')"
+                    ),
+                    {"id": id_, "name": f"Group {id_}", "area": area, "lon": lon, "lat": lon},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, name, located_by, area_given FROM organisation ORDER BY id")
+            ).all()
+            area = conn.execute(
+                sa.text("SELECT geometry, footprint_method, footprint_on FROM area")
+            ).one()
+            postcodes = conn.execute(sa.text("SELECT count(*) FROM postcode")).scalar()
+        assert [tuple(r) for r in rows] == [
+            (1, "Group 1", "given", False),
+            (2, "Group 2", None, True),
+            (3, "Group 3", None, False),
+        ]
+        assert tuple(area) == ("{}", None, None)
+        assert postcodes == 0
+        db.engine.dispose()

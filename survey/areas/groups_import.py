@@ -17,6 +17,7 @@ from ..cli_errors import CommandError
 from ..extensions import db
 from ..models import Area, Broker, Organisation
 from .imports import read_csv_rows, too_long
+from .places import locate_organisations, postcode_points
 from .placing import Placer, place
 
 ORGANISATION_COLUMNS = (
@@ -33,8 +34,13 @@ def _float(text: str, low: float, high: float) -> float | None:
     return number if low <= number <= high else None
 
 
-def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dict, list[str]]:
-    """The row's field values and a list of what is wrong with it."""
+def _check_organisation(
+    row: dict[str, str], areas, placer: Placer, located: set[str]
+) -> tuple[dict, list[str]]:
+    """The row's field values and a list of what is wrong with it.
+
+    located: the postcodes the postcode directory can place.
+    """
     problems = []
     name, given = row.get("name", ""), re.sub(r"\s+", " ", row.get("postcode", "").upper())
     postcode = normalise_postcode(given)
@@ -56,8 +62,12 @@ def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dic
     lat = _float(lat_text, -90, 90) if lat_text else None
     if (lon_text and lon is None) or (lat_text and lat is None) or bool(lon_text) != bool(lat_text):
         problems.append("'longitude' and 'latitude' must both be numbers in range")
-    if not (area_code or practice_code or lon is not None):
-        problems.append("give an 'area_code', a 'practice_code' or coordinates to place the group")
+    placeable = area_code or practice_code or lon is not None or postcode in located
+    if postcode and not placeable:
+        problems.append(
+            "give an 'area_code', a 'practice_code' or coordinates to place the group "
+            f"(its postcode {postcode} is not in the postcode directory: survey import postcodes)"
+        )
     email = row.get("email", "")
     if email and not is_email(email):
         problems.append(f"'email' {email[:60]!r} is not an email address")
@@ -75,6 +85,8 @@ def _check_organisation(row: dict[str, str], areas, placer: Placer) -> tuple[dic
         "practice_code": practice_code or None,
         "lon": lon,
         "lat": lat,
+        "located_by": "given" if lon is not None else None,
+        "area_given": bool(area_code),
         "broker": row.get("broker", "")[:200],
     }
     return values, problems
@@ -93,9 +105,10 @@ def import_organisations(path: Path, max_mb: float = 100) -> tuple[str, list[str
         raise CommandError(f"{path.name}: the file has a header but no rows")
     areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
     placer = Placer()
+    located = set(postcode_points({normalise_postcode(r.get("postcode", "")) or "" for r in rows}))
     errors, checked, seen = [], [], {}
     for number, row in enumerate(rows, start=2):
-        values, problems = _check_organisation(row, areas, placer)
+        values, problems = _check_organisation(row, areas, placer, located)
         key = (values["name"].lower(), values["postcode"])
         if key in seen and not problems:
             problems.append(f"the same name and postcode as row {seen[key]}")
@@ -115,7 +128,7 @@ def import_organisations(path: Path, max_mb: float = 100) -> tuple[str, list[str
 
 def _store_organisations(checked: list[dict], placer: Placer) -> str:
     existing = {
-        (o.name.lower(), normalise_postcode(o.postcode or "") or (o.postcode or "").upper()): o
+        (o.name.lower(), normalise_postcode(o.postcode) or (o.postcode or "").upper()): o
         for o in db.session.scalars(sa.select(Organisation))
     }
     brokers = {b.name: b for b in db.session.scalars(sa.select(Broker))}
@@ -134,11 +147,13 @@ def _store_organisations(checked: list[dict], placer: Placer) -> str:
                 brokers[broker_name] = Broker(name=broker_name)
                 db.session.add(brokers[broker_name])
             org.broker = brokers[broker_name]
-        org.area_id = placer.home_area(org)
         touched.append(org)
+    located = locate_organisations(touched)
+    for org in touched:
+        org.area_id = placer.home_area(org)
     db.session.flush()
     rows = place(touched, placer)
     return (
         f"Imported {len(touched)} groups ({created} new, {len(touched) - created} updated), "
-        f"placed in {rows} area memberships."
+        f"placed in {rows} area memberships ({located} located by coordinates or postcode)."
     )

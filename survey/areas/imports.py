@@ -291,9 +291,14 @@ def _column(path: Path, header: list[str], names: tuple[str, ...], required: boo
     return None
 
 
-def import_practices(path: Path, max_mb: float = 100) -> str:
-    """Create or update GP practices and the PCN areas they name; returns a summary."""
+def import_practices(path: Path, max_mb: float = 100, icb: str | None = None) -> str:
+    """Create or update GP practices and the PCN areas they name; returns a summary.
+
+    icb: keep only the rows whose ICB_CODE (or ONS_ICB_CODE) is this code.
+    """
     header, rows = read_csv_rows(path, max_mb)
+    if icb:
+        rows = _only_icb(path, header, rows, icb)
     cols = {
         key: _column(path, header, names, required=key in ("code", "name", "pcn_code"))
         for key, names in PRACTICE_COLUMNS.items()
@@ -332,14 +337,27 @@ def import_practices(path: Path, max_mb: float = 100) -> str:
         checked.append(
             (code, name, value("postcode")[:10], pcn_code, pcn_name, value("parent_code"))
         )
+    from .places import practice_report
+
     try:
-        summary = _store_practices(checked, areas)
+        summary = f"{_store_practices(checked, areas)} {practice_report()}"
         place_everyone()
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return summary
+
+
+def _only_icb(path: Path, header: list[str], rows: list[dict], icb: str) -> list[dict]:
+    """The rows of one ICB; an error when the file has no ICB column or no such ICB."""
+    columns = [c for c in ("icb_code", "ons_icb_code") if c in header]
+    if not columns:
+        raise CommandError(f"{path.name}: --icb needs an 'ICB_CODE' column (columns: {', '.join(header)})")  # fmt: skip
+    kept = [row for row in rows if any(row.get(c, "").upper() == icb.upper() for c in columns)]
+    if not kept:
+        raise CommandError(f"{path.name}: no practice has ICB code '{icb}'")
+    return kept
 
 
 def _store_practices(checked, areas: dict[str, Area]) -> str:

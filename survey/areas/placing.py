@@ -6,8 +6,6 @@ so "groups in this area" is one join at any level.
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 
 from maps.placement import AreaLocator
@@ -28,9 +26,8 @@ class Placer:
         self.type = {row.id: row.type for row in rows}
         self.by_code = {row.code: row.id for row in rows}
         self.pcn_ids = {row.code: row.id for row in rows if row.type == "pcn"}
-        self.locator = AreaLocator(
-            (str(row.id), json.loads(row.geometry)) for row in rows if row.geometry
-        )
+        self._located: dict[tuple[float, float], set[int]] = {}
+        self.locator = AreaLocator((str(row.id), row.geometry) for row in rows if row.geometry)
         self.practice_pcn = dict(
             db.session.execute(
                 sa.select(Practice.code, Practice.pcn_code).where(Practice.pcn_code.is_not(None))
@@ -57,15 +54,25 @@ class Placer:
         return self.pcn_ids.get(pcn_code or "")
 
     def located(self, lon: float | None, lat: float | None) -> set[int]:
-        """Areas whose boundary contains the point."""
+        """Areas whose boundary contains the point (looked up in advance by locate_all)."""
         if lon is None or lat is None:
             return set()
-        return {int(code) for code in self.locator.containing(lon, lat)}
+        known = self._located.get((lon, lat))
+        if known is None:
+            known = {int(code) for code in self.locator.containing(lon, lat)}
+            self._located[(lon, lat)] = known
+        return known
+
+    def locate_all(self, organisations: list[Organisation]) -> None:
+        """Look up the points of many groups in one vectorised query."""
+        points = sorted(p for p in {self.point(o) for o in organisations} if None not in p)
+        for point, codes in zip(points, self.locator.containing_many(points), strict=True):
+            self._located[point] = {int(code) for code in codes}
 
     def areas_for(self, org: Organisation) -> set[int]:
         """Every area the group lies in: by its coordinates and its chosen area, and by its
         practice's PCN when neither puts it in a PCN already."""
-        direct = self.located(org.lon, org.lat)
+        direct = self.located(*self.point(org))
         if org.area_id is not None:
             direct.add(org.area_id)
         found = self.with_ancestors(direct)
@@ -74,14 +81,22 @@ class Placer:
             found |= self.with_ancestors({pcn})
         return found
 
+    @staticmethod
+    def point(org: Organisation) -> tuple[float | None, float | None]:
+        """The group's point for placement: typed-in coordinates always; its postcode's
+        location unless an area was given explicitly."""
+        if org.located_by == "postcode" and org.area_given:
+            return None, None
+        return org.lon, org.lat
+
     def home_area(self, org: Organisation) -> int | None:
         """The area to record as the group's own: chosen, else its PCN, else the deepest found."""
-        if org.area_id is not None:
+        if org.area_id is not None and (org.area_given or org.located_by != "postcode"):
             return org.area_id
         pcn = self.practice_area(org.practice_code)
         if pcn is not None:
             return pcn
-        found = self.located(org.lon, org.lat)
+        found = self.located(*self.point(org))
         return max(found, key=lambda a: (self.depth(a), -a)) if found else None
 
 
@@ -91,14 +106,19 @@ def place(organisations: list[Organisation], placer: Placer | None = None) -> in
     ids = [org.id for org in organisations]
     if not ids:
         return 0
-    db.session.execute(sa.delete(OrganisationArea).where(OrganisationArea.organisation_id.in_(ids)))
+    for start in range(0, len(ids), 10_000):  # under every engine's limit of bound values
+        chunk = ids[start : start + 10_000]
+        db.session.execute(
+            sa.delete(OrganisationArea).where(OrganisationArea.organisation_id.in_(chunk))
+        )
+    placer.locate_all(organisations)
     rows = [
         {"organisation_id": org.id, "area_id": area_id}
         for org in organisations
         for area_id in sorted(placer.areas_for(org))
     ]
     if rows:
-        db.session.execute(sa.insert(OrganisationArea), rows)
+        db.session.execute(OrganisationArea.__table__.insert(), rows)
     return len(rows)
 
 

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 from sqlalchemy.orm import defer
 
-from maps.choropleth import HATCH_DEFS, legend, map_json
+from maps.choropleth import HATCH_DEFS, legend, map_json, to_embedded_json
+from maps.footprints import footprint_notes
+from maps.layers import PracticeMarker, practice_layer
 from maps.static_map import render_png
 
 from ..access import visible_area_ids
@@ -288,7 +290,27 @@ def map_page():
         crumbs=_crumbs(choice["within"]) if choice["within"] else _crumbs(),
         attribution=ATTRIBUTION,
         hatch_defs=HATCH_DEFS,
+        notes=footprint_notes(row.area.footprint_method for row in choice["rows"]),
+        points_json=practice_points(choice),
     )
+
+
+def practice_points(choice: dict) -> str | None:
+    """The practices of the PCNs shown, as a point layer (PCN maps only)."""
+    if choice["area_type"] != "pcn" or not choice["rows"]:
+        return None
+    from ..models import Practice
+
+    names = {row.area.code: row.area.name for row in choice["rows"]}
+    rows = db.session.execute(
+        sa.select(
+            Practice.code, Practice.name, Practice.pcn_code, Practice.lon, Practice.lat
+        ).where(Practice.pcn_code.in_(list(names)), Practice.lon.is_not(None))
+    ).all()
+    if not rows:
+        return None
+    markers = [PracticeMarker(c, n, names[pcn], lon, lat) for c, n, pcn, lon, lat in rows]
+    return to_embedded_json(practice_layer(markers))
 
 
 @bp.get("/map.png")

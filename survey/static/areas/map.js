@@ -32,5 +32,25 @@
     }
   }).addTo(map);
   map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+
+  // GP practices over the PCN layer (public places; groups are never drawn as points).
+  var pointSource = document.getElementById("app-map-points");
+  if (pointSource) {
+    var points = JSON.parse(pointSource.textContent);
+    L.geoJSON(points, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, {
+          radius: 4, weight: 1, color: "#ffffff", fillColor: "#0b0c0c", fillOpacity: 1,
+          className: "app-map__practice"
+        });
+      },
+      onEachFeature: function (feature, marker) {
+        var tip = document.createElement("span");
+        tip.textContent = feature.properties.tip;
+        marker.bindTooltip(tip);
+      }
+    }).addTo(map);
+    holder.setAttribute("data-practices-drawn", String(points.features.length));
+  }
   holder.setAttribute("data-areas-drawn", String(features.length));
 })();

@@ -1,0 +1,66 @@
+"""The map's layers: GP practices as points over PCNs, footprint notes, and no group's
+location anywhere on the page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from survey.extensions import db
+from survey.models import Organisation, OrganisationArea, Practice
+from tests import factories
+
+from .conftest import square
+from .test_pages import get
+
+METHOD = "PCN footprints approximated from practice locations over LSOAs (x.geojson), 2 December 2026"  # fmt: skip
+
+
+def points_layer(page: str) -> dict | None:
+    found = re.search(
+        r'<script type="application/json" id="app-map-points">(.*?)</script>', page, re.S
+    )
+    return json.loads(found.group(1)) if found else None
+
+
+def test_practices_are_points_over_the_pcn_layer_and_groups_are_never_points(
+    client, login, locality
+):
+    round_, areas = locality
+    pcn = factories.area(
+        "U1", type="pcn", name="Riverside PCN", parent=areas["ICS"],
+        geometry=square(1.0, 52.0, 0.2), display_geometry=square(1.0, 52.0, 0.2),
+        footprint_method=METHOD,
+    )  # fmt: skip
+    db.session.add_all(
+        [
+            Practice(code="P1", name="River Surgery", pcn_code="U1", lon=1.05, lat=52.05),
+            Practice(code="P2", name="No Postcode Found", pcn_code="U1"),  # no location
+            Practice(code="P9", name="Elsewhere", pcn_code="U9", lon=3.0, lat=50.0),
+        ]
+    )
+    group = Organisation(
+        name="Quiet Club", postcode="PR1 2AA", lon=1.012345, lat=52.012345,
+        located_by="postcode", consent_directory=True,
+    )  # fmt: skip
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(OrganisationArea(organisation_id=group.id, area_id=pcn.id))
+    db.session.commit()
+    login("admin")
+
+    page = get(client, "/areas/map?round=confidence-test&type=pcn")
+    layer = points_layer(page)
+    assert [f["properties"]["tip"] for f in layer["features"]] == [
+        "River Surgery (P1), Riverside PCN"
+    ]
+    assert layer["features"][0]["geometry"] == {"type": "Point", "coordinates": [1.05, 52.05]}
+    assert METHOD + "." in page
+    assert "Royal Mail" in page and "NHS England" in page
+    # The group's location is for placement only: not a digit of it is on the page.
+    assert "1.012345" not in page and "52.012345" not in page and "Quiet Club" not in page
+
+    # Other layers carry no points, and no PCN notes.
+    page = get(client, "/areas/map?round=confidence-test&type=neighbourhood")
+    assert points_layer(page) is None
+    assert METHOD not in page
