@@ -21,9 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from pyproj import Transformer
 
-from instruments.answers import normalise_postcode
-
-__all__ = ["normalise_postcode"]  # re-exported: the one rule lives in instruments.answers
+from instruments.answers import normalise_postcode  # the one rule; callers here import it
 
 
 class PostcodeError(ValueError):
