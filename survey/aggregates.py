@@ -33,7 +33,7 @@ from scoring.disclosure import LevelBand
 from .extensions import db
 from .instruments_store import instrument_for
 from .models import OVERALL, Area, DomainScore, Invitation, PublishedFigure, Response, Round
-from .publication import RESPONDED, publish, shown_figures
+from .publication import RESPONDED, ambition_of, publish, shown_figures
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,12 @@ def area_aggregates(
             else:
                 summary = EMPTY
             responded = None if summary.suppressed else n_responded
+            planned = shown.get((area.id, ambition_of(domain_id)))
+            ambition = (
+                planned.mean
+                if planned is not None and planned.n >= threshold and not summary.suppressed
+                else None
+            )
             result.append(
                 AreaAggregate(
                     area=area,
@@ -126,6 +132,7 @@ def area_aggregates(
                     else None,
                     suppressed=summary.suppressed,
                     level=band(instrument, summary.mean),
+                    ambition=ambition,
                 )
             )
     return result
