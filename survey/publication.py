@@ -54,6 +54,8 @@ def ambition_of(domain_id: str) -> str:
     recoverable by subtraction, any more than its mean level is.
     """
     return domain_id + AMBITION
+
+
 ATTEMPTS = 5
 
 
