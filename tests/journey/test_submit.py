@@ -260,3 +260,23 @@ def test_a_group_is_placed_in_the_area_it_picks(walker, invite):
         )
     )
     assert placed == {other.id, ics.id}  # the picked area and everything above it
+
+
+def test_a_locality_is_told_before_it_starts_that_its_answers_are_shown_by_name(walker, invite):
+    locality = invite("dmi-locality")
+    start = text_of(walker(locality).get(locality.url).text)
+    assert "Your answers will be shown to the integrated care system by name" in start
+    assert start.index("shown to the integrated care system by name") < start.index("Start now")
+    group = invite("confidence")
+    start = text_of(walker(group).get(group.url).text)
+    assert "by name" not in start
+    assert "never for fewer than 5 groups" in start
+
+
+def test_a_localitys_result_says_it_is_named_not_compared_with_similar_groups(walker, invite):
+    invited = invite("dmi-locality")
+    walk = walker(invited)
+    sent = walk.complete(invited.plan())
+    text = text_of(walk.get(sent.location).text)
+    assert "This is your area's own assessment. It is shown by name" in text
+    assert "similar groups" not in text and "groups in your area" not in text.lower()
