@@ -286,10 +286,14 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
             areas=[a for a in areas.values() if a.type == "ics"],
         )
         db.session.add(round_)
+        # Each round draws from its own generator, so that a question added to one
+        # round's instrument leaves every other round's answers as they were.
+        round_rng = random.Random(f"{seed}:{slug}")
         if instrument.named_results:
             # every PCN and every place is asked for its own (named) assessment
             respondents = [
-                ({"area_id": area.id}, _locality_group(rng, area), area) for area in pcns + places
+                ({"area_id": area.id}, _locality_group(round_rng, area), area)
+                for area in pcns + places
             ]
         else:
             respondents = [
@@ -300,7 +304,9 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
                 )
                 for org, group in zip(organisations, demo_groups, strict=True)
             ]
-        invited, submitted = _answer_round(rng, round_, instrument, respondents, effects, year)
+        invited, submitted = _answer_round(
+            round_rng, round_, instrument, respondents, effects, year
+        )
         lines.append(f"  {slug}: {invited} invited, {submitted} submitted")
     lines += _add_staff(areas)
     db.session.commit()
