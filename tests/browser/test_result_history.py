@@ -125,13 +125,13 @@ def test_a_group_sees_this_year_beside_last_year_with_descriptors_and_ambition(l
     with app.app_context():
         instrument = registry().get("confidence", "2026.1")
     page.goto(f"{live_server.url}/r/{token}/result")
-    assert "Since Confidence survey " in page.locator("#levels thead").inner_text()
+    assert "since Confidence survey " in page.locator("#levels thead").inner_text()
 
     for domain in instrument.domains:
         row = page.locator(f'#levels tr[data-domain="{domain.id}"]')
         assert row.locator("[data-level]").get_attribute("data-level") == "4"
         assert row.locator("[data-before]").inner_text() == "Up from 2 to 4"
-        assert row.locator("[data-ambition]").inner_text() == "Level 5 (1 level to go)"
+        assert row.locator("[data-ambition]").inner_text() == "Ambition: level 5 (1 level to go)"
         section = page.locator(f"#domain-{domain.id}")
         # the domain's own words for level 4, and not the whole survey's
         assert section.locator("[data-descriptor]").inner_text() == domain.level(4).descriptor
