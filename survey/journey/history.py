@@ -4,9 +4,12 @@
   current submission in the previous round of the same instrument (any
   version: domains are matched by id), level per domain.
 - Peers: groups of the same size and the same kind of activity when at least
-  the disclosure threshold of them (not counting this group) have answered the
-  round; otherwise the group's area as published (survey.aggregates, the
-  small-numbers rule); otherwise none. The page says which was used.
+  the disclosure threshold of them (not counting this group) had sent their
+  answers to the round before this group sent its own; otherwise the group's
+  area as published (survey.aggregates, the small-numbers rule); otherwise
+  none. The page says which was used. Only groups that answered before it
+  count, so a group's comparison does not move each time one more similar
+  group answers (which would tell it something about that group).
 - A locality's own named assessment has no peers here: it is compared with
   other areas on the staff pages, by name.
 """
@@ -106,9 +109,14 @@ def _profile_key(org: Organisation | None) -> tuple[str, str] | None:
     return (str(size), str(activity)) if size and activity else None
 
 
-def _similar_groups(respondent: Respondent, key: tuple[str, str]) -> dict[str, list[int]]:
-    """Levels per domain of the round's other groups of the same size and activity."""
+def _similar_groups(
+    respondent: Respondent, response: Response, key: tuple[str, str]
+) -> dict[str, list[int]]:
+    """Levels per domain of the round's other groups of the same size and activity
+    whose answers were sent before this group's."""
     own = respondent.invitation.organisation_id
+    if response.submitted_at is None:
+        return {}
     rows = db.session.execute(
         sa.select(Organisation.profile, DomainScore.domain_id, DomainScore.level)
         .join(Response, Response.organisation_id == Organisation.id)
@@ -118,6 +126,7 @@ def _similar_groups(respondent: Respondent, key: tuple[str, str]) -> dict[str, l
             Response.status == "submitted",
             Response.is_current.is_(True),
             Organisation.id != own,
+            Response.submitted_at < response.submitted_at,
             DomainScore.level.is_not(None),
         )
     ).all()
@@ -166,13 +175,14 @@ def peer_comparison(respondent: Respondent, response: Response) -> Peers:
     org = respondent.invitation.organisation
     key = _profile_key(org)
     if key is not None:
-        levels = _similar_groups(respondent, key)
+        levels = _similar_groups(respondent, response, key)
         count = len(levels.get(OVERALL, []))
         if count >= needed:
             size, activity = key
             return Peers(
                 BY_SIZE_AND_TYPE,
-                f"{size} groups whose main activity is {activity.replace('_', ' ')}",
+                f"{size} groups whose main activity is {activity.replace('_', ' ')} "
+                "that had answered before you",
                 count,
                 {d: float(statistics.median(v)) for d, v in levels.items() if len(v) >= needed},
             )

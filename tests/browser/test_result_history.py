@@ -50,13 +50,21 @@ def _round(slug: str, version: str, opens: dt.date, closes: dt.date, ics: Area) 
     return made
 
 
-def _other(round_: Round, home: Area, profile: dict, level: int, domains: list[str]) -> None:
-    """Another group of the round with stored levels (score = level)."""
+def _other(
+    round_: Round, home: Area, profile: dict, level: int, domains: list[str], day: dt.date
+) -> None:
+    """Another group of the round with stored levels (score = level), sent on that day."""
     org = Organisation(name=f"Other group {level}", area=home, profile=profile)
     db.session.add(org)
     db.session.flush()
     db.session.add(OrganisationArea(organisation_id=org.id, area_id=home.id))
-    response = Response(round=round_, organisation=org, area_id=home.id, status="submitted")
+    response = Response(
+        round=round_,
+        organisation=org,
+        area_id=home.id,
+        status="submitted",
+        submitted_at=dt.datetime.combine(day, dt.time(9)),
+    )
     response.scores = [
         DomainScore(domain_id=d, score=float(level), level=level) for d in [*domains, OVERALL]
     ]
@@ -110,11 +118,16 @@ def _two_rounds(app) -> tuple[str, list[str]]:
         current.scores = [DomainScore(domain_id=d, score=4.0, level=4) for d in domains]
         current.scores.append(DomainScore(domain_id=OVERALL, score=4.0, level=4))
         db.session.add_all([before, invitation, current])
-        # five groups of the same size and kind (median level 2), five larger ones at 5
+        # before the group sent its answers: five groups of its size and kind (median
+        # level 2) and five larger ones at 5; after it: one more like it, at level 5,
+        # which does not count (the median of 1, 2, 2, 3, 3, 5 would be 2.5)
+        earlier, later = today - dt.timedelta(days=5), today + dt.timedelta(days=1)
         for level in (1, 2, 2, 3, 3):
-            _other(this_year, home, PROFILE, level, domains)
+            _other(this_year, home, PROFILE, level, domains, earlier)
         for _ in range(5):
-            _other(this_year, home, {"size": "large", "activity": "social_group"}, 5, domains)
+            large = {"size": "large", "activity": "social_group"}
+            _other(this_year, home, large, 5, domains, earlier)
+        _other(this_year, home, PROFILE, 5, domains, later)
         db.session.commit()
         return invitation.private_token, domains
 
@@ -143,7 +156,10 @@ def test_a_group_sees_this_year_beside_last_year_with_descriptors_and_ambition(l
 
     comparison = page.locator("#comparison")
     assert comparison.get_attribute("data-basis") == "size and type"
-    assert "small groups whose main activity is social group" in comparison.inner_text()
+    assert (
+        "small groups whose main activity is social group that had answered before you"
+        in comparison.inner_text()
+    )
     assert "5 groups that have answered this round" in comparison.inner_text()
     assert "Their median overall level is level 2" in comparison.inner_text()
 
