@@ -223,12 +223,18 @@ def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
     ws.print_title_rows = "1:1"
 
 
+def _descriptor(instrument: Instrument, domain_id: str, level: int | None) -> str:
+    """The domain's own words for the level ("" when not scored)."""
+    words = instrument.level_words(domain_id, level)
+    return f"{words[0]}: {words[1]}" if words else ""
+
+
 def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> None:
     domains = [d.id for d in instrument.domains]
     names = {d.id: d.name for d in instrument.domains}
     header = ["Group id", "Group", "Area", "Submitted", "Domain", "Self-assessed level"]
-    header += ["Moderated level", "Moderation note", "Level shown"]
-    ws = new_sheet(wb, "Levels", widths=(9, 30, 22, 12, 26, 12, 12, 40, 14))
+    header += ["Moderated level", "Moderation note", "Level shown", "What this level means here"]
+    ws = new_sheet(wb, "Levels", widths=(9, 30, 22, 12, 26, 12, 12, 40, 14, 60))
     write_header(ws, header)
     count = 0
     for g in groups:
@@ -247,6 +253,7 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
                     level_cell(ws, lv.moderated_level, "" if lv.moderated_level is None else None),
                     cell(ws, lv.note or "", wrap=True),
                     lv.shown_as,
+                    cell(ws, _descriptor(instrument, domain_id, lv.shown), wrap=True),
                 ],
             )
             count += 1

@@ -146,6 +146,7 @@ def _domain(raw: dict) -> Domain:
         DomainLevel(
             level=lv["level"],
             descriptor=lv["descriptor"],
+            name=lv.get("name"),
             next_steps=tuple(
                 NextStep(text=s["text"], horizon=s["horizon"], offers=tuple(s.get("offers", [])))
                 for s in lv["next_steps"]
@@ -164,7 +165,7 @@ def build_instrument(doc: dict, source_file: str = "") -> Instrument:
         id=doc["id"],
         version=doc["version"],
         title=doc["title"],
-        kind=doc["kind"],
+        respondents=doc["respondents"],
         summary=doc["summary"],
         minutes=doc["minutes"],
         levels=tuple(Level(**lv) for lv in doc["levels"]),

@@ -154,6 +154,7 @@ class DomainLevel:
     level: int
     descriptor: str
     next_steps: tuple[NextStep, ...]
+    name: str | None = None  # the domain's own name for the level, when the shared one misreads
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,10 @@ class Domain:
     def level(self, number: int) -> DomainLevel:
         """The guidance for one level."""
         return next(lv for lv in self.levels if lv.level == number)
+
+    def level_name(self, number: int, shared: str) -> str:
+        """The level's name in this domain: its own if it has one, else the shared name."""
+        return self.level(number).name or shared
 
 
 @dataclass(frozen=True)
@@ -212,7 +217,7 @@ class Instrument:
     id: str
     version: str
     title: str
-    kind: str  # "organisation" or "locality"
+    respondents: str  # "groups" (voluntary groups) or "localities" (an area's own assessment)
     summary: str
     minutes: int
     sections: tuple[Section, ...]
@@ -220,6 +225,18 @@ class Instrument:
     domains: tuple[Domain, ...]
     overall: Overall = field(default_factory=Overall)
     source_file: str = ""
+
+    @property
+    def kind(self) -> str:
+        """ "organisation" (answered by a group) or "locality" (answered for an area)."""
+        return "locality" if self.respondents == "localities" else "organisation"
+
+    @property
+    def named_results(self) -> bool:
+        """True when results are shown by name: a locality's answers are a public body's
+        statement about its own system, so the small-numbers rule that protects groups
+        does not apply to them (see survey.aggregates)."""
+        return self.respondents == "localities"
 
     @property
     def key(self) -> tuple[str, str]:
@@ -254,3 +271,20 @@ class Instrument:
     def level(self, number: int) -> Level:
         """The level band with this number."""
         return next(lv for lv in self.levels if lv.level == number)
+
+    def level_words(self, domain_id: str, number: int | None) -> tuple[str, str] | None:
+        """(name, meaning) of a level in one domain, or overall for "overall".
+
+        Under a domain it is always the domain's own descriptor, never the
+        whole-survey meaning; None for no level or a domain this version lacks.
+        """
+        if number is None:
+            return None
+        shared = self.level(number)
+        if domain_id == "overall":
+            return shared.name, shared.description
+        try:
+            domain = self.domain(domain_id)
+        except KeyError:
+            return None
+        return domain.level_name(number, shared.name), domain.level(number).descriptor

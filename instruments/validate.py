@@ -68,6 +68,27 @@ def _levels_one_to_five(path: str, numbers: list[int]) -> Iterator[Problem]:
         yield path, "levels must be listed in order, 1 to 5"
 
 
+def _domain_levels(base: str, domain_id: str, levels: list[dict]) -> Iterator[Problem]:
+    """Each domain describes every level 1..5 in its own words (a descriptor per level)."""
+    numbers = [lv["level"] for lv in levels]
+    for missing in sorted(set(range(1, 6)) - set(numbers)):
+        yield (
+            f"{base}.levels",
+            f"domain '{domain_id}' has no level {missing}: "
+            "every level needs its descriptor and next steps",
+        )
+    for path, message in _levels_one_to_five(f"{base}.levels", numbers):
+        if "is missing" not in message:
+            yield path, f"domain '{domain_id}': {message}"
+    for li, level in enumerate(levels):
+        if not str(level.get("descriptor") or "").strip():
+            yield (
+                f"{base}.levels[{li}]",
+                f"domain '{domain_id}' level {level['level']} has no descriptor "
+                "(what this level means in this domain)",
+            )
+
+
 def _questions(doc: dict) -> dict[str, tuple[int, int, dict]]:
     """Question id -> (section index, question index, question) for the first of each id."""
     found: dict[str, tuple[int, int, dict]] = {}
@@ -201,7 +222,7 @@ def check_domains(doc: dict, offer_ids: set[str] | None) -> Iterator[Problem]:
                 if ambition in {i["question"] for i in domain["items"]}:
                     yield path, f"'{ambition}' is a plan, not a score: it cannot also be an item"
         levels = domain.get("levels", [])
-        yield from _levels_one_to_five(f"{base}.levels", [lv["level"] for lv in levels])
+        yield from _domain_levels(base, domain["id"], levels)
         if offer_ids is None:
             continue
         for li, level in enumerate(levels):

@@ -86,7 +86,25 @@ CHANGE = Scale(
     colours=DIVERGING,
     upper=(-0.5, -0.2, 0.2, 0.5),
 )
-SCALES = {"level": LEVELS, "gap": GAP, "coverage": COVERAGE, "change": CHANGE}
+AMBITION_GAP = Scale(
+    "Gap to ambition",
+    (
+        "More than 1.5 levels to go",
+        "1 to 1.5 levels to go",
+        "0.5 to 1 level to go",
+        "Up to 0.5 level to go",
+        "At or beyond its ambition",
+    ),
+    upper=(-1.5, -1.0, -0.5, -1e-9),
+    descending=True,
+)
+SCALES = {
+    "level": LEVELS,
+    "gap": GAP,
+    "ambition": AMBITION_GAP,
+    "coverage": COVERAGE,
+    "change": CHANGE,
+}
 
 
 @dataclass(frozen=True)

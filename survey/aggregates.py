@@ -1,12 +1,22 @@
-"""Aggregates per area, round and domain, as published, with suppression applied.
+"""Aggregates per area, round and domain: the one place that says which privacy rule applies.
 
-Scores are stored per response and domain, so an aggregate is a query and a
-summary, never a re-score. What is shown is what survey.publication has
-published for the round: a figure changes only when enough groups have
-changed, and never so that two figures (any areas, any moments) differ by a
-few groups; parents minus their children are checked too, and level counts
-are shown only in bands. So an area's figure is the same on every page, map,
-workbook and API response.
+Two rules, chosen by who answers the round's instrument (``respondents``):
+
+- Groups (``respondents: groups``): the small-numbers rule. Scores are stored
+  per response and domain, so an aggregate is a query and a summary, never a
+  re-score. What is shown is what survey.publication has published for the
+  round: a figure changes only when enough groups have changed, and never so
+  that two figures (any areas, any moments) differ by a few groups; parents
+  minus their children are checked too, and level counts are shown only in
+  bands.
+- Localities (``respondents: localities``): named results. A PCN's or place's
+  own self-assessment is a public body's statement about its system, shown by
+  name at its own area: its levels as it scored them, not a mean of one, and
+  nothing at an area that did not answer for itself (its sub-areas' own
+  assessments are on their own rows). No group's answers are in such a round.
+
+Either way an area's figure is the same on every page, map, workbook and API
+response, because they all read it from here.
 """
 
 from __future__ import annotations
@@ -22,8 +32,8 @@ from scoring.disclosure import LevelBand
 
 from .extensions import db
 from .instruments_store import instrument_for
-from .models import OVERALL, Area, PublishedFigure, Round
-from .publication import RESPONDED, publish, shown_figures
+from .models import OVERALL, Area, DomainScore, Invitation, PublishedFigure, Response, Round
+from .publication import RESPONDED, ambition_of, publish, shown_figures
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,16 @@ class AreaAggregate:
     target_level: int | None
     gap: float | None
     suppressed: bool
-    level: int | None  # the band of the mean; None when suppressed or empty
+    level: int | None  # the band of the mean (named: the area's own level); None when not shown
+    named: bool = False  # the area's own named assessment (a locality round), not an aggregate
+    ambition: float | None = None  # where the area plans to be in a year (named: its own answer)
+
+    @property
+    def ambition_gap(self) -> float | None:
+        """Levels from where the area is to where it plans to be (None when either is unknown)."""
+        if self.ambition is None or self.summary.mean is None or self.suppressed:
+            return None
+        return self.ambition - (self.level if self.named else self.summary.mean)
 
 
 def _summary(figure: PublishedFigure) -> Summary:
@@ -64,6 +83,8 @@ def area_aggregates(
     """
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
     instrument = instrument_for(round_)
+    if instrument.named_results:
+        return named_aggregates(round_, areas, moderated=moderated)
     publication, state = publish(round_, moderated=moderated, threshold=threshold)
     shown = shown_figures(publication, [a.id for a in areas])
     domains = [(d.id, d.name) for d in instrument.domains] + [(OVERALL, "Overall")]
@@ -88,6 +109,12 @@ def area_aggregates(
             else:
                 summary = EMPTY
             responded = None if summary.suppressed else n_responded
+            planned = shown.get((area.id, ambition_of(domain_id)))
+            ambition = (
+                planned.mean
+                if planned is not None and planned.n >= threshold and not summary.suppressed
+                else None
+            )
             result.append(
                 AreaAggregate(
                     area=area,
@@ -105,6 +132,87 @@ def area_aggregates(
                     else None,
                     suppressed=summary.suppressed,
                     level=band(instrument, summary.mean),
+                    ambition=ambition,
+                )
+            )
+    return result
+
+
+def named_aggregates(
+    round_: Round, areas: list[Area], *, moderated: bool = False
+) -> list[AreaAggregate]:
+    """Each area's own assessment in a locality round, by name: its score, level and ambition.
+
+    Not under the small-numbers rule (see the module's docstring): the figure
+    is the area's own current submission, n = 1, with no interval or bands.
+    """
+    instrument = instrument_for(round_)
+    ids = [a.id for a in areas] or [-1]
+    rows = db.session.execute(
+        sa.select(
+            Response.area_id,
+            DomainScore.domain_id,
+            DomainScore.score,
+            DomainScore.level,
+            DomainScore.moderated_level,
+            DomainScore.ambition,
+        )
+        .join(DomainScore, DomainScore.response_id == Response.id)
+        .where(
+            Response.round_id == round_.id,
+            Response.status == "submitted",
+            Response.is_current.is_(True),
+            Response.organisation_id.is_(None),
+            Response.area_id.in_(ids),
+        )
+    ).all()
+    scores = {(r.area_id, r.domain_id): r for r in rows}
+    answered = {r.area_id for r in rows}
+    invited = set(
+        db.session.scalars(
+            sa.select(Invitation.area_id).where(
+                Invitation.round_id == round_.id,
+                Invitation.organisation_id.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.area_id.in_(ids),
+            )
+        )
+    )
+    domains = [(d.id, d.name) for d in instrument.domains] + [(OVERALL, "Overall")]
+    target = round_.target_level
+    result = []
+    for area in areas:
+        n_invited = int(area.id in invited or area.id in answered)
+        n_responded = int(area.id in answered)
+        for domain_id, domain_name in domains:
+            row = scores.get((area.id, domain_id))
+            level = score = None
+            if row is not None and row.level is not None:
+                score, level = float(row.score), row.level
+                if moderated and row.moderated_level is not None:
+                    score, level = float(row.moderated_level), row.moderated_level
+            summary = (
+                Summary(1, score, score, None, None, None, False)
+                if level is not None
+                else EMPTY  # did not answer for itself, or this domain is not scored
+            )
+            result.append(
+                AreaAggregate(
+                    area=area,
+                    domain_id=domain_id,
+                    domain_name=domain_name,
+                    summary=summary,
+                    invited=n_invited,
+                    responded=n_responded,
+                    coverage=(n_responded / n_invited) if n_invited else None,
+                    target_level=target,
+                    gap=(target - level) if target is not None and level is not None else None,
+                    suppressed=False,
+                    level=level,
+                    named=True,
+                    ambition=float(row.ambition)
+                    if row is not None and row.ambition is not None
+                    else None,
                 )
             )
     return result

@@ -55,6 +55,9 @@ DEMO_ROUNDS = [
     ("dmi-locality-2026", "dmi-locality", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 4),
     ("vcse-readiness-2026", "vcse-readiness", dt.date(2026, 10, 1), dt.date(2027, 3, 31), 2, 3),
 ]
+# Rounds that used an earlier version of their instrument (the rest use the latest):
+# confidence 2026.1 adds "where do you plan to be in a year" to 2025.1's questions.
+DEMO_VERSIONS = {"confidence-2024": "2025.1", "confidence-2025": "2025.1"}
 DISPLAY_TOLERANCE = 0.0005  # degrees, about 40 m: plenty for a neighbourhood map
 BROKERS = ["Northvale Council for Voluntary Service (demo)", "Active Communities Ashby (demo)"]
 # Rounds still taking answers, whenever the demo is loaded: their closing date
@@ -264,8 +267,13 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
     effects = area_effects(rng, sorted(c for c, a in areas.items() if a.type == "neighbourhood"))
     lines = [f"Demo ICS loaded (seed {seed}): {len(areas)} areas, {len(organisations)} groups."]
     pcns = sorted((a for a in areas.values() if a.type == "pcn"), key=lambda a: a.code)
+    places = sorted((a for a in areas.values() if a.type == "place"), key=lambda a: a.code)
     for slug, instrument_id, opens, closes, year, target in DEMO_ROUNDS:
-        instrument = registry().latest(instrument_id)
+        instrument = (
+            registry().get(instrument_id, DEMO_VERSIONS[slug])
+            if slug in DEMO_VERSIONS
+            else registry().latest(instrument_id)
+        )
         if slug in STILL_OPEN:
             closes = max(closes, dt.date.today() + dt.timedelta(days=90))
         round_ = Round(
@@ -279,8 +287,15 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
             areas=[a for a in areas.values() if a.type == "ics"],
         )
         db.session.add(round_)
-        if instrument.kind == "locality":
-            respondents = [({"area_id": pcn.id}, _locality_group(rng, pcn), pcn) for pcn in pcns]
+        # Each round draws from its own generator, so that a question added to one
+        # round's instrument leaves every other round's answers as they were.
+        round_rng = random.Random(f"{seed}:{slug}")
+        if instrument.named_results:
+            # every PCN and every place is asked for its own (named) assessment
+            respondents = [
+                ({"area_id": area.id}, _locality_group(round_rng, area), area)
+                for area in pcns + places
+            ]
         else:
             respondents = [
                 (
@@ -290,7 +305,9 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
                 )
                 for org, group in zip(organisations, demo_groups, strict=True)
             ]
-        invited, submitted = _answer_round(rng, round_, instrument, respondents, effects, year)
+        invited, submitted = _answer_round(
+            round_rng, round_, instrument, respondents, effects, year
+        )
         lines.append(f"  {slug}: {invited} invited, {submitted} submitted")
     lines += _add_staff(areas)
     db.session.commit()

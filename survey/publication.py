@@ -44,6 +44,19 @@ from .models import (
 )
 
 RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
+AMBITION = "~ambition"  # suffix of a domain's ambition figure: where its groups plan to be
+
+
+def ambition_of(domain_id: str) -> str:
+    """The pseudo-domain holding the ambition ("where we plan to be in a year") of a domain.
+
+    Ambitions are published like scores, under the same rule and in the same
+    ledger, so an area's mean ambition is never shown for fewer groups, nor
+    recoverable by subtraction, any more than its mean level is.
+    """
+    return domain_id + AMBITION
+
+
 ATTEMPTS = 5
 
 
@@ -109,6 +122,7 @@ def _score_rows(round_: Round) -> list[tuple]:
         DomainScore.score,
         DomainScore.level,
         DomainScore.moderated_level,
+        DomainScore.ambition,
     )
     scored = (*_current_responses(round_), DomainScore.level.is_not(None))
     by_group = (
@@ -122,9 +136,15 @@ def _score_rows(round_: Round) -> list[tuple]:
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(*scored, Response.organisation_id.is_(None), Response.area_id.is_not(None))
     )
-    return [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
+    rows = [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
         [tuple(r) for r in db.session.execute(by_area)]
     )
+    out = []
+    for area_id, response_id, domain_id, score, level, moderated_level, ambition in rows:
+        out.append((area_id, response_id, domain_id, score, level, moderated_level))
+        if ambition is not None:
+            out.append((area_id, response_id, ambition_of(domain_id), ambition, ambition, None))
+    return out
 
 
 def _responded_rows(round_: Round) -> list[tuple[int, int]]:

@@ -61,7 +61,10 @@ def band_records(bands: tuple[LevelBand, ...] | None) -> list[dict] | None:
 def aggregate_record(agg: AreaAggregate, threshold: int) -> dict:
     """One (area, domain) aggregate; every figure null when it is suppressed."""
     hidden = agg.suppressed or agg.summary.suppressed
-    count_hidden = hidden or agg.responded is None or 0 < agg.responded < threshold
+    # a locality's own named assessment (n = 1) is not a count of groups to protect
+    count_hidden = (
+        hidden or agg.responded is None or (not agg.named and 0 < agg.responded < threshold)
+    )
     summary = agg.summary
     return {
         "area_code": agg.area.code,

@@ -20,6 +20,7 @@ from ..models import OVERALL, Area, Response, ResponseStatus, Round
 MEASURES = {
     "level": "Level (mean score)",
     "gap": "Gap to target level",
+    "ambition": "Gap to ambition",
     "coverage": "Response rate",
     "change": "Change since the last round",
 }
@@ -103,8 +104,53 @@ def _gap_text(gap: float) -> str:
     return f"{abs(gap):.2f} {'below' if gap > 0 else 'above'} target"
 
 
+def _ambition_text(gap: float) -> str:
+    if abs(gap) < 0.005:
+        return "at its ambition"
+    if gap < 0:
+        return f"{abs(gap):.2f} beyond its ambition"
+    return f"{gap:.2f} to go to its ambition"
+
+
+def _named_figure(measure, agg: AreaAggregate, before: AreaAggregate | None, since):
+    """An area's own named assessment (a locality round): its level, never a mean."""
+    level = agg.level
+    if measure == "coverage":
+        if not agg.invited:
+            return None, "not invited", None, False, None
+        text = "answered" if agg.responded else "not answered yet"
+        return float(agg.responded or 0), text, agg.responded, False, None
+    if level is None:
+        words = "not scored" if agg.responded else "no assessment from this area"
+        return None, words, agg.responded, False, None
+    if measure == "level":
+        return float(level), f"level {level} (its own assessment)", 1, False, level - 1
+    if measure == "gap":
+        if agg.gap is None:
+            return None, "no target set", 1, False, None
+        return agg.gap, _gap_text(agg.gap), 1, False, None
+    if measure == "ambition":
+        if agg.ambition_gap is None:
+            return None, "no ambition given", 1, False, None
+        return agg.ambition_gap, _ambition_text(agg.ambition_gap), 1, False, None
+    if before is None:
+        return None, "no earlier round", 1, False, None
+    if before.level is None:
+        return None, f"no assessment in {since}", 1, False, None
+    change = level - before.level
+    return (
+        float(change),
+        f"{change:+d} level{'s' if abs(change) != 1 else ''} since {since}",
+        1,
+        False,
+        None,
+    )
+
+
 def _figure(measure, agg: AreaAggregate, before: AreaAggregate | None, threshold, since):
     """(value, label, n, suppressed, level class) for one area."""
+    if agg.named:
+        return _named_figure(measure, agg, before, since)
     summary = agg.summary
     if agg.suppressed:
         return None, suppressed_words(threshold), None, True, None
@@ -125,6 +171,10 @@ def _figure(measure, agg: AreaAggregate, before: AreaAggregate | None, threshold
         if agg.gap is None:
             return None, "no target set", summary.n, False, None
         return agg.gap, _gap_text(agg.gap), summary.n, False, None
+    if measure == "ambition":
+        if agg.ambition_gap is None:
+            return None, "no ambition given", summary.n, False, None
+        return agg.ambition_gap, _ambition_text(agg.ambition_gap), summary.n, False, None
     # change since the previous round
     if before is None:
         return None, "no earlier round", summary.n, False, None

@@ -162,6 +162,7 @@ def area_page(code: str):
         rounds=rounds,
         round=round_,
         own=own,
+        instrument=instrument_for(round_) if round_ is not None else None,
         children=child_rows,
         child_type=child_type,
         type_names=TYPE_NAMES,
@@ -397,6 +398,8 @@ def compare():
         problem=problem,
         rows=rows,
         notes=notes,
+        instrument=instrument_for(round_),
+        named=instrument_for(round_).named_results,
         words=suppressed_words(threshold()),
         png_url=url_for(
             "areas.compare_png_view",

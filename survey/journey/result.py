@@ -9,9 +9,9 @@ from flask import current_app
 from instruments import HORIZON_LABELS, HORIZONS, SupportOffer
 from scoring import score_response
 
-from ..extensions import db
 from ..instruments_store import registry
-from ..models import OVERALL, Area, Response
+from ..models import OVERALL, Response
+from .history import Peers, change_text, earlier_levels, peer_comparison
 from .respondent import Respondent
 
 
@@ -31,13 +31,25 @@ class DomainView:
     name: str
     description: str
     level: int | None
-    level_name: str | None
-    level_meaning: str | None
-    descriptor: str | None
+    level_name: str | None  # the domain's own name for the level (or the shared one)
+    descriptor: str | None  # what the level means in this domain (never the overall meaning)
     explanation: str
     horizons: list[tuple[str, list[Step]]] = field(default_factory=list)
     offers: list[SupportOffer] = field(default_factory=list)
     peer_median: float | None = None
+    before: int | None = None  # the level in the previous round of the same instrument
+    change: str | None = None  # "up from 2 to 3"
+    ambition: int | None = None  # where the group plans to be in a year
+
+    @property
+    def to_ambition(self) -> str | None:
+        """How far the ambition is from the level now, in words."""
+        if self.ambition is None or self.level is None:
+            return None
+        gap = self.ambition - self.level
+        if gap > 0:
+            return f"{gap} level{'s' if gap != 1 else ''} to go"
+        return "reached" if gap == 0 else "already beyond it"
 
 
 @dataclass
@@ -52,15 +64,28 @@ class ResultView:
     overall_name: str | None
     overall_meaning: str | None
     domains: list[DomainView]
-    peers: int
+    peers: Peers
     peers_needed: int
-    peer_overall: float | None
     levels: list[tuple[int, str, str]]
+    earlier_round: str | None = None  # the previous round's title, when the group answered it
+    overall_before: int | None = None
+    overall_change: str | None = None
+    named: bool = False  # a locality's own assessment, shown to the ICS by name
 
     @property
     def enough_peers(self) -> bool:
-        """True when the area's figures are published (enough groups to name none)."""
-        return self.peers >= self.peers_needed
+        """True when there is a comparison to show (similar groups, or the area's figures)."""
+        return self.peers.basis is not None
+
+    @property
+    def peer_overall(self) -> float | None:
+        """The peers' median overall level."""
+        return self.peers.medians.get(OVERALL)
+
+    @property
+    def has_ambitions(self) -> bool:
+        """True when the group said where it plans to be in at least one domain."""
+        return any(d.ambition is not None for d in self.domains)
 
 
 def level_text(value: float | None) -> str:
@@ -72,51 +97,31 @@ def level_text(value: float | None) -> str:
     return f"between level {int(value)} and level {int(value) + 1}"
 
 
-def _published_peers(respondent: Respondent, response: Response) -> tuple[int, dict[str, float]]:
-    """(groups, median score per domain) of the area's figures as published to staff.
-
-    Not worked out live from the other groups: the same figures, a submission
-    apart, would give away something of the new group's levels. A group is
-    compared with its own area; a locality with the area above it.
-    """
-    from ..aggregates import area_aggregates
-
-    area = db.session.get(Area, response.area_id) if response.area_id else None
-    if area is not None and respondent.is_locality:
-        area = area.parent
-    if area is None:
-        return 0, {}
-    shown = {
-        a.domain_id: a.summary
-        for a in area_aggregates(respondent.round, [area])
-        if not a.suppressed and a.summary.n
-    }
-    overall = shown.get(OVERALL)
-    return (overall.n if overall else 0), {d: s.median for d, s in shown.items()}
-
-
 def build_result(respondent: Respondent, response: Response) -> ResultView:
     """Score the answers and gather what each level means and what to do next."""
     instrument = respondent.instrument
     scores = score_response(instrument, response.answer_map())
     offers = registry().offers
     needed = int(current_app.config.get("DISCLOSURE_THRESHOLD", 5))
-    peers, medians = _published_peers(respondent, response)
-    if peers < needed:
-        peers, medians = 0, {}
+    peers = peer_comparison(respondent, response)
+    earlier = earlier_levels(respondent)
+    before = earlier.levels if earlier else {}
     domains = []
     for result in scores.domains:
         domain = instrument.domain(result.domain_id)
+        name, descriptor = instrument.level_words(domain.id, result.level) or (None, None)
         view = DomainView(
             id=domain.id,
             name=domain.name,
             description=domain.description,
             level=result.level,
-            level_name=result.level_name,
-            level_meaning=instrument.level(result.level).description if result.level else None,
-            descriptor=domain.level(result.level).descriptor if result.level else None,
+            level_name=name,
+            descriptor=descriptor,
             explanation=result.explanation,
-            peer_median=medians.get(domain.id),
+            peer_median=peers.medians.get(domain.id),
+            before=before.get(domain.id),
+            change=change_text(before.get(domain.id), result.level),
+            ambition=result.ambition,
         )
         # Not scored: the first level's steps are where to start.
         steps = domain.level(result.level or 1).next_steps
@@ -147,6 +152,9 @@ def build_result(respondent: Respondent, response: Response) -> ResultView:
         domains=domains,
         peers=peers,
         peers_needed=needed,
-        peer_overall=medians.get(OVERALL),
         levels=[(lv.level, lv.name, lv.description) for lv in instrument.levels],
+        earlier_round=earlier.round_title if earlier else None,
+        overall_before=before.get(OVERALL),
+        overall_change=change_text(before.get(OVERALL), overall),
+        named=instrument.named_results,
     )

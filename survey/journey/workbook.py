@@ -39,12 +39,17 @@ def result_workbook(result: ResultView) -> io.BytesIO:
     for values in rows:
         _put(sheet, row, values, bold=row == 1)
         row += 1
-    _put(sheet, row, ["Domain", "Level", "Level name", "What it means", "Why"], bold=True)
+    header = ["Domain", "Level", "Level name", "What it means", "Why", "Ambition"]
+    if result.earlier_round:
+        header.append(f"Since {result.earlier_round}")
+    _put(sheet, row, header, bold=True)
     row += 1
     for d in result.domains:
-        _put(
-            sheet, row, [d.name, d.level, d.level_name or "Not scored", d.descriptor, d.explanation]
-        )
+        values = [d.name, d.level, d.level_name or "Not scored", d.descriptor, d.explanation]
+        values.append(f"level {d.ambition} ({d.to_ambition})" if d.ambition else "not given")
+        if result.earlier_round:
+            values.append(d.change or "")
+        _put(sheet, row, values)
         row += 1
     row += 1
     _put(sheet, row, ["Domain", "When", "Next step", "Support offers"], bold=True)
@@ -57,7 +62,12 @@ def result_workbook(result: ResultView) -> io.BytesIO:
                 row += 1
     if result.enough_peers:
         row += 1
-        _put(sheet, row, ["Groups in your area (median)", result.peers], bold=True)
+        _put(
+            sheet,
+            row,
+            [f"Compared with {result.peers.description} (median)", result.peers.count],
+            bold=True,
+        )
         row += 1
         for d in result.domains:
             _put(sheet, row, [d.name, level_text(d.peer_median)])

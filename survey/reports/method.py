@@ -26,9 +26,22 @@ def scoring_in_words(instrument: Instrument) -> str:
         "unless the domain counts it as 1. A domain is not scored when fewer than its minimum "
         "share of questions are answered. Domain score = weighted mean of answered questions; "
         f"bands: {bands}. Overall = {how}, not scored when fewer than "
-        f"{overall.min_domains:.0%} of domains are scored. An area's level is the band of the "
-        "mean of its groups' scores."
+        f"{overall.min_domains:.0%} of domains are scored. "
+        + (
+            "An area's level is its own assessment's level (answered for the area by name)."
+            if instrument.named_results
+            else "An area's level is the band of the mean of its groups' scores."
+        )
     )
+
+
+NAMED_RESULTS = (
+    "Named results",
+    "This questionnaire is answered by areas (a PCN, place or neighbourhood) for themselves: "
+    "each figure is that area's own assessment, a public body's statement shown by name. "
+    "The small-numbers rule that protects voluntary groups does not apply to it, and no "
+    "group's answers are in it.",
+)
 
 
 def disclosure_lines(threshold: int) -> list[tuple[str, str]]:
@@ -80,7 +93,7 @@ def method_lines(
         ("Level shown", shown),
         ("Target level", target if target is not None else "none set"),
         ("Scoring rule", scoring_in_words(instrument)),
-        *disclosure_lines(threshold),
+        *([NAMED_RESULTS] if instrument.named_results else disclosure_lines(threshold)),
         ("Exported at (UTC)", utcnow().strftime("%Y-%m-%d %H:%M")),
         ("Exported by", actor),
     ]

@@ -120,14 +120,14 @@ def test_rounds_on_two_instrument_versions_download_with_the_same_columns(
         (tmp_path / source.name).write_text(source.read_text())
     text = (DEFINITIONS_DIR / "confidence-2025.1.yaml").read_text()
     anchor = "      - id: activity_types\n"
-    text = text.replace('version: "2025.1"', 'version: "2026.1"').replace(
+    text = text.replace('version: "2025.1"', 'version: "2099.1"').replace(
         anchor, NEW_QUESTION + anchor, 1
     )
-    (tmp_path / "confidence-2026.1.yaml").write_text(text)
+    (tmp_path / "confidence-2099.1.yaml").write_text(text)
     monkeypatch.setitem(app.extensions, "instruments", load_registry(tmp_path))
     old_round, pcn, hoods = scored
     new_round = factories.survey_round("confidence", slug="confidence-next")
-    new_round.instrument_version = "2026.1"
+    new_round.instrument_version = "2099.1"
     org = factories.organisation(area=hoods[0])
     factories.submitted_response(
         new_round, org, {"welcoming": 4}, areas=[hoods[0], pcn], answers={"meets_online": "yes"}
@@ -138,8 +138,9 @@ def test_rounds_on_two_instrument_versions_download_with_the_same_columns(
     new_header, new_rows = _rows(client.get("/rounds/confidence-next/scores.csv"))
     assert old_header == new_header and "answer.meets_online" in new_header
     assert new_header.index("answer.meets_online") > new_header.index("answer.group_postcode")
-    assert {r["instrument_version"] for r in old_rows} == {"2025.1"}
+    assert {r["instrument_version"] for r in old_rows} == {old_round.instrument_version}
+    assert old_round.instrument_version != "2099.1"
     assert [(r["instrument_version"], r["answer.meets_online"]) for r in new_rows] == [
-        ("2026.1", "yes")
+        ("2099.1", "yes")
     ]
     assert all(r["answer.meets_online"] == "" for r in old_rows)

@@ -15,7 +15,14 @@ INVALID = HERE / "invalid"
 # Each invalid fixture and the exact lines `survey instruments check` must print for it.
 EXPECTED = {
     "typo-key-1.yaml": ["sections[0].questions[0]: unknown key 'hnit' (a typo?)"],
-    "missing-level-1.yaml": ["domains[0].levels: level 4 is missing"],
+    "missing-level-1.yaml": [
+        "domains[0].levels: domain 'online' has no level 4: "
+        "every level needs its descriptor and next steps"
+    ],
+    "missing-descriptor-1.yaml": [
+        "domains[1].levels[2]: domain 'referrals' level 3 has no descriptor "
+        "(what this level means in this domain)"
+    ],
     "routing-loop-1.yaml": [
         "sections[0].questions[1].skip_if.question: routing refers to 'web_updates', which "
         "comes later: routing may only look back, or it could loop"
@@ -46,8 +53,8 @@ EXPECTED = {
     "empty-1.yaml": ["(file): the file is empty"],
     "wrong-type-1.yaml": [
         "(top level): 'domains' is a required property",
-        "kind: 'person' is not one of ['organisation', 'locality']",
         "minutes: 'ten' is not of type 'integer'",
+        "respondents: 'person' is not one of ['groups', 'localities']",
     ],
 }
 

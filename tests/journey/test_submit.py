@@ -173,7 +173,7 @@ def test_the_result_shows_levels_meanings_reasons_steps_and_offers(walker, invit
         assert guidance.descriptor.replace("'", "&#39;") in page
         for step in guidance.next_steps:
             assert HORIZON_LABELS[step.horizon] in text
-    assert "There are not enough groups in your area yet to compare" in text
+    assert "There are not enough similar groups, or groups in your area, to compare" in text
     assert f'href="/r/{invited.token}/result.xlsx"' in page
 
 
@@ -202,7 +202,10 @@ def test_the_result_compares_with_the_areas_published_figures(walker, invite, ap
     # The comparison is the area's figure as staff see it: the five groups placed in the
     # area (the invited group has no membership row in this fixture), median level 3.
     assert statistics.median(levels) == 3
-    assert "come from 5 groups that have answered this round" in text
+    # The group has no size or kind on file, so the area's figures are the comparison,
+    # and the page says so.
+    assert f"We compare you with groups in {invited.area.name}" in text
+    assert "5 groups that have answered this round" in text
     assert "Their median overall level is level 3" in text
 
 
@@ -214,7 +217,8 @@ def test_the_result_downloads_as_a_workbook(walker, invite):
     assert download.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(download.data)).active
     cells = list(sheet.iter_rows(values_only=True))
-    assert cells[1] == ("Group", "=HYPERLINK(1) club", None, None, None)
+    assert cells[1][:2] == ("Group", "=HYPERLINK(1) club")
+    assert set(cells[1][2:]) == {None}
     assert sheet["B2"].data_type == "s", "a name that looks like a formula stays text"
     (response,) = _responses()
     expected = score_response(invited.instrument, response.answer_map())
@@ -256,3 +260,23 @@ def test_a_group_is_placed_in_the_area_it_picks(walker, invite):
         )
     )
     assert placed == {other.id, ics.id}  # the picked area and everything above it
+
+
+def test_a_locality_is_told_before_it_starts_that_its_answers_are_shown_by_name(walker, invite):
+    locality = invite("dmi-locality")
+    start = text_of(walker(locality).get(locality.url).text)
+    assert "Your answers will be shown to the integrated care system by name" in start
+    assert start.index("shown to the integrated care system by name") < start.index("Start now")
+    group = invite("confidence")
+    start = text_of(walker(group).get(group.url).text)
+    assert "by name" not in start
+    assert "never for fewer than 5 groups" in start
+
+
+def test_a_localitys_result_says_it_is_named_not_compared_with_similar_groups(walker, invite):
+    invited = invite("dmi-locality")
+    walk = walker(invited)
+    sent = walk.complete(invited.plan())
+    text = text_of(walk.get(sent.location).text)
+    assert "This is your area's own assessment. It is shown by name" in text
+    assert "similar groups" not in text and "groups in your area" not in text.lower()

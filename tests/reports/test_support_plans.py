@@ -188,3 +188,8 @@ def test_moderation_keeps_both_levels_and_exports_say_which(client, login, geogr
         r for r in rows_of(plans["Levels"]) if r["Group"] == org.name and r["Domain"] == "Safe"
     ]
     assert levels[0]["Self-assessed level"] == 3 and levels[0]["Moderated level"] == 1
+    # the Safe domain's own words for the level the plan works from (the moderated 1)
+    safe_domain = registry().latest("confidence").domain("safe")
+    assert levels[0]["What this level means here"] == (
+        f"Getting started: {safe_domain.level(1).descriptor}"
+    )

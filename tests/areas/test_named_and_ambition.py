@@ -1,0 +1,137 @@
+"""Which rule an area figure follows (named locality assessments, suppressed groups) and ambitions.
+
+Runs on SQLite and PostgreSQL. Expected values are worked out by hand in the
+comments; levels are the instrument's bands (level 2 from 1.8, 3 from 2.6,
+4 from 3.4, 5 from 4.2).
+"""
+
+from __future__ import annotations
+
+import re
+
+from survey.extensions import db
+from survey.instruments_store import registry
+from survey.models import OVERALL, DomainScore, Invitation, OrganisationArea, Response, utcnow
+
+from .. import factories
+
+
+def _locality_response(round_, area, levels: dict[str, int], ambitions: dict[str, int]):
+    """An area's own submitted assessment with stored levels (score = level) and ambitions."""
+    response = Response(
+        round=round_,
+        invitation=Invitation(round=round_, area=area),
+        area_id=area.id,
+        status="submitted",
+        submitted_at=utcnow(),
+    )
+    response.scores = [
+        DomainScore(domain_id=d, score=float(level), level=level, ambition=ambitions.get(d))
+        for d, level in levels.items()
+    ]
+    db.session.add(response)
+    return response
+
+
+def _group(round_, areas, level: int, ambition: int | None, domains: list[str]):
+    org = factories.organisation(area=areas[0])
+    for area in areas:
+        db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
+    response = Response(
+        round=round_,
+        invitation=factories.invitation(round_, org),
+        organisation=org,
+        area_id=areas[0].id,
+        status="submitted",
+        submitted_at=utcnow(),
+    )
+    response.scores = [
+        DomainScore(
+            domain_id=d,
+            score=float(level),
+            level=level,
+            ambition=ambition if d != OVERALL else None,
+        )
+        for d in domains
+    ]
+    db.session.add(response)
+
+
+def test_a_pcns_own_assessment_is_named_while_three_groups_stay_hidden(client, login):
+    ics = factories.area(code="N-ICS", type="ics", name="Named ICS")
+    pcn = factories.area(code="N-PCN1", type="pcn", parent=ics, name="Riverside PCN")
+    hood = factories.area(code="N-N1", type="neighbourhood", parent=pcn, name="Riverside")
+    locality = factories.survey_round("dmi-locality", slug="loc")
+    dmi = registry().latest("dmi-locality")
+    levels = {d.id: 1 + i % 5 for i, d in enumerate(dmi.domains)}
+    levels[OVERALL] = 3
+    _locality_response(locality, pcn, levels, {dmi.domains[0].id: 4})
+    readiness = factories.survey_round("vcse-readiness", slug="ready")
+    ready = registry().latest("vcse-readiness")
+    for level in (2, 3, 4):  # three groups: under the threshold of 5
+        _group(readiness, [hood, pcn, ics], level, None, [d.id for d in ready.domains] + [OVERALL])
+    db.session.commit()
+    login("admin")
+
+    page = client.get("/areas/N-PCN1?round=loc").get_data(as_text=True)
+    table = page.split('id="area-figures"', 1)[1].split("</table>", 1)[0]
+    shown = dict(re.findall(r'data-domain="([^"]+)">.*?data-level="(\d*)"', table, re.S))
+    assert shown == {d: str(v) for d, v in levels.items()}
+    first = dmi.domains[0]
+    # its own level 1 in the first domain, that domain's words for level 1, ambition 4: 3 to go
+    assert first.level(1).descriptor.replace("'", "&#39;") in table
+    assert "Level 4 (3 to go)" in table
+    assert "fewer than" not in table
+    assert "shown by name" in page
+    # the ICS did not answer for itself: no mean of its PCN's answer is made up for it
+    ics_page = client.get("/areas/N-ICS?round=loc").get_data(as_text=True)
+    assert "Named ICS has not sent its own assessment for this round" in ics_page
+    assert "level 3 (its own assessment)" in ics_page  # the PCN's row among its sub-areas
+
+    # the group round in the same places: nothing shown for three groups, at any level
+    for code in ("N-N1", "N-PCN1", "N-ICS"):
+        page = client.get(f"/areas/{code}?round=ready").get_data(as_text=True)
+        table = page.split('id="area-figures"', 1)[1].split("</table>", 1)[0]
+        assert table.count("Not shown: fewer than 5 responses") == len(ready.domains) + 1, code
+
+
+def test_an_areas_groups_ambition_is_shown_beside_their_level_under_the_same_rule(client, login):
+    ics = factories.area(code="A-ICS", type="ics")
+    hood = factories.area(code="A-N1", type="neighbourhood", parent=ics, name="Hillside")
+    round_ = factories.survey_round("confidence", slug="conf", target_level=3)
+    domains = [d.id for d in registry().latest("confidence").domains] + [OVERALL]
+    # levels 2, 2, 3, 3, 4: mean 2.80; ambitions 3, 4, 4, 5, 5: mean 4.20; 1.40 to go
+    for level, ambition in zip((2, 2, 3, 3, 4), (3, 4, 4, 5, 5), strict=True):
+        _group(round_, [hood, ics], level, ambition, domains)
+    db.session.commit()
+    login("admin")
+
+    page = client.get("/areas/A-N1?round=conf").get_data(as_text=True)
+    table = page.split('id="area-figures"', 1)[1].split("</table>", 1)[0]
+    assert "2.80" in table and 'data-ambition="4.20"' in table
+    assert "4.20 (1.40 to go)" in table
+    themap = client.get("/areas/map?round=conf&type=neighbourhood&measure=ambition&domain=safe")
+    assert "1.40 to go to its ambition" in themap.get_data(as_text=True)
+
+    # a sixth group without an ambition: the level has 6 groups, the ambition still 5
+    _group(round_, [hood, ics], 5, None, domains)
+    db.session.commit()
+    # (the published level figure waits until 5 groups have changed; the ambition too)
+    page = client.get("/areas/A-N1?round=conf").get_data(as_text=True)
+    assert "4.20 (1.40 to go)" in page
+
+
+def test_an_ambition_of_fewer_than_five_groups_is_not_shown(client, login):
+    ics = factories.area(code="F-ICS", type="ics")
+    hood = factories.area(code="F-N1", type="neighbourhood", parent=ics)
+    round_ = factories.survey_round("confidence", slug="few")
+    domains = [d.id for d in registry().latest("confidence").domains] + [OVERALL]
+    # six groups: the level is shown; only four said where they plan to be
+    for level, ambition in zip((2, 2, 3, 3, 4, 4), (5, 5, 5, 5, None, None), strict=True):
+        _group(round_, [hood, ics], level, ambition, domains)
+    db.session.commit()
+    login("admin")
+    page = client.get("/areas/F-N1?round=few").get_data(as_text=True)
+    table = page.split('id="area-figures"', 1)[1].split("</table>", 1)[0]
+    assert "3.00" in table  # (2+2+3+3+4+4) / 6
+    assert 'data-ambition=""' in table and "to go" not in table
