@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from instruments import Instrument
 from scoring import score_response
 
-from .cli_errors import CommandError
+from .errors import InputError
 from .extensions import db
 from .instruments_store import instrument_for
 from .models import OVERALL, DomainScore, Response, Round
@@ -58,7 +58,7 @@ def rescore_round(slug: str) -> int:
     """Recompute the scores of every submitted response in a round; returns the count."""
     round_ = db.session.scalar(sa.select(Round).where(Round.slug == slug))
     if round_ is None:
-        raise CommandError(f"--round: no round named '{slug}'")
+        raise InputError(f"--round: no round named '{slug}'")
     instrument = instrument_for(round_)
     responses = db.session.scalars(
         sa.select(Response).where(Response.round_id == round_.id, Response.status == "submitted")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import Area, Broker, Organisation
 from .imports import read_csv_rows, too_long
@@ -90,9 +90,9 @@ def import_organisations(path: Path, max_mb: float = 100) -> tuple[str, list[str
     header, rows = read_csv_rows(path, max_mb)
     missing = [c for c in ("name", "postcode") if c not in header]
     if missing:
-        raise CommandError(f"{path.name}: no '{missing[0]}' column (columns: {', '.join(header)})")
+        raise InputError(f"{path.name}: no '{missing[0]}' column (columns: {', '.join(header)})")
     if not rows:
-        raise CommandError(f"{path.name}: the file has a header but no rows")
+        raise InputError(f"{path.name}: the file has a header but no rows")
     areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
     placer = Placer()
     errors, checked, seen = [], [], {}

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from survey.cli import main
+from survey.commands.main import main
 from survey.extensions import db
 from survey.models import AuditEvent, User
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from .cli_errors import CommandError
+from ..errors import InputError
 
 
 @click.command("invitations")
@@ -28,27 +28,27 @@ from .cli_errors import CommandError
 )
 def invitations_command(round_slug: str, output: Path, base_url: str | None) -> None:
     """One row per invited group: org id, name, area code, link (missing links are made)."""
-    from .cli_app import with_app
+    from .context import with_app
 
     @with_app
     def run(app):
         nonlocal base_url
-        from .extensions import db
-        from .journey.invitations import ensure_invitations, invitation_rows, invitations_csv
-        from .models import Round
+        from ..extensions import db
+        from ..journey.invitations import ensure_invitations, invitation_rows, invitations_csv
+        from ..models import Round
 
         base_url = base_url or app.config["SERVER_URL"]
         if not base_url.startswith(("http://", "https://")):
-            raise CommandError(f"--base-url: '{base_url}' must start with http:// or https://")
+            raise InputError(f"--base-url: '{base_url}' must start with http:// or https://")
         if output.parent and not output.parent.exists():
-            raise CommandError(f"-o: the folder '{output.parent}' does not exist")
+            raise InputError(f"-o: the folder '{output.parent}' does not exist")
         round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
         if round_ is None:
-            raise CommandError(f"ROUND: no round named '{round_slug}' (see `survey rounds list`)")
+            raise InputError(f"ROUND: no round named '{round_slug}' (see `survey rounds list`)")
         try:
             made = ensure_invitations(round_)
         except KeyError:
-            raise CommandError(
+            raise InputError(
                 f"ROUND: '{round_slug}' uses {round_.instrument_id}@{round_.instrument_version}, "
                 "which is not among the instrument files"
             ) from None

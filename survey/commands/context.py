@@ -9,7 +9,7 @@ import click
 
 from instruments import InstrumentError
 
-from .cli_errors import CommandError
+from ..errors import InputError
 
 
 def with_app(fn):
@@ -19,14 +19,14 @@ def with_app(fn):
     def wrapper(*args, **kwargs):
         from flask_migrate import upgrade
 
-        from . import create_app
+        from .. import create_app
 
         try:
             app = create_app()
         except InstrumentError as error:
             for line in error.errors:
                 click.echo(line, err=True)
-            raise CommandError("an instrument file is invalid; the app will not start") from None
+            raise InputError("an instrument file is invalid; the app will not start") from None
         with app.app_context():
             upgrade()
             return fn(app, *args, **kwargs)

@@ -11,11 +11,27 @@ import sqlalchemy as sa
 
 from instruments import check
 
-from .cli_app import with_app
-from .cli_errors import CommandError
+from ..errors import InputError
+from .api_tokens import api_tokens_group
+from .context import with_app
+from .export import export_group
+from .imports import import_group
+from .invitations import invitations_command
+from .paper import import_responses
+from .users import users_group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SurveyGroup(click.Group):
+    """The command group: bad input (InputError) ends as one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=SurveyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Digital maturity and VCSE readiness surveys for social prescribing."""
 
@@ -27,7 +43,7 @@ def main() -> None:
 @with_app
 def demo(app, seed: int, groups: int, reset: bool) -> None:
     """Seed a fictional demo ICS: areas, groups, three yearly rounds and more."""
-    from .demo import DemoExists, load_demo
+    from ..demo import DemoExists, load_demo
 
     try:
         summary = load_demo(seed=seed, groups=groups, reset=reset)
@@ -47,7 +63,7 @@ def run(app, host: str, port: int) -> None:
         # Plain http on this machine only: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    from .serving import RequestHandler
+    from ..serving import RequestHandler
 
     app.run(
         host=host,
@@ -99,8 +115,8 @@ def rounds_group() -> None:
 @with_app
 def rounds_list(app) -> None:
     """One line per round: slug, instrument id@version, opens, closes."""
-    from .extensions import db as database
-    from .models import Round
+    from ..extensions import db as database
+    from ..models import Round
 
     for r in database.session.scalars(sa.select(Round).order_by(Round.opens_on, Round.slug)):
         click.echo(
@@ -120,11 +136,11 @@ def areas_list(app, area_type: str | None) -> None:
     """One line per area: code, type, name, parent code."""
     from sqlalchemy.orm import aliased
 
-    from .extensions import db as database
-    from .models import AREA_TYPES, Area
+    from ..extensions import db as database
+    from ..models import AREA_TYPES, Area
 
     if area_type and area_type not in AREA_TYPES:
-        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+        raise InputError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
     parent = aliased(Area)
     query = (
         sa.select(Area.code, Area.type, Area.name, parent.code)
@@ -142,29 +158,12 @@ def areas_list(app, area_type: str | None) -> None:
 @with_app
 def score(app, round_slug: str) -> None:
     """Recompute every submitted response's scores in a round from its answers."""
-    from .scores import rescore_round
+    from ..scores import rescore_round
 
     count = rescore_round(round_slug)
     click.echo(f"Rescored {count} responses in {round_slug}.")
 
 
-def _register_groups() -> None:
-    """Command groups that live in their own modules."""
-    from .api.cli import api_tokens_group
-    from .cli_export import export_group
-    from .cli_import import import_group
-    from .cli_paper import import_responses
-
-    import_group.add_command(import_responses)
-    main.add_command(import_group)
-    main.add_command(export_group)
-    main.add_command(api_tokens_group)
-    from .cli_invitations import invitations_command
-
-    main.add_command(invitations_command)
-    from .cli_users import users_group
-
-    main.add_command(users_group)
-
-
-_register_groups()
+import_group.add_command(import_responses)
+for _group in (import_group, export_group, api_tokens_group, invitations_command, users_group):
+    main.add_command(_group)

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from exports.oruk import ListedGroup, oruk_feed
 
-from . import audit
-from .cli_errors import CommandError
-from .extensions import db
-from .models import Organisation
+from .. import audit
+from ..errors import InputError
+from ..extensions import db
+from ..models import Organisation
 
 
 def _labels(values) -> list[str]:
@@ -52,7 +52,7 @@ def write_json(data: dict, path: Path) -> None:
     """Write the whole file or nothing: a temporary file renamed into place."""
     folder = path.resolve().parent
     if not folder.is_dir():
-        raise CommandError(f"-o: folder '{folder}' does not exist")
+        raise InputError(f"-o: folder '{folder}' does not exist")
     handle, tmp = tempfile.mkstemp(dir=folder, prefix=".oruk-", suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -70,7 +70,7 @@ def write_json(data: dict, path: Path) -> None:
 )
 def oruk(output: Path) -> None:
     """Open Referral UK feed (JSON) of the groups that agreed to be listed."""
-    from .cli_app import with_app
+    from .context import with_app
 
     @with_app
     def run(app):
