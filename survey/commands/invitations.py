@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
 from ..errors import InputError
+from .files import check_folder, write_file
+from .lookups import round_named
 
 
 @click.command("invitations")
@@ -33,18 +34,13 @@ def invitations_command(round_slug: str, output: Path, base_url: str | None) -> 
     @with_app
     def run(app):
         nonlocal base_url
-        from ..extensions import db
         from ..journey.invitations import ensure_invitations, invitation_rows, invitations_csv
-        from ..models import Round
 
         base_url = base_url or app.config["SERVER_URL"]
         if not base_url.startswith(("http://", "https://")):
             raise InputError(f"--base-url: '{base_url}' must start with http:// or https://")
-        if output.parent and not output.parent.exists():
-            raise InputError(f"-o: the folder '{output.parent}' does not exist")
-        round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
-        if round_ is None:
-            raise InputError(f"ROUND: no round named '{round_slug}' (see `survey rounds list`)")
+        check_folder(output)
+        round_ = round_named(round_slug, "ROUND")
         try:
             made = ensure_invitations(round_)
         except KeyError:
@@ -55,7 +51,7 @@ def invitations_command(round_slug: str, output: Path, base_url: str | None) -> 
         with app.test_request_context(base_url=base_url.rstrip("/")):
             rows = invitation_rows(round_)
             text = invitations_csv(rows)
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         click.echo(f"Wrote {len(rows)} invitation links to {output} ({made} new).")
 
     run()

@@ -17,6 +17,7 @@ from .context import with_app
 from .export import export_group
 from .imports import import_group
 from .invitations import invitations_command
+from .lookups import round_named
 from .paper import import_responses
 from .users import users_group
 
@@ -160,7 +161,7 @@ def score(app, round_slug: str) -> None:
     """Recompute every submitted response's scores in a round from its answers."""
     from ..scores import rescore_round
 
-    count = rescore_round(round_slug)
+    count = rescore_round(round_named(round_slug))
     click.echo(f"Rescored {count} responses in {round_slug}.")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
 from ..errors import InputError
 from .context import with_app
+from .lookups import round_named
 
 MAX_LINES = 200  # error lines printed; the count in the last line is always complete
 
@@ -21,13 +21,9 @@ def import_responses(app, file: Path, round_slug: str) -> None:
     """Paper responses from a filled template: every row checked, all imported or none."""
     from exports.paper import PaperFileError
 
-    from ..extensions import db
-    from ..models import Round
     from ..reports.paper_import import import_paper
 
-    round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
-    if round_ is None:
-        raise InputError(f"--round: no round named '{round_slug}'")
+    round_ = round_named(round_slug)
     try:
         data = file.read_bytes()
     except OSError as error:

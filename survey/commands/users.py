@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ..errors import InputError
 from .context import with_app
+from .lookups import area_coded
 
 
 @click.group("users")
@@ -40,7 +41,7 @@ def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_re
     from .. import audit
     from ..accounts.forms import EMAIL, is_small_number
     from ..extensions import db
-    from ..models import ROLES, Area, Broker, User
+    from ..models import ROLES, Broker, User
 
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
@@ -49,12 +50,7 @@ def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_re
         raise InputError(f"--role: '{role}' is not one of {', '.join(ROLES)}")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
         raise InputError(f"EMAIL: there is already a user with the address {email}")
-    areas = []
-    for code in area_codes:
-        area = db.session.scalar(sa.select(Area).where(Area.code == code))
-        if area is None:
-            raise InputError(f"--area: there is no area with the code '{code}'")
-        areas.append(area)
+    areas = [area_coded(code) for code in area_codes]
     if role == "area-lead" and not areas:
         raise InputError("--area: an area lead needs at least one area")
     if areas and role != "area-lead":

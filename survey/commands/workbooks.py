@@ -6,15 +6,14 @@ filter), and their method sheets say they were exported by "cli".
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
 from ..errors import InputError
 from .context import with_app
+from .files import write_file
+from .lookups import area_coded, round_named
 
 OUTPUT = click.option(
     "-o",
@@ -26,41 +25,6 @@ OUTPUT = click.option(
 )
 
 
-def _save(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing (a temporary file renamed into place)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot be written ({error.strerror})") from None
-
-
-def _round(slug: str):
-    from ..extensions import db
-    from ..models import Round
-
-    found = db.session.scalar(sa.select(Round).where(Round.slug == slug))
-    if found is None:
-        raise InputError(f"--round: no round named '{slug}'")
-    return found
-
-
-def _area(code: str):
-    from ..extensions import db
-    from ..models import Area
-
-    found = db.session.scalar(sa.select(Area).where(Area.code == code))
-    if found is None:
-        raise InputError(f"--area: no area with code '{code}'")
-    return found
-
-
 @click.command("roadmap")
 @click.option("--area", "area_code", required=True, help="The area's code.")
 @click.option("--round", "round_slug", required=True, help="The round's slug.")
@@ -70,8 +34,10 @@ def roadmap(app, area_code: str, round_slug: str, output: Path) -> None:
     """An area's roadmap workbook: levels, gaps, actions by horizon, groups, method."""
     from ..reports.roadmap_data import roadmap_workbook
 
-    data = roadmap_workbook(_area(area_code), _round(round_slug), viewer=None, actor="cli")
-    _save(output, data)
+    data = roadmap_workbook(
+        area_coded(area_code), round_named(round_slug), viewer=None, actor="cli"
+    )
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -89,7 +55,7 @@ def support_plans(app, org_id: int | None, broker_id: int | None, round_slug: st
 
     if (org_id is None) == (broker_id is None):
         raise InputError("give either --org ID or --broker ID")
-    round_ = _round(round_slug)
+    round_ = round_named(round_slug)
     if org_id is not None:
         org = db.session.get(Organisation, org_id)
         if org is None:
@@ -100,7 +66,7 @@ def support_plans(app, org_id: int | None, broker_id: int | None, round_slug: st
         if broker is None:
             raise InputError(f"--broker: no broker with id {broker_id}")
         data = support_plans_workbook(round_, None, viewer=None, actor="cli", broker=broker)
-    _save(output, data)
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -116,8 +82,8 @@ def trends(app, area_code: str, instrument_id: str, output: Path) -> None:
 
     if not any(i.id == instrument_id for i in registry().all()):
         raise InputError(f"--instrument: no instrument '{instrument_id}'")
-    data = trends_workbook(_area(area_code), instrument_id, actor="cli")
-    _save(output, data)
+    data = trends_workbook(area_coded(area_code), instrument_id, actor="cli")
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -140,5 +106,5 @@ def paper_template(app, instrument_id: str, version: str | None, broker_id, outp
         raise InputError(f"--instrument: no instrument '{instrument_id}' {version or ''}") from None
     if instrument.kind != "organisation":
         raise InputError(f"--instrument: {instrument_id} is answered for an area, not by groups")
-    _save(output, make_template(instrument, broker_id))
+    write_file(output, make_template(instrument, broker_id))
     click.echo(f"Wrote {output}")

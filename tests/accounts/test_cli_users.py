@@ -72,7 +72,7 @@ def test_add_a_broker_by_id_with_the_password_from_a_prompt(cli, monkeypatch):
         ),
         (
             ["--role", "area-lead", "--area", "NOPE"],
-            "Error: --area: there is no area with the code 'NOPE'",
+            "Error: --area: no area with code 'NOPE'",
         ),
         (["--role", "area-lead"], "Error: --area: an area lead needs at least one area"),
         (["--role", "broker", "--broker", "999"], "Error: --broker: there is no broker '999'"),
