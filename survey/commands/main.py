@@ -57,23 +57,44 @@ def demo(app, seed: int, groups: int, reset: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="gunicorn worker processes (default: WEB_CONCURRENCY, else 2 per CPU + 1).",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server, reloading on changes.")
 @with_app
-def run(app, host: str, port: int) -> None:
-    """Serve the app (the database is upgraded first)."""
+def run(app, host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the app with gunicorn (the database is upgraded first)."""
+    from ..extensions import db as database
+    from ..serving import RequestHandler, Server, gunicorn_settings
+
     if host in ("127.0.0.1", "localhost") and not os.environ.get("SURVEY_SECURE_COOKIES"):
         # Plain http on this machine only: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    from ..serving import RequestHandler
-
-    app.run(
-        host=host,
-        port=port,
-        debug=False,
-        threaded=True,
-        load_dotenv=False,
-        request_handler=RequestHandler,
-    )
+    if dev:
+        app.config["TEMPLATES_AUTO_RELOAD"] = True
+        app.run(
+            host=host,
+            port=port,
+            debug=False,
+            use_reloader=True,
+            threaded=True,
+            load_dotenv=False,
+            request_handler=RequestHandler,
+        )
+        return
+    # The workers are forked from here: none may share this process's connections.
+    database.session.remove()
+    database.engine.dispose()
+    settings = {
+        **gunicorn_settings(),
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+    }
+    if workers:
+        settings["workers"] = workers
+    Server(app, settings).run()
 
 
 @main.group()

@@ -60,7 +60,7 @@ def test_score_many_gives_what_one_at_a_time_gives(app):
 def test_rescore_round_replaces_scores_keeps_moderation_and_leaves_drafts(app):
     round_ = factories.survey_round("confidence")
     instrument = registry().latest("confidence")
-    groups = [factories.organisation() for _ in range(3)]
+    groups = [factories.organisation() for _ in range(4)]
     agree = factories.submitted_response(
         round_, groups[0], {"safe": 1}, answers=_likert(instrument, "agree")
     )
@@ -77,9 +77,10 @@ def test_rescore_round_replaces_scores_keeps_moderation_and_leaves_drafts(app):
         round_, groups[2], {"safe": 1}, answers=_likert(instrument, "agree")
     )
     draft.status = "in_progress"
+    unanswered = factories.submitted_response(round_, groups[3], {OVERALL: 5})
     db.session.commit()
 
-    assert rescore_round(round_) == 2
+    assert rescore_round(round_) == 3
 
     stored = _stored(agree)
     assert set(stored) == {*DOMAINS, OVERALL}
@@ -87,4 +88,5 @@ def test_rescore_round_replaces_scores_keeps_moderation_and_leaves_drafts(app):
     assert stored["welcoming"] == (4.0, 4, 4, 4, None, None)
     assert stored[OVERALL] == (4.0, 4, 5, 5, None, None)
     assert _stored(neither)[OVERALL] == (3.0, 3, 5, 5, None, None)
+    assert _stored(unanswered)[OVERALL] == (None, None, 0, 5, None, None)
     assert _stored(draft) == {"safe": (1.0, 1, 0, 0, None, None)}  # a draft is not rescored
