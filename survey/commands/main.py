@@ -13,7 +13,7 @@ from instruments import check
 
 from ..errors import InputError
 from .api_tokens import api_tokens_group
-from .context import with_app
+from .context import upgraded_app, with_app
 from .export import export_group
 from .imports import import_group
 from .invitations import invitations_command
@@ -63,12 +63,14 @@ def demo(app, seed: int, groups: int, reset: bool) -> None:
     help="gunicorn worker processes (default: WEB_CONCURRENCY, else 2 per CPU + 1).",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server, reloading on changes.")
-@with_app
-def run(app, host: str, port: int, workers: int | None, dev: bool) -> None:
+def run(host: str, port: int, workers: int | None, dev: bool) -> None:
     """Serve the app with gunicorn (the database is upgraded first)."""
     from ..extensions import db as database
     from ..serving import RequestHandler, Server, gunicorn_settings
 
+    # Served outside any app context: a request reuses a context already open, and every
+    # request in a worker would then share one `g` (its CSRF token, its signed-in user).
+    app = upgraded_app()
     if host in ("127.0.0.1", "localhost") and not os.environ.get("SURVEY_SECURE_COOKIES"):
         # Plain http on this machine only: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
@@ -86,8 +88,8 @@ def run(app, host: str, port: int, workers: int | None, dev: bool) -> None:
         )
         return
     # The workers are forked from here: none may share this process's connections.
-    database.session.remove()
-    database.engine.dispose()
+    with app.app_context():
+        database.engine.dispose()
     settings = {
         **gunicorn_settings(),
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
