@@ -91,12 +91,19 @@ def main() -> None:
     print(f"same overall levels:        {'yes' if same else 'NO'}")
     print("targets: batch under 2 s, at least 30x the loop")
     if not args.no_command:
-        command, same_stored = time_score_command(instrument, frame, scores)
+        command, same_stored, one_by_one = time_score_command(instrument, frame, scores)
         print(
             f"survey score --round:       {command:8.3f} s  ({len(frame) / command:,.0f} "
-            f"responses/s, read + score + write); loop / command {loop / command:.1f}x"
+            f"responses/s, read + score + write, process start included)"
+        )
+        print(
+            f"one at a time (store_scores): {one_by_one:6.1f} s  (from {ONE_BY_ONE:,}, scaled; "
+            f"the command's path before); ratio {one_by_one / command:.1f}x"
         )
         print(f"same stored overall levels: {'yes' if same_stored else 'NO'}")
+
+
+ONE_BY_ONE = 2_000  # responses stored one at a time for the old path's figure
 
 
 def time_score_command(instrument, frame: pd.DataFrame, scores: pd.DataFrame):
@@ -149,6 +156,19 @@ def time_score_command(instrument, frame: pd.DataFrame, scores: pd.DataFrame):
     subprocess.run([survey, "score", "--round", "bench-round"], check=True, env=env)
     elapsed = time.perf_counter() - start
     with app.app_context():
+        # The command's path before the batch: each response's scores stored one at a time
+        # (score_response, then the ORM), timed on the first few and scaled.
+        from survey.instruments_store import instrument_for
+        from survey.scores import store_scores
+
+        sample = db.session.scalars(sa.select(Response).order_by(Response.id).limit(ONE_BY_ONE))
+        start = time.perf_counter()
+        count = 0
+        for response in sample:
+            store_scores(response, instrument_for(response.round))
+            count += 1
+        db.session.commit()
+        one_by_one = (time.perf_counter() - start) * len(frame) / count
         stored = dict(
             db.session.execute(
                 sa.select(DomainScore.response_id, DomainScore.level).where(
@@ -165,7 +185,7 @@ def time_score_command(instrument, frame: pd.DataFrame, scores: pd.DataFrame):
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()
-    return elapsed, same
+    return elapsed, same, one_by_one
 
 
 if __name__ == "__main__":
