@@ -67,4 +67,6 @@ def load_config(instance_path: Path) -> dict:
         "SIGN_IN_OVERALL_ATTEMPTS": int(os.environ.get("SURVEY_SIGN_IN_OVERALL_ATTEMPTS", "300")),
         "SIGN_IN_BACKOFF_SECONDS": int(os.environ.get("SURVEY_SIGN_IN_BACKOFF_SECONDS", "15")),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Proxies in front that add X-Forwarded-For/-Proto (0: none; trust no such header).
+        "PROXY_HOPS": int(os.environ.get("SURVEY_PROXY_HOPS", "0")),
     }

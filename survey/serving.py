@@ -1,18 +1,73 @@
 """How `survey run` and gunicorn serve the app: one bare Server header, no link tokens in logs.
 
+``survey run`` and a deployment's ``gunicorn "survey:create_app()"`` (which reads the
+repository's gunicorn.conf.py) serve with the same settings, ``gunicorn_settings``:
+worker processes from the CPU count, a graceful shutdown on SIGTERM and an access log.
+``survey run --dev`` is Flask's development server with its reloader instead.
+
 A group's link is its key (``/r/<token>``), so an access log line must never hold
 it: every path, request line and referrer is written as ``/r/<redacted>``.
-``survey run`` uses RequestHandler; gunicorn uses AccessLogger (set in the
-repository's gunicorn.conf.py, or ``--logger-class survey.serving.AccessLogger``).
+gunicorn uses AccessLogger (set by gunicorn_settings, or
+``--logger-class survey.serving.AccessLogger``); the development server RequestHandler.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 
+from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler
+
+GRACEFUL_SECONDS = 30  # on SIGTERM, requests in flight have this long to finish
+
+
+def default_workers() -> int:
+    """WEB_CONCURRENCY if set, else gunicorn's advice: two per CPU this process may use, plus one."""
+    given = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if given:
+        return int(given)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 2 * (cpus or 1) + 1
+
+
+def gunicorn_settings() -> dict:
+    """The gunicorn settings every server of this app uses (gunicorn.conf.py, `survey run`)."""
+    return {
+        "workers": default_workers(),
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "accesslog": "-",
+        "logger_class": "survey.serving.AccessLogger",
+        # gunicorn's control socket (for gunicornc) has one default path per user, so two
+        # servers on one machine would take each other's: off.
+        "control_socket_disable": True,
+    }
+
+
+class Server(BaseApplication):
+    """gunicorn serving an app that `survey run` has built and whose database it has upgraded.
+
+    The workers are forked from this process, so the app and its settings (the cookie
+    rule for 127.0.0.1 included) are the ones the command made; each worker opens its own
+    database connections.
+    """
+
+    def __init__(self, app, settings: dict) -> None:
+        self.application = app
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        """The settings given, nothing read from the command line or the environment."""
+        for key, value in self.settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        """The app, as built."""
+        return self.application
+
 
 # "/r/" then the token, up to the next "/", "?", "#", space or quote; also %2F-free encodings.
 _LINK = re.compile(r"(/r/)[^/?#\s\"']+")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from survey import create_app
-from survey.cli import main
+from survey.commands.main import main
 from survey.extensions import db
 
 from .postgres import PostgresServer

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from instruments.answers import is_email, normalise_postcode
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import Area, Broker, Organisation
 from .imports import read_csv_rows, too_long
@@ -100,9 +100,9 @@ def import_organisations(path: Path, max_mb: float = 100) -> tuple[str, list[str
     header, rows = read_csv_rows(path, max_mb)
     missing = [c for c in ("name", "postcode") if c not in header]
     if missing:
-        raise CommandError(f"{path.name}: no '{missing[0]}' column (columns: {', '.join(header)})")
+        raise InputError(f"{path.name}: no '{missing[0]}' column (columns: {', '.join(header)})")
     if not rows:
-        raise CommandError(f"{path.name}: the file has a header but no rows")
+        raise InputError(f"{path.name}: the file has a header but no rows")
     areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
     placer = Placer()
     located = set(postcode_points({normalise_postcode(r.get("postcode", "")) or "" for r in rows}))

@@ -1,7 +1,7 @@
 """Bring geography in: boundaries and GP practices (groups: groups_import.py).
 
 Each import checks everything first and writes in one transaction; any
-problem raises CommandError (one line naming the file, feature or row) and
+problem raises InputError (one line naming the file, feature or row) and
 nothing changes.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from maps.boundaries import BoundaryError, BoundaryFeature, read_boundaries
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import AREA_TYPES, Area, Practice
 from .placing import place_everyone
@@ -42,7 +42,7 @@ def read_limited(path: Path, max_mb: float) -> bytes:
     """The file's bytes, refusing before reading when it is bigger than max_mb."""
     size = path.stat().st_size
     if size > max_mb * 1024 * 1024:
-        raise CommandError(
+        raise InputError(
             f"{path.name}: the file is {size / 1024 / 1024:.0f} MB, over the {max_mb:g} MB limit "
             "(raise it with --max-mb)"
         )
@@ -62,11 +62,11 @@ def too_long(field: str, value: str | None, column: sa.Column) -> str | None:
 
 
 def _refuse_long(where: str, checks: list[tuple[str, str | None, sa.Column]]) -> None:
-    """CommandError naming the place and field of the first over-long value."""
+    """InputError naming the place and field of the first over-long value."""
     for field, value, column in checks:
         problem = too_long(field, value, column)
         if problem:
-            raise CommandError(f"{where}: {problem}")
+            raise InputError(f"{where}: {problem}")
 
 
 @dataclass
@@ -96,14 +96,14 @@ def import_boundaries(
 ) -> BoundaryImport:
     """Create or update areas from a GeoJSON file; parents by code field or by containment."""
     if area_type not in AREA_TYPES:
-        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+        raise InputError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
     if parent_type is not None and parent_type not in AREA_TYPES:
-        raise CommandError(f"--parent-type: '{parent_type}' is not one of {', '.join(AREA_TYPES)}")
+        raise InputError(f"--parent-type: '{parent_type}' is not one of {', '.join(AREA_TYPES)}")
     data = read_limited(path, max_mb)
     try:
         features = read_boundaries(data, code_field, name_field, parent_field)
     except BoundaryError as error:
-        raise CommandError(f"{path.name}: {error}") from None
+        raise InputError(f"{path.name}: {error}") from None
     for number, feature in enumerate(features, start=1):
         _refuse_long(
             f"{path.name}: feature {number}",
@@ -128,7 +128,7 @@ def _store_boundaries(path, features, area_type, parent_field, parent_type) -> B
     for feature in features:
         area = existing.get(feature.code)
         if area is not None and area.type != area_type:
-            raise CommandError(
+            raise InputError(
                 f"{path.name}: {feature.code} already exists as a {area.type} area, not {area_type}"
             )
     parents = (
@@ -181,7 +181,7 @@ def parent_loop(links: dict[str, str], starts: Iterable[str]) -> list[str] | Non
 
 
 def refuse_loops(where: str, new_links: dict[str, str]) -> None:
-    """CommandError naming the codes when the new parents, with those stored, make a loop."""
+    """InputError naming the codes when the new parents, with those stored, make a loop."""
     parent = aliased(Area)
     stored = dict(
         db.session.execute(sa.select(Area.code, parent.code).join(parent, Area.parent))
@@ -190,7 +190,7 @@ def refuse_loops(where: str, new_links: dict[str, str]) -> None:
     )
     loop = parent_loop({**stored, **new_links}, new_links)
     if loop:
-        raise CommandError(
+        raise InputError(
             f"{where}: parents go round in a loop ({' → '.join(loop)}); nothing was imported"
         )
 
@@ -202,12 +202,12 @@ def _parents_by_field(path, features, existing, field) -> dict[str, str | None]:
     for number, feature in enumerate(features, start=1):
         code = feature.parent_code
         if code is not None and code not in existing and code not in codes:
-            raise CommandError(
+            raise InputError(
                 f"{path.name}: feature {number} ({feature.code}): parent '{code}' in '{field}' "
                 "is not an imported area; import the parent boundaries first"
             )
         if code == feature.code:
-            raise CommandError(
+            raise InputError(
                 f"{path.name}: feature {number} ({feature.code}) names itself as its parent"
             )
         parents[feature.code] = code
@@ -262,12 +262,12 @@ def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CommandError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+        raise InputError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     if not text.strip():
-        raise CommandError(f"{path.name}: the file is empty")
+        raise InputError(f"{path.name}: the file is empty")
     if "\x00" in text:  # never meant in a CSV file, and PostgreSQL cannot store it
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise CommandError(f"{path.name}: line {line} contains a null character")
+        raise InputError(f"{path.name}: line {line} contains a null character")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [_header_key(h) for h in next(reader)]
@@ -277,7 +277,7 @@ def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, 
             if any(cell.strip() for cell in row)
         ]
     except csv.Error as error:
-        raise CommandError(f"{path.name}: not a readable CSV file ({error})") from None
+        raise InputError(f"{path.name}: not a readable CSV file ({error})") from None
     return header, rows
 
 
@@ -287,7 +287,7 @@ def _column(path: Path, header: list[str], names: tuple[str, ...], required: boo
         if name in header:
             return name
     if required:
-        raise CommandError(f"{path.name}: no '{names[0]}' column (columns: {', '.join(header)})")
+        raise InputError(f"{path.name}: no '{names[0]}' column (columns: {', '.join(header)})")
     return None
 
 
@@ -314,11 +314,11 @@ def import_practices(path: Path, max_mb: float = 100, icb: str | None = None) ->
         where = f"{path.name}: row {number}"
         code, name = value("code"), value("name")
         if not code:
-            raise CommandError(f"{where}: '{cols['code']}' is blank")
+            raise InputError(f"{where}: '{cols['code']}' is blank")
         if not name:
-            raise CommandError(f"{where}: '{cols['name']}' is blank")
+            raise InputError(f"{where}: '{cols['name']}' is blank")
         if code in seen:
-            raise CommandError(f"{where}: practice {code} is also on row {seen[code]}")
+            raise InputError(f"{where}: practice {code} is also on row {seen[code]}")
         seen[code] = number
         _refuse_long(
             where,
@@ -331,7 +331,7 @@ def import_practices(path: Path, max_mb: float = 100, icb: str | None = None) ->
         if pcn_code.upper() in UNALLOCATED:
             pcn_code = pcn_name = ""
         elif pcn_code in areas and areas[pcn_code].type != "pcn":
-            raise CommandError(
+            raise InputError(
                 f"{where}: PCN code {pcn_code} is already a {areas[pcn_code].type} area"
             )
         checked.append(
@@ -353,10 +353,10 @@ def _only_icb(path: Path, header: list[str], rows: list[dict], icb: str) -> list
     """The rows of one ICB; an error when the file has no ICB column or no such ICB."""
     columns = [c for c in ("icb_code", "ons_icb_code") if c in header]
     if not columns:
-        raise CommandError(f"{path.name}: --icb needs an 'ICB_CODE' column (columns: {', '.join(header)})")  # fmt: skip
+        raise InputError(f"{path.name}: --icb needs an 'ICB_CODE' column (columns: {', '.join(header)})")  # fmt: skip
     kept = [row for row in rows if any(row.get(c, "").upper() == icb.upper() for c in columns)]
     if not kept:
-        raise CommandError(f"{path.name}: no practice has ICB code '{icb}'")
+        raise InputError(f"{path.name}: no practice has ICB code '{icb}'")
     return kept
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import defer
 
 from maps.mapfile import Assets, map_file
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import AREA_TYPES, Area, Round
 from .measures import MEASURES, AreaFigure, domain_choices, figures, scale_for
@@ -60,12 +60,12 @@ def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
     from .views import ATTRIBUTION, map_title
 
     if area_type not in AREA_TYPES:
-        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+        raise InputError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
     if measure not in MEASURES:
-        raise CommandError(f"--measure: '{measure}' is not one of {', '.join(MEASURES)}")
+        raise InputError(f"--measure: '{measure}' is not one of {', '.join(MEASURES)}")
     domains = domain_choices(round_)
     if domain not in dict(domains):
-        raise CommandError(f"--domain: '{domain}' is not one of {', '.join(d for d, _ in domains)}")
+        raise InputError(f"--domain: '{domain}' is not one of {', '.join(d for d, _ in domains)}")
     areas = list(
         db.session.scalars(
             sa.select(Area)
@@ -75,7 +75,7 @@ def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
         )
     )
     if not areas:
-        raise CommandError(f"--type: no {area_type} areas have been imported")
+        raise InputError(f"--type: no {area_type} areas have been imported")
     threshold = int(current_app.config["DISCLOSURE_THRESHOLD"])
     rows = figures(round_, areas, measure, domain, threshold)
     choice = {

@@ -2,7 +2,7 @@
 footprints built from imported building blocks (LSOAs, MSOAs or wards).
 
 Each command checks what it is given and writes in one transaction; any problem raises
-CommandError (one line naming the file, row or field) and nothing changes. The geometry
+InputError (one line naming the file, row or field) and nothing changes. The geometry
 work is in maps/ (postcodes.py, footprints.py); this module reads and writes the database.
 """
 
@@ -30,7 +30,7 @@ from maps.postcodes import COLUMNS as POSTCODE_COLUMNS
 from maps.postcodes import PostcodeError, PostcodeFile, normalise_postcode
 from maps.topology import simplify_shared
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import Area, Organisation, Postcode, Practice
 from .imports import _header_key, read_csv_rows, refuse_loops
@@ -77,13 +77,13 @@ def import_postcodes(path: Path, batch_size: int = 5000) -> str:
         db.session.commit()
     except PostcodeError as error:
         db.session.rollback()
-        raise CommandError(f"{path.name}: {error}") from None
+        raise InputError(f"{path.name}: {error}") from None
     except UnicodeDecodeError as error:
         db.session.rollback()
-        raise CommandError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+        raise InputError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     except IntegrityError:
         db.session.rollback()
-        raise CommandError(f"{path.name}: {_repeated(path, lines)}") from None
+        raise InputError(f"{path.name}: {_repeated(path, lines)}") from None
     except Exception:
         db.session.rollback()
         raise
@@ -232,14 +232,14 @@ def locate_everything() -> str:
 def _blocks(block_type: str) -> tuple[dict[str, object], str]:
     """The imported building blocks of a type (code -> shapely geometry) and their source."""
     if block_type not in BLOCK_TYPES:
-        raise CommandError(f"--from: '{block_type}' is not one of {', '.join(BLOCK_TYPES)}")
+        raise InputError(f"--from: '{block_type}' is not one of {', '.join(BLOCK_TYPES)}")
     rows = db.session.execute(
         sa.select(Area.code, Area.geometry, Area.source).where(
             Area.type == block_type, Area.geometry.is_not(None)
         )
     ).all()
     if not rows:
-        raise CommandError(
+        raise InputError(
             f"--from {block_type}: no {block_type} boundaries have been imported; import them "
             f"first (survey import boundaries FILE --type {block_type} ...)"
         )
@@ -274,7 +274,7 @@ def _registrations(path: Path, blocks: dict, practice_pcn: dict[str, str]) -> di
             header = [_header_key(h) for h in next(reader, [])]
             missing = [c for c in wanted if c not in header]
             if missing:
-                raise CommandError(
+                raise InputError(
                     f"{path.name}: no '{missing[0].upper()}' column; expected NHS England's "
                     "gp-reg-pat-prac-lsoa layout (PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS)"
                 )
@@ -286,7 +286,7 @@ def _registrations(path: Path, blocks: dict, practice_pcn: dict[str, str]) -> di
                     practice, lsoa, patients = (row[i].strip() for i in at)
                     number = int(patients)
                 except (IndexError, ValueError):
-                    raise CommandError(
+                    raise InputError(
                         f"{path.name}: row {reader.line_num}: 'NUMBER_OF_PATIENTS' is not a "
                         "whole number"
                     ) from None
@@ -296,7 +296,7 @@ def _registrations(path: Path, blocks: dict, practice_pcn: dict[str, str]) -> di
     try:
         return most_registered_pcns(rows(), practice_pcn)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise CommandError(f"{path.name}: not a readable UTF-8 CSV file ({error})") from None
+        raise InputError(f"{path.name}: not a readable UTF-8 CSV file ({error})") from None
 
 
 def build_pcns(block_type: str, registrations: Path | None = None, today=None) -> list[str]:
@@ -310,11 +310,11 @@ def build_pcns(block_type: str, registrations: Path | None = None, today=None) -
 
 def _build_pcns(block_type: str, registrations: Path | None, today) -> list[str]:
     if registrations is not None and block_type != "lsoa":
-        raise CommandError("--registrations: patients are registered by LSOA; use --from lsoa")
+        raise InputError("--registrations: patients are registered by LSOA; use --from lsoa")
     blocks, source = _blocks(block_type)
     pcns = {a.code: a for a in db.session.scalars(sa.select(Area).where(Area.type == "pcn"))}
     if not pcns:
-        raise CommandError("no PCNs yet: import the practice list first (survey import practices)")
+        raise InputError("no PCNs yet: import the practice list first (survey import practices)")
     practices = list(
         db.session.scalars(
             sa.select(Practice).where(Practice.pcn_code.in_(list(pcns))).order_by(Practice.code)
@@ -325,7 +325,7 @@ def _build_pcns(block_type: str, registrations: Path | None, today) -> list[str]
         PracticePoint(p.code, p.pcn_code, p.lon, p.lat) for p in practices if p.lon is not None
     ]
     if not points:
-        raise CommandError(
+        raise InputError(
             "no practice has a location: import a postcode directory that holds their "
             "postcodes (survey import postcodes FILE.csv)"
         )
@@ -335,7 +335,7 @@ def _build_pcns(block_type: str, registrations: Path | None, today) -> list[str]
     beyond = [points[i] for i in range(len(points)) if i not in set(inside)]
     points = [points[i] for i in inside]
     if not points:
-        raise CommandError(
+        raise InputError(
             f"--from {block_type}: none of the {len(beyond)} located practices lies inside "
             f"the imported {BLOCK_NAMES[block_type]}"
         )
@@ -390,12 +390,12 @@ def _import_neighbourhoods(path: Path, block_type: str, max_mb: float, today) ->
     blocks, source = _blocks(block_type)
     header, rows = read_csv_rows(path, max_mb)
     if len(header) < 3:
-        raise CommandError(
+        raise InputError(
             f"{path.name}: expected columns building-block code, neighbourhood code, "
             f"neighbourhood name[, parent code]; the header has {len(header)}"
         )
     if not rows:
-        raise CommandError(f"{path.name}: the file has a header but no rows")
+        raise InputError(f"{path.name}: the file has a header but no rows")
     areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
     names: dict[str, str] = {}
     parents: dict[str, str] = {}
@@ -406,25 +406,25 @@ def _import_neighbourhoods(path: Path, block_type: str, max_mb: float, today) ->
         block, code, name, parent = (row.get(header[i], "") if i < len(header) else "" for i in range(4))  # fmt: skip
         for field, value in ((header[0], block), (header[1], code), (header[2], name)):
             if not value:
-                raise CommandError(f"{where}: '{field}' is blank")
+                raise InputError(f"{where}: '{field}' is blank")
         if block not in blocks:
-            raise CommandError(
+            raise InputError(
                 f"{where}: '{header[0]}' {block[:40]!r} is not an imported {block_type} area"
             )
         if block in assignment and assignment[block] != code:
-            raise CommandError(
+            raise InputError(
                 f"{where}: {block} is already in neighbourhood {assignment[block]} "
                 f"(row {first_row[block]})"
             )
         if len(code) > 32 or len(name) > 200:
-            raise CommandError(f"{where}: the neighbourhood code or name is too long")
+            raise InputError(f"{where}: the neighbourhood code or name is too long")
         existing = areas.get(code)
         if existing is not None and existing.type != "neighbourhood":
-            raise CommandError(f"{where}: {code} is already a {existing.type} area")
+            raise InputError(f"{where}: {code} is already a {existing.type} area")
         if parent and parent not in areas:
-            raise CommandError(f"{where}: parent '{parent[:40]}' is not an imported area")
+            raise InputError(f"{where}: parent '{parent[:40]}' is not an imported area")
         if parent == code:
-            raise CommandError(f"{where}: neighbourhood {code} names itself as its parent")
+            raise InputError(f"{where}: neighbourhood {code} names itself as its parent")
         assignment[block] = code
         first_row.setdefault(block, number)
         names.setdefault(code, name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 from ..extensions import db
 from ..models import AREA_TYPES
 from .groups_import import import_organisations
@@ -88,7 +88,7 @@ def import_data():
                 upload.save(path)
                 try:
                     summary, row_errors = _run(kind, path)
-                except CommandError as error:
+                except InputError as error:
                     problems = [("file", error.message)]
                 else:
                     if not row_errors:

@@ -16,6 +16,7 @@ from ..instruments_store import instrument_for
 from ..models import (
     Answer,
     Area,
+    DomainScore,
     Invitation,
     Organisation,
     Response,
@@ -23,7 +24,7 @@ from ..models import (
     Round,
     utcnow,
 )
-from ..scores import store_scores
+from ..scores import score_many
 
 
 @dataclass
@@ -114,14 +115,20 @@ def import_paper(
         db.session.scalars(sa.select(Response.import_key).where(Response.import_key.in_(keys)))
     )
     try:
+        current: list[tuple[Response, dict]] = []  # the rows that count now: scored together
         for key, row in keys.items():
             if key in done:
                 outcome.unchanged += 1
                 continue
-            kind = _save_row(round_, instrument, row.org_id, row.answers, key)
+            kind, response = _save_row(round_, instrument, row.org_id, row.answers, key)
             outcome.imported += 1
             outcome.replaced += kind == REPLACED
             outcome.waiting += kind == WAITING
+            if kind != WAITING:
+                current.append((response, row.answers))
+        scores = score_many(instrument, [answers for _, answers in current])
+        for (response, _), rows in zip(current, scores, strict=True):
+            response.scores = [DomainScore(**row) for row in rows]
         audit.record(
             actor,
             "import-paper-responses",
@@ -165,8 +172,11 @@ def _answered_online(round_: Round, org_id: int) -> bool:
     )
 
 
-def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict, key: str) -> str:
-    """One paper response: the current submission, or waiting for a group that answered online."""
+def _save_row(
+    round_: Round, instrument: Instrument, org_id: int, answers: dict, key: str
+) -> tuple[str, Response]:
+    """One paper response, not yet scored: the current submission, or waiting for a group
+    that answered online."""
     org = db.session.get(Organisation, org_id)
     invitation = db.session.scalar(
         sa.select(Invitation)
@@ -194,7 +204,7 @@ def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict,
     if _answered_online(round_, org_id):
         response.status, response.is_current = ResponseStatus.PAPER_WAITING, False
         db.session.add(response)
-        return WAITING
+        return WAITING, response
     previous = db.session.scalar(
         sa.select(Response).where(
             Response.round_id == round_.id,
@@ -207,5 +217,4 @@ def _save_row(round_: Round, instrument: Instrument, org_id: int, answers: dict,
         previous.is_current = False
         response.supersedes_id = previous.id
     db.session.add(response)
-    store_scores(response, instrument)
-    return REPLACED if previous is not None else NEW
+    return (REPLACED if previous is not None else NEW), response

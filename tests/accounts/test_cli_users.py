@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from survey.cli import main
+from survey.commands.main import main
 from survey.extensions import db
 from survey.models import AuditEvent, User
 
@@ -72,7 +72,7 @@ def test_add_a_broker_by_id_with_the_password_from_a_prompt(cli, monkeypatch):
         ),
         (
             ["--role", "area-lead", "--area", "NOPE"],
-            "Error: --area: there is no area with the code 'NOPE'",
+            "Error: --area: no area with code 'NOPE'",
         ),
         (["--role", "area-lead"], "Error: --area: an area lead needs at least one area"),
         (["--role", "broker", "--broker", "999"], "Error: --broker: there is no broker '999'"),

@@ -100,12 +100,12 @@ def _bad_files(tmp_path: Path) -> list[tuple[Path, str]]:
 
 
 def test_bad_boundary_files_change_nothing(app, tmp_path):
-    from survey.cli_errors import CommandError
+    from survey.errors import InputError
 
     import_lewisham()
     before = {a.code: (a.name, a.parent_id, a.geometry) for a in areas_by_code().values()}
     for path, message in _bad_files(tmp_path):
-        with pytest.raises(CommandError) as raised:
+        with pytest.raises(InputError) as raised:
             boundaries(path, "ward", "WD22CD", "WD22NM")
         assert message in raised.value.message and "\n" not in raised.value.message
         db.session.rollback()
@@ -114,10 +114,10 @@ def test_bad_boundary_files_change_nothing(app, tmp_path):
 
 
 def test_a_code_of_another_type_is_refused_whole(app):
-    from survey.cli_errors import CommandError
+    from survey.errors import InputError
 
     import_lewisham()
-    with pytest.raises(CommandError) as raised:
+    with pytest.raises(InputError) as raised:
         boundaries(GEO / "lewisham_wards_2022.geojson", "lsoa", "WD22CD", "WD22NM")
     assert "E05013714 already exists as a ward area, not lsoa" in raised.value.message
     db.session.rollback()
@@ -151,7 +151,7 @@ def test_the_nhs_practice_file_creates_pcns_once(app):
 
 
 def test_the_design_shaped_practice_file_is_accepted(app, tmp_path):
-    from survey.cli_errors import CommandError
+    from survey.errors import InputError
 
     path = tmp_path / "practices.csv"
     path.write_text(
@@ -167,7 +167,7 @@ def test_the_design_shaped_practice_file_is_accepted(app, tmp_path):
     ]
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,postcode,pcn code,pcn name\nP9,,PR1 1AA,PCN9,X\n")
-    with pytest.raises(CommandError) as raised:
+    with pytest.raises(InputError) as raised:
         practices(bad)
     assert raised.value.message == "bad.csv: row 2: 'name' is blank"
     db.session.rollback()
@@ -278,7 +278,7 @@ def test_real_lads_and_wards_link_as_the_lookup_says(sqlite_app):
 def test_the_command_prints_one_line_and_exits_non_zero(sqlite_app, monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from survey.cli import main
+    from survey.commands.main import main
 
     monkeypatch.setenv("DATABASE_URL", sqlite_app.config["SQLALCHEMY_DATABASE_URI"])
     runner = CliRunner()

@@ -384,13 +384,13 @@ def test_a_bad_postcode_file_changes_nothing(app, cli, tmp_path, content, messag
 
 def test_a_duplicate_in_a_later_batch_names_its_line(app, tmp_path):
     from survey.areas.places import import_postcodes
-    from survey.cli_errors import CommandError
+    from survey.errors import InputError
 
     rows = [f"PR1 {i}AA,350000,430000,53.7,-2.7" for i in range(5)] + ["PR1 1AA,1,1,53.7,-2.7"]
     path = tmp_path / "dup.csv"
     path.write_text("postcode,easting,northing,lat,lon\n" + "\n".join(rows) + "\n")
     with pytest.raises(
-        CommandError, match=r"line 7: postcode PR1 1AA appears earlier in the file \(line 3\)"
+        InputError, match=r"line 7: postcode PR1 1AA appears earlier in the file \(line 3\)"
     ):
         import_postcodes(path, batch_size=2)
     assert _postcode_rows() == []

@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from instruments import DEFINITIONS_DIR, load_registry
-from survey.cli import main
+from survey.commands.main import main
 
 
 def test_the_checker_rejects_a_shipped_instrument_missing_one_descriptor(tmp_path):

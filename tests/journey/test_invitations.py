@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from survey.cli import main
+from survey.commands.main import main
 from survey.extensions import db
 from survey.models import AuditEvent, Invitation, OrganisationArea, Response, Round
 from tests import factories

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from instruments import DEFINITIONS_DIR
 from survey import create_app
-from survey.cli import main
+from survey.commands.main import main
 from survey.extensions import db
 from survey.models import OVERALL, Area, DomainScore, Organisation, Response, Round
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
-from .cli_errors import CommandError
+from ..errors import InputError
+from .files import check_folder, write_file
+from .lookups import round_named
 
 
 @click.command("invitations")
@@ -37,34 +38,29 @@ def invitations_command(
 ) -> None:
     """One row per invited group: org id, name, area code, link (missing links are made),
     status (not started, draft, submitted), date submitted, last reminded and broker."""
-    from .cli_app import with_app
+    from .context import with_app
 
     @with_app
     def run(app):
         nonlocal base_url
-        from .extensions import db
-        from .journey.invitations import ensure_invitations, invitation_rows, invitations_csv
-        from .models import Round
+        from ..journey.invitations import ensure_invitations, invitation_rows, invitations_csv
 
         base_url = base_url or app.config["SERVER_URL"]
         if not base_url.startswith(("http://", "https://")):
-            raise CommandError(f"--base-url: '{base_url}' must start with http:// or https://")
-        if output.parent and not output.parent.exists():
-            raise CommandError(f"-o: the folder '{output.parent}' does not exist")
-        round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
-        if round_ is None:
-            raise CommandError(f"ROUND: no round named '{round_slug}' (see `survey rounds list`)")
+            raise InputError(f"--base-url: '{base_url}' must start with http:// or https://")
+        check_folder(output)
+        round_ = round_named(round_slug, "ROUND")
         try:
             made = ensure_invitations(round_)
         except KeyError:
-            raise CommandError(
+            raise InputError(
                 f"ROUND: '{round_slug}' uses {round_.instrument_id}@{round_.instrument_version}, "
                 "which is not among the instrument files"
             ) from None
         with app.test_request_context(base_url=base_url.rstrip("/")):
             rows = invitation_rows(round_, not_answered=not_answered)
             text = invitations_csv(rows, base_url=base_url)
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         click.echo(f"Wrote {len(rows)} invitation links to {output} ({made} new).")
 
     run()

@@ -11,11 +11,30 @@ import sqlalchemy as sa
 
 from instruments import check
 
-from .cli_app import with_app
-from .cli_errors import CommandError
+from ..errors import InputError
+from .api_tokens import api_tokens_group
+from .context import upgraded_app, with_app
+from .export import export_group
+from .imports import import_group
+from .invitations import invitations_command
+from .lookups import round_named
+from .paper import import_responses
+from .places import register as register_places
+from .reminders import reminders_group
+from .users import users_group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SurveyGroup(click.Group):
+    """The command group: bad input (InputError) ends as one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=SurveyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Digital maturity and VCSE readiness surveys for social prescribing."""
 
@@ -27,7 +46,7 @@ def main() -> None:
 @with_app
 def demo(app, seed: int, groups: int, reset: bool) -> None:
     """Seed a fictional demo ICS: areas, groups, three yearly rounds and more."""
-    from .demo import DemoExists, load_demo
+    from ..demo import DemoExists, load_demo
 
     try:
         summary = load_demo(seed=seed, groups=groups, reset=reset)
@@ -40,23 +59,46 @@ def demo(app, seed: int, groups: int, reset: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_app
-def run(app, host: str, port: int) -> None:
-    """Serve the app (the database is upgraded first)."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="gunicorn worker processes (default: WEB_CONCURRENCY, else 2 per CPU + 1).",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server, reloading on changes.")
+def run(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the app with gunicorn (the database is upgraded first)."""
+    from ..extensions import db as database
+    from ..serving import RequestHandler, Server, gunicorn_settings
+
+    # Served outside any app context: a request reuses a context already open, and every
+    # request in a worker would then share one `g` (its CSRF token, its signed-in user).
+    app = upgraded_app()
     if host in ("127.0.0.1", "localhost") and not os.environ.get("SURVEY_SECURE_COOKIES"):
         # Plain http on this machine only: a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    from .serving import RequestHandler
-
-    app.run(
-        host=host,
-        port=port,
-        debug=False,
-        threaded=True,
-        load_dotenv=False,
-        request_handler=RequestHandler,
-    )
+    if dev:
+        app.config["TEMPLATES_AUTO_RELOAD"] = True
+        app.run(
+            host=host,
+            port=port,
+            debug=False,
+            use_reloader=True,
+            threaded=True,
+            load_dotenv=False,
+            request_handler=RequestHandler,
+        )
+        return
+    # The workers are forked from here: none may share this process's connections.
+    with app.app_context():
+        database.engine.dispose()
+    settings = {
+        **gunicorn_settings(),
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+    }
+    if workers:
+        settings["workers"] = workers
+    Server(app, settings).run()
 
 
 @main.group()
@@ -99,8 +141,8 @@ def rounds_group() -> None:
 @with_app
 def rounds_list(app) -> None:
     """One line per round: slug, instrument id@version, opens, closes."""
-    from .extensions import db as database
-    from .models import Round
+    from ..extensions import db as database
+    from ..models import Round
 
     for r in database.session.scalars(sa.select(Round).order_by(Round.opens_on, Round.slug)):
         click.echo(
@@ -120,11 +162,11 @@ def areas_list(app, area_type: str | None) -> None:
     """One line per area: code, type, name, parent code."""
     from sqlalchemy.orm import aliased
 
-    from .extensions import db as database
-    from .models import AREA_TYPES, Area
+    from ..extensions import db as database
+    from ..models import AREA_TYPES, Area
 
     if area_type and area_type not in AREA_TYPES:
-        raise CommandError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
+        raise InputError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
     parent = aliased(Area)
     query = (
         sa.select(Area.code, Area.type, Area.name, parent.code)
@@ -142,35 +184,20 @@ def areas_list(app, area_type: str | None) -> None:
 @with_app
 def score(app, round_slug: str) -> None:
     """Recompute every submitted response's scores in a round from its answers."""
-    from .scores import rescore_round
+    from ..scores import rescore_round
 
-    count = rescore_round(round_slug)
+    count = rescore_round(round_named(round_slug))
     click.echo(f"Rescored {count} responses in {round_slug}.")
 
 
-def _register_groups() -> None:
-    """Command groups that live in their own modules."""
-    from .api.cli import api_tokens_group
-    from .cli_export import export_group
-    from .cli_import import import_group
-    from .cli_paper import import_responses
-
-    import_group.add_command(import_responses)
-    main.add_command(import_group)
-    main.add_command(export_group)
-    main.add_command(api_tokens_group)
-    from .cli_invitations import invitations_command
-
-    main.add_command(invitations_command)
-    from .cli_users import users_group
-
-    main.add_command(users_group)
-    from .cli_reminders import reminders_group
-
-    main.add_command(reminders_group)
-    from .cli_places import register
-
-    register(import_group, areas_group)
-
-
-_register_groups()
+import_group.add_command(import_responses)
+for _group in (
+    import_group,
+    export_group,
+    api_tokens_group,
+    invitations_command,
+    users_group,
+    reminders_group,
+):
+    main.add_command(_group)
+register_places(import_group, areas_group)

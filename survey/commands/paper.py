@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
-from .cli_app import with_app
-from .cli_errors import CommandError
+from ..errors import InputError
+from .context import with_app
+from .lookups import round_named
 
 MAX_LINES = 200  # error lines printed; the count in the last line is always complete
 
@@ -21,28 +21,24 @@ def import_responses(app, file: Path, round_slug: str) -> None:
     """Paper responses from a filled template: every row checked, all imported or none."""
     from exports.paper import PaperFileError
 
-    from .extensions import db
-    from .models import Round
-    from .reports.paper_import import import_paper
+    from ..reports.paper_import import import_paper
 
-    round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
-    if round_ is None:
-        raise CommandError(f"--round: no round named '{round_slug}'")
+    round_ = round_named(round_slug)
     try:
         data = file.read_bytes()
     except OSError as error:
-        raise CommandError(f"{file}: cannot be read ({error.strerror})") from None
+        raise InputError(f"{file}: cannot be read ({error.strerror})") from None
     try:
         outcome = import_paper(data, str(file), round_, actor="cli")
     except PaperFileError as error:
-        raise CommandError(str(error)) from None
+        raise InputError(str(error)) from None
     for line in outcome.errors[:MAX_LINES]:
         click.echo(f"{file}: {line}", err=True)
     if len(outcome.errors) > MAX_LINES:
         click.echo(f"{file}: ... and {len(outcome.errors) - MAX_LINES} more", err=True)
     if outcome.errors:
         rows = len({line.split(",")[0] for line in outcome.errors})
-        raise CommandError(
+        raise InputError(
             f"{file}: {rows} row(s) with {len(outcome.errors)} problem(s); nothing was imported"
         )
     click.echo(outcome.summary())

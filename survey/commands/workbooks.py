@@ -6,15 +6,14 @@ filter), and their method sheets say they were exported by "cli".
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
-from .cli_app import with_app
-from .cli_errors import CommandError
+from ..errors import InputError
+from .context import with_app
+from .files import write_file
+from .lookups import area_coded, round_named
 
 OUTPUT = click.option(
     "-o",
@@ -26,43 +25,6 @@ OUTPUT = click.option(
 )
 
 
-def _save(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing (a temporary file renamed into place)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CommandError(f"{path}: the folder {folder} does not exist")
-    temp = None
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except OSError as error:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
-        raise CommandError(f"{path}: cannot be written ({error.strerror})") from None
-
-
-def _round(slug: str):
-    from .extensions import db
-    from .models import Round
-
-    found = db.session.scalar(sa.select(Round).where(Round.slug == slug))
-    if found is None:
-        raise CommandError(f"--round: no round named '{slug}'")
-    return found
-
-
-def _area(code: str):
-    from .extensions import db
-    from .models import Area
-
-    found = db.session.scalar(sa.select(Area).where(Area.code == code))
-    if found is None:
-        raise CommandError(f"--area: no area with code '{code}'")
-    return found
-
-
 @click.command("roadmap")
 @click.option("--area", "area_code", required=True, help="The area's code.")
 @click.option("--round", "round_slug", required=True, help="The round's slug.")
@@ -70,10 +32,12 @@ def _area(code: str):
 @with_app
 def roadmap(app, area_code: str, round_slug: str, output: Path) -> None:
     """An area's roadmap workbook: levels, gaps, actions by horizon, groups, method."""
-    from .reports.roadmap_data import roadmap_workbook
+    from ..reports.roadmap_data import roadmap_workbook
 
-    data = roadmap_workbook(_area(area_code), _round(round_slug), viewer=None, actor="cli")
-    _save(output, data)
+    data = roadmap_workbook(
+        area_coded(area_code), round_named(round_slug), viewer=None, actor="cli"
+    )
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -85,24 +49,24 @@ def roadmap(app, area_code: str, round_slug: str, output: Path) -> None:
 @with_app
 def support_plans(app, org_id: int | None, broker_id: int | None, round_slug: str, output) -> None:
     """Support plans: each group's gaps matched to support offers (and a cohort view)."""
-    from .extensions import db
-    from .models import Broker, Organisation
-    from .reports.plans_data import support_plans_workbook
+    from ..extensions import db
+    from ..models import Broker, Organisation
+    from ..reports.plans_data import support_plans_workbook
 
     if (org_id is None) == (broker_id is None):
-        raise CommandError("give either --org ID or --broker ID")
-    round_ = _round(round_slug)
+        raise InputError("give either --org ID or --broker ID")
+    round_ = round_named(round_slug)
     if org_id is not None:
         org = db.session.get(Organisation, org_id)
         if org is None:
-            raise CommandError(f"--org: no group with id {org_id}")
+            raise InputError(f"--org: no group with id {org_id}")
         data = support_plans_workbook(round_, [org], viewer=None, actor="cli")
     else:
         broker = db.session.get(Broker, broker_id)
         if broker is None:
-            raise CommandError(f"--broker: no broker with id {broker_id}")
+            raise InputError(f"--broker: no broker with id {broker_id}")
         data = support_plans_workbook(round_, None, viewer=None, actor="cli", broker=broker)
-    _save(output, data)
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -113,13 +77,13 @@ def support_plans(app, org_id: int | None, broker_id: int | None, round_slug: st
 @with_app
 def trends(app, area_code: str, instrument_id: str, output: Path) -> None:
     """Year-on-year results of the yearly survey for an area, with n, intervals and charts."""
-    from .instruments_store import registry
-    from .reports.trends_data import trends_workbook
+    from ..instruments_store import registry
+    from ..reports.trends_data import trends_workbook
 
     if not any(i.id == instrument_id for i in registry().all()):
-        raise CommandError(f"--instrument: no instrument '{instrument_id}'")
-    data = trends_workbook(_area(area_code), instrument_id, actor="cli")
-    _save(output, data)
+        raise InputError(f"--instrument: no instrument '{instrument_id}'")
+    data = trends_workbook(area_coded(area_code), instrument_id, actor="cli")
+    write_file(output, data)
     click.echo(f"Wrote {output}")
 
 
@@ -131,20 +95,18 @@ def trends(app, area_code: str, instrument_id: str, output: Path) -> None:
 @with_app
 def paper_template(app, instrument_id: str, version: str | None, broker_id, output) -> None:
     """A workbook to collect answers on paper: one row per group, drop-down answers."""
-    from .instruments_store import registry
-    from .reports.paper_import import paper_template as make_template
+    from ..instruments_store import registry
+    from ..reports.paper_import import paper_template as make_template
 
     try:
         instrument = (
             registry().get(instrument_id, version) if version else registry().latest(instrument_id)
         )
     except KeyError:
-        raise CommandError(
-            f"--instrument: no instrument '{instrument_id}' {version or ''}"
-        ) from None
+        raise InputError(f"--instrument: no instrument '{instrument_id}' {version or ''}") from None
     if instrument.kind != "organisation":
-        raise CommandError(f"--instrument: {instrument_id} is answered for an area, not by groups")
-    _save(output, make_template(instrument, broker_id))
+        raise InputError(f"--instrument: {instrument_id} is answered for an area, not by groups")
+    write_file(output, make_template(instrument, broker_id))
     click.echo(f"Wrote {output}")
 
 
@@ -157,7 +119,7 @@ def paper_template(app, instrument_id: str, version: str | None, broker_id, outp
 @with_app
 def map_file(app, round_slug: str, area_type: str, measure: str, domain: str, output) -> None:
     """The map page as one HTML file (folium) to email or open offline: it fetches nothing."""
-    from .areas.mapfile import export_map
+    from ..areas.mapfile import export_map
 
-    _save(output, export_map(_round(round_slug), area_type, measure, domain).encode("utf-8"))
+    write_file(output, export_map(round_named(round_slug), area_type, measure, domain))
     click.echo(f"Wrote {output}")

@@ -7,7 +7,9 @@ import os
 import click
 import sqlalchemy as sa
 
-from .cli_errors import CommandError
+from ..errors import InputError
+from .context import with_app
+from .lookups import area_coded
 
 
 @click.group("users")
@@ -15,23 +17,16 @@ def users_group() -> None:
     """Staff accounts: admin, broker, area-lead, board."""
 
 
-def _with_app(fn):
-    """The CLI's app-context wrapper (imported late: cli imports this module)."""
-    from .cli_app import with_app
-
-    return with_app(fn)
-
-
 def _password(email: str) -> str:
     """SURVEY_PASSWORD if set, else asked for twice without echo; the staff password rule."""
-    from .accounts.passwords import password_problem
+    from ..accounts.passwords import password_problem
 
     password = os.environ.get("SURVEY_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     problem = password_problem(password, email)
     if problem:
-        raise CommandError(f"password: {problem}")
+        raise InputError(f"password: {problem}")
     return password
 
 
@@ -40,33 +35,28 @@ def _password(email: str) -> str:
 @click.option("--role", required=True, help="admin, broker, area-lead or board.")
 @click.option("--area", "area_codes", multiple=True, help="An area lead's area code (repeatable).")
 @click.option("--broker", "broker_ref", help="A broker's id or exact name (brokers only).")
-@_with_app
+@with_app
 def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_ref: str | None):
     """Add a member of staff; the password comes from SURVEY_PASSWORD or a prompt."""
     from instruments.answers import is_email
 
-    from . import audit
-    from .accounts.forms import is_small_number
-    from .extensions import db
-    from .models import ROLES, Area, Broker, User
+    from .. import audit
+    from ..accounts.forms import is_small_number
+    from ..extensions import db
+    from ..models import ROLES, Broker, User
 
     email = email.strip().lower()
     if not is_email(email):
-        raise CommandError(f"EMAIL: '{email[:60]}' is not an email address")
+        raise InputError(f"EMAIL: '{email[:60]}' is not an email address")
     if role not in ROLES:
-        raise CommandError(f"--role: '{role}' is not one of {', '.join(ROLES)}")
+        raise InputError(f"--role: '{role}' is not one of {', '.join(ROLES)}")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-        raise CommandError(f"EMAIL: there is already a user with the address {email}")
-    areas = []
-    for code in area_codes:
-        area = db.session.scalar(sa.select(Area).where(Area.code == code))
-        if area is None:
-            raise CommandError(f"--area: there is no area with the code '{code}'")
-        areas.append(area)
+        raise InputError(f"EMAIL: there is already a user with the address {email}")
+    areas = [area_coded(code) for code in area_codes]
     if role == "area-lead" and not areas:
-        raise CommandError("--area: an area lead needs at least one area")
+        raise InputError("--area: an area lead needs at least one area")
     if areas and role != "area-lead":
-        raise CommandError(f"--area: only an area lead has areas, not a {role}")
+        raise InputError(f"--area: only an area lead has areas, not a {role}")
     broker = None
     if broker_ref:
         broker = (
@@ -75,11 +65,11 @@ def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_re
             else db.session.scalar(sa.select(Broker).where(Broker.name == broker_ref))
         )
         if broker is None:
-            raise CommandError(f"--broker: there is no broker '{broker_ref}'")
+            raise InputError(f"--broker: there is no broker '{broker_ref}'")
         if role != "broker":
-            raise CommandError(f"--broker: only a broker has a broker, not a {role}")
+            raise InputError(f"--broker: only a broker has a broker, not a {role}")
     if role == "broker" and broker is None:
-        raise CommandError("--broker: a broker needs --broker ID")
+        raise InputError("--broker: a broker needs --broker ID")
     user = User(email=email, role=role, broker=broker, password_hash="")
     user.set_password(_password(email))
     user.areas = areas
@@ -96,11 +86,11 @@ def users_add(app, email: str, role: str, area_codes: tuple[str, ...], broker_re
 
 
 @users_group.command("list")
-@_with_app
+@with_app
 def users_list(app) -> None:
     """One line per member of staff: email, role, areas or broker, active or not."""
-    from .extensions import db
-    from .models import User
+    from ..extensions import db
+    from ..models import User
 
     for user in db.session.scalars(sa.select(User).order_by(User.email)):
         where = ",".join(sorted(a.code for a in user.areas)) or (

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,10 +10,10 @@ import sqlalchemy as sa
 
 from exports.oruk import ListedGroup, oruk_feed
 
-from . import audit
-from .cli_errors import CommandError
-from .extensions import db
-from .models import Organisation
+from .. import audit
+from ..extensions import db
+from ..models import Organisation
+from .files import write_file
 
 
 def _labels(values) -> list[str]:
@@ -48,34 +46,18 @@ def directory_feed() -> dict:
     return oruk_feed(listed_group(org) for org in orgs)
 
 
-def write_json(data: dict, path: Path) -> None:
-    """Write the whole file or nothing: a temporary file renamed into place."""
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise CommandError(f"-o: folder '{folder}' does not exist")
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=".oruk-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @click.command("oruk")
 @click.option(
     "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
 def oruk(output: Path) -> None:
     """Open Referral UK feed (JSON) of the groups that agreed to be listed."""
-    from .cli_app import with_app
+    from .context import with_app
 
     @with_app
     def run(app):
         feed = directory_feed()
-        write_json(feed, output)
+        write_file(output, json.dumps(feed, ensure_ascii=False, indent=2) + "\n")
         audit.record("cli", "export-oruk", str(output), {"services": feed["total_items"]})
         db.session.commit()
         click.echo(f"Wrote {feed['total_items']} listed groups to {output}.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli_app import with_app
+from .context import with_app
 
 BLOCKS = click.Choice(["lsoa", "msoa", "ward"])
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -20,7 +20,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @with_app
 def import_postcodes_command(app, file: Path) -> None:
     """Postcode directory (Code-Point Open or ONSPD/NSPL layout); replaces the earlier one."""
-    from .areas.places import import_postcodes
+    from ..areas.places import import_postcodes
 
     click.echo(import_postcodes(file))
 
@@ -31,7 +31,7 @@ def import_postcodes_command(app, file: Path) -> None:
 @with_app
 def import_neighbourhoods_command(app, file: Path, block_type: str) -> None:
     """Neighbourhoods from a lookup: building-block code, neighbourhood code, name[, parent]."""
-    from .areas.places import import_neighbourhoods
+    from ..areas.places import import_neighbourhoods
 
     click.echo(import_neighbourhoods(file, block_type))
 
@@ -46,7 +46,7 @@ def import_neighbourhoods_command(app, file: Path, block_type: str) -> None:
 @with_app
 def build_pcns_command(app, block_type: str, registrations: Path | None) -> None:
     """PCN footprints: each building block to the nearest practice's PCN (or most patients')."""
-    from .areas.places import build_pcns
+    from ..areas.places import build_pcns
 
     for line in build_pcns(block_type, registrations):
         click.echo(line)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-import sqlalchemy as sa
 
-from .cli_app import with_app
-from .cli_errors import CommandError
+from ..errors import InputError
+from .context import with_app
+from .lookups import round_named
 
 
 @click.group("reminders")
@@ -32,15 +32,11 @@ def reminders_group() -> None:
 @with_app
 def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
     """Email every group with no answers yet (or only a draft) its own link."""
-    from .extensions import db
-    from .models import Round
-    from .reminders import send_reminders
+    from ..reminders import send_reminders
 
-    round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
-    if round_ is None:
-        raise CommandError(f"--round: no round named '{round_slug}' (see `survey rounds list`)")
+    round_ = round_named(round_slug)
     if not round_.is_open():
-        raise CommandError(f"--round: '{round_slug}' is not open, so there is nothing to remind")
+        raise InputError(f"--round: '{round_slug}' is not open, so there is nothing to remind")
     outcome = send_reminders(
         round_, actor="cli", interval=dt.timedelta(days=interval_days), dry_run=dry_run
     )
@@ -52,7 +48,7 @@ def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
         return
     click.echo(f"Sent {outcome.sent} reminders{skipped}.")
     if outcome.failure:
-        raise CommandError(
+        raise InputError(
             f"mail: {outcome.failure}; {len(outcome.due) - outcome.sent} not sent "
             f"({outcome.sent} sent before the failure are recorded)"
         )

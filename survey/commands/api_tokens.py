@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
-from ..cli_errors import CommandError
+from ..errors import InputError
 
 
 @click.group("api-tokens")
@@ -17,14 +17,14 @@ def api_tokens_group() -> None:
 @click.argument("name")
 def add(name: str) -> None:
     """Issue a token for NAME and print it (it is shown this once only)."""
-    from ..cli_app import with_app
+    from ..api.tokens import issue_token
     from ..extensions import db
-    from .tokens import issue_token
+    from .context import with_app
 
     @with_app
     def run(app):
         if not name.strip():
-            raise CommandError("NAME: give the token a name, such as the tool that will use it")
+            raise InputError("NAME: give the token a name, such as the tool that will use it")
         row, token = issue_token(name.strip(), actor="cli")
         db.session.commit()
         click.echo(f"Token {row.id} for {row.name} (shown once, keep it safe):")
@@ -36,9 +36,9 @@ def add(name: str) -> None:
 @api_tokens_group.command("list")
 def list_tokens() -> None:
     """One line per token: id, name, created, revoked or 'live'."""
-    from ..cli_app import with_app
     from ..extensions import db
     from ..models import ApiToken
+    from .context import with_app
 
     @with_app
     def run(app):
@@ -53,16 +53,16 @@ def list_tokens() -> None:
 @click.argument("token_id", type=int)
 def revoke(token_id: int) -> None:
     """Revoke the token with this id (see `survey api-tokens list`)."""
-    from ..cli_app import with_app
+    from ..api.tokens import revoke_token
     from ..extensions import db
     from ..models import ApiToken
-    from .tokens import revoke_token
+    from .context import with_app
 
     @with_app
     def run(app):
         row = db.session.get(ApiToken, token_id)
         if row is None:
-            raise CommandError(f"TOKEN_ID: no API token with id {token_id}")
+            raise InputError(f"TOKEN_ID: no API token with id {token_id}")
         revoke_token(row, actor="cli")
         db.session.commit()
         click.echo(f"Revoked token {row.id} ({row.name}).")

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import click
 
-from .cli_errors import CommandError
+from ..errors import InputError
+from .context import with_app
 
 
 @click.group("import")
 def import_group() -> None:
     """Bring data in: every row is checked and nothing is written unless all pass."""
-
-
-def _with_app(fn):
-    """The CLI's app-context wrapper (imported late: cli imports this module)."""
-    from .cli_app import with_app
-
-    return with_app(fn)
 
 
 MAX_MB = click.option(
@@ -42,10 +36,10 @@ MAX_MB = click.option(
     help="Without --parent-field: link to the imported areas of this type that contain each area (default: ward->lad, lsoa->msoa, ...).",
 )
 @MAX_MB
-@_with_app
+@with_app
 def import_boundaries_command(app, file: Path, area_type, code_field, name_field, parent_field, parent_type, max_mb) -> None:  # fmt: skip
     """Areas from a GeoJSON or TopoJSON boundary file (WGS84 or British National Grid); re-import updates."""
-    from .areas.imports import import_boundaries
+    from ..areas.imports import import_boundaries
 
     click.echo(
         import_boundaries(
@@ -58,10 +52,10 @@ def import_boundaries_command(app, file: Path, area_type, code_field, name_field
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--icb", help="Only the practices of this ICB (ICB_CODE, e.g. QE1).")
 @MAX_MB
-@_with_app
+@with_app
 def import_practices_command(app, file: Path, icb: str | None, max_mb: float) -> None:
     """GP practice -> PCN lookup (NHS England's file, or code, name, postcode, pcn code, pcn name)."""
-    from .areas.imports import import_practices
+    from ..areas.imports import import_practices
 
     click.echo(import_practices(file, max_mb=max_mb, icb=icb))
 
@@ -69,14 +63,14 @@ def import_practices_command(app, file: Path, icb: str | None, max_mb: float) ->
 @import_group.command("organisations")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @MAX_MB
-@_with_app
+@with_app
 def import_organisations_command(app, file: Path, max_mb: float) -> None:
     """Community groups (name, postcode; optional area_code, charity_number, email, broker, practice_code)."""
-    from .areas.groups_import import import_organisations
+    from ..areas.groups_import import import_organisations
 
     summary, errors = import_organisations(file, max_mb=max_mb)
     for line in errors:
         click.echo(line, err=True)
     if errors:
-        raise CommandError(f"{file.name}: {len(errors)} problems; nothing was imported")
+        raise InputError(f"{file.name}: {len(errors)} problems; nothing was imported")
     click.echo(summary)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .cli_oruk import oruk
-from .cli_workbooks import map_file, paper_template, roadmap, support_plans, trends
+from .oruk import oruk
+from .workbooks import map_file, paper_template, roadmap, support_plans, trends
 
 
 @click.group("export")
