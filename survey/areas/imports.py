@@ -1,4 +1,4 @@
-"""Bring geography in: boundaries and GP practices (groups: groups_import.py).
+"""Bring geography in: boundaries (practices: practices.py; groups: groups_import.py).
 
 Each import checks everything first and writes in one transaction; any
 problem raises InputError (one line naming the file, feature or row) and
@@ -24,7 +24,7 @@ from maps.boundaries import BoundaryError, BoundaryFeature, read_boundaries
 
 from ..errors import InputError
 from ..extensions import db
-from ..models import AREA_TYPES, Area, Practice
+from ..models import AREA_TYPES, Area
 from .placing import place_everyone
 
 # The type a new area's parent usually has, for linking by containment.
@@ -61,7 +61,7 @@ def too_long(field: str, value: str | None, column: sa.Column) -> str | None:
     return f"'{field}' is {len(value):,} characters long; the most allowed is {limit}"
 
 
-def _refuse_long(where: str, checks: list[tuple[str, str | None, sa.Column]]) -> None:
+def refuse_long(where: str, checks: list[tuple[str, str | None, sa.Column]]) -> None:
     """InputError naming the place and field of the first over-long value."""
     for field, value, column in checks:
         problem = too_long(field, value, column)
@@ -105,7 +105,7 @@ def import_boundaries(
     except BoundaryError as error:
         raise InputError(f"{path.name}: {error}") from None
     for number, feature in enumerate(features, start=1):
-        _refuse_long(
+        refuse_long(
             f"{path.name}: feature {number}",
             [
                 (code_field, feature.code, Area.__table__.c.code),
@@ -239,18 +239,8 @@ def _parents_by_containment(
 
 # ---- GP practices -------------------------------------------------------------------
 
+
 # Column names as NHS England publishes them, and as the design names them.
-PRACTICE_COLUMNS = {
-    "code": ("practice_code", "code"),
-    "name": ("practice_name", "name"),
-    "postcode": ("practice_postcode", "postcode"),
-    "pcn_code": ("pcn_code",),
-    "pcn_name": ("pcn_name",),
-    "parent_code": ("ons_sub_icb_location_code", "parent_code"),
-}
-UNALLOCATED = {"", "U", "UNALLOCATED"}
-
-
 def _header_key(name: str) -> str:
     """A column name folded to lower_snake_case ("PCN Code" -> "pcn_code")."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
@@ -279,108 +269,3 @@ def read_csv_rows(path: Path, max_mb: float) -> tuple[list[str], list[dict[str, 
     except csv.Error as error:
         raise InputError(f"{path.name}: not a readable CSV file ({error})") from None
     return header, rows
-
-
-def _column(path: Path, header: list[str], names: tuple[str, ...], required: bool) -> str | None:
-    """The first of these column names the header has."""
-    for name in names:
-        if name in header:
-            return name
-    if required:
-        raise InputError(f"{path.name}: no '{names[0]}' column (columns: {', '.join(header)})")
-    return None
-
-
-def import_practices(path: Path, max_mb: float = 100, icb: str | None = None) -> str:
-    """Create or update GP practices and the PCN areas they name; returns a summary.
-
-    icb: keep only the rows whose ICB_CODE (or ONS_ICB_CODE) is this code.
-    """
-    header, rows = read_csv_rows(path, max_mb)
-    if icb:
-        rows = _only_icb(path, header, rows, icb)
-    cols = {
-        key: _column(path, header, names, required=key in ("code", "name", "pcn_code"))
-        for key, names in PRACTICE_COLUMNS.items()
-    }
-    areas = {a.code: a for a in db.session.scalars(sa.select(Area))}
-    seen: dict[str, int] = {}
-    checked = []
-    for number, row in enumerate(rows, start=2):
-
-        def value(key: str, row=row) -> str:
-            return row.get(cols[key] or "", "") if cols[key] else ""
-
-        where = f"{path.name}: row {number}"
-        code, name = value("code"), value("name")
-        if not code:
-            raise InputError(f"{where}: '{cols['code']}' is blank")
-        if not name:
-            raise InputError(f"{where}: '{cols['name']}' is blank")
-        if code in seen:
-            raise InputError(f"{where}: practice {code} is also on row {seen[code]}")
-        seen[code] = number
-        _refuse_long(
-            where,
-            [
-                (cols["code"], code, Practice.__table__.c.code),
-                (cols["pcn_code"], value("pcn_code"), Practice.__table__.c.pcn_code),
-            ],
-        )
-        pcn_code, pcn_name = value("pcn_code"), value("pcn_name") or value("pcn_code")
-        if pcn_code.upper() in UNALLOCATED:
-            pcn_code = pcn_name = ""
-        elif pcn_code in areas and areas[pcn_code].type != "pcn":
-            raise InputError(
-                f"{where}: PCN code {pcn_code} is already a {areas[pcn_code].type} area"
-            )
-        checked.append(
-            (code, name, value("postcode")[:10], pcn_code, pcn_name, value("parent_code"))
-        )
-    from .places import practice_report
-
-    try:
-        summary = f"{_store_practices(checked, areas)} {practice_report()}"
-        place_everyone()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return summary
-
-
-def _only_icb(path: Path, header: list[str], rows: list[dict], icb: str) -> list[dict]:
-    """The rows of one ICB; an error when the file has no ICB column or no such ICB."""
-    columns = [c for c in ("icb_code", "ons_icb_code") if c in header]
-    if not columns:
-        raise InputError(f"{path.name}: --icb needs an 'ICB_CODE' column (columns: {', '.join(header)})")  # fmt: skip
-    kept = [row for row in rows if any(row.get(c, "").upper() == icb.upper() for c in columns)]
-    if not kept:
-        raise InputError(f"{path.name}: no practice has ICB code '{icb}'")
-    return kept
-
-
-def _store_practices(checked, areas: dict[str, Area]) -> str:
-    practices = {p.code: p for p in db.session.scalars(sa.select(Practice))}
-    new_pcns = 0
-    for code, name, postcode, pcn_code, pcn_name, parent_code in checked:
-        practice = practices.get(code) or Practice(code=code)
-        practice.name, practice.postcode = name[:200], postcode or None
-        practice.pcn_code, practice.pcn_name = pcn_code or None, pcn_name[:200] or None
-        db.session.add(practice)
-        if not pcn_code:
-            continue
-        pcn = areas.get(pcn_code)
-        if pcn is None:
-            pcn = Area(code=pcn_code, name=pcn_name[:200], type="pcn", source="practices")
-            db.session.add(pcn)
-            areas[pcn_code] = pcn
-            new_pcns += 1
-        parent = areas.get(parent_code)
-        if pcn.parent is None and parent is not None and parent is not pcn:
-            pcn.parent = parent
-    db.session.flush()
-    unallocated = sum(1 for row in checked if not row[3])
-    return (
-        f"Imported {len(checked)} practices ({unallocated} not in a PCN); {new_pcns} new PCN areas."
-    )

@@ -19,7 +19,15 @@ from maps.mapfile import Assets, map_file
 from ..errors import InputError
 from ..extensions import db
 from ..models import AREA_TYPES, Area, Round
-from .measures import MEASURES, AreaFigure, domain_choices, figures, scale_for
+from .measures import (
+    ATTRIBUTION,
+    MEASURES,
+    AreaFigure,
+    domain_choices,
+    figures,
+    map_title,
+    scale_for,
+)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -57,8 +65,6 @@ def map_file_html(
 
 def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
     """`survey export map`: every area of a type (an administrator's tool), as the page."""
-    from .views import ATTRIBUTION, map_title
-
     if area_type not in AREA_TYPES:
         raise InputError(f"--type: '{area_type}' is not one of {', '.join(AREA_TYPES)}")
     if measure not in MEASURES:

@@ -241,3 +241,29 @@ def sort_figures(rows: list[AreaFigure], key: str, descending: bool) -> list[Are
     unknown = [r for r in rows if id(r) not in seen]
     known.sort(key=lambda r: (getattr(r, attr), r.area.name.lower()), reverse=descending)
     return known + sorted(unknown, key=lambda r: r.area.name.lower())
+
+
+TYPE_NAMES = {
+    "ics": "Integrated care systems",
+    "place": "Places",
+    "pcn": "Primary care networks",
+    "neighbourhood": "Neighbourhoods",
+    "lad": "Local authorities",
+    "ward": "Wards",
+    "msoa": "MSOAs",
+    "lsoa": "LSOAs",
+}
+ATTRIBUTION = (
+    "Boundaries: Office for National Statistics, Open Government Licence v3.0; "
+    "contains OS data © Crown copyright and database right. Demo areas are fictional."
+)
+
+
+def map_title(choice: dict) -> str:
+    """What the map shows: measure, domain, areas, where and when (page, PNG and file)."""
+    domain = dict(choice["domains"])[choice["domain"]]
+    where = f" in {choice['within'].name}" if choice["within"] else ""
+    return (
+        f"{MEASURES[choice['measure']]}, {domain.lower()}: "
+        f"{TYPE_NAMES[choice['area_type']].lower()}{where}, {choice['round'].title}"
+    )

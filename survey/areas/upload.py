@@ -11,7 +11,8 @@ from ..errors import InputError
 from ..extensions import db
 from ..models import AREA_TYPES
 from .groups_import import import_organisations
-from .imports import import_boundaries, import_practices
+from .imports import import_boundaries
+from .practices import import_practices
 
 KINDS = {
     "boundaries": "Boundaries (GeoJSON)",

@@ -23,11 +23,14 @@ from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
 from .mapfile import map_file_html
 from .measures import (
+    ATTRIBUTION,
     MEASURES,
     SORT_KEYS,
+    TYPE_NAMES,
     default_round,
     domain_choices,
     figures,
+    map_title,
     rounds_in_order,
     scale_for,
     sort_figures,
@@ -38,16 +41,6 @@ from .upload import import_data
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 bp.add_url_rule("/import", view_func=import_data, methods=["GET", "POST"])
 
-TYPE_NAMES = {
-    "ics": "Integrated care systems",
-    "place": "Places",
-    "pcn": "Primary care networks",
-    "neighbourhood": "Neighbourhoods",
-    "lad": "Local authorities",
-    "ward": "Wards",
-    "msoa": "MSOAs",
-    "lsoa": "LSOAs",
-}
 ONE_OF_TYPE = {
     "ics": "Integrated care system",
     "place": "Place",
@@ -58,10 +51,6 @@ ONE_OF_TYPE = {
     "msoa": "MSOA",
     "lsoa": "LSOA",
 }
-ATTRIBUTION = (
-    "Boundaries: Office for National Statistics, Open Government Licence v3.0; "
-    "contains OS data © Crown copyright and database right. Demo areas are fictional."
-)
 
 
 def threshold() -> int:
@@ -222,16 +211,6 @@ def _map_request():
         "within": within_area,
         "rows": rows,
     }
-
-
-def map_title(choice: dict) -> str:
-    """What the map shows: measure, domain, areas, where and when (page, PNG and file)."""
-    domain = dict(choice["domains"])[choice["domain"]]
-    where = f" in {choice['within'].name}" if choice["within"] else ""
-    return (
-        f"{MEASURES[choice['measure']]}, {domain.lower()}: "
-        f"{TYPE_NAMES[choice['area_type']].lower()}{where}, {choice['round'].title}"
-    )
 
 
 def area_urls(rows, round_: Round) -> dict[str, str]:

@@ -55,7 +55,7 @@ def import_boundaries_command(app, file: Path, area_type, code_field, name_field
 @with_app
 def import_practices_command(app, file: Path, icb: str | None, max_mb: float) -> None:
     """GP practice -> PCN lookup (NHS England's file, or code, name, postcode, pcn code, pcn name)."""
-    from ..areas.imports import import_practices
+    from ..areas.practices import import_practices
 
     click.echo(import_practices(file, max_mb=max_mb, icb=icb))
 

@@ -26,7 +26,7 @@ def boundaries(path, area_type, code_field, name_field, **options):
 
 
 def practices(path):
-    from survey.areas.imports import import_practices
+    from survey.areas.practices import import_practices
 
     return import_practices(Path(path))
 
