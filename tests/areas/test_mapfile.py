@@ -209,15 +209,15 @@ def test_the_command_writes_the_file_or_says_what_is_wrong(cli, locality, tmp_pa
         assert result.output.startswith(words), result.output
         assert len(result.output.strip().splitlines()) == 1
         assert not target.exists()
-    for where, words in (
-        (folder / "no-folder" / "map.html", "the folder"),
-        (out / "map.html", "the folder"),  # out is a file
-        (folder, "cannot be written"),  # a folder
-        (Path("/proc/map.html"), "cannot be written"),
+    for where, start in (
+        (folder / "no-folder" / "map.html", f"Error: -o: the folder '{folder / 'no-folder'}'"),
+        (out / "map.html", f"Error: -o: the folder '{out}'"),  # out is a file
+        (folder, f"Error: {folder}: cannot be written"),  # a folder
+        (Path("/proc/map.html"), "Error: /proc/map.html: cannot be written"),
     ):
         result = cli("export", "map", *args, "-o", where)
         assert result.exit_code == 1, result.output
-        assert result.output.startswith(f"Error: {where}: ") and words in result.output
+        assert result.output.startswith(start), result.output
         assert len(result.output.strip().splitlines()) == 1
     assert sorted(p.name for p in folder.iterdir()) == ["map.html"]  # no .part left over
 
