@@ -20,6 +20,7 @@ from scoring import band
 from scoring.aggregate import EMPTY, SUPPRESSED, Summary
 from scoring.disclosure import LevelBand
 
+from .derived_sets import is_derived
 from .extensions import db
 from .instruments_store import instrument_for
 from .models import OVERALL, Area, PublishedFigure, Round
@@ -123,3 +124,20 @@ def trend_aggregates(
             )
         )
     return [(r, area_aggregates(r, [area], **options)) for r in rounds]
+
+
+def derived_figures(
+    round_: Round, areas: list[Area], *, moderated: bool = False, threshold: int | None = None
+) -> dict[tuple[int, str], PublishedFigure]:
+    """(area, set id) -> the published figure of each derived set (survey.derived_sets) shown.
+
+    The same publication as the domain figures: a set hidden there, or never
+    published (too few groups, or a few apart from another), is left out.
+    """
+    threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
+    publication, _ = publish(round_, moderated=moderated, threshold=threshold)
+    return {
+        key: figure
+        for key, figure in shown_figures(publication, [a.id for a in areas]).items()
+        if is_derived(key[1]) and figure.n >= threshold
+    }

@@ -17,6 +17,7 @@ from ..aggregates import area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
+from ..readiness import area_readiness
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
 from .measures import (
@@ -147,9 +148,10 @@ def area_page(code: str):
     round_ = _round_or_404(rounds) if rounds else None
     children = sorted(area.children, key=lambda a: a.name.lower())
     children = [c for c in children if _may_see(c)]
-    own, child_rows = [], []
+    own, child_rows, readiness = [], [], None
     if round_ is not None:
         own = area_aggregates(round_, [area], threshold=threshold())
+        readiness = area_readiness(round_, [area], threshold=threshold()).get(area.id)
         if children:
             child_rows = figures(round_, children, "level", OVERALL, threshold())
     child_type = children[0].type if children else None
@@ -159,6 +161,7 @@ def area_page(code: str):
         rounds=rounds,
         round=round_,
         own=own,
+        readiness=readiness,
         children=child_rows,
         child_type=child_type,
         type_names=TYPE_NAMES,
