@@ -22,7 +22,11 @@ MEASURES = {
     "gap": "Gap to target level",
     "coverage": "Response rate",
     "change": "Change since the last round",
+    "receiving": "Groups receiving referrals",
+    "supported": "Groups involved and supported to receive referrals",
+    "capacity": "Extra places a month groups could take",
 }
+READINESS_MEASURES = ("receiving", "supported", "capacity")
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ def figures(
     """Each area's figure for the measure in one domain (or overall) of the round."""
     mine = area_aggregates(round_, areas, threshold=threshold)
     by_area = {a.area.id: a for a in mine if a.domain_id == domain_id}
+    if measure in READINESS_MEASURES:
+        return readiness_figures(round_, areas, measure, by_area, threshold)
     before: dict[int, AreaAggregate] = {}
     since = ""
     if measure == "change":
@@ -162,6 +168,50 @@ def figures(
             measure, agg, before.get(area.id), threshold, since
         )
         out.append(AreaFigure(area, agg, value, label, n, suppressed, klass))
+    return out
+
+
+def _readiness_figure(measure: str, ready, threshold: int):
+    """(value, label, n, suppressed) of one readiness measure (scoring.readiness)."""
+    if ready is None:
+        return None, "not asked in this survey", None, False
+    if measure == "capacity":
+        if not ready.asks_capacity:
+            return None, "not asked in this survey", None, False
+        if ready.capacity_total is None:
+            return None, f"fewer than {threshold} groups", None, True
+        total = ready.capacity_total
+        return (
+            total,
+            f"{total:,.0f} a month ({ready.capacity_groups} groups)",
+            ready.capacity_groups,
+            False,
+        )
+    share = ready.receiving if measure == "receiving" else ready.supported
+    if share is None:
+        return None, "not asked in this survey", None, False
+    if not share.shown:
+        return None, f"not shown: fewer than {threshold} groups either way", None, True
+    return (
+        share.share,
+        f"{share.share:.0%} ({share.yes} of {share.answered})",
+        share.answered,
+        False,
+    )
+
+
+def readiness_figures(round_, areas, measure, by_area, threshold) -> list[AreaFigure]:
+    """Each area's referral readiness measure, as published (survey.readiness)."""
+    from ..readiness import area_readiness
+
+    ready = area_readiness(round_, areas, threshold=threshold)
+    out = []
+    for area in areas:
+        agg = by_area.get(area.id)
+        if agg is None:
+            continue
+        value, label, n, suppressed = _readiness_figure(measure, ready.get(area.id), threshold)
+        out.append(AreaFigure(area, agg, value, label, n, suppressed, None))
     return out
 
 

@@ -337,11 +337,12 @@ def _compare_request():
 def compare():
     """Two to six areas side by side per domain, with which differences are beyond doubt."""
     round_, rounds, types, area_type, candidates, chosen, problem = _compare_request()
-    rows, notes = [], []
+    rows, notes, readiness = [], [], {}
     if chosen and problem is None:
         aggregates = area_aggregates(round_, chosen, threshold=threshold())
         rows = compare_rows(round_, chosen, aggregates)
         notes = differences(rows)
+        readiness = area_readiness(round_, chosen, threshold=threshold())
     return render_template(
         "views/areas/compare.html",
         round=round_,
@@ -355,6 +356,8 @@ def compare():
         problem=problem,
         rows=rows,
         notes=notes,
+        readiness=readiness,
+        threshold=threshold(),
         words=suppressed_words(threshold()),
         png_url=url_for(
             "areas.compare_png_view",

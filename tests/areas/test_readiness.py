@@ -176,3 +176,46 @@ def test_readiness_figures_equal_pandas_and_small_places_show_nothing(
     assert pages["R-CEDAR"] == {}
     for key in ics:
         assert not (key in pages["R-ASH"] and key in pages["R-BIRCH"]), key
+
+
+def test_map_and_compare_show_the_area_pages_readiness_figures(client, login, readiness_places):
+    from .test_pages import table_rows
+
+    round_, areas, frame = readiness_places
+    login("admin")
+    pages = {
+        code: shown(client.get(f"/areas/{code}?round={round_.slug}").get_data(as_text=True))
+        for code in areas
+    }
+    page = client.get(f"/areas/map?round={round_.slug}&type=place&measure=receiving")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    rows = table_rows(text)
+    for code in PLACES:
+        figure = pages[code].get("ready:receiving")
+        if figure is None:  # Cedar, and a place hidden so Cedar cannot be worked out
+            assert rows[code][1].startswith("not shown"), rows[code]
+            assert rows[code][2] == "–"  # and no count of groups either
+        else:
+            yes, of = figure
+            assert rows[code][1] == f"{yes / of:.0%} ({yes} of {of})"
+    assert rows["R-CEDAR"][1].startswith("not shown")
+    capacity = client.get(f"/areas/map?round={round_.slug}&type=place&measure=capacity")
+    cap_rows = table_rows(capacity.get_data(as_text=True))
+    for code in PLACES:
+        if "capacity" in pages[code]:
+            n, total = pages[code]["capacity"]
+            assert cap_rows[code][1] == f"{total:,.0f} a month ({n} groups)"
+        else:
+            assert cap_rows[code][1] == "fewer than 5 groups"
+    compare = client.get(
+        f"/areas/compare?round={round_.slug}&type=place"
+        + "".join(f"&area={code}" for code in PLACES)
+    ).get_data(as_text=True)
+    table = compare.split('id="compare-readiness"', 1)[1].split("</table>", 1)[0]
+    row = re.search(r'data-figure="receiving">(.*?)</tr>', table, re.S).group(1)
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', row)
+    for code, text in zip(PLACES, cells, strict=True):
+        figure = pages[code].get("ready:receiving")
+        want = f"{figure[0] / figure[1]:.0%} ({figure[0]} of {figure[1]})" if figure else "Not shown"
+        assert text == want, code
