@@ -217,5 +217,7 @@ def test_map_and_compare_show_the_area_pages_readiness_figures(client, login, re
     cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', row)
     for code, text in zip(PLACES, cells, strict=True):
         figure = pages[code].get("ready:receiving")
-        want = f"{figure[0] / figure[1]:.0%} ({figure[0]} of {figure[1]})" if figure else "Not shown"
+        want = (
+            f"{figure[0] / figure[1]:.0%} ({figure[0]} of {figure[1]})" if figure else "Not shown"
+        )
         assert text == want, code
