@@ -18,6 +18,7 @@ from typing import IO
 from scoring.paired import PairedChange
 from scoring.readiness import Readiness
 
+from .readiness import READY_COLUMNS, readiness_cells, readiness_rows
 from .workbook_style import (
     SUPPRESSED_FILL,
     add_filter,
@@ -176,8 +177,7 @@ CHANGE_HEADER = ("Survey", "From round", "To round", "Domain", "Groups in both r
                  "Mean change", "95% CI low", "95% CI high", "Verdict")  # fmt: skip
 TARGET_HEADER = ("Survey", "Round", "Domain", "Target level", "Groups at or above target",
                  "Groups scored", "Share at or above target")  # fmt: skip
-READY_HEADER = ("Survey", "Round", "Figure", "Groups saying yes", "Groups answering",
-                "Share", "Places a month")  # fmt: skip
+READY_HEADER = ("Survey", "Round", *READY_COLUMNS)
 
 
 def write_board_pack(
@@ -304,25 +304,9 @@ def _readiness(wb, packs) -> None:
     rows = 0
     for pack in packs:
         for r in pack.rounds:
-            ready = r.readiness
-            if ready is None:
+            if r.readiness is None:
                 continue
-            shares = [s for s in (ready.receiving, ready.supported) if s is not None]
-            for s in [*shares, *ready.navigation, *ready.top_help]:
-                label = s.label if s.kind != "help" else f"Help wanted: {s.label}"
-                if s.kind == "navigation":
-                    label = f"Care navigation offered: {s.label}"
-                write_row(
-                    ws,
-                    [pack.title, r.title, label, _int(ws, s.yes), _int(ws, s.answered),
-                     _num(ws, s.share, "0%"), ""],
-                )  # fmt: skip
-                rows += 1
-            if ready.asks_capacity:
-                write_row(
-                    ws,
-                    [pack.title, r.title, "Extra people groups could take a month", "",
-                     _int(ws, ready.capacity_groups), "", _num(ws, ready.capacity_total, "0")],
-                )  # fmt: skip
+            for row in readiness_rows(r.readiness):
+                write_row(ws, [pack.title, r.title, *readiness_cells(ws, row)])
                 rows += 1
     add_filter(ws, len(READY_HEADER), rows + 1)
