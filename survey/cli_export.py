@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .cli_board import board_pack
 from .cli_oruk import oruk
 from .cli_workbooks import paper_template, roadmap, support_plans, trends
 
@@ -16,3 +17,4 @@ def export_group() -> None:
 export_group.add_command(oruk)
 for _command in (roadmap, support_plans, trends, paper_template):
     export_group.add_command(_command)
+export_group.add_command(board_pack)

@@ -171,3 +171,19 @@ def test_board_pack_page_and_print_view_say_the_same(client, login, pack):
     assert "45% (5 of 11)" in page
     assert "11 of 15 invited groups answered (73%)" in printed
     assert "A4 portrait" in client.get("/static/reports/board-pack.css").get_data(as_text=True)
+
+
+def test_the_command_writes_the_board_pack_or_names_the_bad_area(pack, cli, tmp_path):
+    out = tmp_path / "board.xlsx"
+    result = cli("export", "board-pack", "--area", "B-ICS", "-o", out)
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [
+        "Summary", "Response rate", "Levels", "Change", "At target", "Referral readiness",
+        "Method",
+    ]  # fmt: skip
+    method = dict(rows(wb["Method"]))
+    assert method["Exported by"] == "cli"
+    bad = cli("export", "board-pack", "--area", "NOPE", "-o", tmp_path / "x.xlsx")
+    assert bad.exit_code != 0 and "--area: no area with code 'NOPE'" in bad.output
+    assert not (tmp_path / "x.xlsx").exists()
