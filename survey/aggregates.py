@@ -23,8 +23,8 @@ from scoring.disclosure import LevelBand
 from .derived_sets import is_derived
 from .extensions import db
 from .instruments_store import instrument_for
-from .models import OVERALL, Area, PublishedFigure, Round
-from .publication import RESPONDED, publish, shown_figures
+from .models import OVERALL, Area, Publication, PublishedFigure, Round
+from .publication import RESPONDED, Current, publish, shown_figures
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,17 @@ def area_aggregates(
     *,
     moderated: bool = False,
     threshold: int | None = None,
+    published: tuple[Publication, Current] | None = None,
 ) -> list[AreaAggregate]:
     """One aggregate per (area, domain), domains in instrument order then "overall".
 
     Reading may publish: the round's figures are refreshed first when its
-    groups have changed (survey.publication).
+    groups have changed (survey.publication). ``published``: what ``publish``
+    returned for this round and view, when the caller reads several kinds of figure.
     """
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
     instrument = instrument_for(round_)
-    publication, state = publish(round_, moderated=moderated, threshold=threshold)
+    publication, state = published or publish(round_, moderated=moderated, threshold=threshold)
     shown = shown_figures(publication, [a.id for a in areas])
     domains = [(d.id, d.name) for d in instrument.domains] + [(OVERALL, "Overall")]
     hidden = {(a, d) for a, d in publication.hidden or []}
@@ -127,7 +129,12 @@ def trend_aggregates(
 
 
 def derived_figures(
-    round_: Round, areas: list[Area], *, moderated: bool = False, threshold: int | None = None
+    round_: Round,
+    areas: list[Area],
+    *,
+    moderated: bool = False,
+    threshold: int | None = None,
+    published: tuple[Publication, Current] | None = None,
 ) -> dict[tuple[int, str], PublishedFigure]:
     """(area, set id) -> the published figure of each derived set (survey.derived_sets) shown.
 
@@ -135,7 +142,7 @@ def derived_figures(
     published (too few groups, or a few apart from another), is left out.
     """
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
-    publication, _ = publish(round_, moderated=moderated, threshold=threshold)
+    publication, _ = published or publish(round_, moderated=moderated, threshold=threshold)
     return {
         key: figure
         for key, figure in shown_figures(publication, [a.id for a in areas]).items()

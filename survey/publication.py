@@ -18,6 +18,7 @@ score or a moderated level counts as a change of group.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from collections import defaultdict
@@ -337,11 +338,14 @@ def _figure(made, round_id, moderated, area_id, domain_id, members, state, thres
         row.invited = state.invited.get(area_id, 0)
         return row
     if derived_sets.is_derived(domain_id):
-        # a count, a total or a paired change: no level bands, and the paired interval
-        # is of the differences (not clipped to the 1 to 5 scale)
-        values = [state.values[m][0] for m in sorted(members)]
-        change = paired_change(values, threshold)
-        row.mean, row.ci_low, row.ci_high = change.mean, change.ci_low, change.ci_high
+        # a count or a total (n and mean only), or a paired change with the interval of
+        # the differences (not clipped to the 1 to 5 scale); no level bands
+        values = [state.values[m][0] for m in members]
+        if domain_id.endswith(derived_sets.PAIRED):
+            change = paired_change(values, threshold)
+            row.mean, row.ci_low, row.ci_high = change.mean, change.ci_low, change.ci_high
+        else:
+            row.mean = math.fsum(values) / len(values)
         return row
     scores = [state.values[m][0] for m in sorted(members)]
     levels = [state.values[m][1] for m in sorted(members)]

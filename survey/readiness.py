@@ -10,13 +10,13 @@ from .models import Area, Round
 
 
 def area_readiness(
-    round_: Round, areas: list[Area], *, threshold: int | None = None
+    round_: Round, areas: list[Area], *, threshold: int | None = None, published=None
 ) -> dict[int, Readiness]:
     """Area id -> its readiness figures (empty when the round's instrument asks none)."""
     instrument = instrument_for(round_)
     if not asks_readiness(instrument) or not areas:
         return {}
-    shown = derived_figures(round_, areas, threshold=threshold)
+    shown = derived_figures(round_, areas, threshold=threshold, published=published)
     counts: dict[int, dict[str, int]] = {a.id: {} for a in areas}
     for (area_id, set_id), figure in shown.items():
         if set_id.startswith(PREFIX):

@@ -16,6 +16,7 @@ from maps.choropleth import SCALES, MapArea, Scale
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
 from ..models import OVERALL, Area, Response, Round
+from ..publication import publish
 
 MEASURES = {
     "level": "Level (mean score)",
@@ -144,10 +145,14 @@ def figures(
     round_: Round, areas: list[Area], measure: str, domain_id: str, threshold: int
 ) -> list[AreaFigure]:
     """Each area's figure for the measure in one domain (or overall) of the round."""
-    mine = area_aggregates(round_, areas, threshold=threshold)
+    published = publish(round_, moderated=False, threshold=threshold)  # once for both reads
+    mine = area_aggregates(round_, areas, threshold=threshold, published=published)
     by_area = {a.area.id: a for a in mine if a.domain_id == domain_id}
     if measure in READINESS_MEASURES:
-        return readiness_figures(round_, areas, measure, by_area, threshold)
+        from ..readiness import area_readiness
+
+        ready = area_readiness(round_, areas, threshold=threshold, published=published)
+        return readiness_figures(areas, measure, by_area, ready, threshold)
     before: dict[int, AreaAggregate] = {}
     since = ""
     if measure == "change":
@@ -200,11 +205,8 @@ def _readiness_figure(measure: str, ready, threshold: int):
     )
 
 
-def readiness_figures(round_, areas, measure, by_area, threshold) -> list[AreaFigure]:
-    """Each area's referral readiness measure, as published (survey.readiness)."""
-    from ..readiness import area_readiness
-
-    ready = area_readiness(round_, areas, threshold=threshold)
+def readiness_figures(areas, measure, by_area, ready, threshold) -> list[AreaFigure]:
+    """Each area's referral readiness measure, from its published figures (survey.readiness)."""
     out = []
     for area in areas:
         agg = by_area.get(area.id)

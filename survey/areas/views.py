@@ -17,6 +17,7 @@ from ..aggregates import area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
+from ..publication import publish
 from ..readiness import area_readiness
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
@@ -150,8 +151,11 @@ def area_page(code: str):
     children = [c for c in children if _may_see(c)]
     own, child_rows, readiness = [], [], None
     if round_ is not None:
-        own = area_aggregates(round_, [area], threshold=threshold())
-        readiness = area_readiness(round_, [area], threshold=threshold()).get(area.id)
+        published = publish(round_, moderated=False, threshold=threshold())
+        own = area_aggregates(round_, [area], threshold=threshold(), published=published)
+        readiness = area_readiness(round_, [area], threshold=threshold(), published=published).get(
+            area.id
+        )
         if children:
             child_rows = figures(round_, children, "level", OVERALL, threshold())
     child_type = children[0].type if children else None
@@ -339,10 +343,11 @@ def compare():
     round_, rounds, types, area_type, candidates, chosen, problem = _compare_request()
     rows, notes, readiness = [], [], {}
     if chosen and problem is None:
-        aggregates = area_aggregates(round_, chosen, threshold=threshold())
+        published = publish(round_, moderated=False, threshold=threshold())
+        aggregates = area_aggregates(round_, chosen, threshold=threshold(), published=published)
         rows = compare_rows(round_, chosen, aggregates)
         notes = differences(rows)
-        readiness = area_readiness(round_, chosen, threshold=threshold())
+        readiness = area_readiness(round_, chosen, threshold=threshold(), published=published)
     return render_template(
         "views/areas/compare.html",
         round=round_,

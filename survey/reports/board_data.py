@@ -18,6 +18,7 @@ from ..derived_sets import BELOW, PAIRED, TARGET
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..models import Area, AuditEvent, Round
+from ..publication import publish
 from ..readiness import area_readiness
 from .method import method_lines
 
@@ -43,8 +44,9 @@ def round_figures(
     area: Area, round_: Round, previous: Round | None, threshold: int
 ) -> RoundFigures:
     """One round's figures for the area, as published."""
-    aggregates = area_aggregates(round_, [area], threshold=threshold)
-    derived = derived_figures(round_, [area], threshold=threshold)
+    published = publish(round_, moderated=False, threshold=threshold)  # once for every figure
+    aggregates = area_aggregates(round_, [area], threshold=threshold, published=published)
+    derived = derived_figures(round_, [area], threshold=threshold, published=published)
     domains = []
     for agg in aggregates:
         s = agg.summary
@@ -77,7 +79,9 @@ def round_figures(
         target_level=round_.target_level,
         previous_title=previous.title if previous is not None else None,
         domains=tuple(domains),
-        readiness=area_readiness(round_, [area], threshold=threshold).get(area.id),
+        readiness=area_readiness(round_, [area], threshold=threshold, published=published).get(
+            area.id
+        ),
     )
 
 
