@@ -139,6 +139,16 @@ def test_roadmap_actions_from_the_locality_and_the_commonest_group_gaps(geograph
     assert {r["Horizon"] for r in rows} <= {"Next 6 months", "1 to 2 years", "3 to 5 years"}
 
 
+def test_readiness_sheet_says_not_shown_when_no_group_answered_the_referral_questions(exported):
+    rows = rows_of(workbook(exported)["Referral readiness"])
+    by_figure = {r["Figure"]: r for r in rows}
+    assert set(by_figure) == {
+        "Groups receiving referrals", "Groups involved and supported to receive referrals",
+    }  # fmt: skip
+    for row in rows:  # the fixture's groups have scores but no answers: nothing published
+        assert row["Groups saying yes"] == row["Groups answering"] == row["Share"] == "not shown"
+
+
 def test_groups_and_method_sheets(exported, geography):
     wb = workbook(exported)
     groups = rows_of(wb["Groups"])
