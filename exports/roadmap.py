@@ -136,7 +136,7 @@ class Roadmap:
     groups_note: str
     method: Sequence[tuple[str, object]]
     shown_as: str
-    locality: LocalityResult | None = None
+    localities: Sequence[LocalityResult] = ()  # the area's own and those of areas within it
     gaps: Sequence[GroupGap] = ()
     readiness: Readiness | None = None
 
@@ -159,8 +159,17 @@ def _offer_names(roadmap: Roadmap, ids: Sequence[str]) -> str:
     return "; ".join(roadmap.offers[o].name for o in ids if o in roadmap.offers)
 
 
+def _names(names: Sequence[str], most: int = 3) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, C and 2 more'."""
+    if len(names) > most:
+        return f"{', '.join(names[:most])} and {len(names) - most} more"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0]
+
+
 def system_actions(roadmap: Roadmap) -> list[SystemAction]:
-    """The area's actions: its locality's own next steps, then support for the commonest gaps.
+    """The area's actions: its localities' own next steps, then support for the commonest gaps.
 
     Group-level next steps are not here: they belong to each group's result and
     the brokers' support plans. From the groups come only the domains where most
@@ -168,24 +177,26 @@ def system_actions(roadmap: Roadmap) -> list[SystemAction]:
     partners that support groups.
     """
     actions = []
-    local = roadmap.locality
-    if local is not None:
-        for domain in local.instrument.domains:
-            level = local.levels.get(domain.id)
-            if level is None:
-                continue
-            for step in domain.level(level).next_steps:
-                actions.append(
-                    SystemAction(
-                        step.horizon,
-                        step.owner or "icp",
-                        domain.name,
-                        step.text,
-                        _offer_names(roadmap, step.offers),
-                        f"{local.area_name}'s own assessment ({local.round_title}): "
-                        f"level {level} in {domain.name.lower()}",
-                    )
+    at_level: dict[tuple[str, int], list[LocalityResult]] = {}
+    for local in roadmap.localities:
+        for domain_id, level in local.levels.items():
+            at_level.setdefault((domain_id, level), []).append(local)
+    for local_instrument in dict.fromkeys(loc.instrument for loc in roadmap.localities):
+        for domain in local_instrument.domains:
+            for level in range(1, 6):
+                who = at_level.get((domain.id, level))
+                if not who:
+                    continue
+                evidence = (
+                    f"{_names([w.area_name for w in who])}'s own assessment"
+                    f"{'s' if len(who) > 1 else ''} ({who[0].round_title}): "
+                    f"level {level} in {domain.name.lower()}"
                 )
+                for step in domain.level(level).next_steps:
+                    actions.append(
+                        SystemAction(step.horizon, step.owner or "icp", domain.name, step.text,
+                                     _offer_names(roadmap, step.offers), evidence)
+                    )  # fmt: skip
     commonest = sorted(
         (g for g in roadmap.gaps if g.below), key=lambda g: (-g.below / g.scored, g.domain_name)
     )[:COMMONEST_GAPS]

@@ -18,7 +18,14 @@ from exports.roadmap import (
 )
 from exports.support_plans import MODERATED, SELF_ASSESSED
 
-from ..access import ADMIN, AREA_LEAD, BROKER, may_see_group_answers, visible_area_ids
+from ..access import (
+    ADMIN,
+    AREA_LEAD,
+    BROKER,
+    area_ids_under,
+    may_see_group_answers,
+    visible_area_ids,
+)
 from ..aggregates import AreaAggregate, area_aggregates, derived_figures
 from ..derived_sets import BELOW, TARGET
 from ..extensions import db
@@ -149,9 +156,10 @@ def _shown(pair: tuple | None, moderated: bool) -> int | None:
     return moderated_level if moderated and moderated_level is not None else level
 
 
-def locality_result(round_: Round, area: Area, *, moderated: bool) -> LocalityResult | None:
-    """The area's own locality self-assessment: in this round if it is a locality form, else
-    in the latest locality round it answered. Named, not suppressed: a public body's statement."""
+def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[LocalityResult]:
+    """The locality self-assessments of the area and the areas within it (a place's PCNs):
+    from this round if it is a locality form, else from the latest locality round any of
+    them answered. Named, not suppressed: each is a public body's statement."""
     if instrument_for(round_).kind == "locality":
         rounds = [round_]
     else:
@@ -160,25 +168,37 @@ def locality_result(round_: Round, area: Area, *, moderated: bool) -> LocalityRe
             for r in db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc()))
             if instrument_for(r).kind == "locality"
         ]
+    within = area_ids_under({area.id})
     for candidate in rounds:
-        response = db.session.scalar(
-            sa.select(Response).where(
+        responses = db.session.scalars(
+            sa.select(Response)
+            .join(Area, Area.id == Response.area_id)
+            .where(
                 Response.round_id == candidate.id,
-                Response.area_id == area.id,
+                Response.area_id.in_(within),
                 Response.organisation_id.is_(None),
                 Response.status == "submitted",
                 Response.is_current.is_(True),
             )
-        )
-        if response is None:
+            .order_by(Area.name)
+        ).all()
+        if not responses:
             continue
-        levels = {
-            s.domain_id: (s.moderated_level if moderated and s.moderated_level else s.level)
-            for s in response.scores
-            if s.level is not None and s.domain_id != OVERALL
-        }
-        return LocalityResult(area.name, candidate.title, instrument_for(candidate), levels)
-    return None
+        instrument = instrument_for(candidate)
+        return [
+            LocalityResult(
+                response.area.name,
+                candidate.title,
+                instrument,
+                {
+                    s.domain_id: (s.moderated_level if moderated and s.moderated_level else s.level)
+                    for s in response.scores
+                    if s.level is not None and s.domain_id != OVERALL
+                },
+            )
+            for response in responses
+        ]
+    return []
 
 
 def group_gaps(round_: Round, area: Area, figures: AreaFigures, *, moderated: bool) -> list:
@@ -246,7 +266,7 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
         groups_note=note,
         method=method,
         shown_as=shown,
-        locality=locality_result(round_, area, moderated=moderated),
+        localities=locality_results(round_, area, moderated=moderated),
         gaps=group_gaps(round_, area, rows[0], moderated=moderated),
         readiness=area_readiness(round_, [area]).get(area.id),
     )

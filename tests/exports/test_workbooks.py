@@ -96,7 +96,7 @@ def test_area_roadmap_actions_are_the_systems_not_a_groups(dmi):
     ]
     area = AreaFigures("A", "Area", "pcn", 10, 10, 1.0, tuple(figure(d, 2) for d in dmi.domains))
     roadmap = Roadmap(dmi, registry.offers, area, [], None, "none", [], "self-assessed",
-                      locality=locality, gaps=gaps)  # fmt: skip
+                      localities=[locality], gaps=gaps)  # fmt: skip
     actions = system_actions(roadmap)
     own = [a for a in actions if a.evidence.startswith("North PCN's own assessment")]
     assert {a.text for a in own} == {s.text for s in assets.level(1).next_steps} | {

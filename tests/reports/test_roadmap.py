@@ -107,20 +107,27 @@ def test_roadmap_actions_from_the_locality_and_the_commonest_group_gaps(geograph
     round_.target_level = 3
     local = factories.survey_round("dmi-locality", slug="dmi-locality-2026")
     instrument = load_registry().latest("dmi-locality")
-    response = Response(round=local, area_id=ics.id, status="submitted")
-    for domain in instrument.domains:
-        response.scores.append(DomainScore(domain_id=domain.id, score=2.0, level=2))
-    db.session.add(response)
+    # the ICS's own assessment at level 2 everywhere; place P1's at 2, except 4 in the first domain
+    first = instrument.domains[0]
+    for area, levels in ((ics, {}), (geography.p1, {first.id: 4})):
+        response = Response(round=local, area_id=area.id, status="submitted")
+        for domain in instrument.domains:
+            level = levels.get(domain.id, 2)
+            response.scores.append(DomainScore(domain_id=domain.id, score=level, level=level))
+        db.session.add(response)
     db.session.commit()
     data = roadmap_workbook(ics, round_, viewer=None, actor="cli")
     rows = rows_of(workbook(data)["Roadmap"])
-    own = [r for r in rows if r["Evidence"].startswith("Test ICS's own assessment")]
+    own = [r for r in rows if "own assessment" in r["Evidence"]]
     assert {r["Action"] for r in own} == {
         s.text for d in instrument.domains for s in d.level(2).next_steps
-    }
+    } | {s.text for s in first.level(4).next_steps}
+    both = f"Place P1 and Test ICS's own assessments ({local.title}): level 2 in"
     assert {r["Evidence"] for r in own} == {
-        f"Test ICS's own assessment ({local.title}): level 2 in {d.name.lower()}"
-        for d in instrument.domains
+        f"{both} {d.name.lower()}" for d in instrument.domains[1:]
+    } | {
+        f"Test ICS's own assessment ({local.title}): level 2 in {first.name.lower()}",
+        f"Place P1's own assessment ({local.title}): level 4 in {first.name.lower()}",
     }
     assert {r["Who acts"] for r in own} <= {
         "ICP (place partnership)", "Primary care network",
