@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from maps.choropleth import SCALES, MapArea, Scale
 
 from ..aggregates import AreaAggregate, area_aggregates
+from ..derived_sets import previous_round
 from ..extensions import db
 from ..models import OVERALL, Area, Response, Round
 from ..publication import publish
@@ -80,16 +81,6 @@ def default_round(rounds: list[Round]) -> Round | None:
         reverse=True,
     )
     return (with_answers or opened or rounds or [None])[0]
-
-
-def previous_round(round_: Round) -> Round | None:
-    """The round of the same instrument before this one (for change since last year)."""
-    return db.session.scalar(
-        sa.select(Round)
-        .where(Round.instrument_id == round_.instrument_id, Round.opens_on < round_.opens_on)
-        .order_by(Round.opens_on.desc())
-        .limit(1)
-    )
 
 
 def suppressed_words(threshold: int) -> str:

@@ -14,7 +14,7 @@ from scoring.disclosure import bands_text
 from scoring.paired import NOT_SHOWN, PairedChange
 
 from ..aggregates import area_aggregates, derived_figures
-from ..derived_sets import BELOW, PAIRED, TARGET
+from ..derived_sets import BELOW, PAIRED, TARGET, previous_round
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..models import Area, AuditEvent, Round
@@ -90,10 +90,8 @@ def board_packs(area: Area, *, threshold: int | None = None) -> list[InstrumentP
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
     packs = []
     for instrument_id, rounds in sorted(repeated_rounds().items()):
-        figures = [
-            round_figures(area, r, rounds[i - 1] if i else None, threshold)
-            for i, r in enumerate(rounds)
-        ]
+        # the previous round as the paired figures take it (survey.derived_sets)
+        figures = [round_figures(area, r, previous_round(r), threshold) for r in rounds]
         title = instrument_for(rounds[-1]).title
         packs.append(InstrumentPack(instrument_id, title, tuple(figures)))
     return packs
