@@ -119,9 +119,12 @@ def board_method(area: Area, packs: list[InstrumentPack], actor: str) -> list:
         ),
         (
             "Referral readiness",
-            "From the questions on referrals, capacity, care-navigation levels and help "
-            "wanted; each share is shown only when at least the threshold of groups said yes "
-            "and at least the threshold said no.",
+            "Receiving referrals: groups answering yes to having had people sent by a link "
+            "worker, GP or other professional. Involved and supported: groups that have had "
+            "referrals and agree they feel supported to welcome them (of all groups answering). "
+            "Places a month: the sum of what groups say they could take. Care-navigation "
+            "levels and help wanted: groups ticking each. Each share is shown only when at "
+            "least the threshold of groups said yes and at least the threshold said no.",
         ),
     ]
     first = instruments[0] if instruments else registry().latest("confidence")
