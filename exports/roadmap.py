@@ -16,9 +16,11 @@ from typing import IO
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
+from instruments import HORIZONS, Instrument, SupportOffer
 from scoring.disclosure import LevelBand, bands_text
+from scoring.readiness import Readiness
 
+from .readiness import READY_COLUMNS, readiness_cells, readiness_rows
 from .workbook_style import (
     SUPPRESSED_FILL,
     add_date_check,
@@ -89,15 +91,37 @@ class GroupRow:
 
 
 @dataclass(frozen=True)
-class Action:
-    """One row of the roadmap: a next step for the level the area is at."""
+class LocalityResult:
+    """A locality's own named self-assessment (a public body's statement): its level per domain."""
+
+    area_name: str
+    round_title: str
+    instrument: Instrument
+    levels: Mapping[str, int]  # domain id -> level (domains it scored)
+
+
+@dataclass(frozen=True)
+class GroupGap:
+    """How many of the area's groups are below the target level in a domain, as published."""
+
+    domain_id: str
+    domain_name: str
+    below: int
+    scored: int
+    target: int
+    level: int | None  # the area's level (band of its mean), when shown
+
+
+@dataclass(frozen=True)
+class SystemAction:
+    """One row of an area's roadmap: an action for the system, who acts, and why."""
 
     horizon: str
+    owner: str
     domain: str
-    level: int | None
-    target: int | None
     text: str
     offers: str
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -112,30 +136,91 @@ class Roadmap:
     groups_note: str
     method: Sequence[tuple[str, object]]
     shown_as: str
+    localities: Sequence[LocalityResult] = ()  # the area's own and those of areas within it
+    gaps: Sequence[GroupGap] = ()
+    readiness: Readiness | None = None
 
 
-def roadmap_actions(roadmap: Roadmap) -> list[Action]:
-    """Next steps for each domain at the area's level, near term first."""
+# A system's roadmap looks further ahead than a group's: the same three horizons, longer.
+SYSTEM_HORIZON_LABELS = {
+    "near": "Next 6 months",
+    "medium": "1 to 2 years",
+    "longer": "3 to 5 years",
+}
+OWNER_LABELS = {
+    "icp": "ICP (place partnership)",
+    "pcn": "Primary care network",
+    "partner": "Partners (CVS, council, voluntary sector)",
+}
+COMMONEST_GAPS = 3
+
+
+def _offer_names(roadmap: Roadmap, ids: Sequence[str]) -> str:
+    return "; ".join(roadmap.offers[o].name for o in ids if o in roadmap.offers)
+
+
+def _names(names: Sequence[str], most: int = 3) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, C and 2 more'."""
+    if len(names) > most:
+        return f"{', '.join(names[:most])} and {len(names) - most} more"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0]
+
+
+def system_actions(roadmap: Roadmap) -> list[SystemAction]:
+    """The area's actions: its localities' own next steps, then support for the commonest gaps.
+
+    Group-level next steps are not here: they belong to each group's result and
+    the brokers' support plans. From the groups come only the domains where most
+    are below target (how many, which domain, what level), as actions for the
+    partners that support groups.
+    """
     actions = []
-    for figure in roadmap.area.figures:
-        if figure.domain_id == OVERALL:
-            continue
-        if figure.level is None:
-            actions.append(
-                Action("", figure.domain_name, None, figure.target,
-                       f"No level for this domain ({figure.label}): no actions suggested.", "")
-            )  # fmt: skip
-            continue
-        domain = roadmap.instrument.domain(figure.domain_id)
-        for step in domain.level(figure.level).next_steps:
-            names = [roadmap.offers[o].name for o in step.offers if o in roadmap.offers]
-            actions.append(
-                Action(step.horizon, figure.domain_name, figure.level, figure.target,
-                       step.text, "; ".join(names))
-            )  # fmt: skip
-    order = {d.name: i for i, d in enumerate(roadmap.instrument.domains)}
+    at_level: dict[tuple[str, int], list[LocalityResult]] = {}
+    for local in roadmap.localities:
+        for domain_id, level in local.levels.items():
+            at_level.setdefault((domain_id, level), []).append(local)
+    for local_instrument in dict.fromkeys(loc.instrument for loc in roadmap.localities):
+        for domain in local_instrument.domains:
+            for level in range(1, 6):
+                who = at_level.get((domain.id, level))
+                if not who:
+                    continue
+                evidence = (
+                    f"{_names([w.area_name for w in who])}'s own assessment"
+                    f"{'s' if len(who) > 1 else ''} ({who[0].round_title}): "
+                    f"level {level} in {domain.name.lower()}"
+                )
+                for step in domain.level(level).next_steps:
+                    actions.append(
+                        SystemAction(step.horizon, step.owner or "icp", domain.name, step.text,
+                                     _offer_names(roadmap, step.offers), evidence)
+                    )  # fmt: skip
+    commonest = sorted(
+        (g for g in roadmap.gaps if g.below), key=lambda g: (-g.below / g.scored, g.domain_name)
+    )[:COMMONEST_GAPS]
+    for gap in commonest:
+        domain = roadmap.instrument.domain(gap.domain_id)
+        steps = domain.level(gap.level).next_steps if gap.level else ()
+        offers = sorted({o for s in steps for o in s.offers})
+        horizon = "near" if gap.below * 2 >= gap.scored else "medium"
+        level = f"; the area's level is {gap.level}" if gap.level else ""
+        actions.append(
+            SystemAction(
+                horizon,
+                "partner",
+                gap.domain_name,
+                f"Offer support on {gap.domain_name.lower()} to the groups below level "
+                f"{gap.target}, through brokers and the voluntary sector infrastructure.",
+                _offer_names(roadmap, offers),
+                f"{gap.below} of {gap.scored} groups below target level {gap.target} in "
+                f"{gap.domain_name.lower()}{level}",
+            )
+        )
     horizon = {h: i for i, h in enumerate(HORIZONS)}
-    actions.sort(key=lambda a: (horizon.get(a.horizon, len(HORIZONS)), order.get(a.domain, 0)))
+    owners = list(OWNER_LABELS)
+    actions.sort(key=lambda a: (horizon.get(a.horizon, 9), owners.index(a.owner)))
     return actions
 
 
@@ -146,6 +231,8 @@ def write_roadmap(out: str | Path | IO[bytes], roadmap: Roadmap) -> None:
     _gaps_sheet(wb, roadmap)
     _roadmap_sheet(wb, roadmap)
     _groups_sheet(wb, roadmap)
+    if roadmap.readiness is not None:
+        _readiness_sheet(wb, roadmap.readiness)
     ws = new_sheet(wb, "Method", widths=(24, 110), freeze=None)
     write_key_values(ws, roadmap.method)
     wb.save(out)
@@ -255,34 +342,49 @@ def _gap_charts(ws, rows: int) -> None:
     ws.add_chart(bars, "Q2")
 
 
-ROADMAP_HEADER = ("Horizon", "Domain", "Level now", "Target level", "Action", "Support offers",
-                  "Owner", "Target date", "Status")  # fmt: skip
+ROADMAP_HEADER = ("Horizon", "Who acts", "Domain", "Action", "Evidence", "Support offers",
+                  "Lead (name)", "Target date", "Status")  # fmt: skip
 
 
 def _roadmap_sheet(wb, roadmap: Roadmap) -> None:
-    ws = new_sheet(wb, "Roadmap", widths=(28, 28, 10, 10, 60, 40, 20, 13, 14))
+    ws = new_sheet(wb, "Roadmap", widths=(16, 26, 28, 60, 50, 40, 20, 13, 14))
     write_header(ws, ROADMAP_HEADER)
-    actions = roadmap_actions(roadmap)
+    actions = system_actions(roadmap)
     for a in actions:
         write_row(
             ws,
             [
-                HORIZON_LABELS.get(a.horizon, ""),
+                SYSTEM_HORIZON_LABELS.get(a.horizon, ""),
+                OWNER_LABELS.get(a.owner, a.owner),
                 a.domain,
-                level_cell(ws, a.level),
-                a.target,
                 cell(ws, a.text, wrap=True),
+                cell(ws, a.evidence, wrap=True),
                 cell(ws, a.offers, wrap=True),
                 None,
                 None,
-                "Not started" if a.level is not None else "",
+                "Not started",
             ],
         )
+    if not actions:
+        write_row(
+            ws,
+            ["", "", "", cell(ws, "No actions yet: no locality assessment for this area, and "
+                               "no published count of groups below target.", wrap=True)],
+        )  # fmt: skip
     last = max(len(actions) + 1, 2)
     add_filter(ws, len(ROADMAP_HEADER), last)
     add_date_check(ws, "H", 2, last)
     add_status_choices(ws, "I", 2, last)
     ws.print_title_rows = "1:1"
+
+
+def _readiness_sheet(wb, ready: Readiness) -> None:
+    ws = new_sheet(wb, "Referral readiness", widths=(60, 10, 10, 9, 10))
+    write_header(ws, READY_COLUMNS)
+    rows = readiness_rows(ready)
+    for row in rows:
+        write_row(ws, readiness_cells(ws, row))
+    add_filter(ws, len(READY_COLUMNS), len(rows) + 1)
 
 
 def _groups_sheet(wb, roadmap: Roadmap) -> None:

@@ -148,7 +148,12 @@ def _domain(raw: dict) -> Domain:
             descriptor=lv["descriptor"],
             name=lv.get("name"),
             next_steps=tuple(
-                NextStep(text=s["text"], horizon=s["horizon"], offers=tuple(s.get("offers", [])))
+                NextStep(
+                    text=s["text"],
+                    horizon=s["horizon"],
+                    offers=tuple(s.get("offers", [])),
+                    owner=s.get("owner"),
+                )
                 for s in lv["next_steps"]
             ),
         )

@@ -145,6 +145,7 @@ class NextStep:
     text: str
     horizon: str
     offers: tuple[str, ...] = ()
+    owner: str | None = None  # who acts, in a locality form: "icp", "pcn" or "partner"
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,18 @@ SCALES = {
     "change": CHANGE,
 }
 
+# Referral readiness: shares of groups, and places a month (survey.areas.measures)
+SHARE = ("Under 20%", "20% to 40%", "40% to 60%", "60% to 80%", "80% or more")
+SCALES["receiving"] = Scale("Groups receiving referrals", SHARE, upper=(0.2, 0.4, 0.6, 0.8))
+SCALES["supported"] = Scale(
+    "Groups involved and supported to receive referrals", SHARE, upper=(0.2, 0.4, 0.6, 0.8)
+)
+SCALES["capacity"] = Scale(
+    "Extra places a month",
+    ("Under 10", "10 to 25", "25 to 50", "50 to 100", "100 or more"),
+    upper=(10, 25, 50, 100),
+)
+
 
 @dataclass(frozen=True)
 class MapArea:

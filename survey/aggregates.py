@@ -30,10 +30,21 @@ from scoring import band
 from scoring.aggregate import EMPTY, SUPPRESSED, Summary
 from scoring.disclosure import LevelBand
 
+from .derived_sets import is_derived
 from .extensions import db
 from .instruments_store import instrument_for
-from .models import OVERALL, Area, DomainScore, Invitation, PublishedFigure, Response, Round
-from .publication import RESPONDED, ambition_of, publish, shown_figures
+from .models import (
+    OVERALL,
+    Area,
+    DomainScore,
+    Invitation,
+    Publication,
+    PublishedFigure,
+    Response,
+    ResponseStatus,
+    Round,
+)
+from .publication import RESPONDED, Current, ambition_of, publish, shown_figures
 
 
 @dataclass(frozen=True)
@@ -75,17 +86,19 @@ def area_aggregates(
     *,
     moderated: bool = False,
     threshold: int | None = None,
+    published: tuple[Publication, Current] | None = None,
 ) -> list[AreaAggregate]:
     """One aggregate per (area, domain), domains in instrument order then "overall".
 
     Reading may publish: the round's figures are refreshed first when its
-    groups have changed (survey.publication).
+    groups have changed (survey.publication). ``published``: what ``publish``
+    returned for this round and view, when the caller reads several kinds of figure.
     """
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
     instrument = instrument_for(round_)
     if instrument.named_results:
         return named_aggregates(round_, areas, moderated=moderated)
-    publication, state = publish(round_, moderated=moderated, threshold=threshold)
+    publication, state = published or publish(round_, moderated=moderated, threshold=threshold)
     shown = shown_figures(publication, [a.id for a in areas])
     domains = [(d.id, d.name) for d in instrument.domains] + [(OVERALL, "Overall")]
     hidden = {(a, d) for a, d in publication.hidden or []}
@@ -160,7 +173,7 @@ def named_aggregates(
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(
             Response.round_id == round_.id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             Response.organisation_id.is_(None),
             Response.area_id.in_(ids),
@@ -231,3 +244,25 @@ def trend_aggregates(
             )
         )
     return [(r, area_aggregates(r, [area], **options)) for r in rounds]
+
+
+def derived_figures(
+    round_: Round,
+    areas: list[Area],
+    *,
+    moderated: bool = False,
+    threshold: int | None = None,
+    published: tuple[Publication, Current] | None = None,
+) -> dict[tuple[int, str], PublishedFigure]:
+    """(area, set id) -> the published figure of each derived set (survey.derived_sets) shown.
+
+    The same publication as the domain figures: a set hidden there, or never
+    published (too few groups, or a few apart from another), is left out.
+    """
+    threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
+    publication, _ = published or publish(round_, moderated=moderated, threshold=threshold)
+    return {
+        key: figure
+        for key, figure in shown_figures(publication, [a.id for a in areas]).items()
+        if is_derived(key[1]) and figure.n >= threshold
+    }

@@ -18,6 +18,7 @@ score or a moderated level counts as a change of group.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from collections import defaultdict
@@ -29,8 +30,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
 from scoring.disclosure import plan_publication
+from scoring.paired import paired_change
 
+from . import derived_sets
 from .extensions import db
+from .instruments_store import instrument_for
 from .models import (
     Area,
     DomainScore,
@@ -194,7 +198,8 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
     """The member sets of every area and domain of the round now, with a fingerprint of them."""
     sets: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     values: dict[str, tuple[float, int]] = {}
-    for area_id, response_id, domain_id, score, level, moderated_level in _score_rows(round_):
+    rows = _score_rows(round_)
+    for area_id, response_id, domain_id, score, level, moderated_level in rows:
         if moderated and moderated_level is not None:
             score, level = float(moderated_level), moderated_level
         key = member_key(response_id, score, level)
@@ -202,6 +207,7 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
         sets[domain_id][area_id].add(key)
     for area_id, response_id in _responded_rows(round_):
         sets[RESPONDED][area_id].add(str(response_id))
+    _add_derived(round_, moderated, rows, sets, values)
     frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
     digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
     for domain_id in sorted(frozen):
@@ -209,6 +215,29 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
             digest.update(f"|{domain_id}|{area_id}|".encode())
             digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
     return Current(frozen, values, invited_counts(round_), digest.hexdigest())
+
+
+def _add_derived(round_: Round, moderated: bool, rows, sets, values) -> None:
+    """The sets behind target shares, paired change and referral readiness (survey.derived_sets)."""
+    target = round_.target_level
+    changes = derived_sets.paired_rows(round_, moderated)
+    for area_id, response_id, domain_id, score, level, moderated_level in rows:
+        if moderated and moderated_level is not None:
+            score, level = float(moderated_level), moderated_level
+        slot = derived_sets.target_set(domain_id, int(level), target)
+        if slot is not None:
+            sets[slot][area_id].add(member_key(response_id, score, level))
+        change = changes.get((response_id, domain_id))
+        if change is not None:
+            key = member_key(response_id, change, 0)
+            values[key] = (change, 0)
+            sets[domain_id + derived_sets.PAIRED][area_id].add(key)
+    for area_id, set_id, response_id, value in derived_sets.readiness_rows(
+        round_, instrument_for(round_)
+    ):
+        key = member_key(response_id, value, 0)
+        values[key] = (value, 0)
+        sets[set_id][area_id].add(key)
 
 
 def _latest(round_id: int, moderated: bool) -> Publication | None:
@@ -328,6 +357,16 @@ def _figure(made, round_id, moderated, area_id, domain_id, members, state, thres
     )
     if domain_id == RESPONDED:
         row.invited = state.invited.get(area_id, 0)
+        return row
+    if derived_sets.is_derived(domain_id):
+        # a count or a total (n and mean only), or a paired change with the interval of
+        # the differences (not clipped to the 1 to 5 scale); no level bands
+        values = [state.values[m][0] for m in members]
+        if domain_id.endswith(derived_sets.PAIRED):
+            change = paired_change(values, threshold)
+            row.mean, row.ci_low, row.ci_high = change.mean, change.ci_low, change.ci_high
+        else:
+            row.mean = math.fsum(values) / len(values)
         return row
     scores = [state.values[m][0] for m in sorted(members)]
     levels = [state.values[m][1] for m in sorted(members)]

@@ -82,6 +82,9 @@ MATRIX: dict[str, str] = {
     "reports.trends_home":              "-yyyy",
     "reports.trends":                   "-yyyy",
     "reports.trends_download":          "-yyyy",
+    "reports.board_pack":               "-yyyy",
+    "reports.board_pack_print":         "-yyyy",
+    "reports.board_pack_download":      "-yyyy",
     # A broker's portfolio, moderation and paper answers: brokers and admins only.
     "reports.portfolio_home":           "-yy--",
     "reports.portfolio_page":           "-yy--",

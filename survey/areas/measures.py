@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from maps.choropleth import SCALES, MapArea, Scale
 
 from ..aggregates import AreaAggregate, area_aggregates
+from ..derived_sets import previous_round
 from ..extensions import db
 from ..models import OVERALL, Area, Response, ResponseStatus, Round
+from ..publication import publish
 
 MEASURES = {
     "level": "Level (mean score)",
@@ -23,7 +25,11 @@ MEASURES = {
     "ambition": "Gap to ambition",
     "coverage": "Response rate",
     "change": "Change since the last round",
+    "receiving": "Groups receiving referrals",
+    "supported": "Groups involved and supported to receive referrals",
+    "capacity": "Extra places a month groups could take",
 }
+READINESS_MEASURES = ("receiving", "supported", "capacity")
 
 
 @dataclass(frozen=True)
@@ -76,16 +82,6 @@ def default_round(rounds: list[Round]) -> Round | None:
         reverse=True,
     )
     return (with_answers or opened or rounds or [None])[0]
-
-
-def previous_round(round_: Round) -> Round | None:
-    """The round of the same instrument before this one (for change since last year)."""
-    return db.session.scalar(
-        sa.select(Round)
-        .where(Round.instrument_id == round_.instrument_id, Round.opens_on < round_.opens_on)
-        .order_by(Round.opens_on.desc())
-        .limit(1)
-    )
 
 
 def suppressed_words(threshold: int) -> str:
@@ -190,8 +186,14 @@ def figures(
     round_: Round, areas: list[Area], measure: str, domain_id: str, threshold: int
 ) -> list[AreaFigure]:
     """Each area's figure for the measure in one domain (or overall) of the round."""
-    mine = area_aggregates(round_, areas, threshold=threshold)
+    published = publish(round_, moderated=False, threshold=threshold)  # once for both reads
+    mine = area_aggregates(round_, areas, threshold=threshold, published=published)
     by_area = {a.area.id: a for a in mine if a.domain_id == domain_id}
+    if measure in READINESS_MEASURES:
+        from ..readiness import area_readiness
+
+        ready = area_readiness(round_, areas, threshold=threshold, published=published)
+        return readiness_figures(areas, measure, by_area, ready, threshold)
     before: dict[int, AreaAggregate] = {}
     since = ""
     if measure == "change":
@@ -212,6 +214,47 @@ def figures(
             measure, agg, before.get(area.id), threshold, since
         )
         out.append(AreaFigure(area, agg, value, label, n, suppressed, klass))
+    return out
+
+
+def _readiness_figure(measure: str, ready, threshold: int):
+    """(value, label, n, suppressed) of one readiness measure (scoring.readiness)."""
+    if ready is None:
+        return None, "not asked in this survey", None, False
+    if measure == "capacity":
+        if not ready.asks_capacity:
+            return None, "not asked in this survey", None, False
+        if ready.capacity_total is None:
+            return None, f"fewer than {threshold} groups", None, True
+        total = ready.capacity_total
+        return (
+            total,
+            f"{total:,.0f} a month ({ready.capacity_groups} groups)",
+            ready.capacity_groups,
+            False,
+        )
+    share = ready.receiving if measure == "receiving" else ready.supported
+    if share is None:
+        return None, "not asked in this survey", None, False
+    if not share.shown:
+        return None, f"not shown: fewer than {threshold} groups either way", None, True
+    return (
+        share.share,
+        f"{share.share:.0%} ({share.yes} of {share.answered})",
+        share.answered,
+        False,
+    )
+
+
+def readiness_figures(areas, measure, by_area, ready, threshold) -> list[AreaFigure]:
+    """Each area's referral readiness measure, from its published figures (survey.readiness)."""
+    out = []
+    for area in areas:
+        agg = by_area.get(area.id)
+        if agg is None:
+            continue
+        value, label, n, suppressed = _readiness_figure(measure, ready.get(area.id), threshold)
+        out.append(AreaFigure(area, agg, value, label, n, suppressed, None))
     return out
 
 

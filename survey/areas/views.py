@@ -19,6 +19,8 @@ from ..aggregates import area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
+from ..publication import publish
+from ..readiness import area_readiness
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
 from .mapfile import map_file_html
@@ -139,9 +141,13 @@ def area_page(code: str):
     round_ = _round_or_404(rounds) if rounds else None
     children = sorted(area.children, key=lambda a: a.name.lower())
     children = [c for c in children if _may_see(c)]
-    own, child_rows = [], []
+    own, child_rows, readiness = [], [], None
     if round_ is not None:
-        own = area_aggregates(round_, [area], threshold=threshold())
+        published = publish(round_, moderated=False, threshold=threshold())
+        own = area_aggregates(round_, [area], threshold=threshold(), published=published)
+        readiness = area_readiness(round_, [area], threshold=threshold(), published=published).get(
+            area.id
+        )
         if children:
             child_rows = figures(round_, children, "level", OVERALL, threshold())
     child_type = children[0].type if children else None
@@ -152,6 +158,7 @@ def area_page(code: str):
         round=round_,
         own=own,
         instrument=instrument_for(round_) if round_ is not None else None,
+        readiness=readiness,
         children=child_rows,
         child_type=child_type,
         type_names=TYPE_NAMES,
@@ -359,11 +366,13 @@ def _compare_request():
 def compare():
     """Two to six areas side by side per domain, with which differences are beyond doubt."""
     round_, rounds, types, area_type, candidates, chosen, problem = _compare_request()
-    rows, notes = [], []
+    rows, notes, readiness = [], [], {}
     if chosen and problem is None:
-        aggregates = area_aggregates(round_, chosen, threshold=threshold())
+        published = publish(round_, moderated=False, threshold=threshold())
+        aggregates = area_aggregates(round_, chosen, threshold=threshold(), published=published)
         rows = compare_rows(round_, chosen, aggregates)
         notes = differences(rows)
+        readiness = area_readiness(round_, chosen, threshold=threshold(), published=published)
     return render_template(
         "views/areas/compare.html",
         round=round_,
@@ -379,6 +388,8 @@ def compare():
         notes=notes,
         instrument=instrument_for(round_),
         named=instrument_for(round_).named_results,
+        readiness=readiness,
+        threshold=threshold(),
         words=suppressed_words(threshold()),
         png_url=url_for(
             "areas.compare_png_view",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .board import board_pack
 from .oruk import oruk
 from .workbooks import map_file, paper_template, roadmap, support_plans, trends
 
@@ -16,3 +17,4 @@ def export_group() -> None:
 export_group.add_command(oruk)
 for _command in (roadmap, support_plans, trends, paper_template, map_file):
     export_group.add_command(_command)
+export_group.add_command(board_pack)

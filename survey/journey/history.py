@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import OVERALL, Area, DomainScore, Organisation, Response, Round
+from ..models import OVERALL, Area, DomainScore, Organisation, Response, ResponseStatus, Round
 from .respondent import Respondent
 
 BY_SIZE_AND_TYPE = "size and type"
@@ -84,7 +84,7 @@ def earlier_levels(respondent: Respondent) -> Earlier | None:
         sa.select(Response.id)
         .where(
             Response.round_id == before.id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             mine,
         )
@@ -123,7 +123,7 @@ def _similar_groups(
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(
             Response.round_id == respondent.round.id,
-            Response.status == "submitted",
+            Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             Organisation.id != own,
             Response.submitted_at < response.submitted_at,

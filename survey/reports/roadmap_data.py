@@ -7,12 +7,28 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from exports.roadmap import AreaFigures, DomainFigure, GroupRow, Roadmap, write_roadmap
+from exports.roadmap import (
+    AreaFigures,
+    DomainFigure,
+    GroupGap,
+    GroupRow,
+    LocalityResult,
+    Roadmap,
+    write_roadmap,
+)
 from exports.support_plans import MODERATED, SELF_ASSESSED
 
 from .. import audit
-from ..access import ADMIN, AREA_LEAD, BROKER, may_see_group_answers, visible_area_ids
-from ..aggregates import AreaAggregate, area_aggregates
+from ..access import (
+    ADMIN,
+    AREA_LEAD,
+    BROKER,
+    area_ids_under,
+    may_see_group_answers,
+    visible_area_ids,
+)
+from ..aggregates import AreaAggregate, area_aggregates, derived_figures
+from ..derived_sets import BELOW, TARGET
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..models import (
@@ -26,6 +42,7 @@ from ..models import (
     ResponseStatus,
     Round,
 )
+from ..readiness import area_readiness
 from .method import method_lines
 
 
@@ -140,6 +157,72 @@ def _shown(pair: tuple | None, moderated: bool) -> int | None:
     return moderated_level if moderated and moderated_level is not None else level
 
 
+def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[LocalityResult]:
+    """The locality self-assessments of the area and the areas within it (a place's PCNs):
+    from this round if it is a locality form, else from the latest locality round any of
+    them answered. Named, not suppressed: each is a public body's statement."""
+    if instrument_for(round_).kind == "locality":
+        rounds = [round_]
+    else:
+        rounds = [
+            r
+            for r in db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc()))
+            if instrument_for(r).kind == "locality"
+        ]
+    within = area_ids_under({area.id})
+    for candidate in rounds:
+        responses = db.session.scalars(
+            sa.select(Response)
+            .join(Area, Area.id == Response.area_id)
+            .where(
+                Response.round_id == candidate.id,
+                Response.area_id.in_(within),
+                Response.organisation_id.is_(None),
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.is_current.is_(True),
+            )
+            .order_by(Area.name)
+        ).all()
+        if not responses:
+            continue
+        instrument = instrument_for(candidate)
+        return [
+            LocalityResult(
+                response.area.name,
+                candidate.title,
+                instrument,
+                {
+                    s.domain_id: (s.moderated_level if moderated and s.moderated_level else s.level)
+                    for s in response.scores
+                    if s.level is not None and s.domain_id != OVERALL
+                },
+            )
+            for response in responses
+        ]
+    return []
+
+
+def group_gaps(round_: Round, area: Area, figures: AreaFigures, *, moderated: bool) -> list:
+    """Per domain, the groups below the round's target, from the published target sets."""
+    target = round_.target_level
+    if target is None or instrument_for(round_).kind == "locality":
+        return []
+    shown = derived_figures(round_, [area], moderated=moderated)
+    gaps = []
+    for figure in figures.figures:
+        if figure.domain_id == OVERALL:
+            continue
+        below = shown.get((area.id, figure.domain_id + BELOW))
+        at = shown.get((area.id, figure.domain_id + TARGET))
+        if below is None or at is None:
+            continue
+        gaps.append(
+            GroupGap(figure.domain_id, figure.domain_name, below.n, below.n + at.n, target,
+                     figure.level)
+        )  # fmt: skip
+    return gaps
+
+
 def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: bool) -> Roadmap:
     """The roadmap's content for an area, as this viewer may see it (None: the CLI, all)."""
     instrument = instrument_for(round_)
@@ -165,6 +248,14 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
         extra=[
             ("Area", f"{area.name} ({area.code}, {area.type}) and its {len(children)} sub-areas"),
             ("Groups sheet", note),
+            (
+                "Roadmap sheet",
+                "Actions for the system, not for single groups: the area's own locality "
+                "self-assessment's next steps (who acts: ICP, PCN or partners), and support "
+                "for the domains where most groups are below target (published counts only). "
+                "Horizons: next 6 months, 1 to 2 years, 3 to 5 years. Group-level actions are "
+                "in each group's result and the brokers' support-plan workbooks.",
+            ),
         ],
     )
     return Roadmap(
@@ -176,6 +267,9 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
         groups_note=note,
         method=method,
         shown_as=shown,
+        localities=locality_results(round_, area, moderated=moderated),
+        gaps=group_gaps(round_, area, rows[0], moderated=moderated),
+        readiness=area_readiness(round_, [area]).get(area.id),
     )
 
 

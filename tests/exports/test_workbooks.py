@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 
 from exports.roadmap import (
+    SYSTEM_HORIZON_LABELS,
     AreaFigures,
     DomainFigure,
+    GroupGap,
     GroupRow,
+    LocalityResult,
     Roadmap,
-    roadmap_actions,
+    system_actions,
     write_roadmap,
 )
 from exports.trends import TrendPoint, change_sentences, trend_chart_png, write_trends
@@ -25,7 +28,7 @@ from exports.workbook_style import (
     write_header,
     write_row,
 )
-from instruments import HORIZON_LABELS, load_registry
+from instruments import load_registry
 from scoring.disclosure import level_bands
 
 TRICKY = ["=1+1", "+44 1234", "-minus", "@SUM(A1)", '=HYPERLINK("http://evil","x")']
@@ -79,22 +82,42 @@ def figure(domain, level, suppressed=False):
     )  # fmt: skip
 
 
-def test_roadmap_actions_follow_each_domains_level_near_term_first(dmi):
-    first, second, *rest = dmi.domains
-    area = AreaFigures(
-        "A", "Area", "ics", 10, 9, 0.9,
-        (figure(first, 1), figure(second, 4), *(figure(d, 2, suppressed=True) for d in rest)),
-    )  # fmt: skip
-    roadmap = Roadmap(dmi, load_registry().offers, area, [], None, "none", [], "self-assessed")
-    actions = roadmap_actions(roadmap)
-    planned = [a for a in actions if a.level is not None]
-    expected = {s.text for s in first.level(1).next_steps} | {
-        s.text for s in second.level(4).next_steps
+def test_area_roadmap_actions_are_the_systems_not_a_groups(dmi):
+    registry = load_registry()
+    local = registry.latest("dmi-locality")
+    assets, referrals, *_ = local.domains
+    # the locality scored level 1 in community assets and 4 in referral management
+    locality = LocalityResult("North PCN", "Locality DMI 2026", local,
+                              {assets.id: 1, referrals.id: 4})  # fmt: skip
+    # groups below target level 3: 8 of 10, 6 of 10, 5 of 10 and 0 of 10 in four domains
+    gaps = [
+        GroupGap(d.id, d.name, below, 10, 3, 2)
+        for d, below in zip(dmi.domains[:4], (5, 8, 6, 0), strict=True)
+    ]
+    area = AreaFigures("A", "Area", "pcn", 10, 10, 1.0, tuple(figure(d, 2) for d in dmi.domains))
+    roadmap = Roadmap(dmi, registry.offers, area, [], None, "none", [], "self-assessed",
+                      localities=[locality], gaps=gaps)  # fmt: skip
+    actions = system_actions(roadmap)
+    own = [a for a in actions if a.evidence.startswith("North PCN's own assessment")]
+    assert {a.text for a in own} == {s.text for s in assets.level(1).next_steps} | {
+        s.text for s in referrals.level(4).next_steps
     }
-    assert {a.text for a in planned} == expected
-    horizons = [a.horizon for a in planned]
-    assert horizons == sorted(horizons, key=list(HORIZON_LABELS).index)
-    assert len(actions) - len(planned) == len(rest)  # one "no level" row per suppressed domain
+    # owners as written in dmi-locality-2025.1.yaml: assets level 1 partner, referrals 4 icp
+    assert {(a.domain, a.owner) for a in own} == {(assets.name, "partner"), (referrals.name, "icp")}
+    from_groups = [a for a in actions if a not in own]
+    # the three commonest gaps, commonest first; the domain with no group below is left out
+    assert [a.domain for a in from_groups] == [dmi.domains[i].name for i in (1, 2, 0)]
+    assert from_groups[0].evidence == (
+        f"8 of 10 groups below target level 3 in {dmi.domains[1].name.lower()}; "
+        "the area's level is 2"
+    )
+    assert {a.owner for a in from_groups} == {"partner"}
+    group_steps = {s.text for d in dmi.domains for lv in d.levels for s in lv.next_steps}
+    assert not group_steps & {a.text for a in actions}  # no single group's next step
+    order = list(SYSTEM_HORIZON_LABELS)
+    assert [order.index(a.horizon) for a in actions] == sorted(
+        order.index(a.horizon) for a in actions
+    )
 
 
 def test_roadmap_workbook_reads_back_with_its_sheets_and_validations(dmi):

@@ -8,7 +8,7 @@ import statistics
 import pandas as pd
 import pytest
 
-from instruments import HORIZON_LABELS, load_registry
+from instruments import load_registry
 from survey.aggregates import area_aggregates
 from survey.extensions import db
 from survey.models import OVERALL
@@ -28,7 +28,8 @@ from .conftest import (
     workbook,
 )
 
-SHEETS = ["Summary", "Gaps", "Roadmap", "Groups", "Method"]
+# the confidence survey asks about referrals: a readiness sheet too
+SHEETS = ["Summary", "Gaps", "Roadmap", "Groups", "Referral readiness", "Method"]
 
 
 @pytest.fixture
@@ -79,28 +80,80 @@ def test_gaps_are_target_minus_mean_as_the_app_computes_them(exported, geography
     assert chart_count(exported) == 1  # mean and target; level bands differ by area: no chart
 
 
-def test_roadmap_lists_next_steps_for_the_area_level_with_owner_date_status(exported):
+def test_roadmap_holds_system_actions_not_a_groups_next_steps(exported):
     instrument = load_registry().latest("confidence")
-    expected = sum(len(d.level(3).next_steps) for d in instrument.domains)
     wb = workbook(exported)
     rows = rows_of(wb["Roadmap"])
-    assert len(rows) == expected
     assert list(rows[0]) == [
-        "Horizon", "Domain", "Level now", "Target level", "Action", "Support offers",
-        "Owner", "Target date", "Status",
+        "Horizon", "Who acts", "Domain", "Action", "Evidence", "Support offers",
+        "Lead (name)", "Target date", "Status",
     ]  # fmt: skip
-    order = list(HORIZON_LABELS.values())
-    assert [order.index(r["Horizon"]) for r in rows] == sorted(
-        order.index(r["Horizon"]) for r in rows
-    )
-    first = instrument.domains[0]
-    texts = {r["Action"] for r in rows if r["Domain"] == first.name}
-    assert texts == {s.text for s in first.level(3).next_steps}
+    # no locality assessment, and at target level 4 only 4 of 13 groups (levels 4, 4, 4, 5):
+    # too few either side to publish a count below target, so no action yet, and why
+    assert len(rows) == 1 and rows[0]["Action"].startswith("No actions yet")
+    group_steps = {s.text for d in instrument.domains for lv in d.levels for s in lv.next_steps}
+    assert not group_steps & {r["Action"] for r in rows}
     kinds = {dv.type: dv for dv in validations(wb["Roadmap"])}
     assert kinds["list"].formula1 == '"Not started,In progress,Done"'
     assert str(kinds["list"].sqref).startswith("I2")
     assert kinds["date"].sqref and str(kinds["date"].sqref).startswith("H2")
-    assert {r["Status"] for r in rows} == {"Not started"}
+
+
+def test_roadmap_actions_from_the_locality_and_the_commonest_group_gaps(geography):
+    from survey.models import DomainScore, Response
+
+    ics, round_ = geography.ics, geography.round
+    # target 3: below it levels 1, 2 (P1) and five 2s (P2) = 7 groups; at or above 6 of 13
+    round_.target_level = 3
+    local = factories.survey_round("dmi-locality", slug="dmi-locality-2026")
+    instrument = load_registry().latest("dmi-locality")
+    # the ICS's own assessment at level 2 everywhere; place P1's at 2, except 4 in the first domain
+    first = instrument.domains[0]
+    for area, levels in ((ics, {}), (geography.p1, {first.id: 4})):
+        response = Response(round=local, area_id=area.id, status="submitted")
+        for domain in instrument.domains:
+            level = levels.get(domain.id, 2)
+            response.scores.append(DomainScore(domain_id=domain.id, score=level, level=level))
+        db.session.add(response)
+    db.session.commit()
+    data = roadmap_workbook(ics, round_, viewer=None, actor="cli")
+    rows = rows_of(workbook(data)["Roadmap"])
+    own = [r for r in rows if "own assessment" in r["Evidence"]]
+    assert {r["Action"] for r in own} == {
+        s.text for d in instrument.domains for s in d.level(2).next_steps
+    } | {s.text for s in first.level(4).next_steps}
+    both = f"Place P1 and Test ICS's own assessments ({local.title}): level 2 in"
+    assert {r["Evidence"] for r in own} == {
+        f"{both} {d.name.lower()}" for d in instrument.domains[1:]
+    } | {
+        f"Test ICS's own assessment ({local.title}): level 2 in {first.name.lower()}",
+        f"Place P1's own assessment ({local.title}): level 4 in {first.name.lower()}",
+    }
+    assert {r["Who acts"] for r in own} <= {
+        "ICP (place partnership)", "Primary care network",
+        "Partners (CVS, council, voluntary sector)",
+    }  # fmt: skip
+    # every confidence domain has the same 7 of 13 below: the three commonest, by name;
+    # the ICS mean 36 / 13 = 2.77 is level 3; 7 of 13 is half or more: next 6 months
+    gaps = [r for r in rows if r not in own]
+    names = sorted(d.name for d in load_registry().latest("confidence").domains)[:3]
+    assert [r["Domain"] for r in gaps] == names
+    assert gaps[0]["Evidence"] == (
+        f"7 of 13 groups below target level 3 in {names[0].lower()}; the area's level is 3"
+    )
+    assert {r["Horizon"] for r in gaps} == {"Next 6 months"}
+    assert {r["Who acts"] for r in gaps} == {"Partners (CVS, council, voluntary sector)"}
+    assert {r["Horizon"] for r in rows} <= {"Next 6 months", "1 to 2 years", "3 to 5 years"}
+
+
+def test_readiness_sheet_says_not_shown_when_no_group_answered_the_referral_questions(exported):
+    rows = rows_of(workbook(exported)["Referral readiness"])
+    by_figure = {r["Figure"]: r for r in rows}
+    assert set(by_figure) == {
+        "Groups receiving referrals", "Groups involved and supported to receive referrals",
+    }  # fmt: skip
+    for row in rows:  # the fixture's groups have scores but no answers: nothing published
+        assert row["Groups saying yes"] == row["Groups answering"] == row["Share"] == "not shown"
 
 
 def test_groups_and_method_sheets(exported, geography):

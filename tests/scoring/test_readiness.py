@@ -1,0 +1,64 @@
+"""Referral readiness flags from one group's answers, and the view from published counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from instruments import load_registry
+from scoring.readiness import NO, readiness_view, response_flags
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+def test_readiness_survey_answers_become_flags_and_capacity(registry):
+    instrument = registry.latest("vcse-readiness")
+    flags, capacity = response_flags(
+        instrument,
+        {
+            "sw_had_referrals": "no",
+            "referral_capacity": 4,
+            "support_levels": ["level_2_guidance"],
+            "sd_help_wanted": ["website", "none"],
+        },
+    )
+    assert flags["ready:receiving"] is False
+    assert capacity == 4.0
+    assert flags["ready:nav:level_2_guidance"] is True
+    assert flags["ready:nav:level_1_information"] is False
+    assert flags["ready:help:sd_help_wanted:website"] is True
+    assert "ready:help:sd_help_wanted:none" not in flags  # "we don't need help" is no kind
+    assert not any(k.startswith("ready:help:ss_help_wanted") for k in flags)  # not answered
+    assert "ready:supported" not in flags  # the readiness survey does not ask it
+
+
+def test_supported_needs_referrals_and_agreement(registry):
+    instrument = registry.latest("confidence")
+    yes = response_flags(instrument, {"had_referrals": "yes", "supported_for_referrals": "agree"})[
+        0
+    ]
+    unsure = response_flags(
+        instrument, {"had_referrals": "yes", "supported_for_referrals": "dont_know"}
+    )[0]
+    none_yet = response_flags(instrument, {"had_referrals": "no"})[0]
+    assert yes == {"ready:receiving": True, "ready:supported": True}
+    assert unsure["ready:supported"] is False
+    assert none_yet == {"ready:receiving": False, "ready:supported": False}
+    assert response_flags(instrument, {})[0] == {}
+
+
+def test_a_share_needs_both_its_yes_and_its_no_set_published(registry):
+    instrument = registry.latest("vcse-readiness")
+    view = readiness_view(
+        instrument,
+        {"ready:receiving": 6, "ready:receiving" + NO: 9, "ready:nav:level_1_information": 12},
+        (15, 2.4),
+    )
+    assert (view.receiving.yes, view.receiving.answered) == (6, 15)
+    assert view.receiving.share == pytest.approx(0.4)
+    level_1 = next(s for s in view.navigation if s.id == "ready:nav:level_1_information")
+    assert not level_1.shown and level_1.share is None  # its "no" set is not published
+    assert view.capacity_total == pytest.approx(36.0) and view.capacity_groups == 15
+    assert view.supported is None and view.top_help == ()
