@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from exports.tables import (
     AGGREGATE_COLUMNS,
@@ -22,6 +21,7 @@ from .. import audit
 from ..access import ADMIN, area_ids_under, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
+from ..lookups import round_or_404
 from ..models import Area, Round
 from .records import response_records, round_aggregates
 
@@ -30,12 +30,7 @@ LAYOUTS = ("wide", "long")
 
 
 def _round(slug: str) -> Round:
-    found = db.session.scalar(
-        sa.select(Round).where(Round.slug == slug).options(selectinload(Round.areas))
-    )
-    if found is None:
-        abort(404)
-    return found
+    return round_or_404(slug, with_areas=True)
 
 
 def _areas_for(round_: Round) -> list[Area]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
+from ..lookups import round_with_slug
 from ..models import AREA_TYPES, Area, Round, utcnow
 from .openapi import openapi_document
 from .records import area_record, round_aggregates, round_record
@@ -99,9 +100,7 @@ def _area_type(name: str) -> str | None:
 def _round(slug: str) -> Round:
     if len(slug) > 80 or any(ord(c) < 32 for c in slug):
         abort(404, "No round has that slug.")
-    found = db.session.scalar(
-        sa.select(Round).where(Round.slug == slug).options(selectinload(Round.areas))
-    )
+    found = round_with_slug(slug, with_areas=True)
     if found is None:
         abort(404, f"No round has the slug '{slug}'.")
     return found

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 
 from ..errors import InputError
 from ..extensions import db
+from ..lookups import round_with_slug
 from ..models import Area, Round
 
 
 def round_named(slug: str, option: str = "--round") -> Round:
     """The round with this slug; InputError naming the option if there is none."""
-    found = db.session.scalar(sa.select(Round).where(Round.slug == slug))
+    found = round_with_slug(slug)
     if found is None:
         raise InputError(f"{option}: no round named '{slug}' (see `survey rounds list`)")
     return found

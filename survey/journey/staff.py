@@ -23,6 +23,7 @@ from .. import audit
 from ..access import ADMIN, BROKER
 from ..extensions import db
 from ..instruments_store import registry
+from ..lookups import round_or_404, round_with_slug
 from ..mail import send_mail
 from ..models import Area, Invitation, Organisation, Round
 from .fields import field_choices
@@ -42,10 +43,7 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _round(slug: str) -> Round:
-    round_ = db.session.scalar(sa.select(Round).where(Round.slug == slug))
-    if round_ is None:
-        abort(404)
-    return round_
+    return round_or_404(slug)
 
 
 def _portfolio() -> set[int] | None:
@@ -131,7 +129,7 @@ class OpenRoundForm(FlaskForm):
         """Unique and shaped like a-short-name."""
         if not SLUG.match(field.data or ""):
             raise ValidationError("Use only lower-case letters, numbers and hyphens")
-        if db.session.scalar(sa.select(Round.id).where(Round.slug == field.data)):
+        if round_with_slug(field.data) is not None:
             raise ValidationError("There is already a round with this short name")
 
     def validate_closes_on(self, field) -> None:

@@ -22,6 +22,7 @@ from exports.trends import change_sentences, chart_alt_text, domains, trend_char
 from ..access import visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
+from ..lookups import round_or_404
 from ..models import Area, Round
 from .roadmap_data import roadmap_workbook
 from .trends_data import trend_points, trends_workbook
@@ -72,10 +73,7 @@ def choosable_areas() -> list[Area]:
 
 def round_by_slug(slug: str) -> Round:
     """The round with this slug (404 if none)."""
-    found = db.session.scalar(sa.select(Round).where(Round.slug == slug))
-    if found is None:
-        abort(404)
-    return found
+    return round_or_404(slug)
 
 
 @bp.get("/roadmaps")
