@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from instruments.answers import normalise_postcode
 from maps.boundaries import geojson
 from maps.footprints import (
     PracticePoint,
@@ -27,7 +28,7 @@ from maps.footprints import (
     practices_outside,
 )
 from maps.postcodes import COLUMNS as POSTCODE_COLUMNS
-from maps.postcodes import PostcodeError, PostcodeFile, normalise_postcode
+from maps.postcodes import PostcodeError, PostcodeFile
 from maps.topology import simplify_shared
 
 from ..errors import InputError
