@@ -222,7 +222,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         gunicorn = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/gunicorn"),
+                str(Path(sys.executable).with_name("gunicorn")),  # beside this Python
                 "--workers",
                 str(args.workers),
                 "--bind",
