@@ -69,10 +69,10 @@ def _check_organisation(
             f"(its postcode {postcode} is not in the postcode directory: survey import postcodes)"
         )
     email = row.get("email", "")
-    if email and not is_email(email):
+    if long := too_long("email", email, Organisation.__table__.c.email):
+        problems.append(long)  # say how long first: "not an address" would puzzle
+    elif email and not is_email(email):
         problems.append(f"'email' {email[:60]!r} is not an email address")
-    elif long := too_long("email", email, Organisation.__table__.c.email):
-        problems.append(long)
     charity = row.get("charity_number", "")
     if len(charity) > 20:
         problems.append("'charity_number' is longer than 20 characters")

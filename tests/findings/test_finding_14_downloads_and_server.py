@@ -107,7 +107,8 @@ def test_finding_14_survey_run_sends_one_server_header(tmp_path):
                 time.sleep(0.3)
         servers = [v for k, v in reply.getheaders() if k.lower() == "server"]
         assert reply.status == 200
-        assert servers == ["survey"], servers
+        # One Server header naming no version: gunicorn's bare "gunicorn" (the app adds none).
+        assert len(servers) == 1 and not any(c.isdigit() for c in servers[0]), servers
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=60)  # a graceful stop: workers finish what they are doing
