@@ -70,6 +70,13 @@ MATRIX: dict[str, str] = {
     "api.areas":                        "yyyyy",
     "api.aggregates":                   "yyyyy",
     "api.not_found":                    "yyyyy",
+    "oruk.root":                        "yyyyy",
+    "oruk.openapi":                     "yyyyy",
+    "oruk.services":                    "yyyyy",
+    "oruk.service":                     "yyyyy",
+    "oruk.taxonomies":                  "yyyyy",
+    "oruk.taxonomy_detail":             "yyyyy",
+    "oruk.not_found":                   "yyyyy",
     "api_tokens.api_tokens":            "-y---",
     "api_tokens.revoke_api_token":      "-y---",
     # Score downloads: suppressed tables for every kind of staff.

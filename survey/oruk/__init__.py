@@ -1,0 +1,10 @@
+"""The Open Referral UK API (UK profile 3.0): the public directory, read-only, no token."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the /oruk endpoints."""
+    from . import views
+
+    app.register_blueprint(views.bp)
