@@ -83,6 +83,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "oruk.taxonomies": PUBLIC,
     "oruk.taxonomy_detail": PUBLIC,
     "oruk.not_found": PUBLIC,
+    "directory.area_listing": PUBLIC,  # the same listings, as a page
     "api_tokens.api_tokens": ADMINS,
     "api_tokens.revoke_api_token": ADMINS,
     "downloads.score_downloads": ANALYSTS,

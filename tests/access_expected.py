@@ -77,6 +77,7 @@ MATRIX: dict[str, str] = {
     "oruk.taxonomies":                  "yyyyy",
     "oruk.taxonomy_detail":             "yyyyy",
     "oruk.not_found":                   "yyyyy",
+    "directory.area_listing":           "yyyyy",
     "api_tokens.api_tokens":            "-y---",
     "api_tokens.revoke_api_token":      "-y---",
     # Score downloads: suppressed tables for every kind of staff.

@@ -4,7 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the /oruk endpoints."""
-    from . import views
+    """Register the /oruk endpoints and the /directory pages."""
+    from . import pages, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(pages.bp)

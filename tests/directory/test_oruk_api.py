@@ -1,4 +1,4 @@
-"""The Open Referral UK API: valid UK profile 3.0 replies, consistent paging, listed groups only."""
+"""The Open Referral UK API (and the listing page): valid UK profile 3.0 replies, consistent paging, listed groups only."""
 
 from __future__ import annotations
 
@@ -239,7 +239,8 @@ def test_script_and_formula_names_come_out_as_inert_json_text(app, client):
 def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, tmp_path):
     load_demo(seed=3, groups=24)
     round_ = factories.survey_round()
-    org = factories.organisation(name="Withdrawing Walkers", consent_directory=True)
+    vale = factories.area(code="T-VALE", name="Withdraw Vale")
+    org = factories.organisation(name="Withdrawing Walkers", area=vale, consent_directory=True)
     invited = factories.invitation(round_, org)
     db.session.commit()
     org_id = org.id
@@ -247,6 +248,7 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
     assert client.get(f"/oruk/services/{service_id}").status_code == 200
     assert service_id in _ids(_pages(client, per_page=100))
     before = _consenting()
+    assert "Withdrawing Walkers" in client.get("/directory/T-VALE").get_data(as_text=True)
 
     url = f"/r/{invited.token}/consent"
     form = hidden_fields(client.get(url).get_data(as_text=True))
@@ -256,6 +258,7 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
 
     assert _consenting() == before - 1
     assert client.get(f"/oruk/services/{service_id}").status_code == 404
+    assert "Withdrawing Walkers" not in client.get("/directory/T-VALE").get_data(as_text=True)
     pages = _pages(client)
     assert service_id not in _ids(pages)
     assert pages[0]["total_items"] == before - 1
