@@ -1,7 +1,8 @@
 """The public directory: which groups are listed, and their listings, for every reader.
 
 One home for the consent-to-publication rule: ``listed_select`` is the only query of
-listed groups, and ``listed_group`` the only way a group becomes a listing, so
+listed groups, and ``_listed_groups`` the only way a group becomes a listing (its
+name, area and activities, nothing else read), so
 ``survey export oruk``, the Open Referral UK API and the public listing page publish
 the same records. A group that withdraws consent drops out of all of them at once.
 Groups' own coordinates are never used here: distance is to the centroid of the
@@ -13,9 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from exports.oruk import ListedGroup, oruk_feed, oruk_id, oruk_page, service_record
+from exports.oruk import (
+    ListedGroup,
+    group_description,
+    oruk_feed,
+    oruk_id,
+    oruk_page,
+    service_record,
+)
 from maps.postcodes import great_circle_metres
 
 from .extensions import db
@@ -40,21 +47,28 @@ def _labels(values) -> list[str]:
     return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
 
 
-def listed_group(org: Organisation) -> ListedGroup:
-    """One consenting group as the ORUK core takes it: name, area and activities only."""
-    profile = org.profile if isinstance(org.profile, dict) else {}
+def _group(org_id: int, name: str, area_name: str | None, profile) -> ListedGroup:
+    """One listed group as the ORUK core takes it: name, area and activities only."""
+    profile = profile if isinstance(profile, dict) else {}
     return ListedGroup(
-        key=str(org.id),
-        name=org.name,
-        area=org.area.name if org.area is not None else None,
+        key=str(org_id),
+        name=name,
+        area=area_name,
         activities=tuple(_labels(profile.get("activity_types") or profile.get("activity"))),
     )
 
 
+def _listed_groups(query: sa.Select) -> list[ListedGroup]:
+    """The listings of a query's groups, reading only the published columns."""
+    columns = query.with_only_columns(
+        Organisation.id, Organisation.name, Area.name, Organisation.profile
+    ).outerjoin(Area, Area.id == Organisation.area_id)
+    return [_group(*row) for row in db.session.execute(columns)]
+
+
 def directory_feed() -> dict:
     """The ORUK feed of every listed group, by id (what ``survey export oruk`` writes)."""
-    orgs = db.session.scalars(listed_select().options(selectinload(Organisation.area)))
-    return oruk_feed(listed_group(org) for org in orgs)
+    return oruk_feed(_listed_groups(listed_select()))
 
 
 @dataclass(frozen=True)
@@ -103,17 +117,15 @@ def _filtered(filters: Filters) -> sa.Select:
     return query
 
 
-def _matches(group: ListedGroup, service: dict, filters: Filters) -> bool:
-    """Search and taxonomy filters, on the published record only (never private fields)."""
+def _matches(group: ListedGroup, filters: Filters) -> bool:
+    """Search and taxonomy filters, on the published listing only (never private fields)."""
     if filters.taxonomy_term_id and filters.taxonomy_term_id not in {
-        a["taxonomy_term_id"] for a in service["attributes"]
+        oruk_id("taxonomy-term", label) for label in group.activities
     }:
         return False
     if filters.search:
         words = filters.search.casefold().split()
-        text = " ".join(
-            [service["name"], service["description"], *(group.activities or ())]
-        ).casefold()
+        text = " ".join([group.name, group_description(group), *group.activities]).casefold()
         return all(word in text for word in words)
     return True
 
@@ -123,20 +135,15 @@ def services_page(filters: Filters, page: int, per_page: int) -> dict:
     query = _filtered(filters)
     start = (page - 1) * per_page
     if not filters.needs_listings:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        orgs = db.session.scalars(
-            query.options(selectinload(Organisation.area)).offset(start).limit(per_page)
+        total = db.session.scalar(
+            query.with_only_columns(sa.func.count(Organisation.id)).order_by(None)
         )
-        contents = [service_record(listed_group(org)) for org in orgs]
+        groups = _listed_groups(query.offset(start).limit(per_page))
+        contents = [service_record(group) for group in groups]
         return oruk_page(contents, total_items=total, page_number=page, per_page=per_page)
-    matched = []
-    for org in db.session.scalars(query.options(selectinload(Organisation.area))):
-        group = listed_group(org)
-        service = service_record(group)
-        if _matches(group, service, filters):
-            matched.append(service)
+    matched = [group for group in _listed_groups(query) if _matches(group, filters)]
     return oruk_page(
-        matched[start : start + per_page],
+        [service_record(group) for group in matched[start : start + per_page]],
         total_items=len(matched),
         page_number=page,
         per_page=per_page,
@@ -150,16 +157,16 @@ def listed_service(service_id: str) -> dict | None:
     )
     for org_id in ids:
         if oruk_id("service", str(org_id)) == service_id:
-            org = db.session.scalar(listed_select().where(Organisation.id == org_id))
-            return service_record(listed_group(org)) if org is not None else None
+            found = _listed_groups(listed_select().where(Organisation.id == org_id))
+            return service_record(found[0]) if found else None
     return None
 
 
 def listed_activities() -> list[str]:
     """Every activity some listed group carries: the taxonomy's terms, sorted."""
     labels: set[str] = set()
-    for org in db.session.scalars(listed_select().options(selectinload(Organisation.area))):
-        labels.update(listed_group(org).activities)
+    for group in _listed_groups(listed_select()):
+        labels.update(group.activities)
     return sorted(labels)
 
 
