@@ -47,15 +47,17 @@ def _labels(values) -> list[str]:
     return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
 
 
+# Taxonomy term id -> its activity's words, for every activity a listing has carried.
+_TERMS: dict[str, str] = {}
+
+
 def _group(org_id: int, name: str, area_name: str | None, profile) -> ListedGroup:
     """One listed group as the ORUK core takes it: name, area and activities only."""
     profile = profile if isinstance(profile, dict) else {}
-    return ListedGroup(
-        key=str(org_id),
-        name=name,
-        area=area_name,
-        activities=tuple(_labels(profile.get("activity_types") or profile.get("activity"))),
-    )
+    activities = tuple(_labels(profile.get("activity_types") or profile.get("activity")))
+    for label in activities:
+        _TERMS.setdefault(oruk_id("taxonomy-term", label), label)
+    return ListedGroup(key=str(org_id), name=name, area=area_name, activities=activities)
 
 
 def _listed_groups(query: sa.Select) -> list[ListedGroup]:
@@ -114,6 +116,18 @@ def _filtered(filters: Filters) -> sa.Select:
         )
     if filters.near is not None:
         query = query.where(Organisation.area_id.in_(areas_within(*filters.near)))
+    label = _TERMS.get(filters.taxonomy_term_id or "")
+    if (
+        label is not None
+        and label.isascii()
+        and label.isprintable()
+        and not set(label) & set('"\\')
+    ):
+        # A quick first cut in SQL: the activity's value in the stored profile, with "_"
+        # (any one character) where the words had a space, "_" or "-". The published
+        # listing decides (_matches); this only spares reading groups that cannot match.
+        pattern = "%" + label.replace("%", "\\%").replace(" ", "_") + "%"
+        query = query.where(sa.cast(Organisation.profile, sa.Text).like(pattern, escape="\\"))
     return query
 
 
@@ -150,16 +164,23 @@ def services_page(filters: Filters, page: int, per_page: int) -> dict:
     )
 
 
+# Service id -> group id. A service id is a UUID made from the group's id alone, the same
+# in every database, so the map only ever grows; whether the group is listed is asked anew.
+_SERVICE_IDS: dict[str, int] = {}
+
+
 def listed_service(service_id: str) -> dict | None:
     """The fully nested service with this id, if its group is listed now; else None."""
-    ids = db.session.scalars(
-        sa.select(Organisation.id).where(Organisation.consent_directory.is_(True))
-    )
-    for org_id in ids:
-        if oruk_id("service", str(org_id)) == service_id:
-            found = _listed_groups(listed_select().where(Organisation.id == org_id))
-            return service_record(found[0]) if found else None
-    return None
+    if service_id not in _SERVICE_IDS:
+        ids = db.session.scalars(
+            sa.select(Organisation.id).where(Organisation.consent_directory.is_(True))
+        )
+        _SERVICE_IDS.update((oruk_id("service", str(i)), i) for i in ids)
+    org_id = _SERVICE_IDS.get(service_id)
+    if org_id is None:
+        return None
+    found = _listed_groups(listed_select().where(Organisation.id == org_id))
+    return service_record(found[0]) if found else None
 
 
 def listed_activities() -> list[str]:

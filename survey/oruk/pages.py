@@ -30,7 +30,7 @@ def area_listing(code: str):
     if len(search) > MAX_SEARCH or any(ord(c) < 32 for c in search):
         error = f"Search words must be {MAX_SEARCH} characters or fewer, with no control characters"
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) <= 100_000 else 1
     if error:
         listing, search = None, search[:MAX_SEARCH]
     else:

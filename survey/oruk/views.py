@@ -86,7 +86,7 @@ def _whole_number(name: str, default: int, highest: int) -> int:
     value = _text(name, 12)
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= highest:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= highest:
         abort(400, f"'{name}' must be a whole number from 1 to {highest}.")
     return int(value)
 

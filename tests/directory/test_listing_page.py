@@ -71,3 +71,4 @@ def test_text_is_shown_as_text_and_bad_search_is_refused(app, client):
     assert "There is a problem" in _text(long.get_data(as_text=True))
     assert client.get("/directory/NO-SUCH-AREA").status_code == 404
     assert client.get("/directory/T-HOOD?page=x").status_code == 200
+    assert client.get("/directory/T-HOOD?page=%C2%B2").status_code == 200

@@ -164,6 +164,8 @@ def test_bad_parameters_are_refused_in_json(app, client):
     for query in [
         "page=0",
         "page=x",
+        "page=%C2%B2",
+        "per_page=%D9%A1",
         "per_page=101",
         "per_page=-1",
         "taxonomy_term_id=not-a-uuid",
@@ -299,3 +301,20 @@ def test_the_paging_check_is_not_vacuous():
     ]
     assert "page 2: size is 5, not 1" in paging_errors([page(1, "ab"), page(2, "c", size=5)], 2)
     assert "page 1: not full (1 of 2)" in paging_errors([page(1, "a"), page(2, "c")], 2)
+
+
+def test_an_activity_term_finds_every_spelling_of_its_value(app, client):
+    hood = factories.area(name="Hood")
+    for value in ("young-people", "young_people", ["young people", "advice"], "young%people"):
+        factories.organisation(area=hood, consent_directory=True, profile={"activity": value})
+    factories.organisation(area=hood, consent_directory=False, profile={"activity": "young_people"})
+    factories.organisation(area=hood, consent_directory=True, profile={"activity": "younger"})
+    db.session.commit()
+    term = oruk_id("taxonomy-term", "young people")
+    # Twice: the first reply reads every listing, the second may cut first in SQL.
+    for _ in range(2):
+        page = client.get(f"/oruk/services?taxonomy_term_id={term}").get_json()
+        assert page["total_items"] == 3
+    odd = oruk_id("taxonomy-term", "young%people")
+    for _ in range(2):
+        assert client.get(f"/oruk/services?taxonomy_term_id={odd}").get_json()["total_items"] == 1
