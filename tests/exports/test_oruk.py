@@ -61,6 +61,13 @@ def test_ids_are_stable_uuids_and_differ_between_groups():
     assert one["contents"][0]["id"] != other["contents"][0]["id"]
 
 
+def test_ids_are_the_standard_uuid5_of_kind_and_key():
+    from exports.oruk import NAMESPACE, oruk_id
+
+    for kind, key in [("service", "1"), ("organisation", "20000"), ("taxonomy-term", "café ß")]:
+        assert oruk_id(kind, key) == str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
+
+
 def test_an_empty_feed_is_valid():
     feed = oruk_feed([])
     assert feed_errors(feed) == []
