@@ -12,6 +12,7 @@ line naming the line of the file and the field.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,3 +214,14 @@ class PostcodeFile:
                 batch = []
         if batch:
             yield _fill_lonlat(batch)
+
+
+EARTH_RADIUS_METRES = 6_371_008.8  # the mean radius (IUGG)
+
+
+def great_circle_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The distance between two WGS84 points along the earth's surface (haversine), in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))

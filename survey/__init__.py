@@ -43,6 +43,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         audit,
         instruments_store,
         journey,
+        oruk,
         reports,
         security,
         views,
@@ -53,6 +54,6 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     views.init_app(app)
     access.init_app(app)
     audit.init_app(app)
-    for part in (accounts, journey, areas, reports, api):
+    for part in (accounts, journey, areas, reports, api, oruk):
         part.init_app(app)
     return app

@@ -75,6 +75,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api.areas": PUBLIC,
     "api.aggregates": PUBLIC,
     "api.not_found": PUBLIC,
+    # The Open Referral UK API: listed groups' public fields only (survey.directory), no token.
+    "oruk.root": PUBLIC,
+    "oruk.openapi": PUBLIC,
+    "oruk.services": PUBLIC,
+    "oruk.service": PUBLIC,
+    "oruk.taxonomies": PUBLIC,
+    "oruk.taxonomy_detail": PUBLIC,
+    "oruk.not_found": PUBLIC,
+    "directory.area_listing": PUBLIC,  # the same listings, as a page
     "api_tokens.api_tokens": ADMINS,
     "api_tokens.revoke_api_token": ADMINS,
     "downloads.score_downloads": ANALYSTS,

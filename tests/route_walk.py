@@ -12,7 +12,9 @@ import secrets
 import sqlalchemy as sa
 from werkzeug.routing import Rule
 
+from exports.oruk import oruk_id, taxonomy_id
 from survey import create_app
+from survey.directory import listed_select
 from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import ApiToken, Area, Invitation, Organisation, Response, Round, User
@@ -67,6 +69,10 @@ def argument_values(
         )
         if response is not None:
             values["response_id"] = response.id
+    listed = db.session.scalar(listed_select())
+    if listed is not None:
+        values["service_id"] = oruk_id("service", str(listed.id))
+    values["taxonomy_id"] = taxonomy_id()
     area = area or db.session.scalar(sa.select(Area).where(Area.type == "place").order_by(Area.id))
     if area is not None:
         values.update(code=area.code, area_code=area.code, area_id=area.id)

@@ -6,44 +6,11 @@ import json
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
-
-from exports.oruk import ListedGroup, oruk_feed
 
 from .. import audit
+from ..directory import directory_feed
 from ..extensions import db
-from ..models import Organisation
 from .files import write_file
-
-
-def _labels(values) -> list[str]:
-    """Activity values from a profile in words ("young-people" -> "young people")."""
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list | tuple):
-        return []
-    return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
-
-
-def listed_group(org: Organisation) -> ListedGroup:
-    """One consenting group as the ORUK core takes it: name, area and activities only."""
-    profile = org.profile if isinstance(org.profile, dict) else {}
-    return ListedGroup(
-        key=str(org.id),
-        name=org.name,
-        area=org.area.name if org.area is not None else None,
-        activities=tuple(_labels(profile.get("activity_types") or profile.get("activity"))),
-    )
-
-
-def directory_feed() -> dict:
-    """The ORUK feed of every group with consent_directory set, by id."""
-    orgs = db.session.scalars(
-        sa.select(Organisation)
-        .where(Organisation.consent_directory.is_(True))
-        .order_by(Organisation.id)
-    )
-    return oruk_feed(listed_group(org) for org in orgs)
 
 
 @click.command("oruk")

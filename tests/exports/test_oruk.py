@@ -4,64 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from functools import cache
-from pathlib import Path
 
-import jsonschema
 import sqlalchemy as sa
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from exports.oruk import ListedGroup, directory_consent_hint, oruk_feed
 from survey.extensions import db
 from survey.models import AuditEvent
 
 from .. import factories
-
-SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "oruk"
-ORUK = SCHEMAS / "uk-profile-3.0"  # the UK profile the feed follows
-HSDS = SCHEMAS / "hsds-3.0"  # the international base it is built on
-SCRIPT = '<script>alert("x")</script> Lunch Club'
-FORMULA = '=cmd|"/c calc"!A1'
-
-
-@cache
-def _registry(folder: Path = ORUK) -> Registry:
-    """Every entity schema in a schema set, found by the file name its $refs use."""
-    resources = [
-        (path.name, Resource.from_contents(json.loads(path.read_text()), DRAFT202012))
-        for path in (folder / "schema").glob("*.json")
-        if path.name != "openapi.json"
-    ]
-    return Registry().with_resources(resources)
-
-
-def _validator(schema: dict, folder: Path = ORUK) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        schema,
-        registry=_registry(folder),
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def feed_errors(feed: dict) -> list[str]:
-    """Every way the feed breaks the ORUK /services page, the UK service schemas or HSDS 3.0."""
-    openapi = json.loads((ORUK / "schema" / "openapi.json").read_text())
-    page = openapi["components"]["schemas"]["Page"]
-    service = _registry().contents("service.json")
-    compiled = json.loads((ORUK / "schema" / "compiled" / "service.json").read_text())
-    base = _registry(HSDS).contents("service.json")
-    errors = [f"page: {e.message}" for e in _validator(page).iter_errors(feed)]
-    errors += [] if isinstance(feed.get("contents"), list) else ["page: no contents list"]
-    for i, item in enumerate(feed.get("contents") or []):
-        for schema, folder in ((service, ORUK), (compiled, ORUK), (base, HSDS)):
-            errors += [
-                f"contents[{i}].{'.'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in _validator(schema, folder).iter_errors(item)
-            ]
-        # The profile's tabular_required fields link the nested objects together.
-        errors += [f"contents[{i}]: no organization_id"] if "organization_id" not in item else []
-    return errors
+from ..oruk_schema import FORMULA, SCRIPT, feed_errors
 
 
 def _group(key: str, name: str = "Riverside Lunch Club", **fields) -> ListedGroup:
@@ -108,6 +59,13 @@ def test_ids_are_stable_uuids_and_differ_between_groups():
     assert one == again
     assert uuid.UUID(one["contents"][0]["id"]).version == 5
     assert one["contents"][0]["id"] != other["contents"][0]["id"]
+
+
+def test_ids_are_the_standard_uuid5_of_kind_and_key():
+    from exports.oruk import NAMESPACE, oruk_id
+
+    for kind, key in [("service", "1"), ("organisation", "20000"), ("taxonomy-term", "café ß")]:
+        assert oruk_id(kind, key) == str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
 def test_an_empty_feed_is_valid():

@@ -36,7 +36,21 @@ CARRIES = {
     "contents.organization.description": "area and activities",
     "contents.service_areas.name": "area",
     "contents.service_areas.service_area": "area",
+    # Each activity is also a term of the activities taxonomy, linked by an attribute.
+    "contents.attributes.id": "id",
+    "contents.attributes.link_id": "id",
+    "contents.attributes.taxonomy_term_id": "id",
+    "contents.attributes.taxonomy_term.id": "id",
+    "contents.attributes.taxonomy_term.taxonomy_id": "id",
+    "contents.attributes.link_type": "constant",
+    "contents.attributes.link_entity": "constant",
+    "contents.attributes.taxonomy_term.taxonomy": "constant",
+    "contents.attributes.taxonomy_term.name": "activity",
+    "contents.attributes.taxonomy_term.term": "activity",
+    "contents.attributes.taxonomy_term.description": "activity sentence",
 }
+# The fixed words of the attribute links: the same for every group, so they say nothing.
+CONSTANTS = {"activity", "service", "Community group activities"}
 
 
 def _leaves(value, path=()):
@@ -96,6 +110,15 @@ def test_finding_05_directory_feed_carries_only_consented_fields(app, cli, clien
                     assert len(listed) == len(activities)
             elif kind == "id":
                 assert uuid.UUID(value).version == 5
+            elif kind == "constant":
+                assert value in CONSTANTS
+            elif kind == "activity":
+                assert value in [a.replace("_", " ").replace("-", " ") for a in activities]
+            elif kind == "activity sentence":
+                assert value.startswith("Groups whose activities include ")
+                assert value.removeprefix("Groups whose activities include ")[:-1] in [
+                    a.replace("_", " ").replace("-", " ") for a in activities
+                ]
             else:
                 assert value == "active"
     for path, _ in _leaves({k: v for k, v in feed.items() if k != "contents"}):

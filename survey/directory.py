@@ -1,0 +1,199 @@
+"""The public directory: which groups are listed, and their listings, for every reader.
+
+One home for the consent-to-publication rule: ``listed_select`` is the only query of
+listed groups, and ``_listed_groups`` the only way a group becomes a listing (its
+name, area and activities, nothing else read), so
+``survey export oruk``, the Open Referral UK API and the public listing page publish
+the same records. A group that withdraws consent drops out of all of them at once.
+Groups' own coordinates are never used here: distance is to the centroid of the
+area the listing names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from exports.oruk import (
+    ListedGroup,
+    group_description,
+    oruk_feed,
+    oruk_id,
+    oruk_page,
+    service_record,
+)
+from maps.postcodes import great_circle_metres
+
+from .extensions import db
+from .models import Area, Organisation, OrganisationArea
+
+
+def listed_select() -> sa.Select:
+    """Every group that agreed to be listed, in a stable order (by id)."""
+    return (
+        sa.select(Organisation)
+        .where(Organisation.consent_directory.is_(True))
+        .order_by(Organisation.id)
+    )
+
+
+def _labels(values) -> list[str]:
+    """Activity values from a profile in words ("young-people" -> "young people")."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        return []
+    return [str(v).replace("_", " ").replace("-", " ") for v in values if str(v).strip()]
+
+
+# Taxonomy term id -> its activity's words, for every activity a listing has carried.
+_TERMS: dict[str, str] = {}
+
+
+def _group(org_id: int, name: str, area_name: str | None, profile) -> ListedGroup:
+    """One listed group as the ORUK core takes it: name, area and activities only."""
+    profile = profile if isinstance(profile, dict) else {}
+    activities = tuple(_labels(profile.get("activity_types") or profile.get("activity")))
+    for label in activities:
+        _TERMS.setdefault(oruk_id("taxonomy-term", label), label)
+    return ListedGroup(key=str(org_id), name=name, area=area_name, activities=activities)
+
+
+def _listed_groups(query: sa.Select) -> list[ListedGroup]:
+    """The listings of a query's groups, reading only the published columns."""
+    columns = query.with_only_columns(
+        Organisation.id, Organisation.name, Area.name, Organisation.profile
+    ).outerjoin(Area, Area.id == Organisation.area_id)
+    return [_group(*row) for row in db.session.execute(columns)]
+
+
+def directory_feed() -> dict:
+    """The ORUK feed of every listed group, by id (what ``survey export oruk`` writes)."""
+    return oruk_feed(_listed_groups(listed_select()))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a reader asked for: words, an activity term, an area, a circle round a point.
+
+    ``near`` is (lat, lon, metres): listings whose area's centroid lies within.
+    """
+
+    search: str | None = None
+    taxonomy_term_id: str | None = None
+    area_ids: frozenset[int] | None = None
+    near: tuple[float, float, float] | None = None
+
+    @property
+    def needs_listings(self) -> bool:
+        """True when the filter reads the published text, not just the database."""
+        return bool(self.search or self.taxonomy_term_id)
+
+
+def areas_within(lat: float, lon: float, metres: float) -> frozenset[int]:
+    """Areas whose centroid lies within the distance of the point."""
+    rows = db.session.execute(
+        sa.select(Area.id, Area.centroid_lat, Area.centroid_lon).where(
+            Area.centroid_lat.is_not(None), Area.centroid_lon.is_not(None)
+        )
+    )
+    return frozenset(
+        area_id
+        for area_id, alat, alon in rows
+        if great_circle_metres(lat, lon, alat, alon) <= metres
+    )
+
+
+def _filtered(filters: Filters) -> sa.Select:
+    query = listed_select()
+    if filters.area_ids is not None:
+        inside = sa.select(OrganisationArea.organisation_id).where(
+            OrganisationArea.area_id.in_(filters.area_ids)
+        )
+        query = query.where(
+            sa.or_(Organisation.id.in_(inside), Organisation.area_id.in_(filters.area_ids))
+        )
+    if filters.near is not None:
+        query = query.where(Organisation.area_id.in_(areas_within(*filters.near)))
+    label = _TERMS.get(filters.taxonomy_term_id or "")
+    if (
+        label is not None
+        and label.isascii()
+        and label.isprintable()
+        and not set(label) & set('"\\')
+    ):
+        # A quick first cut in SQL: the activity's value in the stored profile, with "_"
+        # (any one character) where the words had a space, "_" or "-". The published
+        # listing decides (_matches); this only spares reading groups that cannot match.
+        pattern = "%" + label.replace("%", "\\%").replace(" ", "_") + "%"
+        query = query.where(sa.cast(Organisation.profile, sa.Text).like(pattern, escape="\\"))
+    return query
+
+
+def _matches(group: ListedGroup, filters: Filters) -> bool:
+    """Search and taxonomy filters, on the published listing only (never private fields)."""
+    if filters.taxonomy_term_id and filters.taxonomy_term_id not in {
+        oruk_id("taxonomy-term", label) for label in group.activities
+    }:
+        return False
+    if filters.search:
+        words = filters.search.casefold().split()
+        text = " ".join([group.name, group_description(group), *group.activities]).casefold()
+        return all(word in text for word in words)
+    return True
+
+
+def services_page(filters: Filters, page: int, per_page: int) -> dict:
+    """One ORUK page of listed services, filtered; the records ``survey export oruk`` writes."""
+    query = _filtered(filters)
+    start = (page - 1) * per_page
+    if not filters.needs_listings:
+        total = db.session.scalar(
+            query.with_only_columns(sa.func.count(Organisation.id)).order_by(None)
+        )
+        groups = _listed_groups(query.offset(start).limit(per_page))
+        contents = [service_record(group) for group in groups]
+        return oruk_page(contents, total_items=total, page_number=page, per_page=per_page)
+    matched = [group for group in _listed_groups(query) if _matches(group, filters)]
+    return oruk_page(
+        [service_record(group) for group in matched[start : start + per_page]],
+        total_items=len(matched),
+        page_number=page,
+        per_page=per_page,
+    )
+
+
+# Service id -> group id. A service id is a UUID made from the group's id alone, the same
+# in every database, so the map only ever grows; whether the group is listed is asked anew.
+_SERVICE_IDS: dict[str, int] = {}
+
+
+def listed_service(service_id: str) -> dict | None:
+    """The fully nested service with this id, if its group is listed now; else None."""
+    if service_id not in _SERVICE_IDS:
+        ids = db.session.scalars(
+            sa.select(Organisation.id).where(Organisation.consent_directory.is_(True))
+        )
+        _SERVICE_IDS.update((oruk_id("service", str(i)), i) for i in ids)
+    org_id = _SERVICE_IDS.get(service_id)
+    if org_id is None:
+        return None
+    found = _listed_groups(listed_select().where(Organisation.id == org_id))
+    return service_record(found[0]) if found else None
+
+
+def listed_activities() -> list[str]:
+    """Every activity some listed group carries: the taxonomy's terms, sorted."""
+    labels: set[str] = set()
+    for group in _listed_groups(listed_select()):
+        labels.update(group.activities)
+    return sorted(labels)
+
+
+def page_of(items: list, page: int, per_page: int) -> dict:
+    """A short list in memory (the taxonomies) as one ORUK page."""
+    start = (page - 1) * per_page
+    return oruk_page(
+        items[start : start + per_page], total_items=len(items), page_number=page, per_page=per_page
+    )
