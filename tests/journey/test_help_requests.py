@@ -152,6 +152,9 @@ def test_a_group_asks_and_its_broker_works_the_request_to_done(walker, invite, a
     assert 'data-status="done"' in shown
     # Done: the group may ask about the same thing again, and gets the button back.
     assert f'name="about" value="{key}"' in shown
+    start = text_of(walk.get(invited.url).text)  # its own link's first page says so too
+    assert "Your group has asked for help 1 time in this round" in start
+    assert start.count(": done") == 1
 
 
 def test_a_second_brokers_stale_save_is_refused_and_nothing_is_overwritten(walker, invite, app):
