@@ -281,3 +281,25 @@ def test_a_caseload_filters_by_status(walker, invite, app):
     still_open = browser.get("/help-requests?status=open").text
     assert f'data-help-request="{second.id}"' in still_open
     assert f'data-help-request="{first.id}"' not in still_open
+
+
+def test_erasing_a_group_erases_its_requests_and_their_log(walker, invite, app):
+    from survey.accounts.group_records import counts_held, erase_group
+
+    broker = factories.broker()
+    invited, walk = sent_group(walker, invite, broker=broker)
+    ask_for_help(walk, invited, first_help_key(walk.get(f"{invited.url}/result").text))
+    asked = db.session.scalar(sa.select(HelpRequest))
+    db.session.add(
+        HelpRequestNote(
+            help_request_id=asked.id, contacted_on=dt.date.today(), text=CALL, author="a@b.example"
+        )
+    )
+    db.session.commit()
+    organisation = db.session.get(Organisation, invited.organisation.id)
+    held = counts_held(organisation)
+    assert (held.get("help_request"), held.get("help_request_note")) == (1, 1)
+    erase_group(organisation)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(HelpRequest.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(HelpRequestNote.id))) == 0
