@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,7 +11,7 @@ from ..errors import InputError
 from ..extensions import db
 from ..help_requests import log_contact, may_see_request, owner_choices, update, visible_requests
 from ..journey.respondent import EditedElsewhere
-from ..models import HelpRequest, HelpStatus
+from ..models import HELP_OPEN, HelpRequest, HelpStatus
 from .views import bp
 
 CONFLICT = (
@@ -24,7 +26,7 @@ def caseload():
     chosen = request.args.get("status", "")
     query = visible_requests(current_user).order_by(HelpRequest.id.desc())
     if chosen == "open":
-        query = query.where(HelpRequest.status.in_(["new", "contacted", "in_progress"]))
+        query = query.where(HelpRequest.status.in_([s.value for s in HELP_OPEN]))
     elif chosen in {s.value for s in HelpStatus}:
         query = query.where(HelpRequest.status == chosen)
     else:
@@ -32,12 +34,20 @@ def caseload():
     mine = request.args.get("owner") == "me"
     if mine:
         query = query.where(HelpRequest.owner_id == current_user.id)
+    overdue = request.args.get("due") == "overdue"
+    if overdue:  # open, with a due date before today
+        query = query.where(
+            HelpRequest.due_on < dt.date.today(),
+            HelpRequest.status.in_([s.value for s in HELP_OPEN]),
+        )
     return render_template(
         "views/reports/caseload.html",
         requests=list(db.session.scalars(query.limit(500))),
         statuses=list(HelpStatus),
         chosen=chosen,
         mine=mine,
+        overdue=overdue,
+        today=dt.date.today(),
     )
 
 

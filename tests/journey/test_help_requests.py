@@ -281,6 +281,12 @@ def test_a_caseload_filters_by_status(walker, invite, app):
     still_open = browser.get("/help-requests?status=open").text
     assert f'data-help-request="{second.id}"' in still_open
     assert f'data-help-request="{first.id}"' not in still_open
+    second.due_on = dt.date.today() - dt.timedelta(days=1)
+    first.due_on = dt.date.today() - dt.timedelta(days=1)  # declined: not overdue
+    db.session.commit()
+    overdue = browser.get("/help-requests?due=overdue").text
+    assert f'data-help-request="{second.id}"' in overdue and "overdue" in text_of(overdue)
+    assert f'data-help-request="{first.id}"' not in overdue
 
 
 def test_erasing_a_group_erases_its_requests_and_their_log(walker, invite, app):
