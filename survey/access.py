@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "journey.email_link": GROUP,
     "journey.paper_answers": GROUP,
     "journey.stop_reminders_page": GROUP,  # the signed token in the address is the key
+    "journey.ask_for_help": GROUP,
     "rounds.list_rounds": frozenset({ADMIN, BROKER}),
     "rounds.open_round": ADMINS,
     "rounds.invitations": frozenset({ADMIN, BROKER}),
@@ -105,6 +106,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.moderate": frozenset({ADMIN, BROKER}),
     "reports.paper": frozenset({ADMIN, BROKER}),
     "reports.paper_template_download": frozenset({ADMIN, BROKER}),
+    # Groups' requests for help: the view shows a broker only its own (and its areas' pool).
+    "reports.caseload": frozenset({ADMIN, BROKER}),
+    "reports.help_request": frozenset({ADMIN, BROKER}),
+    "reports.help_request_log": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.
@@ -120,6 +125,7 @@ STAFF_LINKS: list[tuple[str, str]] = [
     ("downloads.score_downloads", "Download scores (CSV, JSON)"),
     ("api_tokens.api_tokens", "API tokens for BI tools"),
     ("reports.portfolio_home", "Your portfolio: who responded, support plans, moderation"),
+    ("reports.caseload", "Requests for help from groups"),
     ("reports.paper", "Paper answers: template and upload"),
     ("reports.roadmaps", "Area roadmap workbooks"),
     ("reports.trends_home", "Board trends: the yearly confidence survey"),

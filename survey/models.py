@@ -326,6 +326,104 @@ class Reminder(db.Model):
     )
 
 
+class HelpStatus(enum.StrEnum):
+    """Where a group's request for help stands; stored as the value (a string column)."""
+
+    NEW = "new"
+    CONTACTED = "contacted"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        """The status in words: "in progress"."""
+        return self.value.replace("_", " ")
+
+
+HELP_OPEN = (HelpStatus.NEW, HelpStatus.CONTACTED, HelpStatus.IN_PROGRESS)
+CONTACT_WAYS = ("email", "phone", "either")
+_HELP_OPEN = "status IN ('new', 'contacted', 'in_progress')"
+
+
+class HelpRequest(db.Model):
+    """A group asking its broker for help with one next step or support offer of a round.
+
+    It holds only what the group typed and what it is about, never its answers.
+    ``broker_id`` is the group's broker when it asked; with none, the request goes to the
+    area's pool (brokers with a group in ``area_id``, see survey/help_requests.py).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broker.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
+    subject_key: Mapped[str] = mapped_column(sa.String(80))  # "offer:<id>", "step:<hash>"
+    subject: Mapped[str] = mapped_column(sa.String(500))  # the step's text or the offer's name
+    domain_id: Mapped[str | None] = mapped_column(sa.String(80))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    contact_by: Mapped[str] = mapped_column(sa.String(10))  # one of CONTACT_WAYS
+    contact_detail: Mapped[str | None] = mapped_column(sa.String(254))
+    status: Mapped[str] = mapped_column(sa.String(20), default=HelpStatus.NEW.value)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    due_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    # One open request per group, round and subject: a double click (or two tabs) makes one.
+    __table_args__ = (
+        sa.Index(
+            "uq_help_request_open",
+            "round_id",
+            "organisation_id",
+            "subject_key",
+            unique=True,
+            **_where(_HELP_OPEN),
+        ),
+    )
+
+    round: Mapped[Round] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    broker: Mapped[Broker | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+    owner: Mapped[User | None] = relationship()
+    notes: Mapped[list[HelpRequestNote]] = relationship(
+        back_populates="help_request",
+        cascade="all, delete-orphan",
+        order_by="HelpRequestNote.id",
+    )
+
+    @property
+    def status_label(self) -> str:
+        """The status in words."""
+        return HelpStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        """True until the request is done or declined."""
+        return self.status in HELP_OPEN
+
+
+class HelpRequestNote(db.Model):
+    """One dated line of a help request's contact log; append-only."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    help_request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("help_request.id", ondelete="CASCADE"), index=True
+    )
+    contacted_on: Mapped[dt.date]
+    text: Mapped[str] = mapped_column(sa.Text)
+    author: Mapped[str] = mapped_column(sa.String(254))  # the staff email
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    help_request: Mapped[HelpRequest] = relationship(back_populates="notes")
+
+
 class SupportOffer(db.Model):
     """A support offer from the catalogue, kept in the database for exports and joins."""
 

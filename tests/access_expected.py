@@ -46,6 +46,7 @@ MATRIX: dict[str, str] = {
     "journey.email_link":               "yyyyy",
     "journey.paper_answers":            "yyyyy",
     "journey.stop_reminders_page":      "yyyyy",
+    "journey.ask_for_help":             "yyyyy",
     # Rounds and invitations: admins run rounds; brokers chase their own groups.
     "rounds.list_rounds":               "-yy--",
     "rounds.open_round":                "-y---",
@@ -101,6 +102,10 @@ MATRIX: dict[str, str] = {
     "reports.moderate":                 "-yy--",
     "reports.paper":                    "-yy--",
     "reports.paper_template_download":  "-yy--",
+    # Groups' requests for help: brokers (their own groups' only) and admins.
+    "reports.caseload":                 "-yy--",
+    "reports.help_request":             "-yy--",
+    "reports.help_request_log":         "-yy--",
 }
 # fmt: on
 

@@ -17,7 +17,16 @@ from survey import create_app
 from survey.directory import listed_select
 from survey.extensions import db
 from survey.instruments_store import registry
-from survey.models import ApiToken, Area, Invitation, Organisation, Response, Round, User
+from survey.models import (
+    ApiToken,
+    Area,
+    HelpRequest,
+    Invitation,
+    Organisation,
+    Response,
+    Round,
+    User,
+)
 from survey.reminders import unsubscribe_token
 
 ROLES_AND_ANONYMOUS = ["anonymous", "admin", "broker", "area-lead", "board"]
@@ -79,6 +88,9 @@ def argument_values(
     user = db.session.scalar(sa.select(User).where(User.role == "board"))
     if user is not None:
         values["user_id"] = user.id
+    help_request = db.session.scalar(sa.select(HelpRequest).order_by(HelpRequest.id))
+    if help_request is not None:
+        values["request_id"] = help_request.id
     token = db.session.scalar(sa.select(ApiToken))
     if token is not None:
         values["token_id"] = token.id

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from survey import create_app
 from survey.extensions import db
@@ -175,4 +175,62 @@ def test_places_migration_keeps_groups_and_says_how_they_were_placed(empty_datab
         ]
         assert tuple(area) == ("{}", None, None)
         assert postcodes == 0
+        db.engine.dispose()
+
+
+def test_help_requests_migration_keeps_groups_and_takes_requests_and_their_log(empty_database):
+    """0007: groups, rounds and staff made before it stay; a request and its contact log
+    can be stored after it; a second open request about the same thing is refused; and
+    it downgrades cleanly to 0006."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO broker (id, name) VALUES (1, 'Northvale CVS')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisation (id, name, broker_id, consent_broker, "
+                    "consent_area_lead, consent_directory, area_given, created_at) VALUES "
+                    "(1, 'Lunch club', 1, false, false, false, false, '2025-01-01')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_round (id, slug, title, instrument_id, "
+                    "instrument_version, opens_on, closes_on, created_at) VALUES (1, 'c-2025', "
+                    "'C 2025', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
+                )
+            )
+        upgrade()
+        insert = sa.text(
+            "INSERT INTO help_request (round_id, organisation_id, broker_id, subject_key, "
+            "subject, contact_by, contact_detail, status, created_at, updated_at, version) "
+            "VALUES (1, 1, 1, 'offer:cyber', 'Cyber basics', 'phone', '01234', :status, "
+            "'2025-06-01', '2025-06-01', 1)"
+        )
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"status": "done"})
+            conn.execute(insert, {"status": "new"})  # a done one does not count as open
+            conn.execute(
+                sa.text(
+                    "INSERT INTO help_request_note (help_request_id, contacted_on, text, author,"
+                    " created_at) VALUES (2, '2025-06-02', 'phoned', 'a@b.example', '2025-06-02')"
+                )
+            )
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(insert, {"status": "contacted"})  # a second open one: refused
+        with db.engine.connect() as conn:
+            org = conn.execute(sa.text("SELECT name, broker_id FROM organisation")).one()
+            requests = conn.execute(
+                sa.text("SELECT id, status FROM help_request ORDER BY id")
+            ).all()
+            notes = conn.execute(sa.text("SELECT help_request_id, text FROM help_request_note"))
+            assert tuple(org) == ("Lunch club", 1)
+            assert [tuple(r) for r in requests] == [(1, "done"), (2, "new")]
+            assert [tuple(n) for n in notes] == [(2, "phoned")]
+        downgrade(revision="0006")
+        tables = sa.inspect(db.engine).get_table_names()
+        assert "help_request" not in tables and "help_request_note" not in tables
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT name FROM organisation")).scalar() == "Lunch club"
         db.engine.dispose()

@@ -22,7 +22,7 @@ from survey import create_app
 from survey.access import PERMISSIONS, allowed
 from survey.demo import load_demo
 from survey.extensions import db
-from survey.models import Area, Broker
+from survey.models import Area, Broker, HelpRequest, Organisation, Round
 
 from . import factories
 from .access_expected import COLUMNS, MATRIX, expected
@@ -71,6 +71,7 @@ def walked(request, tmp_path_factory):
             "board": factories.user("board", email="board@walk.example"),
         }
         add_api_token()
+        _add_help_request(broker)
         db.session.commit()
         ids = {role: user.id for role, user in users.items()}
         values = argument_values(area=place)
@@ -83,6 +84,26 @@ def walked(request, tmp_path_factory):
             db.engine.dispose()
     if request.param == "postgresql":
         _empty_postgres(app)
+
+
+def _add_help_request(broker: Broker) -> None:
+    """A request for help from one of the broker's groups, so its caseload pages are walked."""
+    group = db.session.scalar(
+        sa.select(Organisation).where(Organisation.broker_id == broker.id).order_by(Organisation.id)
+    )
+    round_ = db.session.scalar(sa.select(Round).order_by(Round.closes_on.desc()))
+    db.session.add(
+        HelpRequest(
+            round_id=round_.id,
+            organisation_id=group.id,
+            broker_id=broker.id,
+            area_id=group.area_id,
+            subject_key="offer:walk",
+            subject="A support offer",
+            contact_by="email",
+            contact_detail="group@walk.example",
+        )
+    )
 
 
 def test_every_route_has_a_line_in_the_permission_table():

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the journey's pages, the staff round pages and the field templates."""
     from . import (  # noqa: F401 (their routes)
         coming_back,
+        help_pages,
         private_pages,
         reminder_pages,
         result_pages,

@@ -234,6 +234,10 @@ def _conflicts_as_edited_elsewhere():
         raise
 
 
+# Public name for other writers with a version column (survey/help_requests.py).
+conflicts_as_edited_elsewhere = _conflicts_as_edited_elsewhere
+
+
 def _commit() -> None:
     """Commit; a write that lost a race rolls back and raises EditedElsewhere."""
     with _conflicts_as_edited_elsewhere():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, send_file, url_for
+from flask_login import current_user
 
+from ..help_requests import group_requests, step_key
 from .forms import ButtonForm
 from .respondent import find_respondent
 from .result import build_result
@@ -18,8 +20,14 @@ def result(token: str):
     submitted = respondent.submitted()
     if submitted is None:
         return redirect(url_for("journey.resume", token=respondent.token))
+    organisation = respondent.invitation.organisation
+    requests = group_requests(respondent.round, organisation) if organisation else []
     return render_template(
         "views/journey/result.html",
+        help_requests=requests,
+        asked={h.subject_key: h for h in reversed(requests) if h.is_open},
+        can_ask=organisation is not None and not current_user.is_authenticated,
+        step_key=step_key,
         r=respondent,
         response=submitted,
         result=build_result(respondent, submitted),

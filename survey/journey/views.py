@@ -74,6 +74,7 @@ def start(token: str):
         "submitted": submitted,
         "draft": draft,
         "paper_waiting": respondent.paper_waiting() if respondent.via_private else None,
+        "help_requests": _help_requests(respondent),
     }
     if not round_.is_open():
         if round_.opens_on > dt.date.today():
@@ -82,6 +83,16 @@ def start(token: str):
             message = messages.CLOSED.format(date=_date(round_.closes_on))
         return render_template("views/journey/closed.html", message=message, **context)
     return render_template("views/journey/start.html", **context)
+
+
+def _help_requests(respondent: Respondent) -> list:
+    """The group's requests for help in the round, for its own link's start page."""
+    from ..help_requests import group_requests
+
+    organisation = respondent.invitation.organisation
+    if not respondent.via_private or organisation is None:
+        return []
+    return group_requests(respondent.round, organisation)
 
 
 def private_start(respondent: Respondent, status: int = 200):
