@@ -4,8 +4,9 @@
   current submission in the previous round of the same instrument (any
   version: domains are matched by id), level per domain.
 - Peers: groups of the same size and the same kind of activity when at least
-  the disclosure threshold of them (not counting this group) had sent their
-  answers to the round before this group sent its own; otherwise the group's
+  the disclosure threshold of them (not counting this group) had first sent their
+  answers to the round before this group first sent its own, counted in whole
+  steps of the threshold (see ``_similar_groups``); otherwise the group's
   area as published (survey.aggregates, the small-numbers rule); otherwise
   none. The page says which was used. Only groups that answered before it
   count, so a group's comparison does not move each time one more similar
@@ -110,37 +111,62 @@ def _profile_key(org: Organisation | None) -> tuple[str, str] | None:
 
 
 def _similar_groups(
-    respondent: Respondent, response: Response, key: tuple[str, str]
+    respondent: Respondent, key: tuple[str, str], step: int
 ) -> dict[str, list[int]]:
     """Levels per domain of the round's other groups of the same size and activity
-    whose answers were sent before this group's."""
+    that first sent answers before this group first did.
+
+    The set moves only in whole steps of the disclosure threshold: the groups are
+    taken in the order they first answered, and only the first multiple of ``step``
+    of them count. Any two comparisons a group (or two groups together) can see then
+    differ by at least ``step`` groups or not at all, the rule the publication ledger
+    keeps for area figures; and since a group's place in the order is its first
+    submission, amending (its own or a peer's) does not move anyone in or out.
+    """
     own = respondent.invitation.organisation_id
-    if response.submitted_at is None:
+    round_id = respondent.round.id
+    first = (
+        sa.select(Response.organisation_id, sa.func.min(Response.submitted_at).label("first_at"))
+        .where(
+            Response.round_id == round_id,
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.organisation_id.is_not(None),
+        )
+        .group_by(Response.organisation_id)
+        .subquery()
+    )
+    own_first = db.session.scalar(sa.select(first.c.first_at).where(first.c.organisation_id == own))
+    if own_first is None:
+        return {}
+    earlier = db.session.execute(
+        sa.select(Organisation.id, Organisation.profile)
+        .join(first, first.c.organisation_id == Organisation.id)
+        .where(Organisation.id != own, first.c.first_at < own_first)
+        .order_by(first.c.first_at, Organisation.id)
+    ).all()
+    similar = [
+        org_id
+        for org_id, profile in earlier
+        if isinstance(profile, dict)
+        and (str(profile.get("size")), str(profile.get("activity"))) == key
+    ]
+    counted = similar[: len(similar) // step * step]
+    if not counted:
         return {}
     rows = db.session.execute(
-        sa.select(Organisation.profile, DomainScore.domain_id, DomainScore.level)
-        .join(Response, Response.organisation_id == Organisation.id)
-        .join(DomainScore, DomainScore.response_id == Response.id)
+        sa.select(DomainScore.domain_id, DomainScore.level)
+        .join(Response, DomainScore.response_id == Response.id)
         .where(
-            Response.round_id == respondent.round.id,
+            Response.round_id == round_id,
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
-            Organisation.id != own,
-            Response.submitted_at < response.submitted_at,
+            Response.organisation_id.in_(counted),
             DomainScore.level.is_not(None),
         )
     ).all()
     levels: dict[str, list[int]] = defaultdict(list)
-    for profile, domain_id, level in rows:
-        if (
-            isinstance(profile, dict)
-            and (
-                str(profile.get("size")),
-                str(profile.get("activity")),
-            )
-            == key
-        ):
-            levels[domain_id].append(level)
+    for domain_id, level in rows:
+        levels[domain_id].append(level)
     return levels
 
 
@@ -175,7 +201,7 @@ def peer_comparison(respondent: Respondent, response: Response) -> Peers:
     org = respondent.invitation.organisation
     key = _profile_key(org)
     if key is not None:
-        levels = _similar_groups(respondent, response, key)
+        levels = _similar_groups(respondent, key, needed)
         count = len(levels.get(OVERALL, []))
         if count >= needed:
             size, activity = key
