@@ -40,13 +40,20 @@ READS = {
     "rounds.invitations": "invitations-read",
     "accounts.group_privacy": "group-privacy-read",
     "areas.area_page": "area-read",
+    "reports.caseload": "caseload-read",  # groups' names and what they asked for
+    "reports.help_request": "help-request-read",  # a group's request, note and contact
     "api.rounds": "api-read",
     "api.round_detail": "api-read",
     "api.areas": "api-read",
     "api.aggregates": "api-read",
 }
 # How a read's target is named from the address: the most particular argument wins.
-_TARGETS = (("org_id", "organisation"), ("code", "area"), ("slug", "round"))
+_TARGETS = (
+    ("org_id", "organisation"),
+    ("request_id", "help-request"),
+    ("code", "area"),
+    ("slug", "round"),
+)
 
 
 def actor_name(actor: object = None) -> str:

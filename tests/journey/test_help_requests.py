@@ -131,11 +131,26 @@ def test_a_group_asks_and_its_broker_works_the_request_to_done(walker, invite, a
         .where(AuditEvent.target == f"help-request:{asked.id}")
         .order_by(AuditEvent.id)
     ).all()
+    # Each GET of the request page is a read (the first look, one before each of the three
+    # forms, and the last look); the changes sit between them.
     assert actions == [
+        "help-request-read",
+        "help-request-read",
         "help-request-changed",
+        "help-request-read",
         "help-request-contact-logged",
+        "help-request-read",
         "help-request-changed",
+        "help-request-read",
     ]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "caseload-read", AuditEvent.actor == "ann@northvale.example"
+            )
+        )
+        == 1
+    )
     changed = db.session.scalars(
         sa.select(AuditEvent.detail)
         .where(AuditEvent.action == "help-request-changed")
