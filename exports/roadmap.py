@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -56,6 +56,8 @@ class DomainFigure:
     target: int | None
     gap: float | None
     suppressed: bool
+    ambition: float | None = None  # where the area's groups (or the area) plan to be in a year
+    ambition_gap: float | None = None  # levels from here to there; None when either is unknown
 
     @property
     def label(self) -> str:
@@ -98,6 +100,7 @@ class LocalityResult:
     round_title: str
     instrument: Instrument
     levels: Mapping[str, int]  # domain id -> level (domains it scored)
+    ambitions: Mapping[str, int] = field(default_factory=dict)  # domain id -> level it aims for
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class GroupGap:
     scored: int
     target: int
     level: int | None  # the area's level (band of its mean), when shown
+    ambition: float | None = None  # the groups' mean ambition in the domain, when shown
+    ambition_gap: float | None = None  # ambition minus the area's mean, when both are shown
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class SystemAction:
     text: str
     offers: str
     evidence: str
+    to_ambition: float | None = None  # levels between where it is and where it plans to be
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,11 @@ def system_actions(roadmap: Roadmap) -> list[SystemAction]:
     the brokers' support plans. From the groups come only the domains where most
     are below target (how many, which domain, what level), as actions for the
     partners that support groups.
+
+    Within a horizon, actions come in order of the distance between where the
+    area is and where it plans to be: a locality's own ambition against its own
+    level, the groups' mean ambition against their mean. Actions with no stated
+    ambition come after, in the order above.
     """
     actions = []
     at_level: dict[tuple[str, int], list[LocalityResult]] = {}
@@ -187,15 +198,17 @@ def system_actions(roadmap: Roadmap) -> list[SystemAction]:
                 who = at_level.get((domain.id, level))
                 if not who:
                     continue
+                aims = sorted({w.ambitions[domain.id] for w in who if domain.id in w.ambitions})
                 evidence = (
                     f"{_names([w.area_name for w in who])}'s own assessment"
                     f"{'s' if len(who) > 1 else ''} ({who[0].round_title}): "
-                    f"level {level} in {domain.name.lower()}"
+                    f"level {level} in {domain.name.lower()}{_aiming(aims)}"
                 )
+                to_go = max(aims) - level if aims else None
                 for step in domain.level(level).next_steps:
                     actions.append(
                         SystemAction(step.horizon, step.owner or "icp", domain.name, step.text,
-                                     _offer_names(roadmap, step.offers), evidence)
+                                     _offer_names(roadmap, step.offers), evidence, to_go)
                     )  # fmt: skip
     commonest = sorted(
         (g for g in roadmap.gaps if g.below), key=lambda g: (-g.below / g.scored, g.domain_name)
@@ -206,6 +219,11 @@ def system_actions(roadmap: Roadmap) -> list[SystemAction]:
         offers = sorted({o for s in steps for o in s.offers})
         horizon = "near" if gap.below * 2 >= gap.scored else "medium"
         level = f"; the area's level is {gap.level}" if gap.level else ""
+        aim = (
+            f"; its groups aim for {gap.ambition:.1f} on average"
+            if gap.ambition is not None
+            else ""
+        )
         actions.append(
             SystemAction(
                 horizon,
@@ -215,13 +233,30 @@ def system_actions(roadmap: Roadmap) -> list[SystemAction]:
                 f"{gap.target}, through brokers and the voluntary sector infrastructure.",
                 _offer_names(roadmap, offers),
                 f"{gap.below} of {gap.scored} groups below target level {gap.target} in "
-                f"{gap.domain_name.lower()}{level}",
+                f"{gap.domain_name.lower()}{level}{aim}",
+                gap.ambition_gap,
             )
         )
     horizon = {h: i for i, h in enumerate(HORIZONS)}
     owners = list(OWNER_LABELS)
-    actions.sort(key=lambda a: (horizon.get(a.horizon, 9), owners.index(a.owner)))
+    actions.sort(
+        key=lambda a: (
+            horizon.get(a.horizon, 9),
+            a.to_ambition is None,
+            -(a.to_ambition or 0.0),
+            owners.index(a.owner),
+        )
+    )
     return actions
+
+
+def _aiming(aims: Sequence[int]) -> str:
+    """'; aiming for level 4', '; aiming for levels 3 to 4', or nothing when none was given."""
+    if not aims:
+        return ""
+    if len(aims) == 1:
+        return f"; aiming for level {aims[0]}"
+    return f"; aiming for levels {aims[0]} to {aims[-1]}"
 
 
 def write_roadmap(out: str | Path | IO[bytes], roadmap: Roadmap) -> None:
@@ -274,13 +309,14 @@ def _summary_sheet(wb, roadmap: Roadmap) -> None:
 
 GAP_HEADER = (
     "Area code", "Area", "Domain", "n", "Mean score", "95% CI low", "95% CI high", "Level",
-    "Target level", "Gap (target - mean)", "Groups by level", "Level shown",
+    "Target level", "Gap (target - mean)", "Ambition (mean)", "Gap to ambition",
+    "Groups by level", "Level shown", "What the level means",
 )  # fmt: skip
 NOT_SHOWN = "not shown"
 
 
 def _gaps_sheet(wb, roadmap: Roadmap) -> None:
-    ws = new_sheet(wb, "Gaps", widths=(14, 28, 30, 6, 11, 11, 11, 12, 9, 12, 36, 14))
+    ws = new_sheet(wb, "Gaps", widths=(14, 28, 30, 6, 11, 11, 11, 12, 9, 12, 11, 11, 36, 14, 70))
     write_header(ws, GAP_HEADER)
     count = 0
     for area in (roadmap.area, *roadmap.sub_areas):
@@ -303,8 +339,11 @@ def _gaps_sheet(wb, roadmap: Roadmap) -> None:
                     level_cell(ws, f.level, None if f.level else f.label),
                     f.target,
                     _number(ws, f.gap, f),
+                    _number(ws, f.ambition, f),
+                    _number(ws, f.ambition_gap, f),
                     groups,
                     roadmap.shown_as,
+                    _meaning(roadmap.instrument, f),
                 ],
             )
             count += 1
@@ -313,6 +352,12 @@ def _gaps_sheet(wb, roadmap: Roadmap) -> None:
     own = len([f for f in roadmap.area.figures if f.domain_id != OVERALL])
     if own:
         _gap_charts(ws, own)
+
+
+def _meaning(instrument: Instrument, figure: DomainFigure) -> str:
+    """The domain's own descriptor of the level shown (the overall one only for "Overall")."""
+    words = instrument.level_words(figure.domain_id, figure.level)
+    return f"{words[0]}: {words[1]}" if words else ""
 
 
 def _number(ws, value: float | None, figure: DomainFigure):
@@ -342,12 +387,13 @@ def _gap_charts(ws, rows: int) -> None:
     ws.add_chart(bars, "Q2")
 
 
-ROADMAP_HEADER = ("Horizon", "Who acts", "Domain", "Action", "Evidence", "Support offers",
-                  "Lead (name)", "Target date", "Status")  # fmt: skip
+ROADMAP_HEADER = ("Horizon", "Who acts", "Domain", "Action", "Evidence",
+                  "Levels to ambition", "Support offers", "Lead (name)", "Target date",
+                  "Status")  # fmt: skip
 
 
 def _roadmap_sheet(wb, roadmap: Roadmap) -> None:
-    ws = new_sheet(wb, "Roadmap", widths=(16, 26, 28, 60, 50, 40, 20, 13, 14))
+    ws = new_sheet(wb, "Roadmap", widths=(16, 26, 28, 60, 50, 11, 40, 20, 13, 14))
     write_header(ws, ROADMAP_HEADER)
     actions = system_actions(roadmap)
     for a in actions:
@@ -359,6 +405,9 @@ def _roadmap_sheet(wb, roadmap: Roadmap) -> None:
                 a.domain,
                 cell(ws, a.text, wrap=True),
                 cell(ws, a.evidence, wrap=True),
+                cell(ws, round(a.to_ambition, 2), number_format="0.00")
+                if a.to_ambition is not None
+                else "not given",
                 cell(ws, a.offers, wrap=True),
                 None,
                 None,
@@ -373,8 +422,8 @@ def _roadmap_sheet(wb, roadmap: Roadmap) -> None:
         )  # fmt: skip
     last = max(len(actions) + 1, 2)
     add_filter(ws, len(ROADMAP_HEADER), last)
-    add_date_check(ws, "H", 2, last)
-    add_status_choices(ws, "I", 2, last)
+    add_date_check(ws, "I", 2, last)
+    add_status_choices(ws, "J", 2, last)
     ws.print_title_rows = "1:1"
 
 

@@ -116,6 +116,8 @@ SCHEMAS = {
             "coverage",
             "target_level",
             "gap",
+            "ambition",
+            "ambition_gap",
         ],
         "properties": {
             "round": {"type": "string"},
@@ -158,6 +160,19 @@ SCHEMAS = {
             "coverage": _nullable("number", minimum=0),
             "target_level": _nullable("integer"),
             "gap": _nullable("number", description="target level minus mean"),
+            "ambition": _nullable(
+                "number",
+                minimum=1,
+                maximum=5,
+                description=(
+                    "Where the area plans to be in a year: the mean of its groups' stated "
+                    "ambitions (published under the same threshold), or a locality's own "
+                    "answer. Null when not asked, not given or suppressed."
+                ),
+            ),
+            "ambition_gap": _nullable(
+                "number", description="ambition minus mean (a locality: minus its own level)"
+            ),
         },
     },
     "AggregateList": {

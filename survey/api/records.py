@@ -85,6 +85,8 @@ def aggregate_record(agg: AreaAggregate, threshold: int) -> dict:
         "coverage": None if count_hidden else _rounded(agg.coverage),
         "target_level": agg.target_level,
         "gap": None if hidden else _rounded(agg.gap),
+        "ambition": None if hidden else _rounded(agg.ambition),
+        "ambition_gap": None if hidden else _rounded(agg.ambition_gap),
     }
 
 

@@ -83,6 +83,8 @@ def _figure(agg: AreaAggregate) -> DomainFigure:
         target=agg.target_level,
         gap=agg.gap,
         suppressed=agg.suppressed,
+        ambition=agg.ambition,
+        ambition_gap=agg.ambition_gap,
     )
 
 
@@ -196,6 +198,11 @@ def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[Loca
                     for s in response.scores
                     if s.level is not None and s.domain_id != OVERALL
                 },
+                {
+                    s.domain_id: s.ambition
+                    for s in response.scores
+                    if s.ambition is not None and s.domain_id != OVERALL
+                },
             )
             for response in responses
         ]
@@ -218,7 +225,7 @@ def group_gaps(round_: Round, area: Area, figures: AreaFigures, *, moderated: bo
             continue
         gaps.append(
             GroupGap(figure.domain_id, figure.domain_name, below.n, below.n + at.n, target,
-                     figure.level)
+                     figure.level, figure.ambition, figure.ambition_gap)
         )  # fmt: skip
     return gaps
 
@@ -253,8 +260,11 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
                 "Actions for the system, not for single groups: the area's own locality "
                 "self-assessment's next steps (who acts: ICP, PCN or partners), and support "
                 "for the domains where most groups are below target (published counts only). "
-                "Horizons: next 6 months, 1 to 2 years, 3 to 5 years. Group-level actions are "
-                "in each group's result and the brokers' support-plan workbooks.",
+                "Horizons: next 6 months, 1 to 2 years, 3 to 5 years; within each, the largest "
+                "distance to ambition first (a locality's own ambition against its level; "
+                "the groups' mean ambition against their mean, published only under the "
+                "same rule as the mean). Group-level actions are in each group's result and "
+                "the brokers' support-plan workbooks.",
             ),
         ],
     )

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from survey import create_app
 from survey.api.tokens import revoke_token
 from survey.extensions import db
-from survey.models import ApiToken
+from survey.models import OVERALL, ApiToken
 
 DATA_URLS = [
     "/api/rounds",
@@ -23,7 +23,8 @@ DATA_URLS = [
     "/api/rounds/confidence-test/aggregates?area=T-NB",
     "/api/no-such-thing",
 ]
-FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_bands", "gap")
+FIGURES = ("n", "mean", "median", "ci_low", "ci_high", "level", "level_bands", "gap", "ambition",
+           "ambition_gap")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +149,30 @@ def test_aggregates_for_the_round_one_area_and_a_configured_threshold(
     body = client.get(url, headers=bearer).get_json()
     shown = _by(body["aggregates"], "T-NB")
     assert body["threshold"] == 2 and shown["n"] == 2 and shown["mean"] == 1.5
+
+
+def test_aggregates_carry_the_ambition_under_the_same_rule(client, scored, bearer):
+    from survey.models import DomainScore
+
+    # every group plans to be at level 5 in welcoming a year from now, except C's first,
+    # which said nothing: the PCN's 14 ambitions average 5.0, its mean is 37 / 15
+    scores = db.session.scalars(
+        sa.select(DomainScore).where(DomainScore.domain_id == "welcoming").order_by(DomainScore.id)
+    ).all()
+    for score in scores:
+        score.ambition = 5
+    scores[8].ambition = None
+    db.session.commit()
+    url = "/api/rounds/confidence-test/aggregates?area_type=neighbourhood"
+    hoods = client.get(url, headers=bearer).get_json()["aggregates"]
+    assert _by(hoods, "T-NC")["ambition"] == 5.0  # 6 of C's 7 gave one: still 5 or more
+    assert _by(hoods, "T-NC")["ambition_gap"] == pytest.approx(5 - 18 / 7, abs=0.001)
+    assert _by(hoods, "T-NA")["ambition"] is None  # hidden by subtraction, ambition too
+    body = client.get("/api/rounds/confidence-test/aggregates", headers=bearer).get_json()
+    pcn = _by(body["aggregates"], "T-PCN")
+    assert pcn["ambition"] == 5.0
+    assert pcn["ambition_gap"] == pytest.approx(5 - 37 / 15, abs=0.001)
+    assert _by(body["aggregates"], "T-PCN", OVERALL)["ambition"] is None  # not asked overall
 
 
 BAD_REQUESTS = [

@@ -120,6 +120,56 @@ def test_area_roadmap_actions_are_the_systems_not_a_groups(dmi):
     )
 
 
+def test_within_a_horizon_the_largest_distance_to_ambition_comes_first(dmi):
+    registry = load_registry()
+    local = registry.latest("dmi-locality")
+    assets, referrals, *_ = local.domains
+    # North PCN is at level 1 in assets aiming for 2 (1 to go), and at 4 in referrals aiming
+    # for 5 (1 to go); South PCN is at 1 in assets aiming for 4 (3 to go)
+    north = LocalityResult(
+        "North PCN",
+        "Locality DMI 2026",
+        local,
+        {assets.id: 1, referrals.id: 4},
+        {assets.id: 2, referrals.id: 5},
+    )
+    south = LocalityResult("South PCN", "Locality DMI 2026", local, {assets.id: 1},
+                           {assets.id: 4})  # fmt: skip
+    # groups: 8 of 10 below target in the first domain with no ambition given; 6 of 10 in
+    # the second, whose groups aim 1.5 levels above their mean
+    first, second = dmi.domains[:2]
+    gaps = [GroupGap(first.id, first.name, 8, 10, 3, 2),
+            GroupGap(second.id, second.name, 6, 10, 3, 2, 3.6, 1.5)]  # fmt: skip
+    area = AreaFigures("A", "Area", "pcn", 10, 10, 1.0, tuple(figure(d, 2) for d in dmi.domains))
+    roadmap = Roadmap(dmi, registry.offers, area, [], None, "none", [], "self-assessed",
+                      localities=[north, south], gaps=gaps)  # fmt: skip
+    actions = system_actions(roadmap)
+    # both PCNs at level 1 in assets share one evidence line: the larger aim (4) sets the gap
+    assets_evidence = (
+        "North PCN and South PCN's own assessments (Locality DMI 2026): level 1 in "
+        f"{assets.name.lower()}; aiming for levels 2 to 4"
+    )
+    assert {a.to_ambition for a in actions if a.evidence == assets_evidence} == {3}
+    referral_actions = [a for a in actions if a.evidence.startswith("North PCN's own")]
+    assert {a.to_ambition for a in referral_actions} == {1}
+    assert referral_actions[0].evidence.endswith("; aiming for level 5")
+    [second_gap] = [a for a in actions if a.domain == second.name and a.owner == "partner"
+                    and a.evidence.startswith("6 of 10")]  # fmt: skip
+    assert second_gap.evidence.endswith("the area's level is 2; its groups aim for 3.6 on average")
+    assert second_gap.to_ambition == 1.5
+    [first_gap] = [a for a in actions if a.evidence.startswith("8 of 10")]
+    assert first_gap.to_ambition is None and "aim" not in first_gap.evidence
+    order = list(SYSTEM_HORIZON_LABELS)
+    for horizon in order:
+        gaps_here = [a.to_ambition for a in actions if a.horizon == horizon]
+        given = [g for g in gaps_here if g is not None]
+        # largest distance first, then those with none given
+        assert gaps_here == sorted(given, reverse=True) + [None] * (len(gaps_here) - len(given))
+    # both group actions are "next 6 months" (over half below): 1.5 to go before none given
+    near = [a for a in actions if a.horizon == "near"]
+    assert near.index(second_gap) < near.index(first_gap)
+
+
 def test_roadmap_workbook_reads_back_with_its_sheets_and_validations(dmi):
     figures = tuple(figure(d, 3) for d in dmi.domains)
     area = AreaFigures("=AREA", "=Area name", "ics", 10, 9, 0.9, figures)
@@ -136,6 +186,7 @@ def test_roadmap_workbook_reads_back_with_its_sheets_and_validations(dmi):
     assert sorted(r.formula[0] for r in rules) == ["1", "2", "3", "4", "5"]  # levels coloured
     fills = {r.formula[0]: r.dxf.fill.fgColor.rgb[-6:] for r in rules}
     assert fills["3"] == "FFDD00"
+    assert wb["Roadmap"]["F1"].value == "Levels to ambition"
     types = sorted(dv.type for dv in wb["Roadmap"].data_validations.dataValidation)
     assert types == ["date", "list"]
     for name in wb.sheetnames[:4]:

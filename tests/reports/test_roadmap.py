@@ -7,11 +7,12 @@ import statistics
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from instruments import load_registry
 from survey.aggregates import area_aggregates
 from survey.extensions import db
-from survey.models import OVERALL
+from survey.models import OVERALL, Response
 from survey.reports.roadmap_data import roadmap_workbook
 
 from .. import factories
@@ -85,8 +86,8 @@ def test_roadmap_holds_system_actions_not_a_groups_next_steps(exported):
     wb = workbook(exported)
     rows = rows_of(wb["Roadmap"])
     assert list(rows[0]) == [
-        "Horizon", "Who acts", "Domain", "Action", "Evidence", "Support offers",
-        "Lead (name)", "Target date", "Status",
+        "Horizon", "Who acts", "Domain", "Action", "Evidence", "Levels to ambition",
+        "Support offers", "Lead (name)", "Target date", "Status",
     ]  # fmt: skip
     # no locality assessment, and at target level 4 only 4 of 13 groups (levels 4, 4, 4, 5):
     # too few either side to publish a count below target, so no action yet, and why
@@ -95,8 +96,8 @@ def test_roadmap_holds_system_actions_not_a_groups_next_steps(exported):
     assert not group_steps & {r["Action"] for r in rows}
     kinds = {dv.type: dv for dv in validations(wb["Roadmap"])}
     assert kinds["list"].formula1 == '"Not started,In progress,Done"'
-    assert str(kinds["list"].sqref).startswith("I2")
-    assert kinds["date"].sqref and str(kinds["date"].sqref).startswith("H2")
+    assert str(kinds["list"].sqref).startswith("J2")
+    assert kinds["date"].sqref and str(kinds["date"].sqref).startswith("I2")
 
 
 def test_roadmap_actions_from_the_locality_and_the_commonest_group_gaps(geography):
@@ -271,3 +272,33 @@ def test_broker_roadmap_names_only_its_own_groups_that_consented_to_it(client, l
     named = {g["Group"] for g in rows_of(workbook(page.data)["Groups"])}
     expected = {f"P1 group {i}" for i in (0, 2, 4)} | {f"P2 group {i}" for i in (0, 2, 4)}
     assert named == expected | {"P3 group 0"}
+
+
+def test_gaps_sheet_shows_the_domains_own_level_meaning_and_the_ambition(geography):
+    from survey.models import DomainScore
+
+    instrument = load_registry().latest("confidence")
+    first = instrument.domains[0]
+    # P1's six groups (levels 1, 2, 3, 3, 4, 5: mean 3.0, level 3) plan to be at
+    # 3, 3, 4, 4, 5, 5 in a year: mean ambition 4.0, one level to go
+    p1_groups = [geography.orgs[f"P1 group {i}"] for i in range(6)]
+    for org, ambition in zip(p1_groups, (3, 3, 4, 4, 5, 5), strict=True):
+        score = db.session.scalars(
+            sa.select(DomainScore)
+            .join(DomainScore.response)
+            .where(DomainScore.domain_id == first.id, Response.organisation_id == org.id)
+        ).one()
+        score.ambition = ambition
+    db.session.commit()
+    data = roadmap_workbook(geography.ics, geography.round, viewer=None, actor="cli")
+    rows = rows_of(workbook(data)["Gaps"])
+    [p1] = [r for r in rows if r["Area code"] == "T-P1" and r["Domain"] == first.name]
+    assert p1["Level"] == 3
+    assert p1["Ambition (mean)"] == pytest.approx(4.0)
+    assert p1["Gap to ambition"] == pytest.approx(1.0)
+    assert p1["What the level means"].endswith(first.level(3).descriptor)
+    [p1_overall] = [r for r in rows if r["Area code"] == "T-P1" and r["Domain"] == "Overall"]
+    assert p1_overall["What the level means"].endswith(instrument.level(3).description)
+    # P2 is hidden (by subtraction): no level, so no meaning and no ambition either
+    [p2] = [r for r in rows if r["Area code"] == "T-P2" and r["Domain"] == first.name]
+    assert p2["Ambition (mean)"] == "suppressed" and not p2["What the level means"]
