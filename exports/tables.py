@@ -55,8 +55,9 @@ AGGREGATE_COLUMNS = (
     "coverage",
     "target_level",
     "gap",
+    "ambition",
+    "ambition_gap",
 )
-# A spreadsheet treats a cell starting with one of these as a formula.
 
 
 @dataclass(frozen=True)

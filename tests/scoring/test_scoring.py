@@ -63,6 +63,26 @@ def test_not_applicable_and_routed_out_items_do_not_count(mini):
     assert "does not apply to you" in result.explanation
 
 
+def test_a_question_is_skipped_only_when_its_routing_question_was_answered_so(mini):
+    # FORMAT.md: skip_if holds when the earlier answer is one of its values. An unanswered
+    # routing question skips nothing: web_updates still counts, in both paths
+    rows = [
+        {"has_website": "no", "directory": "listing", "web_updates": "agree"},
+        {"directory": "listing", "web_updates": "agree"},  # has_website not answered
+    ]
+    frame = score_frame(mini, pd.DataFrame(rows))
+    # skipped: directory "listing" alone is 3; kept: (2 * 3 + agree 4) / 3
+    expected = [(3.0, 1), (10 / 3, 2)]
+    for row, (score, answered) in zip(rows, expected, strict=True):
+        one = score_response(mini, row).domain("online")
+        assert (one.score, one.answered) == (pytest.approx(score), answered)
+    assert list(frame["online.score"]) == pytest.approx([s for s, _ in expected])
+    assert list(frame["online.answered"]) == [a for _, a in expected]
+    # the column missing altogether (nobody answered it) skips nothing either
+    alone = score_frame(mini, pd.DataFrame(rows[1:]))
+    assert list(alone["online.answered"]) == [2]
+
+
 def test_dont_know_is_left_out_or_counts_lowest_as_the_domain_says(mini):
     answers = {
         "has_website": "yes",
