@@ -183,11 +183,12 @@ def parent_loop(links: dict[str, str], starts: Iterable[str]) -> list[str] | Non
 def refuse_loops(where: str, new_links: dict[str, str]) -> None:
     """InputError naming the codes when the new parents, with those stored, make a loop."""
     parent = aliased(Area)
-    stored = dict(
-        db.session.execute(sa.select(Area.code, parent.code).join(parent, Area.parent))
-        .tuples()
-        .all()
-    )
+    stored = {
+        code: parent_code
+        for code, parent_code in db.session.execute(
+            sa.select(Area.code, parent.code).join(parent, Area.parent)
+        )
+    }
     loop = parent_loop({**stored, **new_links}, new_links)
     if loop:
         raise InputError(
