@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from instruments import OVERALL
 from scoring.paired import PairedChange
 from scoring.readiness import Readiness
 
@@ -31,7 +32,6 @@ from .workbook_style import (
     write_row,
 )
 
-OVERALL = "overall"
 NOT_SHOWN = "not shown"
 
 

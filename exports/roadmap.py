@@ -16,7 +16,7 @@ from typing import IO
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from instruments import HORIZONS, Instrument, SupportOffer
+from instruments import HORIZONS, OVERALL, Instrument, SupportOffer
 from scoring.disclosure import LevelBand, bands_text
 from scoring.readiness import Readiness
 
@@ -36,7 +36,6 @@ from .workbook_style import (
     write_row,
 )
 
-OVERALL = "overall"
 SUPPRESSED_TEXT = "suppressed"
 NO_RESPONSES = "no responses"
 

@@ -16,12 +16,11 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from instruments import Instrument
+from instruments import OVERALL, Instrument
 from instruments.registry import version_key
 
 from .formula import looks_like_formula
 
-OVERALL = "overall"
 META_COLUMNS = (
     "response_id",
     "round",
@@ -77,13 +76,15 @@ class ResponseRecord:
 
 
 def stable_keys(versions: Iterable[Instrument]) -> tuple[list[str], list[str]]:
-    """(question ids, domain ids) over every version, oldest first, each id once."""
+    """(question ids, domain ids) over every version, oldest first, each id once, then overall.
+
+    No domain is called "overall": the instrument checker reserves the id for the overall score.
+    """
     questions: dict[str, None] = {}
     domains: dict[str, None] = {}
     for instrument in sorted(versions, key=lambda i: version_key(i.version)):
         questions.update(dict.fromkeys(q.id for q in instrument.questions))
         domains.update(dict.fromkeys(d.id for d in instrument.domains))
-    domains.pop(OVERALL, None)
     return list(questions), [*domains, OVERALL]
 
 

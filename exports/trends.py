@@ -16,6 +16,8 @@ from typing import IO
 from matplotlib.figure import Figure
 from openpyxl.drawing.image import Image
 
+from instruments import OVERALL
+
 from .workbook_style import (
     SUPPRESSED_FILL,
     add_filter,
@@ -27,8 +29,6 @@ from .workbook_style import (
     write_key_values,
     write_row,
 )
-
-OVERALL = "overall"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from functools import cached_property
 # Answer values every scored question may carry besides its options.
 DONT_KNOW = "dont_know"
 NOT_APPLICABLE = "not_applicable"
+# The key of the overall score beside the domains' (so no domain may take it).
+OVERALL = "overall"
 SPECIAL_VALUES = (DONT_KNOW, NOT_APPLICABLE)
 
 QUESTION_TYPES = (
@@ -282,7 +284,7 @@ class Instrument:
         if number is None:
             return None
         shared = self.level(number)
-        if domain_id == "overall":
+        if domain_id == OVERALL:
             return shared.name, shared.description
         try:
             domain = self.domain(domain_id)

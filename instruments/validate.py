@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .model import SCORED_TYPES
+from .model import OVERALL, SCORED_TYPES
 
 Problem = tuple[str, str]
 
@@ -31,6 +31,9 @@ def check_ids(doc: dict) -> Iterator[Problem]:
         yield "sections", f"question id '{dup}' is used more than once"
     for dup in sorted(_duplicates([d["id"] for d in doc["domains"]])):
         yield "domains", f"domain id '{dup}' is used more than once"
+    for di, domain in enumerate(doc["domains"]):
+        if domain["id"] == OVERALL:
+            yield f"domains[{di}].id", f"'{OVERALL}' is reserved for the overall score"
     for si, section in enumerate(sections):
         for qi, question in enumerate(section["questions"]):
             values = [o["value"] for o in question.get("options", [])]

@@ -119,6 +119,8 @@ def test_long_rows_have_fixed_columns_and_record_the_version(versions):
             _record("2", 2, {"volunteers": 3}),
         ]
     )
+    # every row, answer or domain, has exactly the long columns (the JSON download too)
+    assert {tuple(sorted(row)) for row in rows} == {tuple(sorted(LONG_COLUMNS))}
     header, parsed = _csv_header_and_rows(write_csv(rows, LONG_COLUMNS))
     assert header == list(LONG_COLUMNS)
     answers = [

@@ -49,6 +49,7 @@ EXPECTED = {
     "bad-routing-value-1.yaml": [
         "sections[1].questions[1].skip_if.values: 'nope' is not an answer to 'has_website'"
     ],
+    "reserved-domain-1.yaml": ["domains[1].id: 'overall' is reserved for the overall score"],
     "not-yaml-1.yaml": ["line 5: not valid YAML: expected ',' or '}', but got '<stream end>'"],
     "empty-1.yaml": ["(file): the file is empty"],
     "wrong-type-1.yaml": [
