@@ -9,6 +9,7 @@ groups still to chase).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,28 @@ from .workbook_style import (
 )
 
 SELF_ASSESSED, MODERATED = "self-assessed", "moderated"
+PLANS = "Support plans"
+PLAN_ID = "plan"  # an action no one has tracked yet: plan:<round>:<group id>:<subject key>
+
+
+def step_key(domain_id: str, text: str) -> str:
+    """A next step's key: stable while its wording is (a help request's subject key)."""
+    return "step:" + hashlib.sha256(f"{domain_id}\n{text}".encode()).hexdigest()[:32]
+
+
+def offer_key(offer_id: str) -> str:
+    """A support offer's key (a help request's subject key)."""
+    return f"offer:{offer_id}"
+
+
+def request_id(number: int) -> str:
+    """The Id column of a tracked action: the help request's number, H12."""
+    return f"H{number}"
+
+
+def plan_id(round_slug: str, org_id: int, key: str) -> str:
+    """The Id column of an action not tracked yet: stable while the plan is."""
+    return f"{PLAN_ID}:{round_slug}:{org_id}:{key}"
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,7 @@ class PlanLine:
     area_code: str
     area_name: str
     domain: str
+    domain_id: str
     level: int
     shown_as: str
     target: int
@@ -85,6 +109,28 @@ class PlanLine:
     offer_id: str | None
     offer: str | None
     provider: str | None
+
+    @property
+    def subject_key(self) -> str:
+        """What a request about this line is about: its offer, else its step."""
+        return offer_key(self.offer_id) if self.offer_id else step_key(self.domain_id, self.action)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An action tracked in the caseload (a help request): what the workbook carries of it."""
+
+    number: int
+    version: int
+    status: str  # in words, as the caseload shows it: "in progress"
+    owner: str  # the owner's email, "" for nobody
+    due_on: dt.date | None
+    is_open: bool
+    org_id: int
+    group: str
+    area_name: str
+    key: str  # the request's subject key
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +172,7 @@ def plan_lines(
                         area_code=group.area_code,
                         area_name=group.area_name,
                         domain=lv.domain_name,
+                        domain_id=lv.domain_id,
                         level=lv.shown,
                         shown_as=lv.shown_as,
                         target=target,
@@ -148,6 +195,7 @@ def cohort_counts(lines: Sequence[PlanLine]) -> dict[tuple[str, str], int]:
 
 
 PLAN_COLUMNS = (
+    ("Id", 14),
     ("Group id", 9),
     ("Group", 30),
     ("Area", 22),
@@ -164,7 +212,9 @@ PLAN_COLUMNS = (
     ("Owner", 18),
     ("Due date", 12),
     ("Status", 13),
+    ("Version", 8),
 )
+EDITABLE = ("Owner", "Due date", "Status")  # what an import reads, with Id and Version
 
 
 def write_support_plans(
@@ -176,11 +226,21 @@ def write_support_plans(
     target: int,
     method: Sequence[tuple[str, object]],
     not_responded: Sequence[NotResponded] | None = None,
+    round_slug: str = "",
+    tracked: Sequence[Tracked] = (),
+    statuses: Sequence[str] = (),
 ) -> list[PlanLine]:
-    """The support plans workbook; a cohort and a chasing sheet when not_responded is given."""
+    """The support plans workbook; a cohort and a chasing sheet when not_responded is given.
+
+    Each plan line carries its action's Id, owner, due date, status and version: the
+    tracked help request about the same subject when there is one (``tracked``; its
+    open request first, else its latest), else a plan Id naming the round, group and
+    subject. Tracked requests no plan line is about get rows of their own. ``statuses``
+    are the caseload's, in words, for the Status column's drop-down.
+    """
     lines = [ln for g in groups for ln in plan_lines(instrument, offers, g, target)]
     wb = new_workbook()
-    _plans_sheet(wb, lines)
+    _plans_sheet(wb, lines, round_slug, tracked, statuses)
     _levels_sheet(wb, instrument, groups)
     if not_responded is not None:
         _cohort_sheet(wb, lines)
@@ -191,13 +251,22 @@ def write_support_plans(
     return lines
 
 
-def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
-    ws = new_sheet(wb, "Support plans", widths=[w for _, w in PLAN_COLUMNS])
+def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuses) -> None:
+    ws = new_sheet(wb, PLANS, widths=[w for _, w in PLAN_COLUMNS])
+    ws.column_dimensions["R"].hidden = True  # Version: the optimistic lock, not for editing
     write_header(ws, [name for name, _ in PLAN_COLUMNS])
+    by_subject: dict[tuple[int, str], Tracked] = {}
+    for t in sorted(tracked, key=lambda t: (not t.is_open, -t.number)):
+        by_subject.setdefault((t.org_id, t.key), t)
+    used: set[int] = set()
     for ln in lines:
+        t = by_subject.get((ln.org_id, ln.subject_key))
+        if t is not None:
+            used.add(t.number)
         write_row(
             ws,
             [
+                request_id(t.number) if t else plan_id(round_slug, ln.org_id, ln.subject_key),
                 ln.org_id,
                 ln.group,
                 ln.area_name,
@@ -211,16 +280,26 @@ def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
                 ln.horizon,
                 ln.offer or "",
                 ln.provider or "",
-                None,
-                None,
-                "Not started",
+                *_tracking(t),
             ],
         )
-    last = len(lines) + 1
+    others = [t for t in tracked if t.number not in used]
+    for t in sorted(others, key=lambda t: (t.group, t.org_id, t.number)):
+        row = [request_id(t.number), t.org_id, t.group, t.area_name]
+        row += [None] * 6 + [cell(ws, t.subject, wrap=True), None, None, None]
+        write_row(ws, [*row, *_tracking(t)])
+    last = len(lines) + len(others) + 1
     add_filter(ws, len(PLAN_COLUMNS), last)
-    add_date_check(ws, "O", 2, max(last, 2))
-    add_status_choices(ws, "P", 2, max(last, 2))
+    add_date_check(ws, "P", 2, max(last, 2))
+    add_status_choices(ws, "Q", 2, max(last, 2), statuses)
     ws.print_title_rows = "1:1"
+
+
+def _tracking(t: Tracked | None) -> list:
+    """Owner, due date, status and version: blank for an action not tracked yet."""
+    if t is None:
+        return [None, None, None, None]
+    return [t.owner or None, t.due_on, t.status, t.version]
 
 
 def _descriptor(instrument: Instrument, domain_id: str, level: int | None) -> str:

@@ -110,6 +110,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.caseload": frozenset({ADMIN, BROKER}),
     "reports.help_request": frozenset({ADMIN, BROKER}),
     "reports.help_request_log": frozenset({ADMIN, BROKER}),
+    "reports.support_plans_upload": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.

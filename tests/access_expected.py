@@ -106,6 +106,7 @@ MATRIX: dict[str, str] = {
     "reports.caseload":                 "-yy--",
     "reports.help_request":             "-yy--",
     "reports.help_request_log":         "-yy--",
+    "reports.support_plans_upload":     "-yy--",
 }
 # fmt: on
 

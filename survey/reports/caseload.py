@@ -13,6 +13,7 @@ from ..extensions import db
 from ..help_requests import log_contact, may_see_request, owner_choices, update, visible_requests
 from ..journey.respondent import EditedElsewhere
 from ..models import HELP_OPEN, Area, HelpRequest, HelpStatus, User
+from .plans_import import import_support_plans
 from .views import bp
 
 CONFLICT = (
@@ -172,3 +173,24 @@ def help_request_log(request_id: int):
         return _page(found, errors=errors, values=request.form, status=400)
     flash("Added to the contact log.")
     return redirect(url_for("reports.help_request", request_id=request_id), code=303)
+
+
+@bp.route("/help-requests/support-plans", methods=["GET", "POST"])
+def support_plans_upload():
+    """Bring back an edited support-plans workbook: every row checked, all changed or none."""
+    outcome, problem = None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problem = "Choose the edited support-plans workbook to upload"
+        else:
+            try:
+                outcome = import_support_plans(
+                    upload.read(), upload.filename, user=current_user, actor=current_user
+                )
+            except InputError as error:
+                problem = error.message
+    status = 400 if problem or (outcome and outcome.errors) else 200
+    return render_template(
+        "views/reports/plans_upload.html", outcome=outcome, problem=problem
+    ), status
