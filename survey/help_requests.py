@@ -39,6 +39,7 @@ DETAIL_LIMIT = 254
 HELP_REQUESTED = "help-requested"
 HELP_CHANGED = "help-request-changed"
 HELP_LOGGED = "help-request-contact-logged"
+HELP_PLANNED = "help-request-planned"  # an action of a support plan, taken up offline
 
 
 @dataclass(frozen=True)

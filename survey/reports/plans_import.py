@@ -20,11 +20,16 @@ from exports.support_plans import PLAN_ID, offer_key, request_id, step_key
 from .. import audit
 from ..errors import InputError
 from ..extensions import db
-from ..help_requests import HELP_CHANGED, caseload_groups, owner_choices
+from ..help_requests import (
+    HELP_CHANGED,
+    HELP_PLANNED,
+    caseload_groups,
+    owner_choices,
+    visible_requests,
+)
 from ..instruments_store import instrument_for, registry
 from ..models import HELP_OPEN, HelpRequest, HelpStatus, Organisation, Round, User, utcnow
 
-HELP_PLANNED = "help-request-planned"
 STATUSES = {s.label: s.value for s in HelpStatus}
 
 
@@ -110,15 +115,14 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
     """The changes the rows ask for; the problems go to outcome.errors."""
     errors = outcome.errors
     numbers = {int(r.id[1:]) for r in rows if _is_request_id(r.id)}
-    requests = {
-        h.id: h
-        for h in db.session.scalars(sa.select(HelpRequest).where(HelpRequest.id.in_(numbers)))
+    everything = sa.select(HelpRequest) if user is None else visible_requests(user)
+    requests = {  # only those in the user's caseload, by the caseload's own rule
+        h.id: h for h in db.session.scalars(everything.where(HelpRequest.id.in_(numbers)))
     }
     plan_ids = {r.id: _plan_parts(r.id) for r in rows if r.id.startswith(f"{PLAN_ID}:")}
     slugs = {p[0] for p in plan_ids.values() if p}
     rounds = {r.slug: r for r in db.session.scalars(sa.select(Round).where(Round.slug.in_(slugs)))}
-    org_ids = {h.organisation_id for h in requests.values()}
-    org_ids |= {p[1] for p in plan_ids.values() if p}
+    org_ids = {p[1] for p in plan_ids.values() if p}
     orgs = {
         o.id: o
         for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids)))
@@ -139,7 +143,7 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
             continue
         if _is_request_id(row.id):
             found = requests.get(int(row.id[1:]))
-            if found is None or found.organisation_id not in allowed:
+            if found is None:
                 errors.append(f"{where} Id: no help request {row.id} in your caseload")
                 continue
             change = _Change(row, request=found)
