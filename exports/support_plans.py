@@ -251,18 +251,26 @@ def write_support_plans(
     return lines
 
 
+def with_tracking(
+    lines: Sequence[PlanLine], tracked: Sequence[Tracked]
+) -> tuple[list[tuple[PlanLine, Tracked | None]], list[Tracked]]:
+    """Each plan line with the request about its subject (the open one first, else the
+    latest), and the requests no line is about, by group and number."""
+    by_subject: dict[tuple[int, str], Tracked] = {}
+    for t in sorted(tracked, key=lambda t: (not t.is_open, -t.number)):
+        by_subject.setdefault((t.org_id, t.key), t)
+    pairs = [(ln, by_subject.get((ln.org_id, ln.subject_key))) for ln in lines]
+    used = {t.number for _, t in pairs if t is not None}
+    others = [t for t in tracked if t.number not in used]
+    return pairs, sorted(others, key=lambda t: (t.group, t.org_id, t.number))
+
+
 def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuses) -> None:
     ws = new_sheet(wb, PLANS, widths=[w for _, w in PLAN_COLUMNS])
     ws.column_dimensions["R"].hidden = True  # Version: the optimistic lock, not for editing
     write_header(ws, [name for name, _ in PLAN_COLUMNS])
-    by_subject: dict[tuple[int, str], Tracked] = {}
-    for t in sorted(tracked, key=lambda t: (not t.is_open, -t.number)):
-        by_subject.setdefault((t.org_id, t.key), t)
-    used: set[int] = set()
-    for ln in lines:
-        t = by_subject.get((ln.org_id, ln.subject_key))
-        if t is not None:
-            used.add(t.number)
+    pairs, others = with_tracking(lines, tracked)
+    for ln, t in pairs:
         write_row(
             ws,
             [
@@ -283,8 +291,7 @@ def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuse
                 *_tracking(t),
             ],
         )
-    others = [t for t in tracked if t.number not in used]
-    for t in sorted(others, key=lambda t: (t.group, t.org_id, t.number)):
+    for t in others:
         row = [request_id(t.number), t.org_id, t.group, t.area_name]
         row += [None] * 6 + [cell(ws, t.subject, wrap=True), None, None, None]
         write_row(ws, [*row, *_tracking(t)])

@@ -104,6 +104,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.portfolio_reminders": frozenset({ADMIN, BROKER}),
     "reports.portfolio_plans": frozenset({ADMIN, BROKER}),
     "reports.moderate": frozenset({ADMIN, BROKER}),
+    "reports.group_plan": frozenset({ADMIN, BROKER}),
     "reports.paper": frozenset({ADMIN, BROKER}),
     "reports.paper_template_download": frozenset({ADMIN, BROKER}),
     # Groups' requests for help: the view shows a broker only its own (and its areas' pool).
