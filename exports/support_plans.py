@@ -115,6 +115,12 @@ class PlanLine:
         """What a request about this line is about: its offer, else its step."""
         return offer_key(self.offer_id) if self.offer_id else step_key(self.domain_id, self.action)
 
+    @property
+    def subject_keys(self) -> tuple[str, ...]:
+        """What a request about this line may be about: its offer, or the step it is under."""
+        step = step_key(self.domain_id, self.action)
+        return (offer_key(self.offer_id), step) if self.offer_id else (step,)
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -254,12 +260,16 @@ def write_support_plans(
 def with_tracking(
     lines: Sequence[PlanLine], tracked: Sequence[Tracked]
 ) -> tuple[list[tuple[PlanLine, Tracked | None]], list[Tracked]]:
-    """Each plan line with the request about its subject (the open one first, else the
-    latest), and the requests no line is about, by group and number."""
+    """Each plan line with the request about its offer, else about its step (the open one
+    first, else the latest), and the requests no line is about, by group and number."""
     by_subject: dict[tuple[int, str], Tracked] = {}
     for t in sorted(tracked, key=lambda t: (not t.is_open, -t.number)):
         by_subject.setdefault((t.org_id, t.key), t)
-    pairs = [(ln, by_subject.get((ln.org_id, ln.subject_key))) for ln in lines]
+    pairs = [
+        (ln, next((by_subject[k] for k in keys if k in by_subject), None))
+        for ln in lines
+        for keys in [[(ln.org_id, key) for key in ln.subject_keys]]
+    ]
     used = {t.number for _, t in pairs if t is not None}
     others = [t for t in tracked if t.number not in used]
     return pairs, sorted(others, key=lambda t: (t.group, t.org_id, t.number))

@@ -186,6 +186,18 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
             if _same(change.request, change):
                 outcome.unchanged += 1
                 continue
+            if row.status in OPEN and change.request.status not in OPEN:
+                other = _open_request(
+                    change.request.round_id,
+                    change.request.organisation_id,
+                    change.request.subject_key,
+                )
+                if other is not None:
+                    errors.append(
+                        f"{where} Status: the group has asked about this again "
+                        f"({request_id(other)}, open); work on that one instead"
+                    )
+                    continue
             if row.version != change.request.version:
                 errors.append(
                     f"{where} Version: {row.id} was changed in the app after this file was "
@@ -193,14 +205,7 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
                 )
                 continue
         else:
-            existing = db.session.scalar(
-                sa.select(HelpRequest.id).where(
-                    HelpRequest.round_id == change.round.id,
-                    HelpRequest.organisation_id == change.organisation.id,
-                    HelpRequest.subject_key == change.key,
-                    HelpRequest.status.in_([s.value for s in HELP_OPEN]),
-                )
-            )
+            existing = _open_request(change.round.id, change.organisation.id, change.key)
             if existing is not None:
                 errors.append(
                     f"{where} Id: this action became {request_id(existing)} in the app after "
@@ -209,6 +214,21 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
                 continue
         changes.append(change)
     return changes
+
+
+OPEN = {s.value for s in HELP_OPEN}
+
+
+def _open_request(round_id: int, org_id: int, key: str) -> int | None:
+    """The id of the group's open request about this subject, if it has one."""
+    return db.session.scalar(
+        sa.select(HelpRequest.id).where(
+            HelpRequest.round_id == round_id,
+            HelpRequest.organisation_id == org_id,
+            HelpRequest.subject_key == key,
+            HelpRequest.status.in_(OPEN),
+        )
+    )
 
 
 def _is_request_id(text: str) -> bool:
