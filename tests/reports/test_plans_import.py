@@ -253,3 +253,18 @@ def test_a_broker_uploads_and_cannot_touch_another_brokers_group(app, cli, tmp_p
         sa.select(AuditEvent.actor).where(AuditEvent.action == "help-request-changed")
     )
     assert actor == "ann@ours.example"
+
+    # Done, then the group asks again: reopening the old one from the file is refused.
+    help_request(db.session.merge(round_), db.session.merge(mine), "offer:a", "A again")
+    db.session.commit()
+    edit(ws, header, [2], Status="new", Version=2)
+    wb.save(out)
+    again = browser.post(
+        "/help-requests/support-plans",
+        data={"file": (io.BytesIO(out.read_bytes()), "plans.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 400
+    assert "row 2, column Status: the group has asked about this again" in again.text
+    db.session.expire_all()
+    assert db.session.get(HelpRequest, own_id).status == "done"
