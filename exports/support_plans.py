@@ -46,6 +46,11 @@ def offer_key(offer_id: str) -> str:
     return f"offer:{offer_id}"
 
 
+def offer_words(offer: SupportOffer) -> str:
+    """A support offer as a request about it names it: "Cyber basics from Safe Online"."""
+    return f"{offer.name} from {offer.provider}"
+
+
 def request_id(number: int) -> str:
     """The Id column of a tracked action: the help request's number, H12."""
     return f"H{number}"

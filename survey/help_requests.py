@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from exports.support_plans import offer_key, step_key
+from exports.support_plans import offer_key, offer_words, step_key
 
 from . import audit
 from .access import ADMIN, BROKER
@@ -62,7 +62,7 @@ def subjects_of(result) -> dict[str, Subject]:
                 found.setdefault(key, Subject(key, step.text, domain.id, "step"))
         for offer in domain.offers:
             key = offer_key(offer.id)
-            text = f"{offer.name} from {offer.provider}"
+            text = offer_words(offer)
             found.setdefault(key, Subject(key, text, domain.id, "offer"))
     return found
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from exports.paper import PaperFileError
 from exports.plan_import import PlanRow, read_plan_workbook
-from exports.support_plans import PLAN_ID, offer_key, request_id, step_key
+from exports.support_plans import PLAN_ID, offer_key, offer_words, request_id, step_key
 
 from .. import audit
 from ..errors import InputError
@@ -129,6 +129,7 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
     }
     allowed = caseload_groups(user, org_ids)
     owners: dict[tuple, dict[str, User]] = {}
+    subjects: dict[int, dict[str, tuple[str, str]]] = {}
     seen: dict[str, PlanRow] = {}
     changes = []
     for row in rows:
@@ -158,7 +159,9 @@ def _check(rows: list[PlanRow], user: User | None, outcome: PlansImport) -> list
             if row.is_blank:
                 outcome.unchanged += 1
                 continue
-            subject = _subject(round_, parts[2])
+            if round_.id not in subjects:
+                subjects[round_.id] = _subjects(round_)
+            subject = subjects[round_.id].get(parts[2])
             if subject is None:
                 errors.append(f"{where} Id: {row.id[:60]} is not an action of this round's plans")
                 continue
@@ -243,20 +246,20 @@ def _plan_parts(text: str) -> tuple[str, int, str] | None:
     return parts[1], int(parts[2]), parts[3]
 
 
-def _subject(round_: Round, key: str) -> tuple[str, str | None] | None:
-    """The words and domain of a plan's subject key in the round's instrument."""
+def _subjects(round_: Round) -> dict[str, tuple[str, str]]:
+    """Subject key -> (words, domain id) for every next step and offer of the round's plans."""
     instrument = instrument_for(round_)
     offers = registry().offers
+    found: dict[str, tuple[str, str]] = {}
     for domain in instrument.domains:
         for level in domain.levels:
             for step in level.next_steps:
-                if step_key(domain.id, step.text) == key:
-                    return step.text, domain.id
+                found.setdefault(step_key(domain.id, step.text), (step.text, domain.id))
                 for offer_id in step.offers:
-                    if offer_key(offer_id) == key and offer_id in offers:
-                        offer = offers[offer_id]
-                        return f"{offer.name} from {offer.provider}", domain.id
-    return None
+                    if offer_id in offers:
+                        words = offer_words(offers[offer_id])
+                        found.setdefault(offer_key(offer_id), (words, domain.id))
+    return found
 
 
 def _same(found: HelpRequest, change: _Change) -> bool:
