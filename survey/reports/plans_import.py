@@ -272,8 +272,19 @@ def _same(found: HelpRequest, change: _Change) -> bool:
 
 
 def _write(changes: list[_Change], user: User | None, actor, outcome: PlansImport) -> None:
-    """Apply the checked changes, each locked and audited (the caller commits)."""
+    """Apply the checked changes, locked and each audited (the caller commits)."""
     who = user if user is not None else actor
+    numbers = [c.request.id for c in changes if c.request is not None]
+    locked = {  # one locking read for all of them, fresh from the database
+        h.id: h
+        for h in db.session.scalars(
+            sa.select(HelpRequest)
+            .where(HelpRequest.id.in_(numbers))
+            .order_by(HelpRequest.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     for change in changes:
         row = change.row
         owner_id = change.owner.id if change.owner else None
@@ -302,12 +313,7 @@ def _write(changes: list[_Change], user: User | None, actor, outcome: PlansImpor
             )
             outcome.created += 1
             continue
-        fresh = db.session.scalar(
-            sa.select(HelpRequest)
-            .where(HelpRequest.id == change.request.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        fresh = locked.get(change.request.id)
         if fresh is None or fresh.version != row.version:
             raise _Stale()
         before = {"status": fresh.status, "owner": fresh.owner_id, "due": _iso(fresh.due_on)}
