@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from openpyxl.worksheet.pagebreak import Break
+
 from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
 
 from .workbook_style import (
+    BOLD,
+    SUBHEADER_FILL,
     add_date_check,
     add_filter,
     add_status_choices,
@@ -70,6 +74,7 @@ class GroupLevel:
     level: int | None
     moderated_level: int | None = None
     note: str | None = None
+    ambition: int | None = None  # where the group plans to be in a year
 
     @property
     def shown(self) -> int | None:
@@ -253,6 +258,7 @@ def write_support_plans(
     wb = new_workbook()
     _plans_sheet(wb, lines, round_slug, tracked, statuses)
     _levels_sheet(wb, instrument, groups)
+    _group_pages_sheet(wb, instrument, groups, lines, tracked)
     if not_responded is not None:
         _cohort_sheet(wb, lines)
         _chase_sheet(wb, not_responded)
@@ -359,6 +365,56 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
             )
             count += 1
     add_filter(ws, len(header), count + 1)
+
+
+GROUP_PAGES = "One page per group"
+
+
+def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]) -> None:
+    """Each group's plan as the one-page plan shows it, a page break after each group."""
+    ws = new_sheet(wb, GROUP_PAGES, widths=(48, 14, 30, 40, 12, 13), freeze=None)
+    ws.page_setup.fitToHeight = False
+    pairs, others = with_tracking(lines, tracked)
+    names = {d.id: d.name for d in instrument.domains}
+    count = 0
+
+    def add(values) -> None:
+        nonlocal count
+        write_row(ws, values)
+        count += 1
+
+    for g in groups:
+        add([cell(ws, g.name, font=BOLD), g.area_name, f"Submitted {g.submitted_on or ''}"])
+        add([cell(ws, h, fill=SUBHEADER_FILL) for h in
+             ("Area of work", "Level now", "Level shown", "What the level means", "Ambition")])  # fmt: skip
+        by_domain = {lv.domain_id: lv for lv in g.levels}
+        for domain_id, name in names.items():
+            lv = by_domain.get(domain_id) or GroupLevel(domain_id, name, None)
+            add([
+                name,
+                level_cell(ws, lv.shown, "" if lv.shown is None else None),
+                lv.shown_as,
+                cell(ws, _descriptor(instrument, domain_id, lv.shown), wrap=True),
+                lv.ambition if lv.ambition is not None else "not given",
+            ])  # fmt: skip
+        add([cell(ws, h, fill=SUBHEADER_FILL) for h in
+             ("Agreed action", "When", "Support", "Owner", "Due date", "Status")])  # fmt: skip
+        for ln, t in pairs:
+            if ln.org_id == g.org_id:
+                support = f"{ln.offer} ({ln.provider})" if ln.offer else ""
+                add([cell(ws, f"{ln.domain}: {ln.action}", wrap=True), ln.horizon,
+                     cell(ws, support, wrap=True), *_shown_tracking(t)])  # fmt: skip
+        for t in others:
+            if t.org_id == g.org_id:
+                add([cell(ws, t.subject, wrap=True), "asked by the group", "",
+                     *_shown_tracking(t)])  # fmt: skip
+        add([])
+        ws.row_breaks.append(Break(id=count))
+
+
+def _shown_tracking(t: Tracked | None) -> list:
+    """Owner, due date and status for reading: "not started" for an untracked action."""
+    return [t.owner, t.due_on, t.status] if t else ["", None, "not started"]
 
 
 def _cohort_sheet(wb, lines: Sequence[PlanLine]) -> None:

@@ -63,7 +63,14 @@ def group_result(round_: Round, org: Organisation, response: Response) -> GroupR
     instrument = instrument_for(round_)
     names = {d.id: d.name for d in instrument.domains}
     levels = tuple(
-        GroupLevel(s.domain_id, names[s.domain_id], s.level, s.moderated_level, s.moderation_note)
+        GroupLevel(
+            s.domain_id,
+            names[s.domain_id],
+            s.level,
+            s.moderated_level,
+            s.moderation_note,
+            s.ambition,
+        )
         for s in sorted(
             response.scores,
             key=lambda s: list(names).index(s.domain_id) if s.domain_id in names else len(names),
