@@ -375,6 +375,12 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
     ws = new_sheet(wb, GROUP_PAGES, widths=(48, 14, 30, 40, 12, 13), freeze=None)
     ws.page_setup.fitToHeight = False
     pairs, others = with_tracking(lines, tracked)
+    actions_of: dict[int, list] = {}
+    for ln, t in pairs:
+        actions_of.setdefault(ln.org_id, []).append((ln, t))
+    asked_of: dict[int, list[Tracked]] = {}
+    for t in others:
+        asked_of.setdefault(t.org_id, []).append(t)
     names = {d.id: d.name for d in instrument.domains}
     count = 0
 
@@ -399,15 +405,13 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
             ])  # fmt: skip
         add([cell(ws, h, fill=SUBHEADER_FILL) for h in
              ("Agreed action", "When", "Support", "Owner", "Due date", "Status")])  # fmt: skip
-        for ln, t in pairs:
-            if ln.org_id == g.org_id:
-                support = f"{ln.offer} ({ln.provider})" if ln.offer else ""
-                add([cell(ws, f"{ln.domain}: {ln.action}", wrap=True), ln.horizon,
-                     cell(ws, support, wrap=True), *_shown_tracking(t)])  # fmt: skip
-        for t in others:
-            if t.org_id == g.org_id:
-                add([cell(ws, t.subject, wrap=True), "asked by the group", "",
-                     *_shown_tracking(t)])  # fmt: skip
+        for ln, t in actions_of.get(g.org_id, []):
+            support = f"{ln.offer} ({ln.provider})" if ln.offer else ""
+            add([cell(ws, f"{ln.domain}: {ln.action}", wrap=True), ln.horizon,
+                 cell(ws, support, wrap=True), *_shown_tracking(t)])  # fmt: skip
+        for t in asked_of.get(g.org_id, []):
+            add([cell(ws, t.subject, wrap=True), "asked by the group", "",
+                 *_shown_tracking(t)])  # fmt: skip
         add([])
         ws.row_breaks.append(Break(id=count))
 
