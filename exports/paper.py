@@ -328,7 +328,7 @@ def read_paper_workbook(
         columns = _check_columns(header, name, instrument)
         # Answers from row 3 (row 2 is the question text), only the template's columns.
         rows = sheet.iter_rows(min_row=FIRST_ANSWER_ROW, max_col=len(columns), values_only=True)
-        bounded = _bounded(rows, name, limits, deadline)
+        bounded = bounded_rows(rows, name, limits, deadline)
         return _read_rows(bounded, columns, instrument, group_ids, area_codes)
     except PaperFileError:
         raise
@@ -340,12 +340,12 @@ def read_paper_workbook(
         wb.close()
 
 
-def _bounded(rows, name: str, limits: ReadLimits, deadline: float):
+def bounded_rows(rows, name: str, limits: ReadLimits, deadline: float, sheet: str = RESPONSES):
     """The sheet's rows, refused past the row limit or the time limit (blank rows count)."""
     for count, row in enumerate(rows, start=1):
         if count > limits.rows:
             raise PaperFileError(
-                f"{name}: sheet '{RESPONSES}' has more than {limits.rows:,} rows (empty rows "
+                f"{name}: sheet '{sheet}' has more than {limits.rows:,} rows (empty rows "
                 "count too); delete the rows below your answers and try again"
             )
         if count % 500 == 0 and time.monotonic() > deadline:

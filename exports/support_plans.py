@@ -9,15 +9,20 @@ groups still to chase).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from openpyxl.worksheet.pagebreak import Break
+
 from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
 
 from .workbook_style import (
+    BOLD,
+    SUBHEADER_FILL,
     add_date_check,
     add_filter,
     add_status_choices,
@@ -31,6 +36,33 @@ from .workbook_style import (
 )
 
 SELF_ASSESSED, MODERATED = "self-assessed", "moderated"
+PLANS = "Support plans"
+PLAN_ID = "plan"  # an action no one has tracked yet: plan:<round>:<group id>:<subject key>
+
+
+def step_key(domain_id: str, text: str) -> str:
+    """A next step's key: stable while its wording is (a help request's subject key)."""
+    return "step:" + hashlib.sha256(f"{domain_id}\n{text}".encode()).hexdigest()[:32]
+
+
+def offer_key(offer_id: str) -> str:
+    """A support offer's key (a help request's subject key)."""
+    return f"offer:{offer_id}"
+
+
+def offer_words(offer: SupportOffer) -> str:
+    """A support offer as a request about it names it: "Cyber basics from Safe Online"."""
+    return f"{offer.name} from {offer.provider}"
+
+
+def request_id(number: int) -> str:
+    """The Id column of a tracked action: the help request's number, H12."""
+    return f"H{number}"
+
+
+def plan_id(round_slug: str, org_id: int, key: str) -> str:
+    """The Id column of an action not tracked yet: stable while the plan is."""
+    return f"{PLAN_ID}:{round_slug}:{org_id}:{key}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +74,7 @@ class GroupLevel:
     level: int | None
     moderated_level: int | None = None
     note: str | None = None
+    ambition: int | None = None  # where the group plans to be in a year
 
     @property
     def shown(self) -> int | None:
@@ -75,6 +108,7 @@ class PlanLine:
     area_code: str
     area_name: str
     domain: str
+    domain_id: str
     level: int
     shown_as: str
     target: int
@@ -85,6 +119,34 @@ class PlanLine:
     offer_id: str | None
     offer: str | None
     provider: str | None
+
+    @property
+    def subject_key(self) -> str:
+        """What a request about this line is about: its offer, else its step."""
+        return offer_key(self.offer_id) if self.offer_id else step_key(self.domain_id, self.action)
+
+    @property
+    def subject_keys(self) -> tuple[str, ...]:
+        """What a request about this line may be about: its offer, or the step it is under."""
+        step = step_key(self.domain_id, self.action)
+        return (offer_key(self.offer_id), step) if self.offer_id else (step,)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An action tracked in the caseload (a help request): what the workbook carries of it."""
+
+    number: int
+    version: int
+    status: str  # in words, as the caseload shows it: "in progress"
+    owner: str  # the owner's email, "" for nobody
+    due_on: dt.date | None
+    is_open: bool
+    org_id: int
+    group: str
+    area_name: str
+    key: str  # the request's subject key
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +188,7 @@ def plan_lines(
                         area_code=group.area_code,
                         area_name=group.area_name,
                         domain=lv.domain_name,
+                        domain_id=lv.domain_id,
                         level=lv.shown,
                         shown_as=lv.shown_as,
                         target=target,
@@ -148,6 +211,7 @@ def cohort_counts(lines: Sequence[PlanLine]) -> dict[tuple[str, str], int]:
 
 
 PLAN_COLUMNS = (
+    ("Id", 14),
     ("Group id", 9),
     ("Group", 30),
     ("Area", 22),
@@ -164,7 +228,9 @@ PLAN_COLUMNS = (
     ("Owner", 18),
     ("Due date", 12),
     ("Status", 13),
+    ("Version", 8),
 )
+EDITABLE = ("Owner", "Due date", "Status")  # what an import reads, with Id and Version
 
 
 def write_support_plans(
@@ -176,12 +242,23 @@ def write_support_plans(
     target: int,
     method: Sequence[tuple[str, object]],
     not_responded: Sequence[NotResponded] | None = None,
+    round_slug: str = "",
+    tracked: Sequence[Tracked] = (),
+    statuses: Sequence[str] = (),
 ) -> list[PlanLine]:
-    """The support plans workbook; a cohort and a chasing sheet when not_responded is given."""
+    """The support plans workbook; a cohort and a chasing sheet when not_responded is given.
+
+    Each plan line carries its action's Id, owner, due date, status and version: the
+    tracked help request about the same subject when there is one (``tracked``; its
+    open request first, else its latest), else a plan Id naming the round, group and
+    subject. Tracked requests no plan line is about get rows of their own. ``statuses``
+    are the caseload's, in words, for the Status column's drop-down.
+    """
     lines = [ln for g in groups for ln in plan_lines(instrument, offers, g, target)]
     wb = new_workbook()
-    _plans_sheet(wb, lines)
+    _plans_sheet(wb, lines, round_slug, tracked, statuses)
     _levels_sheet(wb, instrument, groups)
+    _group_pages_sheet(wb, instrument, groups, lines, tracked)
     if not_responded is not None:
         _cohort_sheet(wb, lines)
         _chase_sheet(wb, not_responded)
@@ -191,13 +268,34 @@ def write_support_plans(
     return lines
 
 
-def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
-    ws = new_sheet(wb, "Support plans", widths=[w for _, w in PLAN_COLUMNS])
+def with_tracking(
+    lines: Sequence[PlanLine], tracked: Sequence[Tracked]
+) -> tuple[list[tuple[PlanLine, Tracked | None]], list[Tracked]]:
+    """Each plan line with the request about its offer, else about its step (the open one
+    first, else the latest), and the requests no line is about, by group and number."""
+    by_subject: dict[tuple[int, str], Tracked] = {}
+    for t in sorted(tracked, key=lambda t: (not t.is_open, -t.number)):
+        by_subject.setdefault((t.org_id, t.key), t)
+    pairs = [
+        (ln, next((by_subject[k] for k in keys if k in by_subject), None))
+        for ln in lines
+        for keys in [[(ln.org_id, key) for key in ln.subject_keys]]
+    ]
+    used = {t.number for _, t in pairs if t is not None}
+    others = [t for t in tracked if t.number not in used]
+    return pairs, sorted(others, key=lambda t: (t.group, t.org_id, t.number))
+
+
+def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuses) -> None:
+    ws = new_sheet(wb, PLANS, widths=[w for _, w in PLAN_COLUMNS])
+    ws.column_dimensions["R"].hidden = True  # Version: the optimistic lock, not for editing
     write_header(ws, [name for name, _ in PLAN_COLUMNS])
-    for ln in lines:
+    pairs, others = with_tracking(lines, tracked)
+    for ln, t in pairs:
         write_row(
             ws,
             [
+                request_id(t.number) if t else plan_id(round_slug, ln.org_id, ln.subject_key),
                 ln.org_id,
                 ln.group,
                 ln.area_name,
@@ -211,16 +309,25 @@ def _plans_sheet(wb, lines: Sequence[PlanLine]) -> None:
                 ln.horizon,
                 ln.offer or "",
                 ln.provider or "",
-                None,
-                None,
-                "Not started",
+                *_tracking(t),
             ],
         )
-    last = len(lines) + 1
+    for t in others:
+        row = [request_id(t.number), t.org_id, t.group, t.area_name]
+        row += [None] * 6 + [cell(ws, t.subject, wrap=True), None, None, None]
+        write_row(ws, [*row, *_tracking(t)])
+    last = len(lines) + len(others) + 1
     add_filter(ws, len(PLAN_COLUMNS), last)
-    add_date_check(ws, "O", 2, max(last, 2))
-    add_status_choices(ws, "P", 2, max(last, 2))
+    add_date_check(ws, "P", 2, max(last, 2))
+    add_status_choices(ws, "Q", 2, max(last, 2), statuses)
     ws.print_title_rows = "1:1"
+
+
+def _tracking(t: Tracked | None) -> list:
+    """Owner, due date, status and version: blank for an action not tracked yet."""
+    if t is None:
+        return [None, None, None, None]
+    return [t.owner or None, t.due_on, t.status, t.version]
 
 
 def _descriptor(instrument: Instrument, domain_id: str, level: int | None) -> str:
@@ -258,6 +365,60 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
             )
             count += 1
     add_filter(ws, len(header), count + 1)
+
+
+GROUP_PAGES = "One page per group"
+
+
+def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]) -> None:
+    """Each group's plan as the one-page plan shows it, a page break after each group."""
+    ws = new_sheet(wb, GROUP_PAGES, widths=(48, 14, 30, 40, 12, 13), freeze=None)
+    ws.page_setup.fitToHeight = False
+    pairs, others = with_tracking(lines, tracked)
+    actions_of: dict[int, list] = {}
+    for ln, t in pairs:
+        actions_of.setdefault(ln.org_id, []).append((ln, t))
+    asked_of: dict[int, list[Tracked]] = {}
+    for t in others:
+        asked_of.setdefault(t.org_id, []).append(t)
+    names = {d.id: d.name for d in instrument.domains}
+    count = 0
+
+    def add(values) -> None:
+        nonlocal count
+        write_row(ws, values)
+        count += 1
+
+    for g in groups:
+        add([cell(ws, g.name, font=BOLD), g.area_name, f"Submitted {g.submitted_on or ''}"])
+        add([cell(ws, h, fill=SUBHEADER_FILL) for h in
+             ("Area of work", "Level now", "Level shown", "What the level means", "Ambition")])  # fmt: skip
+        by_domain = {lv.domain_id: lv for lv in g.levels}
+        for domain_id, name in names.items():
+            lv = by_domain.get(domain_id) or GroupLevel(domain_id, name, None)
+            add([
+                name,
+                level_cell(ws, lv.shown, "" if lv.shown is None else None),
+                lv.shown_as,
+                cell(ws, _descriptor(instrument, domain_id, lv.shown), wrap=True),
+                lv.ambition if lv.ambition is not None else "not given",
+            ])  # fmt: skip
+        add([cell(ws, h, fill=SUBHEADER_FILL) for h in
+             ("Agreed action", "When", "Support", "Owner", "Due date", "Status")])  # fmt: skip
+        for ln, t in actions_of.get(g.org_id, []):
+            support = f"{ln.offer} ({ln.provider})" if ln.offer else ""
+            add([cell(ws, f"{ln.domain}: {ln.action}", wrap=True), ln.horizon,
+                 cell(ws, support, wrap=True), *_shown_tracking(t)])  # fmt: skip
+        for t in asked_of.get(g.org_id, []):
+            add([cell(ws, t.subject, wrap=True), "asked by the group", "",
+                 *_shown_tracking(t)])  # fmt: skip
+        add([])
+        ws.row_breaks.append(Break(id=count))
+
+
+def _shown_tracking(t: Tracked | None) -> list:
+    """Owner, due date and status for reading: "not started" for an untracked action."""
+    return [t.owner, t.due_on, t.status] if t else ["", None, "not started"]
 
 
 def _cohort_sheet(wb, lines: Sequence[PlanLine]) -> None:

@@ -139,15 +139,18 @@ def add_filter(ws, columns: int, rows: int, first_row: int = 1) -> None:
     ws.auto_filter.ref = f"A{first_row}:{last}{max(rows, first_row)}"
 
 
-def add_status_choices(ws, column: str, first_row: int, last_row: int) -> DataValidation:
-    """A drop-down of Not started / In progress / Done on a column."""
+def add_status_choices(
+    ws, column: str, first_row: int, last_row: int, choices: Sequence[str] = ()
+) -> DataValidation:
+    """A drop-down of statuses on a column (Not started / In progress / Done by default)."""
+    choices = tuple(choices) or STATUSES
     rule = DataValidation(
         type="list",
-        formula1='"' + ",".join(STATUSES) + '"',
+        formula1='"' + ",".join(choices) + '"',
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Status",
-        error="Choose Not started, In progress or Done.",
+        error=f"Choose {', '.join(choices[:-1])} or {choices[-1]}.",
     )
     rule.add(f"{column}{first_row}:{column}{max(last_row, first_row)}")
     ws.data_validations.append(rule)

@@ -104,12 +104,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.portfolio_reminders": frozenset({ADMIN, BROKER}),
     "reports.portfolio_plans": frozenset({ADMIN, BROKER}),
     "reports.moderate": frozenset({ADMIN, BROKER}),
+    "reports.group_plan": frozenset({ADMIN, BROKER}),
     "reports.paper": frozenset({ADMIN, BROKER}),
     "reports.paper_template_download": frozenset({ADMIN, BROKER}),
     # Groups' requests for help: the view shows a broker only its own (and its areas' pool).
     "reports.caseload": frozenset({ADMIN, BROKER}),
     "reports.help_request": frozenset({ADMIN, BROKER}),
     "reports.help_request_log": frozenset({ADMIN, BROKER}),
+    "reports.support_plans_upload": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.

@@ -34,6 +34,7 @@ CONSENT_CHANGED = "consent-changed"
 # (The support-plans workbook and the links CSV record their own export rows.)
 READS = {
     "reports.moderate": "group-answers-read",
+    "reports.group_plan": "group-plan-read",  # levels, ambition and actions of one group
     "reports.portfolio_home": "portfolio-read",
     "reports.portfolio_page": "portfolio-read",
     "reports.paper_template_download": "paper-template-downloaded",

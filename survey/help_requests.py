@@ -11,10 +11,11 @@ Every change is audited; a status change checks the version the form was opened 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+
+from exports.support_plans import offer_key, offer_words, step_key
 
 from . import audit
 from .access import ADMIN, BROKER
@@ -38,6 +39,7 @@ DETAIL_LIMIT = 254
 HELP_REQUESTED = "help-requested"
 HELP_CHANGED = "help-request-changed"
 HELP_LOGGED = "help-request-contact-logged"
+HELP_PLANNED = "help-request-planned"  # an action of a support plan, taken up offline
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,6 @@ class Subject:
     kind: str  # "step" or "offer"
 
 
-def step_key(domain_id: str, text: str) -> str:
-    """A next step's key: stable while its wording is."""
-    return "step:" + hashlib.sha256(f"{domain_id}\n{text}".encode()).hexdigest()[:32]
-
-
 def subjects_of(result) -> dict[str, Subject]:
     """Key -> subject for every next step and support offer on a result (ResultView)."""
     found: dict[str, Subject] = {}
@@ -64,8 +61,8 @@ def subjects_of(result) -> dict[str, Subject]:
                 key = step_key(domain.id, step.text)
                 found.setdefault(key, Subject(key, step.text, domain.id, "step"))
         for offer in domain.offers:
-            key = f"offer:{offer.id}"
-            text = f"{offer.name} from {offer.provider}"
+            key = offer_key(offer.id)
+            text = offer_words(offer)
             found.setdefault(key, Subject(key, text, domain.id, "offer"))
     return found
 
@@ -162,21 +159,39 @@ def _pool_areas(user: User):
     )
 
 
+def _in_caseload(user: User | None, broker_id, area_id):
+    """The rule of a caseload, over a request's (or a would-be request's) broker and area.
+
+    None is the command line: everything. A broker holds its own groups' requests and
+    those with no broker in the areas where it has a group; other roles hold none.
+    """
+    if user is None or user.role == ADMIN:
+        return sa.true()
+    if user.role == BROKER and user.broker_id is not None:
+        return sa.or_(
+            broker_id == user.broker_id,
+            sa.and_(broker_id.is_(None), area_id.in_(_pool_areas(user))),
+        )
+    return sa.false()
+
+
 def visible_requests(user: User):
     """A query of the requests this member of staff may see (none for other roles)."""
-    query = sa.select(HelpRequest)
-    if user.role == ADMIN:
-        return query
-    if user.role == BROKER and user.broker_id is not None:
-        return query.where(
-            sa.or_(
-                HelpRequest.broker_id == user.broker_id,
-                sa.and_(
-                    HelpRequest.broker_id.is_(None), HelpRequest.area_id.in_(_pool_areas(user))
-                ),
+    return sa.select(HelpRequest).where(
+        _in_caseload(user, HelpRequest.broker_id, HelpRequest.area_id)
+    )
+
+
+def caseload_groups(user: User | None, org_ids) -> set[int]:
+    """Those of these groups whose requests (present or to come) are in the user's caseload."""
+    return set(
+        db.session.scalars(
+            sa.select(Organisation.id).where(
+                Organisation.id.in_(list(org_ids)),
+                _in_caseload(user, Organisation.broker_id, Organisation.area_id),
             )
         )
-    return query.where(sa.false())
+    )
 
 
 def may_see_request(user: User, request_: HelpRequest) -> bool:

@@ -100,12 +100,14 @@ MATRIX: dict[str, str] = {
     "reports.portfolio_reminders":      "-yy--",
     "reports.portfolio_plans":          "-yy--",
     "reports.moderate":                 "-yy--",
+    "reports.group_plan":               "-yy--",
     "reports.paper":                    "-yy--",
     "reports.paper_template_download":  "-yy--",
     # Groups' requests for help: brokers (their own groups' only) and admins.
     "reports.caseload":                 "-yy--",
     "reports.help_request":             "-yy--",
     "reports.help_request_log":         "-yy--",
+    "reports.support_plans_upload":     "-yy--",
 }
 # fmt: on
 

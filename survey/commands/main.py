@@ -18,7 +18,7 @@ from .export import export_group
 from .imports import import_group
 from .invitations import invitations_command
 from .lookups import round_named
-from .paper import import_responses
+from .paper import import_responses, import_support_plans_command
 from .places import register as register_places
 from .reminders import reminders_group
 from .users import users_group
@@ -191,6 +191,7 @@ def score(app, round_slug: str) -> None:
 
 
 import_group.add_command(import_responses)
+import_group.add_command(import_support_plans_command)
 for _group in (
     import_group,
     export_group,

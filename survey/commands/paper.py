@@ -1,4 +1,4 @@
-"""`survey import responses`: paper answers from a filled template, all or nothing."""
+"""`survey import responses | support-plans`: workbooks filled offline, all or nothing."""
 
 from __future__ import annotations
 
@@ -41,4 +41,25 @@ def import_responses(app, file: Path, round_slug: str) -> None:
         raise InputError(
             f"{file}: {rows} row(s) with {len(outcome.errors)} problem(s); nothing was imported"
         )
+    click.echo(outcome.summary())
+
+
+@click.command("support-plans")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_app
+def import_support_plans_command(app, file: Path) -> None:
+    """An edited support-plans workbook: owners, due dates and statuses, all rows or none."""
+    from ..reports.plans_import import import_support_plans
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise InputError(f"{file}: cannot be read ({error.strerror})") from None
+    outcome = import_support_plans(data, str(file), user=None, actor="cli")
+    for line in outcome.errors[:MAX_LINES]:
+        click.echo(f"{file}: {line}", err=True)
+    if len(outcome.errors) > MAX_LINES:
+        click.echo(f"{file}: ... and {len(outcome.errors) - MAX_LINES} more", err=True)
+    if outcome.errors:
+        raise InputError(f"{file}: {len(outcome.errors)} problem(s); nothing was imported")
     click.echo(outcome.summary())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -11,7 +12,8 @@ from ..errors import InputError
 from ..extensions import db
 from ..help_requests import log_contact, may_see_request, owner_choices, update, visible_requests
 from ..journey.respondent import EditedElsewhere
-from ..models import HELP_OPEN, HelpRequest, HelpStatus
+from ..models import HELP_OPEN, Area, HelpRequest, HelpStatus, User
+from .plans_import import import_support_plans
 from .views import bp
 
 CONFLICT = (
@@ -22,19 +24,43 @@ CONFLICT = (
 
 @bp.get("/help-requests")
 def caseload():
-    """The requests for help this broker may see, newest first, filtered by status."""
-    chosen = request.args.get("status", "")
-    query = visible_requests(current_user).order_by(HelpRequest.id.desc())
+    """The requests for help this broker may see, newest first, filtered as asked.
+
+    Filters narrow ``visible_requests`` and their choices come from it, so no filter
+    (or typed-in address) shows a request, subject, area or owner from outside the
+    broker's own caseload.
+    """
+    visible = visible_requests(current_user)
+    choices = filter_choices(visible)
+    args = request.args
+    chosen = args.get("status", "")
+    query = visible.order_by(HelpRequest.id.desc())
     if chosen == "open":
         query = query.where(HelpRequest.status.in_([s.value for s in HELP_OPEN]))
     elif chosen in {s.value for s in HelpStatus}:
         query = query.where(HelpRequest.status == chosen)
     else:
         chosen = ""
-    mine = request.args.get("owner") == "me"
-    if mine:
+    about = args.get("about", "")
+    if about in choices["about"]:
+        query = query.where(HelpRequest.subject_key == about)
+    else:
+        about = ""
+    area = args.get("area", "")
+    if area in choices["area"]:
+        query = query.where(HelpRequest.area_id == choices["area"][area][0])
+    else:
+        area = ""
+    owner = args.get("owner", "")
+    if owner == "me":
         query = query.where(HelpRequest.owner_id == current_user.id)
-    overdue = request.args.get("due") == "overdue"
+    elif owner == "nobody":
+        query = query.where(HelpRequest.owner_id.is_(None))
+    elif owner in choices["owner"]:
+        query = query.where(HelpRequest.owner_id == int(owner))
+    else:
+        owner = ""
+    overdue = args.get("due") == "overdue"
     if overdue:  # open, with a due date before today
         query = query.where(
             HelpRequest.due_on < dt.date.today(),
@@ -44,11 +70,45 @@ def caseload():
         "views/reports/caseload.html",
         requests=list(db.session.scalars(query.limit(500))),
         statuses=list(HelpStatus),
+        choices=choices,
         chosen=chosen,
-        mine=mine,
+        about=about,
+        area=area,
+        owner=owner,
         overdue=overdue,
+        filtered=bool(chosen or about or area or owner or overdue),
         today=dt.date.today(),
     )
+
+
+def filter_choices(visible) -> dict[str, dict[str, tuple]]:
+    """The subjects, areas and owners found in these requests, for the filter's lists.
+
+    about: subject key -> (text,); area: area code -> (area id, name); owner: user id ->
+    (email,). Each is sorted by what it shows.
+    """
+    ids = visible.with_only_columns(HelpRequest.id).scalar_subquery()
+    of_these = sa.select(HelpRequest).where(HelpRequest.id.in_(ids)).subquery()
+    subjects = db.session.execute(
+        sa.select(of_these.c.subject_key, sa.func.min(of_these.c.subject))
+        .group_by(of_these.c.subject_key)
+        .order_by(sa.func.min(of_these.c.subject))
+    ).all()
+    areas = db.session.execute(
+        sa.select(Area.code, Area.id, Area.name)
+        .where(Area.id.in_(sa.select(of_these.c.area_id)))
+        .order_by(Area.name, Area.code)
+    ).all()
+    owners = db.session.execute(
+        sa.select(User.id, User.email)
+        .where(User.id.in_(sa.select(of_these.c.owner_id)))
+        .order_by(User.email)
+    ).all()
+    return {
+        "about": {key: (text,) for key, text in subjects},
+        "area": {code: (area_id, name) for code, area_id, name in areas},
+        "owner": {str(user_id): (email,) for user_id, email in owners},
+    }
 
 
 def _visible_or_404(request_id: int) -> HelpRequest:
@@ -113,3 +173,24 @@ def help_request_log(request_id: int):
         return _page(found, errors=errors, values=request.form, status=400)
     flash("Added to the contact log.")
     return redirect(url_for("reports.help_request", request_id=request_id), code=303)
+
+
+@bp.route("/help-requests/support-plans", methods=["GET", "POST"])
+def support_plans_upload():
+    """Bring back an edited support-plans workbook: every row checked, all changed or none."""
+    outcome, problem = None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problem = "Choose the edited support-plans workbook to upload"
+        else:
+            try:
+                outcome = import_support_plans(
+                    upload.read(), upload.filename, user=current_user, actor=current_user
+                )
+            except InputError as error:
+                problem = error.message
+    status = 400 if problem or (outcome and outcome.errors) else 200
+    return render_template(
+        "views/reports/plans_upload.html", outcome=outcome, problem=problem
+    ), status

@@ -14,18 +14,22 @@ from exports.support_plans import (
     GroupLevel,
     GroupResult,
     NotResponded,
+    Tracked,
     write_support_plans,
 )
 
 from .. import audit
 from ..access import ADMIN, may_see_group_answers
 from ..extensions import db
+from ..help_requests import visible_requests
 from ..instruments_store import instrument_for, registry
 from ..journey.invitations import WITHHELD
 from ..journey.links import group_link
 from ..models import (
     OVERALL,
     Broker,
+    HelpRequest,
+    HelpStatus,
     Invitation,
     Organisation,
     Response,
@@ -59,7 +63,14 @@ def group_result(round_: Round, org: Organisation, response: Response) -> GroupR
     instrument = instrument_for(round_)
     names = {d.id: d.name for d in instrument.domains}
     levels = tuple(
-        GroupLevel(s.domain_id, names[s.domain_id], s.level, s.moderated_level, s.moderation_note)
+        GroupLevel(
+            s.domain_id,
+            names[s.domain_id],
+            s.level,
+            s.moderated_level,
+            s.moderation_note,
+            s.ambition,
+        )
         for s in sorted(
             response.scores,
             key=lambda s: list(names).index(s.domain_id) if s.domain_id in names else len(names),
@@ -141,6 +152,36 @@ def chase_list(
     ]
 
 
+def tracked_actions(round_: Round, orgs: Sequence[Organisation], viewer) -> list[Tracked]:
+    """The groups' help requests in the round that the viewer's caseload holds (all: CLI)."""
+    if not orgs:
+        return []
+    query = (sa.select(HelpRequest) if viewer is None else visible_requests(viewer)).where(
+        HelpRequest.round_id == round_.id,
+        HelpRequest.organisation_id.in_([o.id for o in orgs]),
+    )
+    names = {o.id: o for o in orgs}
+    found = db.session.scalars(query.options(selectinload(HelpRequest.owner)))
+    return [
+        Tracked(
+            number=h.id,
+            version=h.version,
+            status=h.status_label,
+            owner=h.owner.email if h.owner else "",
+            due_on=h.due_on,
+            is_open=h.is_open,
+            org_id=h.organisation_id,
+            group=names[h.organisation_id].name,
+            area_name=names[h.organisation_id].area.name
+            if names[h.organisation_id].area
+            else "no area",
+            key=h.subject_key,
+            subject=h.subject,
+        )
+        for h in found
+    ]
+
+
 def support_plans_workbook(
     round_: Round,
     orgs: Sequence[Organisation] | None,
@@ -183,6 +224,9 @@ def support_plans_workbook(
         target=target,
         method=method,
         not_responded=chase,
+        round_slug=round_.slug,
+        tracked=tracked_actions(round_, everyone, viewer),
+        statuses=[s.label for s in HelpStatus],
     )
     audit.record(
         actor,

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from exports.paper import PaperFileError
-from exports.support_plans import plan_lines
+from exports.support_plans import plan_lines, with_tracking
 from instruments.answers import written
 
 from .. import audit
@@ -28,6 +28,7 @@ from .plans_data import (
     current_responses,
     group_result,
     portfolio,
+    tracked_actions,
 )
 from .plans_data import support_plans_workbook as plans_workbook
 from .views import actor, bp, round_by_slug, xlsx_download
@@ -191,6 +192,35 @@ def moderate(slug: str, org_id: int):
         form=request.form if request.method == "POST" else None,
         labels=_answer_labels(instrument, answers),
     ), (400 if errors else 200)
+
+
+@bp.get("/portfolio/<slug>/groups/<int:org_id>/plan")
+def group_plan(slug: str, org_id: int):
+    """A group's plan on one printable page: levels, ambition, actions, owners, dates."""
+    round_ = round_by_slug(slug)
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    if not may_see_group_answers(current_user, org):
+        abort(403)
+    response = current_responses(round_, [org.id]).get(org.id)
+    if response is None:
+        abort(404)
+    instrument = instrument_for(round_)
+    target = round_.target_level or DEFAULT_TARGET
+    lines = plan_lines(instrument, registry().offers, group_result(round_, org, response), target)
+    actions, others = with_tracking(lines, tracked_actions(round_, [org], current_user))
+    return render_template(
+        "views/reports/group_plan.html",
+        round=round_,
+        org=org,
+        instrument=instrument,
+        scores={s.domain_id: s for s in response.scores},
+        target=target,
+        actions=actions,
+        others=others,
+        today=dt.date.today(),
+    )
 
 
 def _save_moderation(instrument, scores, org, round_) -> dict[str, str]:

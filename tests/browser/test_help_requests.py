@@ -7,7 +7,16 @@ import datetime as dt
 
 from survey.extensions import db
 from survey.instruments_store import registry
-from survey.models import Answer, Area, Broker, Invitation, Organisation, Response, Round
+from survey.models import (
+    Answer,
+    Area,
+    Broker,
+    DomainScore,
+    Invitation,
+    Organisation,
+    Response,
+    Round,
+)
 from tests import factories
 from tests.journey.conftest import valid_value
 
@@ -39,7 +48,9 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
             areas=[ics],
         )
         broker = Broker(name="Millbrook CVS")
-        group = Organisation(name="Mill lane lunch club", area=home, broker=broker)
+        group = Organisation(
+            name="Mill lane lunch club", area=home, broker=broker, consent_broker=True
+        )
         invitation = Invitation(round=round_, organisation=group, private_token="help-own-link")
         response = Response(
             round=round_,
@@ -51,6 +62,8 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
         )
         for i, q in enumerate(instrument.questions):
             response.answers.append(Answer(question_id=q.id, value=_stored(q, home.code, i)))
+        response.scores = [DomainScore(domain_id=d.id, score=2.0, level=2, ambition=4)
+                           for d in instrument.domains]  # fmt: skip
         db.session.add_all([ics, home, round_, broker, group, invitation, response])
         db.session.flush()
         factories.user("broker", email="ann@millbrook.example", password=PASSWORD, broker=broker)
@@ -93,6 +106,12 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     broker_page.get_by_role("button", name="Save").click()
     assert broker_page.locator("#current-status").inner_text() == "done"
     _no_violations(broker_page, "request done")
+    broker_page.goto(f"{live_server.url}/portfolio/confidence-help")
+    broker_page.get_by_role("link", name="One-page plan for Mill lane lunch club").click()
+    assert broker_page.locator('#plan-actions [data-status="done"]').count() >= 1
+    _no_violations(broker_page, "one-page plan")
+    broker_page.goto(f"{live_server.url}/help-requests/support-plans")
+    _no_violations(broker_page, "support-plans upload")
     staff.close()
 
     page.goto(f"{own}/result")

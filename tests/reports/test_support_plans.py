@@ -58,7 +58,7 @@ def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
     )
     assert result.exit_code == 0, result.output
     wb = workbook(out.read_bytes())
-    assert wb.sheetnames == ["Support plans", "Levels", "Method"]
+    assert wb.sheetnames == ["Support plans", "Levels", "One page per group", "Method"]
     plans = rows_of(wb["Support plans"])
     instrument = registry().latest("confidence")
     expected = sum(
@@ -69,6 +69,17 @@ def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
     assert {p["Level shown"] for p in plans} == {"self-assessed"}
     kinds = {dv.type for dv in validations(wb["Support plans"])}
     assert kinds == {"list", "date"}
+    # The one-page plan as a sheet: name, level header, a row per domain, action header,
+    # a row per plan line (none tracked: "not started"), a blank row, then a page break.
+    page = list(wb["One page per group"].iter_rows(values_only=True))
+    domains = len(instrument.domains)
+    assert page[0][0] == org.name and page[1][0] == "Area of work"
+    assert [r[1] for r in page[2 : 2 + domains]] == [1] * domains
+    assert page[2 + domains][0] == "Agreed action"
+    actions = page[3 + domains : 3 + domains + expected]
+    assert {r[5] for r in actions} == {"not started"} and len(actions) == expected
+    assert len(page) == 3 + domains + expected  # (the blank row at the end reads as nothing)
+    assert [b.id for b in wb["One page per group"].row_breaks.brk] == [len(page) + 1]
     usage = cli("export", "support-plans", "--round", "confidence-2026", "-o", out)
     assert usage.exit_code == 1 and "give either --org ID or --broker ID" in usage.output
 
@@ -81,7 +92,14 @@ def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monke
     monkeypatch.setitem(app.config, "SERVER_URL", "https://survey.example.org")
     data = support_plans_workbook(geography.round, None, viewer=None, actor="cli", broker=broker)
     wb = workbook(data)
-    assert wb.sheetnames == ["Support plans", "Levels", "Cohort", "Not yet responded", "Method"]
+    assert wb.sheetnames == [
+        "Support plans",
+        "Levels",
+        "One page per group",
+        "Cohort",
+        "Not yet responded",
+        "Method",
+    ]
     chase = rows_of(wb["Not yet responded"])
     assert chase == [
         {
