@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "journey.paper_answers": GROUP,
     "journey.stop_reminders_page": GROUP,  # the signed token in the address is the key
     "journey.ask_for_help": GROUP,
+    "journey.listing": GROUP,  # the group's directory entry: its check page
+    "journey.listing_step": GROUP,
+    "journey.listing_still_right": GROUP,
     "rounds.list_rounds": frozenset({ADMIN, BROKER}),
     "rounds.open_round": ADMINS,
     "rounds.invitations": frozenset({ADMIN, BROKER}),

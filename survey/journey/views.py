@@ -314,7 +314,7 @@ def render_consent(respondent, form, status=200, notice=None, in_journey=True):
             notice=notice,
             in_journey=in_journey,
             listing_rows=listing_rows(directory.listing_of(respondent.invitation.organisation)),
-            listing_url=None,
+            listing_url=url_for("journey.listing", token=respondent.token),
             back=url_for("journey.resume", token=respondent.token)
             if in_journey
             else url_for("journey.start", token=respondent.token),
