@@ -113,6 +113,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.caseload": frozenset({ADMIN, BROKER}),
     "reports.help_request": frozenset({ADMIN, BROKER}),
     "reports.help_request_log": frozenset({ADMIN, BROKER}),
+    # Groups' directory entries: a broker's own groups (the view picks them), freshness.
+    "reports.directory_entries_page": frozenset({ADMIN, BROKER}),
+    "reports.directory_entry_checked": frozenset({ADMIN, BROKER}),
+    "reports.directory_entries_email": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.
@@ -129,6 +133,7 @@ STAFF_LINKS: list[tuple[str, str]] = [
     ("api_tokens.api_tokens", "API tokens for BI tools"),
     ("reports.portfolio_home", "Your portfolio: who responded, support plans, moderation"),
     ("reports.caseload", "Requests for help from groups"),
+    ("reports.directory_entries_page", "Your groups’ directory listings: check and keep fresh"),
     ("reports.paper", "Paper answers: template and upload"),
     ("reports.roadmaps", "Area roadmap workbooks"),
     ("reports.trends_home", "Board trends: the yearly confidence survey"),

@@ -100,6 +100,9 @@ MATRIX: dict[str, str] = {
     # A broker's portfolio, moderation and paper answers: brokers and admins only.
     "reports.portfolio_home":           "-yy--",
     "reports.portfolio_page":           "-yy--",
+    "reports.directory_entries_page":   "-yy--",
+    "reports.directory_entry_checked":  "-yy--",
+    "reports.directory_entries_email":  "-yy--",
     "reports.portfolio_reminders":      "-yy--",
     "reports.portfolio_plans":          "-yy--",
     "reports.moderate":                 "-yy--",
