@@ -18,8 +18,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from exports.oruk import (
+    MONTHS,
+    NO_VENUE,
     ListedGroup,
     Venue,
+    group_description,
     listing_rows,
     oruk_feed,
     oruk_id,
@@ -173,8 +176,51 @@ def areas_within(lat: float, lon: float, metres: float) -> frozenset[int]:
     )
 
 
+# Text every listing may carry whatever the group wrote (the description's sentence, the
+# "Where" of a group with no public venue, dates in words): a search word inside it can
+# match any group, so it is never used to narrow the SQL below.
+_FIXED_TEXT = " ".join(
+    [group_description(ListedGroup("", "", " ", ("",), eligibility=" ", accessibility=" "))]
+    + [NO_VENUE, *MONTHS]
+).casefold()
+# Letters whose case-folding turns non-ASCII text into ASCII (ß -> ss, ligatures): SQL's
+# lower() would not see them, so such words are not used to narrow either.
+_FOLDED = ("ss", "ff", "fi", "fl", "st")
+
+
+def _word_clause(word: str):
+    """A quick first cut for one search word: it appears, in any case, in the group's
+    name, its area's name, its stored profile or its entry. A superset of the groups
+    whose published listing has the word (_matches decides); None when it cannot be
+    cut safely."""
+    if (
+        not word.isascii()
+        or not word.isprintable()
+        or set(word) & set('"\\%_')
+        or word in _FIXED_TEXT
+        or any(c.isdigit() for c in word)
+        or any(pair in word for pair in _FOLDED)
+    ):
+        return None
+    pattern = f"%{word}%"
+    areas = sa.select(Area.id).where(sa.func.lower(Area.name).like(pattern))
+    entries = sa.select(DirectoryEntry.organisation_id).where(
+        sa.func.lower(sa.cast(DirectoryEntry.details, sa.Text)).like(pattern)
+    )
+    return sa.or_(
+        sa.func.lower(Organisation.name).like(pattern),
+        Organisation.area_id.in_(areas),
+        sa.func.lower(sa.cast(Organisation.profile, sa.Text)).like(pattern),
+        Organisation.id.in_(entries),
+    )
+
+
 def _filtered(filters: Filters) -> sa.Select:
     query = listed_select()
+    for word in dict.fromkeys((filters.search or "").casefold().split()):
+        clause = _word_clause(word)
+        if clause is not None:
+            query = query.where(clause)
     if filters.area_ids is not None:
         inside = sa.select(OrganisationArea.organisation_id).where(
             OrganisationArea.area_id.in_(filters.area_ids)

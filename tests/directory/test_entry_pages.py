@@ -107,6 +107,20 @@ def test_a_group_fills_in_its_entry_with_bad_input_refused_then_updates_it(app, 
     page = client.get("/directory/T-ENTRY").get_data(as_text=True)
     assert "<script>alert" not in page and SCRIPT in text_of(page)
     assert "Tuesdays 12 to 2pm" in text_of(page)
+    # Search finds words from the entry, name, area, venue and the listing's own sentence
+    # (the SQL first cut never loses one), and nothing else.
+    for word, found in [
+        ("TUESDAYS", 1),
+        ("soup", 1),
+        ("vale", 1),
+        ("lancaster", 1),
+        ("over", 1),
+        ("community", 0),
+        ("knitting", 0),
+        ("befriending", 1),
+    ]:
+        reply = client.get(f"/oruk/services?search={word}").get_json()
+        assert reply["total_items"] == found, word
 
     # Later: new times, and the venue is no longer public (only the area is shown).
     assert (
