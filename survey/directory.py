@@ -278,7 +278,11 @@ def services_page(filters: Filters, page: int, per_page: int, shape=service_reco
         total = db.session.scalar(
             query.with_only_columns(sa.func.count(Organisation.id)).order_by(None)
         )
-        groups = _listed_groups(query.offset(start).limit(per_page))
+        # The page's ids first, on the group table alone; then only those are joined.
+        ids = db.session.scalars(
+            query.with_only_columns(Organisation.id).offset(start).limit(per_page)
+        ).all()
+        groups = _listed_groups(listed_select().where(Organisation.id.in_(ids))) if ids else []
         contents = [shape(group) for group in groups]
         return oruk_page(contents, total_items=total, page_number=page, per_page=per_page)
     matched = [group for group in _listed_groups(query) if _matches(group, filters)]

@@ -259,6 +259,8 @@ def test_directory_entry_migration_keeps_groups_and_takes_an_entry(empty_databas
                 )
             )
         upgrade(revision="0009")
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("organisation")}
+        assert "ix_organisation_listed" in indexes
         with db.engine.begin() as conn:
             conn.execute(
                 sa.text(
@@ -279,4 +281,6 @@ def test_directory_entry_migration_keeps_groups_and_takes_an_entry(empty_databas
         assert (details, entry[1], entry[2]) == ({"offers": "Soup on Tuesdays"}, "LA1 4YW", 54.05)
         downgrade(revision=before)
         assert "directory_entry" not in sa.inspect(db.engine).get_table_names()
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("organisation")}
+        assert "ix_organisation_listed" not in indexes
         db.engine.dispose()
