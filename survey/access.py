@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "journey.paper_answers": GROUP,
     "journey.stop_reminders_page": GROUP,  # the signed token in the address is the key
     "journey.ask_for_help": GROUP,
+    "journey.listing": GROUP,  # the group's directory entry: its check page
+    "journey.listing_step": GROUP,
+    "journey.listing_still_right": GROUP,
     "rounds.list_rounds": frozenset({ADMIN, BROKER}),
     "rounds.open_round": ADMINS,
     "rounds.invitations": frozenset({ADMIN, BROKER}),
@@ -112,6 +115,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.help_request": frozenset({ADMIN, BROKER}),
     "reports.help_request_log": frozenset({ADMIN, BROKER}),
     "reports.support_plans_upload": frozenset({ADMIN, BROKER}),
+    # Groups' directory entries: a broker's own groups (the view picks them), freshness.
+    "reports.directory_entries_page": frozenset({ADMIN, BROKER}),
+    "reports.directory_entry_checked": frozenset({ADMIN, BROKER}),
+    "reports.directory_entries_email": frozenset({ADMIN, BROKER}),
 }
 
 # (endpoint, link text) for the staff home page; shown to the roles the table allows.
@@ -128,6 +135,7 @@ STAFF_LINKS: list[tuple[str, str]] = [
     ("api_tokens.api_tokens", "API tokens for BI tools"),
     ("reports.portfolio_home", "Your portfolio: who responded, support plans, moderation"),
     ("reports.caseload", "Requests for help from groups"),
+    ("reports.directory_entries_page", "Your groups’ directory listings: check and keep fresh"),
     ("reports.paper", "Paper answers: template and upload"),
     ("reports.roadmaps", "Area roadmap workbooks"),
     ("reports.trends_home", "Board trends: the yearly confidence survey"),

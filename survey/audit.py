@@ -42,7 +42,8 @@ READS = {
     "accounts.group_privacy": "group-privacy-read",
     "areas.area_page": "area-read",
     "reports.caseload": "caseload-read",  # groups' names and what they asked for
-    "reports.help_request": "help-request-read",  # a group's request, note and contact
+    "reports.help_request": "help-request-read",
+    "reports.directory_entries_page": "directory-entries-read",  # a group's request, note and contact
     "api.rounds": "api-read",
     "api.round_detail": "api-read",
     "api.areas": "api-read",

@@ -1,8 +1,9 @@
 """The public directory: which groups are listed, and their listings, for every reader.
 
 One home for the consent-to-publication rule: ``listed_select`` is the only query of
-listed groups, and ``_listed_groups`` the only way a group becomes a listing (its
-name, area and activities, nothing else read), so
+listed groups, and ``_group`` the only way a group becomes a listing (its name, area,
+activities and the directory entry it keeps, nothing else read), so the consent
+question's preview (``listing_of``),
 ``survey export oruk``, the Open Referral UK API and the public listing page publish
 the same records. A group that withdraws consent drops out of all of them at once.
 Groups' own coordinates are never used here: distance is to the centroid of the
@@ -11,13 +12,18 @@ area the listing names.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from exports.oruk import (
+    MONTHS,
+    NO_VENUE,
     ListedGroup,
+    Venue,
     group_description,
+    listing_rows,
     oruk_feed,
     oruk_id,
     oruk_page,
@@ -26,7 +32,7 @@ from exports.oruk import (
 from maps.postcodes import great_circle_metres
 
 from .extensions import db
-from .models import Area, Organisation, OrganisationArea
+from .models import Area, DirectoryEntry, Organisation, OrganisationArea
 
 
 def listed_select() -> sa.Select:
@@ -51,21 +57,86 @@ def _labels(values) -> list[str]:
 _TERMS: dict[str, str] = {}
 
 
-def _group(org_id: int, name: str, area_name: str | None, profile) -> ListedGroup:
-    """One listed group as the ORUK core takes it: name, area and activities only."""
+def _text(details: dict, key: str) -> str:
+    value = details.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _venue(details: dict) -> Venue | None:
+    """The meeting place, only when the group named it a public venue."""
+    if details.get("venue_public") != "yes":
+        return None
+    parts = [_text(details, k) for k in ("venue_name", "venue_address", "venue_town")]
+    postcode = _text(details, "venue_postcode")
+    if not any(parts) and not postcode:
+        return None
+    return Venue(*parts, postcode)
+
+
+def _group(
+    org_id: int,
+    name: str,
+    area_name: str | None,
+    profile,
+    details=None,
+    confirmed_at: dt.datetime | None = None,
+) -> ListedGroup:
+    """One listed group as the ORUK core takes it: its name, area, and its entry.
+
+    The categories it chose are its activities; without any, the survey's answer.
+    """
     profile = profile if isinstance(profile, dict) else {}
-    activities = tuple(_labels(profile.get("activity_types") or profile.get("activity")))
+    details = details if isinstance(details, dict) else {}
+    chosen = details.get("categories")
+    activities = tuple(_labels(chosen or profile.get("activity_types") or profile.get("activity")))
     for label in activities:
         _TERMS.setdefault(oruk_id("taxonomy-term", label), label)
-    return ListedGroup(key=str(org_id), name=name, area=area_name, activities=activities)
+    return ListedGroup(
+        key=str(org_id),
+        name=name,
+        area=area_name,
+        activities=activities,
+        offers=_text(details, "offers"),
+        eligibility=_text(details, "eligibility"),
+        times=_text(details, "times"),
+        venue=_venue(details),
+        cost=_text(details, "cost"),
+        accessibility=_text(details, "accessibility"),
+        email=_text(details, "email"),
+        phone=_text(details, "phone"),
+        website=_text(details, "website"),
+        confirmed=confirmed_at.date().isoformat() if confirmed_at else None,
+    )
 
 
 def _listed_groups(query: sa.Select) -> list[ListedGroup]:
     """The listings of a query's groups, reading only the published columns."""
-    columns = query.with_only_columns(
-        Organisation.id, Organisation.name, Area.name, Organisation.profile
-    ).outerjoin(Area, Area.id == Organisation.area_id)
+    columns = (
+        query.with_only_columns(
+            Organisation.id,
+            Organisation.name,
+            Area.name,
+            Organisation.profile,
+            DirectoryEntry.details,
+            DirectoryEntry.confirmed_at,
+        )
+        .outerjoin(Area, Area.id == Organisation.area_id)
+        .outerjoin(DirectoryEntry, DirectoryEntry.organisation_id == Organisation.id)
+    )
     return [_group(*row) for row in db.session.execute(columns)]
+
+
+def listing_of(organisation: Organisation, details: dict | None = None) -> ListedGroup:
+    """The listing this group has, or would have if listed: what its consent question
+    and check page show. ``details`` (a draft) stands in for the saved entry if given."""
+    entry = db.session.get(DirectoryEntry, organisation.id)
+    if details is None:
+        details = entry.details if entry is not None else None
+    area = organisation.area.name if organisation.area is not None else None
+    confirmed = entry.confirmed_at if entry is not None else None
+    return _group(
+        organisation.id, organisation.name, area, organisation.profile, details, confirmed
+    )
 
 
 def directory_feed() -> dict:
@@ -105,8 +176,51 @@ def areas_within(lat: float, lon: float, metres: float) -> frozenset[int]:
     )
 
 
+# Text every listing may carry whatever the group wrote (the description's sentence, the
+# "Where" of a group with no public venue, dates in words): a search word inside it can
+# match any group, so it is never used to narrow the SQL below.
+_FIXED_TEXT = " ".join(
+    [group_description(ListedGroup("", "", " ", ("",), eligibility=" ", accessibility=" "))]
+    + [NO_VENUE, *MONTHS]
+).casefold()
+# Letters whose case-folding turns non-ASCII text into ASCII (ß -> ss, ligatures): SQL's
+# lower() would not see them, so such words are not used to narrow either.
+_FOLDED = ("ss", "ff", "fi", "fl", "st")
+
+
+def _word_clause(word: str):
+    """A quick first cut for one search word: it appears, in any case, in the group's
+    name, its area's name, its stored profile or its entry. A superset of the groups
+    whose published listing has the word (_matches decides); None when it cannot be
+    cut safely."""
+    if (
+        not word.isascii()
+        or not word.isprintable()
+        or set(word) & set('"\\%_')
+        or word in _FIXED_TEXT
+        or any(c.isdigit() for c in word)
+        or any(pair in word for pair in _FOLDED)
+    ):
+        return None
+    pattern = f"%{word}%"
+    areas = sa.select(Area.id).where(sa.func.lower(Area.name).like(pattern))
+    entries = sa.select(DirectoryEntry.organisation_id).where(
+        sa.func.lower(sa.cast(DirectoryEntry.details, sa.Text)).like(pattern)
+    )
+    return sa.or_(
+        sa.func.lower(Organisation.name).like(pattern),
+        Organisation.area_id.in_(areas),
+        sa.func.lower(sa.cast(Organisation.profile, sa.Text)).like(pattern),
+        Organisation.id.in_(entries),
+    )
+
+
 def _filtered(filters: Filters) -> sa.Select:
     query = listed_select()
+    for word in dict.fromkeys((filters.search or "").casefold().split()):
+        clause = _word_clause(word)
+        if clause is not None:
+            query = query.where(clause)
     if filters.area_ids is not None:
         inside = sa.select(OrganisationArea.organisation_id).where(
             OrganisationArea.area_id.in_(filters.area_ids)
@@ -127,7 +241,15 @@ def _filtered(filters: Filters) -> sa.Select:
         # (any one character) where the words had a space, "_" or "-". The published
         # listing decides (_matches); this only spares reading groups that cannot match.
         pattern = "%" + label.replace("%", "\\%").replace(" ", "_") + "%"
-        query = query.where(sa.cast(Organisation.profile, sa.Text).like(pattern, escape="\\"))
+        chose = sa.select(DirectoryEntry.organisation_id).where(
+            sa.cast(DirectoryEntry.details, sa.Text).like(pattern, escape="\\")
+        )
+        query = query.where(
+            sa.or_(
+                sa.cast(Organisation.profile, sa.Text).like(pattern, escape="\\"),
+                Organisation.id.in_(chose),
+            )
+        )
     return query
 
 
@@ -139,25 +261,33 @@ def _matches(group: ListedGroup, filters: Filters) -> bool:
         return False
     if filters.search:
         words = filters.search.casefold().split()
-        text = " ".join([group.name, group_description(group), *group.activities]).casefold()
+        text = " ".join(text for _, text in listing_rows(group)).casefold()
         return all(word in text for word in words)
     return True
 
 
-def services_page(filters: Filters, page: int, per_page: int) -> dict:
-    """One ORUK page of listed services, filtered; the records ``survey export oruk`` writes."""
+def services_page(filters: Filters, page: int, per_page: int, shape=service_record) -> dict:
+    """One ORUK page of listed services, filtered; the records ``survey export oruk`` writes.
+
+    ``shape`` makes each listing's item: the ORUK record, or (for the public page) its
+    name and listing_rows.
+    """
     query = _filtered(filters)
     start = (page - 1) * per_page
     if not filters.needs_listings:
         total = db.session.scalar(
             query.with_only_columns(sa.func.count(Organisation.id)).order_by(None)
         )
-        groups = _listed_groups(query.offset(start).limit(per_page))
-        contents = [service_record(group) for group in groups]
+        # The page's ids first, on the group table alone; then only those are joined.
+        ids = db.session.scalars(
+            query.with_only_columns(Organisation.id).offset(start).limit(per_page)
+        ).all()
+        groups = _listed_groups(listed_select().where(Organisation.id.in_(ids))) if ids else []
+        contents = [shape(group) for group in groups]
         return oruk_page(contents, total_items=total, page_number=page, per_page=per_page)
     matched = [group for group in _listed_groups(query) if _matches(group, filters)]
     return oruk_page(
-        [service_record(group) for group in matched[start : start + per_page]],
+        [shape(group) for group in matched[start : start + per_page]],
         total_items=len(matched),
         page_number=page,
         per_page=per_page,

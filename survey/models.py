@@ -78,8 +78,16 @@ class Broker(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
 
 
+LISTED = {  # the partial index of listed groups: each engine's form of the directory's query
+    "sqlite_where": sa.text("consent_directory IS 1"),
+    "postgresql_where": sa.text("consent_directory IS true"),
+}
+
+
 class Organisation(db.Model):
     """A voluntary, community or social enterprise group."""
+
+    __table_args__ = (sa.Index("ix_organisation_listed", "id", **LISTED),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -117,6 +125,32 @@ class OrganisationArea(db.Model):
     area_id: Mapped[int] = mapped_column(
         sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class DirectoryEntry(db.Model):
+    """What a group says about itself for the public directory (survey.directory builds it).
+
+    ``details`` holds the saved fields (ENTRY_FIELDS in exports/oruk.py), ``draft`` the
+    fields the group is part way through changing (shown on its check page, never
+    published). The public venue's postcode and coordinates are kept as columns for a
+    map to use; they are published only when the group named the place a public venue.
+    """
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    details: Mapped[dict | None] = mapped_column(sa.JSON)
+    draft: Mapped[dict | None] = mapped_column(sa.JSON)
+    venue_postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    venue_lat: Mapped[float | None]
+    venue_lon: Mapped[float | None]
+    updated_at: Mapped[dt.datetime | None]
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # "still right"
+    checked_on: Mapped[dt.date | None]  # a broker checked it on this day
+    checked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    stale_emailed_at: Mapped[dt.datetime | None]  # last "is this still right?" email
 
 
 class Practice(db.Model):

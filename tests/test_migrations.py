@@ -5,6 +5,7 @@ newest without losing a row; and the models match what the migrations build.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -233,4 +234,48 @@ def test_help_requests_migration_keeps_groups_and_takes_requests_and_their_log(e
         assert "help_request" not in tables and "help_request_note" not in tables
         with db.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT name FROM organisation")).scalar() == "Lunch club"
+        db.engine.dispose()
+
+
+def test_directory_entry_migration_keeps_groups_and_takes_an_entry(empty_database):
+    """0008: a group made before it stays; an entry with its details, venue and freshness
+    can be stored after it; it downgrades cleanly."""
+    before = "0007"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision=before)
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisation (id, name, consent_broker, consent_area_lead, "
+                    "consent_directory, area_given, created_at) VALUES "
+                    "(1, 'Lunch club', false, false, true, false, '2025-01-01'), "
+                    "(2, 'Choir', false, false, false, false, '2025-01-01')"
+                )
+            )
+        upgrade(revision="0008")
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("organisation")}
+        assert "ix_organisation_listed" in indexes
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO directory_entry (organisation_id, details, venue_postcode, "
+                    "venue_lat, venue_lon, confirmed_at, checked_on) VALUES (1, :details, "
+                    "'LA1 4YW', 54.05, -2.8, '2026-01-02 10:00:00', '2026-02-03')"
+                ),
+                {"details": '{"offers": "Soup on Tuesdays"}'},
+            )
+            conn.execute(sa.text("DELETE FROM organisation WHERE id = 2"))
+        with db.engine.connect() as conn:
+            names = conn.execute(sa.text("SELECT name FROM organisation")).scalars().all()
+            entry = conn.execute(
+                sa.text("SELECT details, venue_postcode, venue_lat FROM directory_entry")
+            ).one()
+        assert names == ["Lunch club"]
+        details = entry[0] if isinstance(entry[0], dict) else json.loads(entry[0])
+        assert (details, entry[1], entry[2]) == ({"offers": "Soup on Tuesdays"}, "LA1 4YW", 54.05)
+        downgrade(revision=before)
+        assert "directory_entry" not in sa.inspect(db.engine).get_table_names()
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("organisation")}
+        assert "ix_organisation_listed" not in indexes
         db.engine.dispose()

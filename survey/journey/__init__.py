@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401 (their routes)
         coming_back,
         help_pages,
+        listing_pages,
         private_pages,
         reminder_pages,
         result_pages,

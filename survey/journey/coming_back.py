@@ -81,8 +81,8 @@ def session_expired(error: CSRFError):
 def _session_expired():
     args = request.view_args or {}
     token = args.get("token", "")
-    if not token:
-        abort(400)
+    if not token or (request.endpoint or "").startswith("journey.listing"):
+        abort(400)  # the directory entry's pages: nothing saved, the usual error page
     if (closed := closed_or_none(find_respondent(token))) is not None:
         return closed
     if request.endpoint == "journey.section":

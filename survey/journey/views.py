@@ -7,8 +7,10 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from exports.oruk import listing_rows
 from instruments.answers import answer_type
 
+from .. import directory
 from ..models import ResponseStatus
 from . import messages
 from .forms import ButtonForm, ConsentForm, SubmitForm, section_form
@@ -311,6 +313,8 @@ def render_consent(respondent, form, status=200, notice=None, in_journey=True):
             errors=errors,
             notice=notice,
             in_journey=in_journey,
+            listing_rows=listing_rows(directory.listing_of(respondent.invitation.organisation)),
+            listing_url=url_for("journey.listing", token=respondent.token),
             back=url_for("journey.resume", token=respondent.token)
             if in_journey
             else url_for("journey.start", token=respondent.token),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 
+from exports.oruk import listing_rows
+
 from .. import directory
 from ..extensions import db
 from ..models import Area
@@ -35,7 +37,7 @@ def area_listing(code: str):
         listing, search = None, search[:MAX_SEARCH]
     else:
         filters = directory.Filters(search=search or None, area_ids=frozenset({area.id}))
-        listing = directory.services_page(filters, page, PER_PAGE)
+        listing = directory.services_page(filters, page, PER_PAGE, shape=listing_rows)
 
     def page_url(number: int) -> str:
         args = {"code": area.code, "page": number}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from exports.oruk import oruk_id, taxonomy_id
 from survey.demo import load_demo
 from survey.extensions import db
-from survey.models import Area, AuditEvent, Organisation, Postcode
+from survey.models import Area, AuditEvent, DirectoryEntry, Organisation, Postcode
 
 from .. import factories
 from ..journey.conftest import hidden_fields
@@ -244,6 +244,9 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
     vale = factories.area(code="T-VALE", name="Withdraw Vale")
     org = factories.organisation(name="Withdrawing Walkers", area=vale, consent_directory=True)
     invited = factories.invitation(round_, org)
+    db.session.flush()
+    venue = {"venue_public": "yes", "venue_name": "Withdraw Hall", "phone": "01524 111111"}
+    db.session.add(DirectoryEntry(organisation_id=org.id, details=venue))
     db.session.commit()
     org_id = org.id
     service_id = oruk_id("service", str(org_id))
@@ -251,6 +254,7 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
     assert service_id in _ids(_pages(client, per_page=100))
     before = _consenting()
     assert "Withdrawing Walkers" in client.get("/directory/T-VALE").get_data(as_text=True)
+    assert "Withdraw Hall" in client.get(f"/oruk/services/{service_id}").get_data(as_text=True)
 
     url = f"/r/{invited.token}/consent"
     form = hidden_fields(client.get(url).get_data(as_text=True))
@@ -267,7 +271,9 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
     assert paging_errors(pages, PER_PAGE) == []
     out = tmp_path / "feed.json"
     assert cli("export", "oruk", "-o", str(out)).exit_code == 0
-    assert "Withdrawing Walkers" not in out.read_text(encoding="utf-8")
+    for gone in ("Withdrawing Walkers", "Withdraw Hall", "01524 111111"):
+        assert gone not in out.read_text(encoding="utf-8")
+        assert gone not in client.get("/directory/T-VALE").get_data(as_text=True)
     assert service_id not in out.read_text(encoding="utf-8")
     db.session.remove()
     event = db.session.scalars(

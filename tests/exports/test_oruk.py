@@ -46,11 +46,10 @@ def test_a_feed_of_groups_is_valid_and_nests_organisation_and_area():
     assert first["organization"]["description"] == first["description"]
 
 
-def test_the_consent_hint_names_the_published_fields():
-    assert directory_consent_hint() == (
-        "The directory helps link workers and local people find your group. "
-        "It shows your group’s name, area and activities, not your answers."
-    )
+def test_the_consent_hint_promises_the_listing_shown_and_the_venue_rule():
+    hint = directory_consent_hint()
+    assert "exactly as set out here, never your answers" in hint
+    assert "only if you name it as a public venue; otherwise only your area" in hint
 
 
 def test_ids_are_stable_uuids_and_differ_between_groups():

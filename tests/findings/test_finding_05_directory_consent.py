@@ -13,8 +13,8 @@ from survey.models import Organisation
 
 from .. import factories
 
-# Every leaf of the feed (list positions dropped) and what it carries, reasoned from the
-# consent question "It shows your group's name, area and activities": the group's name,
+# Every leaf of the feed (list positions dropped) and what it carries, for groups with no
+# directory entry (the demo's): what their consent question shows, the group's name,
 # its area, a sentence of area and activities, ids we make up, or the page's own bookkeeping.
 CARRIES = {
     "total_items": "page",
@@ -83,7 +83,10 @@ def test_finding_05_directory_feed_carries_only_consented_fields(app, cli, clien
     feed = json.loads(text)
     db.session.remove()
     hint = _consent_hint(client)
-    assert "shows your group’s name, area and activities, not your answers" in hint
+    # The question shows the listing itself (tests/directory/test_listing_consent.py walks
+    # every published field back to it); its hint promises nothing else is shown.
+    assert "It shows your listing exactly as set out here, never your answers" in hint
+    assert "Name" in hint and "Where Contact the group for details" in hint
 
     orgs = {
         str(uuid.uuid5(uuid.UUID("5b0f7d3e-6c1a-4c55-9a7e-2f1b8e0c9d41"), f"service:{o.id}")): o

@@ -1,0 +1,98 @@
+"""Freshness: a broker sees its groups' listings, the ones unconfirmed for six months
+first; emails those groups their own link (at most once a month); marks one checked; and
+the group's "still right" from the emailed link makes it fresh again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+
+from survey.extensions import db
+from survey.models import AuditEvent, DirectoryEntry, utcnow
+
+from .. import factories
+from ..journey.conftest import hidden_fields, per_request_globals, text_of  # noqa: F401
+
+ENTRY = {"offers": "Walks by the river", "venue_public": "no"}
+
+
+def _entry(org, days_ago: int | None):
+    confirmed = utcnow() - dt.timedelta(days=days_ago) if days_ago is not None else None
+    db.session.add(DirectoryEntry(organisation_id=org.id, details=ENTRY, confirmed_at=confirmed))
+
+
+def test_a_broker_keeps_its_groups_listings_fresh(app, client, login, smtp):
+    round_ = factories.survey_round()
+    ours, theirs = factories.broker("Northvale CVS"), factories.broker("Other CVS")
+    groups = {
+        "Fresh Walkers": (ours, 10, "fresh@example.org"),
+        "Stale Singers": (ours, 200, "stale@example.org"),
+        "Stale No Email": (ours, 400, None),
+        "Never Confirmed": (ours, None, "never@example.org"),
+        "Other Stale": (theirs, 300, "other@example.org"),
+    }
+    made = {}
+    for name, (broker, days, email) in groups.items():
+        org = factories.organisation(name=name, broker=broker, email=email, consent_directory=True)
+        factories.invitation(round_, org)
+        db.session.flush()
+        _entry(org, days)
+        made[name] = org.id
+    factories.organisation(name="No Listing Yet", broker=ours)
+    db.session.commit()
+    login("broker", broker=ours)
+
+    page = client.get("/directory-entries")
+    assert page.status_code == 200
+    text = text_of(page.get_data(as_text=True))
+    # 200 and 400 days, and never: three of our four listings are out of date.
+    assert "3 listings are out of date" in text
+    order = [text.index(n) for n in ("Never Confirmed", "Stale No Email", "Stale Singers")]
+    assert order == sorted(order) and max(order) < text.index("Fresh Walkers")
+    assert "Other Stale" not in text and "No listing yet" in text
+    assert "Walks by the river" in text  # the listings themselves
+
+    form = hidden_fields(page.get_data(as_text=True))
+    assert client.post("/directory-entries/email-stale", data=form).status_code == 302
+    sent = {rcpt[0]: message for rcpt, message in smtp.messages}
+    # The two stale groups with an address; never the fresh one, nor another broker's.
+    assert set(sent) == {"stale@example.org", "never@example.org"}
+    body = sent["stale@example.org"].get_content()
+    link = re.search(r"http\S+/r/(\S+)/listing", body)
+    assert link and "Stale Singers" in body
+    again = hidden_fields(client.get("/directory-entries").get_data(as_text=True))
+    client.post("/directory-entries/email-stale", data=again)
+    assert len(smtp.messages) == 2  # at most one a month each
+
+    checked = f"/directory-entries/{made['Fresh Walkers']}/checked"
+    assert client.post(checked, data=again).status_code == 302
+    assert (
+        client.post(f"/directory-entries/{made['Other Stale']}/checked", data=again).status_code
+        == 404
+    )
+    text = text_of(client.get("/directory-entries").get_data(as_text=True))
+    assert f"Checked on {dt.date.today():%-d %B %Y}" in text
+
+    # The group follows its link and says "still right" in one click.
+    with client.session_transaction() as session:
+        session.clear()
+    own = f"/r/{link.group(1)}/listing"
+    page = client.get(own)
+    assert "more than six months ago" in text_of(page.get_data(as_text=True))
+    form = hidden_fields(page.get_data(as_text=True))
+    assert client.post(f"{own}/still-right", data=form).status_code == 302
+    login("broker", broker=ours, email="second@example.org")
+    assert "2 listings are out of date" in text_of(
+        client.get("/directory-entries").get_data(as_text=True)
+    )
+    db.session.remove()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("directory-%"))
+    ).all()
+    assert sorted(actions) == sorted(
+        ["directory-entries-read"] * 4
+        + ["directory-entry-stale-emailed"] * 2
+        + ["directory-entry-checked", "directory-entry-confirmed"]
+    )
