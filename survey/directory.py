@@ -139,6 +139,44 @@ def listing_of(organisation: Organisation, details: dict | None = None) -> Liste
     )
 
 
+def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
+    """Listed groups in any of these areas that named a public venue, with its location.
+
+    The same rule as the listing (``_venue``): a venue is published only when the group
+    said it is public; its coordinates come from the venue's postcode, never the group's.
+    """
+    within = sa.select(OrganisationArea.organisation_id).where(
+        OrganisationArea.area_id.in_(area_ids)
+    )
+    query = (
+        sa.select(
+            Organisation.id,
+            Organisation.name,
+            Area.name,
+            Organisation.profile,
+            DirectoryEntry.details,
+            DirectoryEntry.confirmed_at,
+            DirectoryEntry.venue_lat,
+            DirectoryEntry.venue_lon,
+        )
+        .join(DirectoryEntry, DirectoryEntry.organisation_id == Organisation.id)
+        .outerjoin(Area, Area.id == Organisation.area_id)
+        .where(
+            Organisation.consent_directory.is_(True),
+            Organisation.id.in_(within),
+            DirectoryEntry.venue_lat.is_not(None),
+            DirectoryEntry.venue_lon.is_not(None),
+        )
+        .order_by(Organisation.id)
+    )
+    out = []
+    for *row, lat, lon in db.session.execute(query):
+        group = _group(*row)
+        if group.venue is not None:
+            out.append((group, lat, lon))
+    return out
+
+
 def directory_feed() -> dict:
     """The ORUK feed of every listed group, by id (what ``survey export oruk`` writes)."""
     return oruk_feed(_listed_groups(listed_select()))

@@ -64,3 +64,59 @@ def test_practices_are_points_over_the_pcn_layer_and_groups_are_never_points(
     page = get(client, "/areas/map?round=confidence-test&type=neighbourhood")
     assert points_layer(page) is None
     assert METHOD not in page
+
+
+def venues_layer(page: str) -> dict | None:
+    found = re.search(
+        r'<script type="application/json" id="app-map-venues">(.*?)</script>', page, re.S
+    )
+    return json.loads(found.group(1)) if found else None
+
+
+def test_a_group_is_a_point_only_at_the_public_venue_its_listing_publishes(client, login, locality):
+    from survey.models import DirectoryEntry
+
+    round_, areas = locality
+    pcn = factories.area(
+        "U1", type="pcn", name="Riverside PCN", parent=areas["ICS"],
+        geometry=square(1.0, 52.0, 0.2), display_geometry=square(1.0, 52.0, 0.2),
+    )  # fmt: skip
+    other = factories.area(
+        "U2", type="pcn", name="Hill PCN", parent=areas["ICS"],
+        geometry=square(2.0, 52.0, 0.2), display_geometry=square(2.0, 52.0, 0.2),
+    )  # fmt: skip
+    public = {"venue_public": "yes", "venue_name": "St Mary's Hall", "venue_postcode": "PR1 1AA"}
+    # (name, listed, entry, venue point, area): the first and last are drawn. The second
+    # named a private place (a point left behind is still not drawn), the third is not
+    # listed, the fourth has no location for its venue; the last is in the other PCN.
+    cases = [
+        ("Soup Club", True, {**public, "categories": ["food"]}, (1.0712, 52.0734), pcn),
+        ("Home Knitters", True, {**public, "venue_public": "no"}, (1.09, 52.09), pcn),
+        ("Unlisted Choir", False, public, (1.11, 52.11), pcn),
+        ("Nowhere Yet", True, public, None, pcn),
+        ("Hill Walkers", True, public, (2.05, 52.05), other),
+    ]
+    for name, listed, details, point, area in cases:
+        group = Organisation(
+            name=name, consent_directory=listed, lon=1.012345, lat=52.012345,
+            located_by="postcode",
+        )  # fmt: skip
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(OrganisationArea(organisation_id=group.id, area_id=area.id))
+        lon, lat = point or (None, None)
+        db.session.add(
+            DirectoryEntry(organisation_id=group.id, details=details, venue_lon=lon, venue_lat=lat)
+        )
+    db.session.commit()
+    login("admin")
+
+    page = get(client, "/areas/map?round=confidence-test&type=pcn")
+    layer = venues_layer(page)
+    tips = {f["properties"]["tip"]: f["geometry"]["coordinates"] for f in layer["features"]}
+    assert tips == {"Soup Club: food": [1.0712, 52.0734], "Hill Walkers": [2.05, 52.05]}
+    for hidden in ("Home Knitters", "Unlisted Choir", "Nowhere Yet", "1.012345", "1.09", "1.11"):
+        assert hidden not in page
+    # only the areas shown: a neighbourhood map of areas without these groups has none
+    page = get(client, "/areas/map?round=confidence-test&type=neighbourhood")
+    assert venues_layer(page) is None and "Soup Club" not in page

@@ -39,6 +39,8 @@ def build_lewisham(live_server, monkeypatch, tmp_path) -> None:
         for code, name in names.items():
             quarter = min((int(name[-4:-1]) - 1) // 9, 3) + 1
             writer.writerow([code, f"LN{quarter}", f"Lewisham neighbourhood {quarter}"])
+    groups = tmp_path / "groups.csv"  # Lewisham Town Hall's postcode (Catford)
+    groups.write_text("name,postcode,email\nCatford Lunch Club,SE6 4RU,lunch@example.org\n")
     steps = [
         ("import", "boundaries", LSOAS, "--type", "lsoa", "--code-field", "LSOA21CD",
          "--name-field", "LSOA21NM"),
@@ -47,12 +49,23 @@ def build_lewisham(live_server, monkeypatch, tmp_path) -> None:
         ("import", "postcodes", DATA / "postcodes" / "codepoint_open_2025_selondon.csv"),
         ("areas", "build-pcns", "--from", "lsoa"),
         ("import", "neighbourhoods", lookup, "--from", "lsoa"),
+        ("import", "organisations", groups),
     ]  # fmt: skip
     runner = CliRunner()
     for step in steps:
         result = runner.invoke(main, [str(s) for s in step], catch_exceptions=False)
         assert result.exit_code == 0, (step, result.output)
     with live_server.app.app_context():
+        from survey.models import DirectoryEntry, Organisation, Postcode
+
+        # the club is listed and meets at a public venue: its one point on the map
+        club = db.session.query(Organisation).filter_by(name="Catford Lunch Club").one()
+        club.consent_directory = True
+        hall = db.session.get(Postcode, "SE6 4RU")
+        venue = {"venue_public": "yes", "venue_name": "Civic Suite", "categories": ["food"]}
+        db.session.add(DirectoryEntry(organisation_id=club.id, details=venue,
+                                      venue_postcode="SE6 4RU", venue_lat=hall.lat,
+                                      venue_lon=hall.lon))  # fmt: skip
         factories.survey_round("confidence", slug="lewisham-2026")
         factories.user(role="admin", email="analyst@example.org")
         db.session.commit()
@@ -85,6 +98,11 @@ def test_lewisham_pcns_and_neighbourhoods_draw_offline_and_accessibly(
             page.wait_for_selector("#app-map[data-practices-drawn]")
             assert int(page.get_attribute("#app-map", "data-practices-drawn")) > 30
             assert "approximated from practice locations" in page.content()
+        # the listed club's public venue is drawn on both layers, with its listing's words
+        page.wait_for_selector("#app-map[data-venues-drawn]")
+        assert page.get_attribute("#app-map", "data-venues-drawn") == "1"
+        page.locator("#app-map path.app-map__venue").hover()
+        assert page.locator(".leaflet-tooltip").last.inner_text() == "Catford Lunch Club: food"
         assert all(u.startswith(live_server.url + "/") for u in requests), requests
         assert page.console_errors == [] and page.external_requests == []
         assert axe_violations(page) == []

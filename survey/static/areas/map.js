@@ -33,7 +33,7 @@
   }).addTo(map);
   map.fitBounds(layer.getBounds(), { padding: [8, 8] });
 
-  // GP practices over the PCN layer (public places; groups are never drawn as points).
+  // GP practices over the PCN layer (public places).
   var pointSource = document.getElementById("app-map-points");
   if (pointSource) {
     var points = JSON.parse(pointSource.textContent);
@@ -51,6 +51,25 @@
       }
     }).addTo(map);
     holder.setAttribute("data-practices-drawn", String(points.features.length));
+  }
+  // Listed groups' public venues: only what their directory listings already publish.
+  var venueSource = document.getElementById("app-map-venues");
+  if (venueSource) {
+    var venues = JSON.parse(venueSource.textContent);
+    L.geoJSON(venues, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, {
+          radius: 5, weight: 1, color: "#ffffff", fillColor: "#00703c", fillOpacity: 1,
+          className: "app-map__venue"
+        });
+      },
+      onEachFeature: function (feature, marker) {
+        var tip = document.createElement("span");
+        tip.textContent = feature.properties.tip;
+        marker.bindTooltip(tip);
+      }
+    }).addTo(map);
+    holder.setAttribute("data-venues-drawn", String(venues.features.length));
   }
   holder.setAttribute("data-areas-drawn", String(features.length));
 })();
