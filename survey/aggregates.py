@@ -173,6 +173,7 @@ def named_aggregates(
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(
             Response.round_id == round_.id,
+            DomainScore.round_id == round_.id,
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             Response.organisation_id.is_(None),
