@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
@@ -114,48 +115,15 @@ def _current_responses(round_: Round):
     )
 
 
-def _score_rows(round_: Round) -> list[tuple]:
-    """(area, response, domain, score, level, moderated level) for every current submission.
+def _memberships(round_: Round) -> dict[int, list[int]]:
+    """Response -> the areas it counts in, for every current submission of the round.
 
     A group's response counts in every area the group lies in; a locality
     response in its own area and every area above it.
     """
-    columns = (
-        Response.id,
-        DomainScore.domain_id,
-        DomainScore.score,
-        DomainScore.level,
-        DomainScore.moderated_level,
-        DomainScore.ambition,
-    )
-    scored = (*_current_responses(round_), DomainScore.level.is_not(None))
     by_group = (
-        sa.select(OrganisationArea.area_id, *columns)
-        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
-        .join(DomainScore, DomainScore.response_id == Response.id)
-        .where(*scored)
-    )
-    by_area = (
-        sa.select(Response.area_id, *columns)
-        .join(DomainScore, DomainScore.response_id == Response.id)
-        .where(*scored, Response.organisation_id.is_(None), Response.area_id.is_not(None))
-    )
-    rows = [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
-        [tuple(r) for r in db.session.execute(by_area)]
-    )
-    out = []
-    for area_id, response_id, domain_id, score, level, moderated_level, ambition in rows:
-        out.append((area_id, response_id, domain_id, score, level, moderated_level))
-        if ambition is not None:
-            out.append((area_id, response_id, ambition_of(domain_id), ambition, ambition, None))
-    return out
-
-
-def _responded_rows(round_: Round) -> list[tuple[int, int]]:
-    """(area, response) for every current submission, groups' and localities'."""
-    by_group = (
-        sa.select(OrganisationArea.area_id, Response.id)
-        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
+        sa.select(Response.id, OrganisationArea.area_id)
+        .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
         .where(*_current_responses(round_))
     )
     by_area = sa.select(Response.area_id, Response.id).where(
@@ -163,8 +131,32 @@ def _responded_rows(round_: Round) -> list[tuple[int, int]]:
         Response.organisation_id.is_(None),
         Response.area_id.is_not(None),
     )
-    return [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
-        [tuple(r) for r in db.session.execute(by_area)]
+    areas: dict[int, list[int]] = defaultdict(list)
+    for response_id, area_id in db.session.execute(by_group):
+        areas[response_id].append(area_id)
+    for area_id, response_id in up_the_tree([tuple(r) for r in db.session.execute(by_area)]):
+        areas[response_id].append(area_id)
+    return areas
+
+
+def _scores(round_: Round):
+    """(response, domain, score, level, moderated level, ambition) of every current submission:
+    one row per response and domain, read by the round's key (the areas come separately)."""
+    return db.session.execute(
+        sa.select(
+            DomainScore.response_id,
+            DomainScore.domain_id,
+            DomainScore.score,
+            DomainScore.level,
+            DomainScore.moderated_level,
+            DomainScore.ambition,
+        )
+        .join(Response, Response.id == DomainScore.response_id)
+        .where(
+            DomainScore.round_id == round_.id,
+            DomainScore.level.is_not(None),
+            *_current_responses(round_),
+        )
     )
 
 
@@ -195,49 +187,63 @@ def member_key(response_id: int, score: float, level: int) -> str:
 
 
 def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
-    """The member sets of every area and domain of the round now, with a fingerprint of them."""
+    """The member sets of every area and domain of the round now, with a fingerprint of them.
+
+    Each response's members (its value in each domain, its ambition, its target
+    set, its paired change) are worked out once and added to each area it counts
+    in: the rows come from the database once per response, not once per area.
+    """
     sets: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     values: dict[str, tuple[float, int]] = {}
-    rows = _score_rows(round_)
-    for area_id, response_id, domain_id, score, level, moderated_level in rows:
-        if moderated and moderated_level is not None:
-            score, level = float(moderated_level), moderated_level
-        key = member_key(response_id, score, level)
-        values[key] = (float(score), int(level))
-        sets[domain_id][area_id].add(key)
-    for area_id, response_id in _responded_rows(round_):
-        sets[RESPONDED][area_id].add(str(response_id))
-    _add_derived(round_, moderated, rows, sets, values)
-    frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
-    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
-    for domain_id in sorted(frozen):
-        for area_id in sorted(frozen[domain_id]):
-            digest.update(f"|{domain_id}|{area_id}|".encode())
-            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
-    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
-
-
-def _add_derived(round_: Round, moderated: bool, rows, sets, values) -> None:
-    """The sets behind target shares, paired change and referral readiness (survey.derived_sets)."""
+    areas_of = _memberships(round_)
     target = round_.target_level
     changes = derived_sets.paired_rows(round_, moderated)
-    for area_id, response_id, domain_id, score, level, moderated_level in rows:
+
+    def member(response_id: int, set_id: str, score, level) -> list[tuple[str, str]]:
+        key = member_key(response_id, score, level)
+        values[key] = (float(score), int(level))
+        entries = [(set_id, key)]
+        slot = derived_sets.target_set(set_id, int(level), target)
+        if slot is not None:
+            entries.append((slot, key))
+        return entries
+
+    for response_id, domain_id, score, level, moderated_level, ambition in _scores(round_):
+        areas = areas_of.get(response_id)
+        if not areas:
+            continue
         if moderated and moderated_level is not None:
             score, level = float(moderated_level), moderated_level
-        slot = derived_sets.target_set(domain_id, int(level), target)
-        if slot is not None:
-            sets[slot][area_id].add(member_key(response_id, score, level))
+        entries = member(response_id, domain_id, score, level)
         change = changes.get((response_id, domain_id))
         if change is not None:
             key = member_key(response_id, change, 0)
             values[key] = (change, 0)
-            sets[domain_id + derived_sets.PAIRED][area_id].add(key)
+            entries.append((domain_id + derived_sets.PAIRED, key))
+        if ambition is not None:
+            entries += member(response_id, ambition_of(domain_id), ambition, ambition)
+        for set_id, key in entries:
+            by_area = sets[set_id]
+            for area_id in areas:
+                by_area[area_id].add(key)
+    responded = sets[RESPONDED]
+    for response_id, areas in areas_of.items():
+        for area_id in areas:
+            responded[area_id].add(str(response_id))
     for area_id, set_id, response_id, value in derived_sets.readiness_rows(
         round_, instrument_for(round_)
     ):
         key = member_key(response_id, value, 0)
         values[key] = (value, 0)
         sets[set_id][area_id].add(key)
+    frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
+    frozen = {d: by_area for d, by_area in frozen.items() if by_area}
+    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
+    for domain_id in sorted(frozen):
+        for area_id in sorted(frozen[domain_id]):
+            digest.update(f"|{domain_id}|{area_id}|".encode())
+            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
+    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
 
 
 def _latest(round_id: int, moderated: bool) -> Publication | None:
@@ -258,16 +264,29 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     SQLite database makes the loser start again and find the winner's work.
     """
     round_id = round_.id
+    read = _read_once()
+    if (round_id, moderated, threshold) in read:
+        return read[round_id, moderated, threshold]
     state = current_state(round_, moderated, threshold)
     latest = _latest(round_id, moderated)
-    if latest is not None and latest.fingerprint == state.fingerprint:
-        return latest, state
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's areas stay
-    try:
-        return _publish_once(round_id, moderated, threshold, state), state
-    finally:
-        session.expire_on_commit = keep
+    if latest is None or latest.fingerprint != state.fingerprint:
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas stay
+        try:
+            latest = _publish_once(round_id, moderated, threshold, state)
+        finally:
+            session.expire_on_commit = keep
+    read[round_id, moderated, threshold] = latest, state
+    return latest, state
+
+
+def _read_once() -> dict:
+    """Publications already read by this page request (a page reads a round's once, however
+    many of its parts show figures); nothing is kept outside a GET or HEAD request, whose
+    figures cannot change under it, nor between requests."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        return request.environ.setdefault("survey.publications", {})
+    return {}
 
 
 def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
