@@ -50,8 +50,10 @@ class Area(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     type: Mapped[str] = mapped_column(sa.String(20), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
-    geometry: Mapped[str | None] = mapped_column(sa.Text)  # GeoJSON as imported (WGS84)
-    display_geometry: Mapped[str | None] = mapped_column(sa.Text)  # simplified for maps
+    # Boundaries are large (a ward's is tens of kilobytes): loaded only when asked for
+    # (undefer), by the map endpoints, never with a page's names and codes.
+    geometry: Mapped[str | None] = mapped_column(sa.Text, deferred=True)  # GeoJSON, WGS84
+    display_geometry: Mapped[str | None] = mapped_column(sa.Text, deferred=True)  # for maps
     centroid_lon: Mapped[float | None]
     centroid_lat: Mapped[float | None]
     source: Mapped[str | None] = mapped_column(sa.String(200))
