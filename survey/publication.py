@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import defer
 
 from scoring.aggregate import summarise
 from scoring.disclosure import plan_publication
@@ -47,6 +49,7 @@ from .models import (
     ResponseStatus,
     Round,
 )
+from .publication_token import change_token
 
 RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
 AMBITION = "~ambition"  # suffix of a domain's ambition figure: where its groups plan to be
@@ -73,10 +76,23 @@ class Current:
     values: dict[str, tuple[float, int]] = field(default_factory=dict)  # member -> score, level
     invited: dict[int, int] = field(default_factory=dict)
     fingerprint: str = ""
+    present: dict[str, frozenset[int]] | None = None  # a summary's: areas with members
 
     def members(self, domain_id: str, area_id: int) -> frozenset[str]:
         """The members behind one area's figure in one domain now (empty when none)."""
         return self.sets.get(domain_id, {}).get(area_id, frozenset())
+
+    def has_members(self, domain_id: str, area_id: int) -> bool:
+        """True when some group is behind one area's figure in one domain now."""
+        if self.present is not None:
+            return area_id in self.present.get(domain_id, ())
+        return bool(self.members(domain_id, area_id))
+
+    def summary(self) -> Current:
+        """What a page needs of this (which figures have groups, invitations, fingerprint),
+        without the members: small enough to keep between requests."""
+        present = {d: frozenset(a for a, m in by.items() if m) for d, by in self.sets.items()}
+        return Current({}, {}, self.invited, self.fingerprint, present)
 
 
 def _parents() -> dict[int, int | None]:
@@ -267,17 +283,40 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     read = _read_once()
     if (round_id, moderated, threshold) in read:
         return read[round_id, moderated, threshold]
-    state = current_state(round_, moderated, threshold)
+    known_key = (str(db.engine.url), round_id, moderated, threshold)
+    token = change_token(round_)  # before the sets: a change in between is seen next time
+    known = _KNOWN.get(known_key)
+    state = known[1] if known is not None and known[0] == token else None
     latest = _latest(round_id, moderated)
-    if latest is None or latest.fingerprint != state.fingerprint:
-        session = db.session()
-        keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas stay
-        try:
-            latest = _publish_once(round_id, moderated, threshold, state)
-        finally:
-            session.expire_on_commit = keep
+    if state is None or latest is None or latest.fingerprint != state.fingerprint:
+        state = current_state(round_, moderated, threshold)
+        if latest is None or latest.fingerprint != state.fingerprint:
+            session = db.session()
+            keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas
+            try:
+                latest = _publish_once(round_id, moderated, threshold, state)
+            finally:
+                session.expire_on_commit = keep
+        _remember(known_key, token, state.summary())
     read[round_id, moderated, threshold] = latest, state
     return latest, state
+
+
+# (database, round, view, threshold) -> (change token, summary of the member sets): kept by
+# each process between requests, so a page reads the sets again only after they changed
+_KNOWN: dict[tuple, tuple[tuple, Current]] = {}
+KNOWN_ROUNDS = 64
+
+
+_KNOWN_LOCK = threading.Lock()
+
+
+def _remember(key: tuple, token: tuple, summary: Current) -> None:
+    with _KNOWN_LOCK:
+        _KNOWN.pop(key, None)
+        while len(_KNOWN) >= KNOWN_ROUNDS:
+            _KNOWN.pop(next(iter(_KNOWN)))
+        _KNOWN[key] = (token, summary)
 
 
 def _read_once() -> dict:
@@ -407,12 +446,14 @@ def shown_figures(
     wanted = set(area_ids)
     hidden = {(a, d) for a, d in publication.hidden or []}
     rows = db.session.scalars(
-        sa.select(PublishedFigure).where(
+        sa.select(PublishedFigure)
+        .where(
             PublishedFigure.round_id == publication.round_id,
             PublishedFigure.moderated.is_(publication.moderated),
             PublishedFigure.publication_id <= publication.id,
             PublishedFigure.area_id.in_(wanted or {-1}),
         )
+        .options(defer(PublishedFigure.members))  # the sets are the ledger's, not the page's
     )
     out: dict[tuple[int, str], PublishedFigure] = {}
     for row in rows:

@@ -218,3 +218,63 @@ def test_member_sets_equal_the_per_area_query_on_random_rounds(app):
                 assert members, (seed, shown.area.id, shown.domain_id)
             elif shown.summary.n:
                 assert shown.summary.n == len(members) >= 5, (seed, shown.domain_id)
+
+
+def test_the_sets_are_read_again_after_each_kind_of_change_and_only_then(app, monkeypatch):
+    """Between changes a read takes the kept summary (survey.publication_token); after a
+    moderation, a group moved out of an area, a revoked invitation or a superseded answer
+    the sets are worked out again and equal the oracle's."""
+    from survey import publication
+    from survey.models import Invitation
+
+    round_, _ = _random_rounds(random.Random(4))
+    worked_out = []
+    real = publication.current_state
+
+    def counted(*args):
+        worked_out.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(publication, "current_state", counted)
+
+    def read():
+        before = len(worked_out)
+        _, state = publication.publish(round_, moderated=True, threshold=5)
+        db.session.commit()
+        return len(worked_out) - before, state
+
+    assert read()[0] == 1
+    assert read()[0] == 0 and read()[0] == 0  # nothing changed: the summary is kept
+    score = db.session.scalar(
+        sa.select(DomainScore)
+        .join(Response)
+        .where(Response.round_id == round_.id, Response.is_current.is_(True))
+        .where(Response.status == ResponseStatus.SUBMITTED, DomainScore.level.is_not(None))
+        .order_by(DomainScore.id)
+        .limit(1)
+    )
+    response = score.response
+    changes = [
+        lambda: setattr(score, "moderated_level", 1 + (score.moderated_level or 1) % 5),
+        lambda: db.session.delete(
+            db.session.scalar(
+                sa.select(OrganisationArea)
+                .where(OrganisationArea.organisation_id == response.organisation_id)
+                .limit(1)
+            )
+        ),
+        lambda: setattr(
+            db.session.scalar(sa.select(Invitation).where(Invitation.round_id == round_.id)),
+            "revoked_at",
+            dt.datetime(2030, 1, 1),
+        ),
+        lambda: setattr(response, "is_current", False),
+    ]
+    for change in changes:
+        change()
+        db.session.commit()
+        again, state = read()
+        assert again == 1
+        old = old_current_state(round_, True, 5)
+        assert (state.fingerprint, state.invited) == (old.fingerprint, old.invited)
+        assert read()[0] == 0
