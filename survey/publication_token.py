@@ -4,10 +4,11 @@ Working out the member sets of every area (survey.publication.current_state) cos
 a pass over every score of the round in Python; reading a page only needs to know
 whether they have changed since they were last worked out. The token is a handful
 of sums, taken by the database over the round's rows (by their indexes), of
-everything the sets are made from: the round's responses (status, currency, group
-or area, and the ORM's version of each, bumped on every change), their scores
-(levels, moderated levels, ambitions, scores, weighted by row id so that two rows
-trading values still change a sum), the previous round's (paired change), every
+everything the sets are made from: the round's current submissions (which they are,
+their group or area, and the ORM's version of each, bumped on every change; a draft
+being saved changes none of it), the round's scores (levels, moderated levels,
+ambitions, scores, weighted by row id so that two rows trading values still change
+a sum), the previous round's (paired change), every
 group's areas and every area's parent, the round's invitations and the answers
 the readiness figures read. Equal tokens: nothing the sets are made from changed.
 A change the sums miss is possible only when changes cancel out across rows; the
@@ -24,28 +25,41 @@ from scoring import readiness
 from .derived_sets import previous_round
 from .extensions import db
 from .instruments_store import instrument_for
-from .models import Answer, Area, DomainScore, Invitation, OrganisationArea, Response, Round
+from .models import (
+    Answer,
+    Area,
+    DomainScore,
+    Invitation,
+    OrganisationArea,
+    Response,
+    ResponseStatus,
+    Round,
+)
 
 
 def _weighted(column, weight):
     return sa.func.coalesce(sa.func.sum(sa.func.coalesce(column, -1) * weight), 0)
 
 
-def _responses(round_id: int) -> tuple:
-    current = sa.case(
-        (sa.and_(Response.status == "submitted", Response.is_current.is_(True)), Response.id),
-        else_=0,
+def _current(round_id: int):
+    return (
+        Response.round_id == round_id,
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.is_current.is_(True),
     )
+
+
+def _responses(round_id: int) -> tuple:
+    """The current submissions only: a group saving a draft changes no figure."""
     return tuple(
         db.session.execute(
             sa.select(
                 sa.func.count(),
                 _weighted(Response.id, 1),
                 _weighted(Response.version, Response.id),
-                sa.func.coalesce(sa.func.sum(current), 0),
                 _weighted(Response.organisation_id, Response.id),
                 _weighted(Response.area_id, Response.id),
-            ).where(Response.round_id == round_id)
+            ).where(*_current(round_id))
         ).one()
     )
 
@@ -99,7 +113,7 @@ def change_token(round_: Round) -> tuple:
                     _weighted(sa.func.length(sa.cast(Answer.value, sa.Text)), Answer.id),
                 )
                 .join(Response, Response.id == Answer.response_id)
-                .where(Response.round_id == round_.id, Answer.question_id.in_(wanted))
+                .where(*_current(round_.id), Answer.question_id.in_(wanted))
             ).one()
         )
     return (

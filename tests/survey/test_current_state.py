@@ -23,6 +23,7 @@ from survey.extensions import db
 from survey.instruments_store import instrument_for, registry
 from survey.models import (
     OVERALL,
+    Answer,
     DomainScore,
     OrganisationArea,
     Response,
@@ -278,3 +279,17 @@ def test_the_sets_are_read_again_after_each_kind_of_change_and_only_then(app, mo
         old = old_current_state(round_, True, 5)
         assert (state.fingerprint, state.invited) == (old.fingerprint, old.invited)
         assert read()[0] == 0
+    # a group saving a draft changes no figure; submitting it does
+    org = factories.organisation()
+    db.session.add(OrganisationArea(organisation_id=org.id, area_id=response.area_id or 1))
+    db.session.commit()
+    assert read()[0] == 1
+    draft = Response(round=round_, organisation=org, status=ResponseStatus.IN_PROGRESS)
+    draft.answers.append(Answer(question_id="welcoming_new_people", value="agree"))
+    db.session.add(draft)
+    db.session.commit()
+    assert read()[0] == 0
+    draft.status = ResponseStatus.SUBMITTED
+    draft.scores.append(DomainScore(domain_id=OVERALL, score=3.0, level=3))
+    db.session.commit()
+    assert read()[0] == 1
