@@ -123,6 +123,7 @@ def run(url: str, build: int | None, repeat: int) -> tuple[int, dict[str, float]
     for label, (path, headers) in pages(ics, places, slug, token, broker).items():
         reply = client.get(path, headers=headers)
         assert reply.status_code == 200, (label, reply.status_code, reply.data[:300])
+        reply.get_data()  # a streamed download is read to its end, as a server would
         times = []
         for _ in range(repeat):
             statements.clear()
