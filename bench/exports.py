@@ -203,7 +203,8 @@ def seed_database(groups: int, seed: int):
     for i in range(groups):
         for domain_id in domain_ids:
             level = rng.randint(1, 5)
-            rows.append({"response_id": i + 1, "domain_id": domain_id, "score": float(level),
+            rows.append({"response_id": i + 1, "round_id": round_.id, "domain_id": domain_id,
+                         "score": float(level),
                          "level": level, "answered": 3, "applicable": 3})  # fmt: skip
     db.session.execute(sa.insert(DomainScore), rows)
     db.session.commit()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from instruments import OVERALL, Instrument
@@ -113,8 +113,14 @@ def _meta(record: ResponseRecord) -> dict:
 
 def wide_rows(records: Iterable[ResponseRecord], versions: Sequence[Instrument]) -> list[dict]:
     """One row per response with every column of ``wide_columns`` (None where not asked)."""
+    return list(iter_wide_rows(records, versions))
+
+
+def iter_wide_rows(
+    records: Iterable[ResponseRecord], versions: Sequence[Instrument]
+) -> Iterator[dict]:
+    """``wide_rows`` one at a time, as the records come (a download streams them)."""
     columns = wide_columns(versions)
-    rows = []
     for record in records:
         row = dict.fromkeys(columns)
         row.update(_meta(record))
@@ -124,26 +130,28 @@ def wide_rows(records: Iterable[ResponseRecord], versions: Sequence[Instrument])
         for domain_id, (score, level) in record.scores.items():
             if f"score.{domain_id}" in row:
                 row[f"score.{domain_id}"], row[f"level.{domain_id}"] = score, level
-        rows.append(row)
-    return rows
+        yield row
 
 
 def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
     """One row per answer and per domain score: the same columns for every instrument."""
-    rows = []
+    return list(iter_long_rows(records))
+
+
+def iter_long_rows(records: Iterable[ResponseRecord]) -> Iterator[dict]:
+    """``long_rows`` one at a time, as the records come (a download streams them)."""
     for record in records:
         meta = _meta(record)
         for question_id, value in sorted(record.answers.items()):
-            rows.append(
-                {**meta, "kind": "answer", "key": question_id, "value": value}
-                | {"score": None, "level": None}
-            )
+            yield {**meta, "kind": "answer", "key": question_id, "value": value} | {
+                "score": None,
+                "level": None,
+            }
         for domain_id, (score, level) in record.scores.items():
-            rows.append(
-                {**meta, "kind": "domain", "key": domain_id, "value": None}
-                | {"score": score, "level": level}
-            )
-    return rows
+            yield {**meta, "kind": "domain", "key": domain_id, "value": None} | {
+                "score": score,
+                "level": level,
+            }
 
 
 def flat_aggregate(record: Mapping) -> dict:
@@ -179,9 +187,18 @@ def csv_cell(value: object) -> object:
 
 def write_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
     """The rows as CSV text with a header row, columns in the given order."""
+    return "".join(iter_csv(rows, columns))
+
+
+def iter_csv(rows: Iterable[Mapping], columns: Sequence[str], every: int = 500) -> Iterator[str]:
+    """``write_csv`` in pieces of ``every`` rows (the header first), for a streamed download."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
+    for i, row in enumerate(rows, 1):
         writer.writerow([csv_cell(row.get(c)) for c in columns])
-    return out.getvalue()
+        if i % every == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

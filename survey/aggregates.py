@@ -109,7 +109,7 @@ def area_aggregates(
         live_invited = state.invited.get(area.id, 0)
         if counted is not None and counted.n >= threshold:
             n_invited, n_responded = counted.invited or 0, counted.n
-        elif not state.members(RESPONDED, area.id):
+        elif not state.has_members(RESPONDED, area.id):
             n_invited, n_responded = live_invited, 0
         else:  # responses, but no count that may be shown
             n_invited, n_responded = live_invited, None
@@ -117,7 +117,7 @@ def area_aggregates(
             figure = shown.get((area.id, domain_id))
             if figure is not None and figure.n >= threshold:
                 summary = _summary(figure)
-            elif (area.id, domain_id) in hidden or state.members(domain_id, area.id):
+            elif (area.id, domain_id) in hidden or state.has_members(domain_id, area.id):
                 summary = SUPPRESSED
             else:
                 summary = EMPTY
@@ -173,6 +173,7 @@ def named_aggregates(
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(
             Response.round_id == round_.id,
+            DomainScore.round_id == round_.id,
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             Response.organisation_id.is_(None),

@@ -244,7 +244,8 @@ def _answer_round(rng, round_, instrument, respondents, effects, year) -> tuple[
         if complete:
             submitted += 1
             score_rows_all += [
-                {"response_id": response.id, **row} for row in score_rows(instrument, answers)
+                {"response_id": response.id, "round_id": round_.id, **row}
+                for row in score_rows(instrument, answers)
             ]
     if answer_rows:
         db.session.execute(sa.insert(Answer), answer_rows)

@@ -73,7 +73,9 @@ def _group_scores(round_id: int, moderated: bool) -> dict[int, dict[str, float]]
             DomainScore.moderated_level,
         )
         .join(DomainScore, DomainScore.response_id == Response.id)
-        .where(*_current(round_id), DomainScore.level.is_not(None))
+        .where(
+            *_current(round_id), DomainScore.round_id == round_id, DomainScore.level.is_not(None)
+        )
     )
     for org_id, domain_id, score, moderated_level in rows:
         if moderated and moderated_level is not None:

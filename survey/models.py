@@ -50,8 +50,10 @@ class Area(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     type: Mapped[str] = mapped_column(sa.String(20), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("area.id"), index=True)
-    geometry: Mapped[str | None] = mapped_column(sa.Text)  # GeoJSON as imported (WGS84)
-    display_geometry: Mapped[str | None] = mapped_column(sa.Text)  # simplified for maps
+    # Boundaries are large (a ward's is tens of kilobytes): loaded only when asked for
+    # (undefer), by the map endpoints, never with a page's names and codes.
+    geometry: Mapped[str | None] = mapped_column(sa.Text, deferred=True)  # GeoJSON, WGS84
+    display_geometry: Mapped[str | None] = mapped_column(sa.Text, deferred=True)  # for maps
     centroid_lon: Mapped[float | None]
     centroid_lat: Mapped[float | None]
     source: Mapped[str | None] = mapped_column(sa.String(200))
@@ -324,12 +326,17 @@ OVERALL = "overall"
 class DomainScore(db.Model):
     """A response's score and level in one domain (domain_id 'overall' for the whole)."""
 
-    __table_args__ = (sa.UniqueConstraint("response_id", "domain_id"),)
+    # A round's scores are read by round (every staff page), without the other rounds'.
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "domain_id"),
+        sa.Index("ix_domain_score_round_response", "round_id", "response_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(
         sa.ForeignKey("response.id", ondelete="CASCADE"), index=True
     )
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_round.id"))  # the response's
     domain_id: Mapped[str] = mapped_column(sa.String(80))
     score: Mapped[float | None]
     level: Mapped[int | None]
@@ -340,6 +347,24 @@ class DomainScore(db.Model):
     moderation_note: Mapped[str | None] = mapped_column(sa.Text)
 
     response: Mapped[Response] = relationship(back_populates="scores")
+
+
+@sa.event.listens_for(DomainScore, "before_insert")
+def _round_of_score(mapper, connection, score: DomainScore) -> None:
+    """A score row carries its response's round: the one place the ORM's rows get it."""
+    if score.round_id is not None:
+        return
+    response = sa.inspect(score).attrs.response.loaded_value
+    if not isinstance(response, Response):  # added by id: the session may hold it already
+        session = sa.orm.object_session(score)
+        key = sa.orm.util.identity_key(Response, score.response_id)
+        response = session.identity_map.get(key) if session is not None else None
+    if response is not None and response.round_id is not None:
+        score.round_id = response.round_id
+    else:
+        score.round_id = connection.scalar(
+            sa.select(Response.round_id).where(Response.id == score.response_id)
+        )
 
 
 class Reminder(db.Model):

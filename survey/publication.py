@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import defer
 
 from scoring.aggregate import summarise
 from scoring.disclosure import plan_publication
@@ -46,6 +49,7 @@ from .models import (
     ResponseStatus,
     Round,
 )
+from .publication_token import change_token
 
 RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
 AMBITION = "~ambition"  # suffix of a domain's ambition figure: where its groups plan to be
@@ -72,10 +76,23 @@ class Current:
     values: dict[str, tuple[float, int]] = field(default_factory=dict)  # member -> score, level
     invited: dict[int, int] = field(default_factory=dict)
     fingerprint: str = ""
+    present: dict[str, frozenset[int]] | None = None  # a summary's: areas with members
 
     def members(self, domain_id: str, area_id: int) -> frozenset[str]:
         """The members behind one area's figure in one domain now (empty when none)."""
         return self.sets.get(domain_id, {}).get(area_id, frozenset())
+
+    def has_members(self, domain_id: str, area_id: int) -> bool:
+        """True when some group is behind one area's figure in one domain now."""
+        if self.present is not None:
+            return area_id in self.present.get(domain_id, ())
+        return bool(self.members(domain_id, area_id))
+
+    def summary(self) -> Current:
+        """What a page needs of this (which figures have groups, invitations, fingerprint),
+        without the members: small enough to keep between requests."""
+        present = {d: frozenset(a for a, m in by.items() if m) for d, by in self.sets.items()}
+        return Current({}, {}, self.invited, self.fingerprint, present)
 
 
 def _parents() -> dict[int, int | None]:
@@ -114,48 +131,15 @@ def _current_responses(round_: Round):
     )
 
 
-def _score_rows(round_: Round) -> list[tuple]:
-    """(area, response, domain, score, level, moderated level) for every current submission.
+def _memberships(round_: Round) -> dict[int, list[int]]:
+    """Response -> the areas it counts in, for every current submission of the round.
 
     A group's response counts in every area the group lies in; a locality
     response in its own area and every area above it.
     """
-    columns = (
-        Response.id,
-        DomainScore.domain_id,
-        DomainScore.score,
-        DomainScore.level,
-        DomainScore.moderated_level,
-        DomainScore.ambition,
-    )
-    scored = (*_current_responses(round_), DomainScore.level.is_not(None))
     by_group = (
-        sa.select(OrganisationArea.area_id, *columns)
-        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
-        .join(DomainScore, DomainScore.response_id == Response.id)
-        .where(*scored)
-    )
-    by_area = (
-        sa.select(Response.area_id, *columns)
-        .join(DomainScore, DomainScore.response_id == Response.id)
-        .where(*scored, Response.organisation_id.is_(None), Response.area_id.is_not(None))
-    )
-    rows = [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
-        [tuple(r) for r in db.session.execute(by_area)]
-    )
-    out = []
-    for area_id, response_id, domain_id, score, level, moderated_level, ambition in rows:
-        out.append((area_id, response_id, domain_id, score, level, moderated_level))
-        if ambition is not None:
-            out.append((area_id, response_id, ambition_of(domain_id), ambition, ambition, None))
-    return out
-
-
-def _responded_rows(round_: Round) -> list[tuple[int, int]]:
-    """(area, response) for every current submission, groups' and localities'."""
-    by_group = (
-        sa.select(OrganisationArea.area_id, Response.id)
-        .join(Response, Response.organisation_id == OrganisationArea.organisation_id)
+        sa.select(Response.id, OrganisationArea.area_id)
+        .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
         .where(*_current_responses(round_))
     )
     by_area = sa.select(Response.area_id, Response.id).where(
@@ -163,8 +147,32 @@ def _responded_rows(round_: Round) -> list[tuple[int, int]]:
         Response.organisation_id.is_(None),
         Response.area_id.is_not(None),
     )
-    return [tuple(r) for r in db.session.execute(by_group)] + up_the_tree(
-        [tuple(r) for r in db.session.execute(by_area)]
+    areas: dict[int, list[int]] = defaultdict(list)
+    for response_id, area_id in db.session.execute(by_group):
+        areas[response_id].append(area_id)
+    for area_id, response_id in up_the_tree([tuple(r) for r in db.session.execute(by_area)]):
+        areas[response_id].append(area_id)
+    return areas
+
+
+def _scores(round_: Round):
+    """(response, domain, score, level, moderated level, ambition) of every current submission:
+    one row per response and domain, read by the round's key (the areas come separately)."""
+    return db.session.execute(
+        sa.select(
+            DomainScore.response_id,
+            DomainScore.domain_id,
+            DomainScore.score,
+            DomainScore.level,
+            DomainScore.moderated_level,
+            DomainScore.ambition,
+        )
+        .join(Response, Response.id == DomainScore.response_id)
+        .where(
+            DomainScore.round_id == round_.id,
+            DomainScore.level.is_not(None),
+            *_current_responses(round_),
+        )
     )
 
 
@@ -195,49 +203,63 @@ def member_key(response_id: int, score: float, level: int) -> str:
 
 
 def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
-    """The member sets of every area and domain of the round now, with a fingerprint of them."""
+    """The member sets of every area and domain of the round now, with a fingerprint of them.
+
+    Each response's members (its value in each domain, its ambition, its target
+    set, its paired change) are worked out once and added to each area it counts
+    in: the rows come from the database once per response, not once per area.
+    """
     sets: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     values: dict[str, tuple[float, int]] = {}
-    rows = _score_rows(round_)
-    for area_id, response_id, domain_id, score, level, moderated_level in rows:
-        if moderated and moderated_level is not None:
-            score, level = float(moderated_level), moderated_level
-        key = member_key(response_id, score, level)
-        values[key] = (float(score), int(level))
-        sets[domain_id][area_id].add(key)
-    for area_id, response_id in _responded_rows(round_):
-        sets[RESPONDED][area_id].add(str(response_id))
-    _add_derived(round_, moderated, rows, sets, values)
-    frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
-    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
-    for domain_id in sorted(frozen):
-        for area_id in sorted(frozen[domain_id]):
-            digest.update(f"|{domain_id}|{area_id}|".encode())
-            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
-    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
-
-
-def _add_derived(round_: Round, moderated: bool, rows, sets, values) -> None:
-    """The sets behind target shares, paired change and referral readiness (survey.derived_sets)."""
+    areas_of = _memberships(round_)
     target = round_.target_level
     changes = derived_sets.paired_rows(round_, moderated)
-    for area_id, response_id, domain_id, score, level, moderated_level in rows:
+
+    def member(response_id: int, set_id: str, score, level) -> list[tuple[str, str]]:
+        key = member_key(response_id, score, level)
+        values[key] = (float(score), int(level))
+        entries = [(set_id, key)]
+        slot = derived_sets.target_set(set_id, int(level), target)
+        if slot is not None:
+            entries.append((slot, key))
+        return entries
+
+    for response_id, domain_id, score, level, moderated_level, ambition in _scores(round_):
+        areas = areas_of.get(response_id)
+        if not areas:
+            continue
         if moderated and moderated_level is not None:
             score, level = float(moderated_level), moderated_level
-        slot = derived_sets.target_set(domain_id, int(level), target)
-        if slot is not None:
-            sets[slot][area_id].add(member_key(response_id, score, level))
+        entries = member(response_id, domain_id, score, level)
         change = changes.get((response_id, domain_id))
         if change is not None:
             key = member_key(response_id, change, 0)
             values[key] = (change, 0)
-            sets[domain_id + derived_sets.PAIRED][area_id].add(key)
+            entries.append((domain_id + derived_sets.PAIRED, key))
+        if ambition is not None:
+            entries += member(response_id, ambition_of(domain_id), ambition, ambition)
+        for set_id, key in entries:
+            by_area = sets[set_id]
+            for area_id in areas:
+                by_area[area_id].add(key)
+    responded = sets[RESPONDED]
+    for response_id, areas in areas_of.items():
+        for area_id in areas:
+            responded[area_id].add(str(response_id))
     for area_id, set_id, response_id, value in derived_sets.readiness_rows(
         round_, instrument_for(round_)
     ):
         key = member_key(response_id, value, 0)
         values[key] = (value, 0)
         sets[set_id][area_id].add(key)
+    frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
+    frozen = {d: by_area for d, by_area in frozen.items() if by_area}
+    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
+    for domain_id in sorted(frozen):
+        for area_id in sorted(frozen[domain_id]):
+            digest.update(f"|{domain_id}|{area_id}|".encode())
+            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
+    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
 
 
 def _latest(round_id: int, moderated: bool) -> Publication | None:
@@ -258,16 +280,52 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     SQLite database makes the loser start again and find the winner's work.
     """
     round_id = round_.id
-    state = current_state(round_, moderated, threshold)
+    read = _read_once()
+    if (round_id, moderated, threshold) in read:
+        return read[round_id, moderated, threshold]
+    known_key = (str(db.engine.url), round_id, moderated, threshold)
+    token = change_token(round_)  # before the sets: a change in between is seen next time
+    known = _KNOWN.get(known_key)
+    state = known[1] if known is not None and known[0] == token else None
     latest = _latest(round_id, moderated)
-    if latest is not None and latest.fingerprint == state.fingerprint:
-        return latest, state
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's areas stay
-    try:
-        return _publish_once(round_id, moderated, threshold, state), state
-    finally:
-        session.expire_on_commit = keep
+    if state is None or latest is None or latest.fingerprint != state.fingerprint:
+        state = current_state(round_, moderated, threshold)
+        if latest is None or latest.fingerprint != state.fingerprint:
+            session = db.session()
+            keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas
+            try:
+                latest = _publish_once(round_id, moderated, threshold, state)
+            finally:
+                session.expire_on_commit = keep
+        _remember(known_key, token, state.summary())
+    read[round_id, moderated, threshold] = latest, state
+    return latest, state
+
+
+# (database, round, view, threshold) -> (change token, summary of the member sets): kept by
+# each process between requests, so a page reads the sets again only after they changed
+_KNOWN: dict[tuple, tuple[tuple, Current]] = {}
+KNOWN_ROUNDS = 64
+
+
+_KNOWN_LOCK = threading.Lock()
+
+
+def _remember(key: tuple, token: tuple, summary: Current) -> None:
+    with _KNOWN_LOCK:
+        _KNOWN.pop(key, None)
+        while len(_KNOWN) >= KNOWN_ROUNDS:
+            _KNOWN.pop(next(iter(_KNOWN)))
+        _KNOWN[key] = (token, summary)
+
+
+def _read_once() -> dict:
+    """Publications already read by this page request (a page reads a round's once, however
+    many of its parts show figures); nothing is kept outside a GET or HEAD request, whose
+    figures cannot change under it, nor between requests."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        return request.environ.setdefault("survey.publications", {})
+    return {}
 
 
 def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
@@ -388,12 +446,14 @@ def shown_figures(
     wanted = set(area_ids)
     hidden = {(a, d) for a, d in publication.hidden or []}
     rows = db.session.scalars(
-        sa.select(PublishedFigure).where(
+        sa.select(PublishedFigure)
+        .where(
             PublishedFigure.round_id == publication.round_id,
             PublishedFigure.moderated.is_(publication.moderated),
             PublishedFigure.publication_id <= publication.id,
             PublishedFigure.area_id.in_(wanted or {-1}),
         )
+        .options(defer(PublishedFigure.members))  # the sets are the ledger's, not the page's
     )
     out: dict[tuple[int, str], PublishedFigure] = {}
     for row in rows:

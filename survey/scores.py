@@ -154,7 +154,7 @@ def rescore_round(round_: Round) -> int:
     )
     connection = db.session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    columns = ("response_id", *SCORE_COLUMNS, "moderated_level", "moderation_note")
+    columns = ("response_id", "round_id", *SCORE_COLUMNS, "moderated_level", "moderation_note")
     insert = f"INSERT INTO domain_score ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     cursor = connection.connection.cursor()
     try:
@@ -179,6 +179,7 @@ def rescore_round(round_: Round) -> int:
                 [
                     (
                         response_id,
+                        round_.id,
                         *(row[c] for c in SCORE_COLUMNS),
                         *moderated.get((response_id, row["domain_id"]), (None, None)),
                     )

@@ -278,4 +278,63 @@ def test_directory_entry_migration_keeps_groups_and_takes_an_entry(empty_databas
         assert "directory_entry" not in sa.inspect(db.engine).get_table_names()
         indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("organisation")}
         assert "ix_organisation_listed" not in indexes
+
+
+def test_score_round_migration_gives_each_score_its_responses_round(empty_database):
+    """0009: every stored score gets the round of its response (two rounds, so a wrong
+    join would show); a score written after it gets the round from its response; and it
+    downgrades cleanly to the revision before."""
+    from alembic.script import ScriptDirectory
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        before = ScriptDirectory.from_config(config).get_revision("0009").down_revision
+        upgrade(revision=before)
+        with db.engine.begin() as conn:
+            for round_id, year in ((1, 2024), (2, 2025)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO survey_round (id, slug, title, instrument_id, "
+                        "instrument_version, opens_on, closes_on, created_at) VALUES (:id, :slug, "
+                        "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
+                    ),
+                    {"id": round_id, "slug": f"c-{year}"},
+                )
+            for response_id, round_id in ((1, 2), (2, 1), (3, 2)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO response (id, round_id, status, source, is_current, "
+                        "started_at, updated_at, version) VALUES (:id, :round, 'submitted', "
+                        "'web', true, '2025-06-01', '2025-06-01', 1)"
+                    ),
+                    {"id": response_id, "round": round_id},
+                )
+            for score_id, response_id in ((1, 1), (2, 2), (3, 3), (4, 2)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO domain_score (id, response_id, domain_id, score, level, "
+                        "answered, applicable) VALUES (:id, :response, :domain, 3.0, 3, 1, 1)"
+                    ),
+                    {"id": score_id, "response": response_id, "domain": f"d{score_id}"},
+                )
+        upgrade(revision="0009")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, response_id, round_id FROM domain_score ORDER BY id")
+            ).all()
+        # responses 1 and 3 are in round 2, response 2 in round 1
+        assert [tuple(r) for r in rows] == [(1, 1, 2), (2, 2, 1), (3, 3, 2), (4, 2, 1)]
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO domain_score (response_id, domain_id, answered, applicable) "
+                    "VALUES (1, 'no-round', 0, 0)"
+                )
+            )
+        downgrade(revision=before)
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("domain_score")}
+            kept = conn.execute(sa.text("SELECT count(*) FROM domain_score")).scalar()
+        assert "round_id" not in columns and kept == 4
         db.engine.dispose()

@@ -3,18 +3,28 @@ aggregates per area with small numbers suppressed for everyone else."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_login import current_user
 
 from exports.tables import (
     AGGREGATE_COLUMNS,
     LONG_COLUMNS,
     flat_aggregate,
-    long_rows,
+    iter_csv,
+    iter_long_rows,
+    iter_wide_rows,
     wide_columns,
-    wide_rows,
-    write_csv,
 )
 
 from .. import audit
@@ -23,7 +33,7 @@ from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
 from ..models import Area, Round
-from .records import response_records, round_aggregates
+from .records import count_long_rows, count_responses, response_records, round_aggregates
 
 bp = Blueprint("downloads", __name__)
 LAYOUTS = ("wide", "long")
@@ -46,19 +56,22 @@ def _areas_for(round_: Round) -> list[Area]:
     )
 
 
-def score_table(round_: Round) -> tuple[str, list[str], list[dict]]:
-    """(kind, columns, rows) this person may download for the round."""
+def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict], int]:
+    """(kind, columns, rows, how many responses or areas) this person may download for the
+    round; an admin's rows, one per response, come as they are read (an iterator)."""
     if current_user.role == ADMIN:
         layout = request.args.get("layout", "wide")
         if layout not in LAYOUTS:
             abort(400, "layout must be wide or long")
         records = response_records(round_)
         if layout == "long":
-            return "responses-long", list(LONG_COLUMNS), long_rows(records)
+            rows = iter_long_rows(records)
+            return "responses-long", list(LONG_COLUMNS), rows, count_long_rows(round_)
         versions = [i for i in registry().all() if i.id == round_.instrument_id]
-        return "responses", wide_columns(versions), wide_rows(records, versions)
+        rows = iter_wide_rows(records, versions)
+        return "responses", wide_columns(versions), rows, count_responses(round_)
     rows = [flat_aggregate(r) for r in round_aggregates(round_, _areas_for(round_))]
-    return "aggregates", list(AGGREGATE_COLUMNS), rows
+    return "aggregates", list(AGGREGATE_COLUMNS), rows, len(rows)
 
 
 def _audit(round_: Round, kind: str, fmt: str, count: int) -> None:
@@ -84,10 +97,10 @@ def score_downloads():
 def round_scores_csv(slug: str):
     """A round's scores as CSV."""
     round_ = _round(slug)
-    kind, columns, rows = score_table(round_)
-    _audit(round_, kind, "csv", len(rows))
+    kind, columns, rows, count = score_table(round_)
+    _audit(round_, kind, "csv", count)
     return Response(
-        write_csv(rows, columns),
+        stream_with_context(iter_csv(rows, columns)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{round_.slug}-{kind}.csv"',
@@ -100,8 +113,9 @@ def round_scores_csv(slug: str):
 def round_scores_json(slug: str):
     """A round's scores as JSON: the same columns and rows as the CSV."""
     round_ = _round(slug)
-    kind, columns, rows = score_table(round_)
-    _audit(round_, kind, "json", len(rows))
+    kind, columns, rows, count = score_table(round_)
+    rows = list(rows)
+    _audit(round_, kind, "json", count)
     response = jsonify(
         round=round_.slug,
         instrument_id=round_.instrument_id,

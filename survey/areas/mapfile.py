@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import undefer
 
 from maps.mapfile import Assets, map_file
 
@@ -77,7 +77,7 @@ def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
             sa.select(Area)
             .where(Area.type == area_type)
             .order_by(Area.name)
-            .options(defer(Area.geometry))
+            .options(undefer(Area.display_geometry))
         )
     )
     if not areas:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import undefer
 
 from maps.choropleth import HATCH_DEFS, legend, map_json, to_embedded_json
 from maps.footprints import footprint_notes
@@ -152,9 +152,13 @@ def area_page(code: str):
         if children:
             child_rows = figures(round_, children, "level", OVERALL, threshold())
     child_type = children[0].type if children else None
+    drawn = db.session.scalar(
+        sa.select(Area.display_geometry.is_not(None)).where(Area.id == area.id)
+    )  # whether it has a shape to draw, without reading the shape
     return render_template(
         "views/areas/area.html",
         area=area,
+        drawn=drawn,
         rounds=rounds,
         round=round_,
         own=own,
@@ -198,7 +202,7 @@ def _map_request():
         sa.select(Area)
         .where(Area.type == area_type)
         .order_by(Area.name)
-        .options(defer(Area.geometry))  # the full-resolution shape is for placing, not drawing
+        .options(undefer(Area.display_geometry))  # drawn; the full shape is for placing only
     )
     within_area = None
     if within:

@@ -158,6 +158,7 @@ def _similar_groups(
         .join(Response, DomainScore.response_id == Response.id)
         .where(
             Response.round_id == round_id,
+            DomainScore.round_id == round_id,
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
             Response.organisation_id.in_(counted),

@@ -121,6 +121,7 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         .where(
             OrganisationArea.area_id == area.id,
             Response.round_id == round_.id,
+            DomainScore.round_id == round_.id,
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
         )

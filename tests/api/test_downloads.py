@@ -144,3 +144,21 @@ def test_rounds_on_two_instrument_versions_download_with_the_same_columns(
         ("2099.1", "yes")
     ]
     assert all(r["answer.meets_online"] == "" for r in old_rows)
+
+
+def test_the_streamed_csv_is_the_same_read_in_chunks_of_any_size(
+    client, login, scored, monkeypatch
+):
+    """Responses are read a chunk at a time and written a few rows at a time: with chunks
+    of 4 responses and pieces of 3 rows (15 responses) the file is the one read whole."""
+    import exports.tables
+    from survey.api import records
+
+    login("admin")
+    whole = client.get(CSV_URL).get_data(as_text=True)
+    long_whole = client.get(CSV_URL + "?layout=long").get_data(as_text=True)
+    monkeypatch.setattr(records, "RECORDS_CHUNK", 4)
+    monkeypatch.setattr(exports.tables.iter_csv, "__defaults__", (3,))
+    assert client.get(CSV_URL).get_data(as_text=True) == whole
+    assert client.get(CSV_URL + "?layout=long").get_data(as_text=True) == long_whole
+    assert whole.count("\r\n") == 16  # the header and 15 responses

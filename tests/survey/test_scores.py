@@ -90,3 +90,33 @@ def test_rescore_round_replaces_scores_keeps_moderation_and_leaves_drafts(app):
     assert _stored(neither)[OVERALL] == (3.0, 3, 5, 5, None, None)
     assert _stored(unanswered)[OVERALL] == (None, None, 0, 5, None, None)
     assert _stored(draft) == {"safe": (1.0, 1, 0, 0, None, None)}  # a draft is not rescored
+
+
+def test_every_way_of_writing_scores_gives_them_their_responses_round(app):
+    """The ORM (a new response, one added by id alone) and `survey score` store the round."""
+    from survey.scores import store_scores
+
+    instrument = registry().latest("confidence")
+    first, second = factories.survey_round("confidence"), factories.survey_round("confidence")
+    group, other = factories.organisation(), factories.organisation()
+    made = factories.submitted_response(
+        second, group, {OVERALL: 3}, answers=_likert(instrument, "agree")
+    )
+    earlier = factories.submitted_response(first, other, {})
+    db.session.add(DomainScore(response_id=earlier.id, domain_id="safe", score=2.0, level=2))
+    db.session.commit()
+
+    def rounds_of(response):
+        return set(
+            db.session.scalars(
+                sa.select(DomainScore.round_id).where(DomainScore.response_id == response.id)
+            )
+        )
+
+    assert rounds_of(made) == {second.id} and rounds_of(earlier) == {first.id}
+    store_scores(made, instrument)
+    db.session.commit()
+    assert rounds_of(made) == {second.id}
+    rescore_round(second)
+    assert rounds_of(made) == {second.id} and rounds_of(earlier) == {first.id}
+    assert len(_stored(made)) == len(DOMAINS) + 1
