@@ -132,6 +132,7 @@ class MapArea:
     suppressed: bool
     url: str | None = None
     level: int | None = None  # the class to colour by, when not from value (0..4)
+    groups: int | None = None  # groups the service knows in the area (not a survey figure)
 
 
 def colour_of(area: MapArea, scale: Scale) -> tuple[str, str]:
@@ -172,10 +173,19 @@ def legend(scale: Scale, threshold: int) -> list[dict]:
 
 
 def _tooltip(area: MapArea) -> str:
-    """Name, value and n in one line of plain text (the script sets it as text, not HTML)."""
+    """Name, value, n and groups known in one line of plain text (set as text, not HTML)."""
     if area.suppressed or area.n is None:
-        return f"{area.name}: {area.label}"
-    return f"{area.name}: {area.label} (n = {area.n})"
+        tip = f"{area.name}: {area.label}"
+    else:
+        tip = f"{area.name}: {area.label} (n = {area.n})"
+    if area.groups is not None:
+        tip += f"; {groups_known(area.groups)}"
+    return tip
+
+
+def groups_known(count: int) -> str:
+    """'1 group known here', '12 groups known here'."""
+    return f"{count} group{'' if count == 1 else 's'} known here"
 
 
 def _properties(area: MapArea, scale: Scale) -> dict:

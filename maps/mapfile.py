@@ -204,20 +204,23 @@ def _legend_html(scale: Scale, threshold: int) -> str:
 def _table_html(areas: Sequence[MapArea], measure_name: str) -> str:
     """The same figures as the map, one row per area, as the in-app table shows them."""
     rows = []
+    counted = any(area.groups is not None for area in areas)
     for area in sorted(areas, key=lambda a: a.name.lower()):
         n = "–" if area.n is None or area.suppressed else str(area.n)
+        groups = f'<td class="app-numeric">{area.groups}</td>' if counted else ""
         rows.append(
             f'<tr data-code="{html.escape(area.code)}"><td>{html.escape(area.name)}</td>'
             f'<td class="app-numeric">{html.escape(area.label)}</td>'
-            f'<td class="app-numeric">{n}</td></tr>'
+            f'<td class="app-numeric">{n}</td>{groups}</tr>'
         )
     if not rows:
-        rows.append('<tr><td colspan="3">No areas of this type.</td></tr>')
+        rows.append('<tr><td colspan="4">No areas of this type.</td></tr>')
+    known = '<th scope="col" class="app-numeric">Groups known</th>' if counted else ""
     return (
         '<table class="app-file__table" id="map-table"><caption>The figures on the map</caption>'
         '<thead><tr><th scope="col">Area</th>'
         f'<th scope="col" class="app-numeric">{html.escape(measure_name)}</th>'
-        '<th scope="col" class="app-numeric">Responses</th></tr></thead>'
+        f'<th scope="col" class="app-numeric">Responses</th>{known}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

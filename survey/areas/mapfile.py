@@ -25,6 +25,7 @@ from .measures import (
     AreaFigure,
     domain_choices,
     figures,
+    groups_known,
     map_title,
     scale_for,
 )
@@ -51,7 +52,8 @@ def map_file_html(
     rows: list[AreaFigure], measure: str, threshold: int, title: str, attribution: str
 ) -> str:
     """The figures as the self-contained page (no links: the area pages are not in the file)."""
-    areas = [row.map_area(None, row.area.display_geometry) for row in rows]
+    known = groups_known([row.area for row in rows])
+    areas = [row.map_area(None, row.area.display_geometry, known[row.area.id]) for row in rows]
     return map_file(
         areas,
         scale_for(measure),

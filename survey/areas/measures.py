@@ -16,7 +16,7 @@ from maps.choropleth import SCALES, MapArea, Scale
 from ..aggregates import AreaAggregate, area_aggregates
 from ..derived_sets import previous_round
 from ..extensions import db
-from ..models import OVERALL, Area, Response, ResponseStatus, Round
+from ..models import OVERALL, Area, OrganisationArea, Response, ResponseStatus, Round
 from ..publication import publish
 
 MEASURES = {
@@ -44,7 +44,9 @@ class AreaFigure:
     suppressed: bool
     level_class: int | None  # 0..4 for the level measure, else None (the scale classifies)
 
-    def map_area(self, url: str | None, geometry: dict | None) -> MapArea:
+    def map_area(
+        self, url: str | None, geometry: dict | None, groups: int | None = None
+    ) -> MapArea:
         """The plain-data form the map core takes."""
         return MapArea(
             code=self.area.code,
@@ -56,7 +58,23 @@ class AreaFigure:
             suppressed=self.suppressed,
             url=url,
             level=self.level_class,
+            groups=groups,
         )
+
+
+def groups_known(areas) -> dict[int, int]:
+    """How many groups the service knows in each area (every group placed there, answered
+    or not). A count of groups, not of answers: the small-numbers rule is for figures made
+    from answers, and this one says nothing about what any group answered."""
+    ids = [a.id for a in areas]
+    if not ids:
+        return {}
+    counted = db.session.execute(
+        sa.select(OrganisationArea.area_id, sa.func.count())
+        .where(OrganisationArea.area_id.in_(ids))
+        .group_by(OrganisationArea.area_id)
+    )
+    return {a: 0 for a in ids} | {area_id: n for area_id, n in counted}
 
 
 def rounds_in_order() -> list[Round]:

@@ -33,6 +33,7 @@ from .measures import (
     default_round,
     domain_choices,
     figures,
+    groups_known,
     map_title,
     rounds_in_order,
     scale_for,
@@ -233,9 +234,13 @@ def area_urls(rows, round_: Round) -> dict[str, str]:
     }
 
 
-def _map_areas(rows, urls: dict[str, str]) -> list:
+def _map_areas(rows, urls: dict[str, str], known: dict[int, int] | None = None) -> list:
     """The plain data the map core takes; geometries stay as the stored GeoJSON text."""
-    return [row.map_area(urls[row.area.code], row.area.display_geometry) for row in rows]
+    known = known or {}
+    return [
+        row.map_area(urls[row.area.code], row.area.display_geometry, known.get(row.area.id))
+        for row in rows
+    ]
 
 
 @bp.get("/map")
@@ -246,7 +251,8 @@ def map_page():
     order = _choice("order", ("asc", "desc"), "asc")
     scale = scale_for(choice["measure"])
     urls = area_urls(choice["rows"], choice["round"])
-    areas = _map_areas(choice["rows"], urls)
+    known = groups_known([row.area for row in choice["rows"]])
+    areas = _map_areas(choice["rows"], urls, known)
     args = {k: v for k, v in request.args.items() if k not in ("sort", "order")}
     args.update(
         round=choice["round"].slug,
@@ -285,6 +291,7 @@ def map_page():
         notes=footprint_notes(row.area.footprint_method for row in choice["rows"]),
         points_json=practice_points(choice),
         venues_json=venue_points(choice),
+        known=known,
     )
 
 

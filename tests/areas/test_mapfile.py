@@ -104,7 +104,14 @@ def assert_fetches_nothing(text: str) -> None:
 
 def test_the_file_shows_the_map_pages_figures_and_no_suppressed_one(client, login, locality):
     from survey.api.tokens import issue_token
+    from survey.models import OrganisationArea
+    from tests import factories
 
+    # one group known in Delta that has not answered: counted, though it gave no figure
+    quiet = factories.organisation(area=locality[1]["Delta"])
+    for area in (locality[1]["Delta"], locality[1]["ICS"]):
+        db.session.add(OrganisationArea(organisation_id=quiet.id, area_id=area.id))
+    db.session.commit()
     login("admin")
     url = "round=confidence-test&type=neighbourhood&measure=level"
     page = get(client, f"/areas/map?{url}")
@@ -127,20 +134,22 @@ def test_the_file_shows_the_map_pages_figures_and_no_suppressed_one(client, logi
     # worked out by hand: Alpha's mean 3.25 is level 3 (2.6 <= 3.25 < 3.4), Epsilon's
     # 22/7 = 3.14 level 3, Zeta's 1.25 level 1; Beta (3 answers) and Gamma (5, suppressed
     # so that Beta cannot be had from the total) show only words; Delta has no answers.
+    # Groups known are every group placed in the area, one per answer here, and Delta's one
+    # that has not answered: a count of groups, not of answers.
     assert tips == {
-        "T-ALPHA": ("Alpha Neighbourhood: 3.25 (level 3) (n = 6)", "#41b6c4"),
-        "T-EPSILON": ("Epsilon Neighbourhood: 3.14 (level 3) (n = 7)", "#41b6c4"),
-        "T-ZETA": ("Zeta Neighbourhood: 1.25 (level 1) (n = 8)", "#ffffcc"),
-        "T-BETA": ("Beta Neighbourhood: fewer than 5 responses", "#b1b4b6"),
-        "T-GAMMA": ("Gamma Neighbourhood: fewer than 5 responses", "#b1b4b6"),
-        "T-DELTA": ("Delta Neighbourhood: no responses (n = 0)", "#ffffff"),
-    }
+        "T-ALPHA": ("Alpha Neighbourhood: 3.25 (level 3) (n = 6); 6 groups known here", "#41b6c4"),
+        "T-EPSILON": ("Epsilon Neighbourhood: 3.14 (level 3) (n = 7); 7 groups known here", "#41b6c4"),
+        "T-ZETA": ("Zeta Neighbourhood: 1.25 (level 1) (n = 8); 8 groups known here", "#ffffcc"),
+        "T-BETA": ("Beta Neighbourhood: fewer than 5 responses; 3 groups known here", "#b1b4b6"),
+        "T-GAMMA": ("Gamma Neighbourhood: fewer than 5 responses; 5 groups known here", "#b1b4b6"),
+        "T-DELTA": ("Delta Neighbourhood: no responses (n = 0); 1 group known here", "#ffffff"),
+    }  # fmt: skip
     # the same as the in-app map draws and its table says
     shown = map_features(page)
     assert {code: (p["tip"], p["fill"]) for code, p in shown.items()} == tips
     rows = parse(text).table
     assert {code: (r[1], r[2]) for code, r in rows.items()} == {
-        code: (measure, n) for code, (_, measure, n) in table_rows(page).items()
+        code: (measure, n) for code, (_, measure, n, _) in table_rows(page).items()
     }
     # and as the API gives to BI tools: Alpha's n and mean, Beta with no figure
     _, token = issue_token("map test", actor="test")
@@ -157,7 +166,7 @@ def test_the_file_shows_the_map_pages_figures_and_no_suppressed_one(client, logi
     ours = text.replace(LEAFLET_JS, "")
     for hidden in ("2.33", "2.3)", "4.40", "4.4)", "(n = 3)", "(n = 5)"):
         assert hidden not in ours
-    assert rows["T-BETA"][1:] == ["fewer than 5 responses", "–"]
+    assert rows["T-BETA"][1:] == ["fewer than 5 responses", "–", "3"]
     for feature in embedded_geojson(text)["features"]:
         if feature["properties"]["state"] == "suppressed":
             assert set(feature["properties"]) == {"code", "tip", "fill", "state"}
@@ -183,9 +192,9 @@ def test_the_command_writes_the_file_or_says_what_is_wrong(cli, locality, tmp_pa
         f["properties"]["code"]: f["properties"]["tip"] for f in embedded_geojson(text)["features"]
     }
     # the round's target level is 3: Zeta's mean 1.25 is 1.75 below it, Alpha's 3.25 above
-    assert tips["T-ZETA"] == "Zeta Neighbourhood: 1.75 below target (n = 8)"
-    assert tips["T-ALPHA"] == "Alpha Neighbourhood: 0.25 above target (n = 6)"
-    assert tips["T-BETA"] == "Beta Neighbourhood: fewer than 5 responses"
+    assert tips["T-ZETA"] == "Zeta Neighbourhood: 1.75 below target (n = 8); 8 groups known here"
+    assert tips["T-ALPHA"] == "Alpha Neighbourhood: 0.25 above target (n = 6); 6 groups known here"
+    assert tips["T-BETA"] == "Beta Neighbourhood: fewer than 5 responses; 3 groups known here"
     assert "Gap to target" in text
 
     args = ["--round", "confidence-test", "--type", "neighbourhood", "--measure", "level"]
@@ -261,12 +270,15 @@ def test_the_demo_pcn_and_neighbourhood_files_fetch_nothing(app, cli, client, lo
             if p["state"] == "suppressed":
                 # "fewer than 5 responses" (for change: "... in <the earlier round>")
                 assert words.startswith(f"fewer than {threshold} responses")
-                assert rows[code][1:] == [words, "–"]
+                assert rows[code][1:3] == [words.split("; ")[0], "–"]
             elif measure == "level" and p["state"] == "value":
-                assert re.fullmatch(r"\d\.\d\d \(level [1-5]\) \(n = \d+\)", words)
+                assert re.fullmatch(rf"\d\.\d\d \(level [1-5]\) \(n = \d+\){KNOWN}", words)
             elif p["state"] == "value":
-                assert re.fullmatch(r"[+-]\d\.\d\d since .+ \(n = \d+\)", words)
+                assert re.fullmatch(rf"[+-]\d\.\d\d since .+ \(n = \d+\){KNOWN}", words)
     assert {"value", "suppressed"} <= states  # the demo has both, so both were checked
+
+
+KNOWN = r"; \d+ groups? known here"
 
 
 def test_an_area_lead_downloads_only_their_areas(client, login, locality):

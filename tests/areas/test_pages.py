@@ -14,14 +14,17 @@ from tests import factories
 from .conftest import SCORES
 
 
-def table_rows(page: str) -> dict[str, tuple[str, str, str]]:
-    """code -> (name, measure text, responses) from the map page's table."""
+def table_rows(page: str) -> dict[str, tuple[str, str, str, str]]:
+    """code -> (name, measure text, responses, groups known) from the map page's table."""
     rows = re.findall(
         r'<tr class="govuk-table__row" data-code="([^"]+)">\s*<td[^>]*><a[^>]*>([^<]*)</a></td>'
-        r"\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>",
+        r"\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>",
         page,
     )
-    return {code: (html.unescape(name), html.unescape(text), n) for code, name, text, n in rows}
+    return {
+        code: (html.unescape(name), html.unescape(text), n, known)
+        for code, name, text, n, known in rows
+    }
 
 
 def map_features(page: str) -> dict[str, dict]:
@@ -45,13 +48,17 @@ def test_suppressed_areas_show_no_number_anywhere(client, login, locality):
     rows = table_rows(page)
     assert set(rows) == {f"T-{name.upper()}" for name in SCORES}
     for code in ("T-BETA", "T-GAMMA"):
-        assert rows[code][1:] == ("fewer than 5 responses", "–")
+        assert rows[code][1:3] == ("fewer than 5 responses", "–")
         assert map_features(page)[code]["state"] == "suppressed"
     # Beta's mean (2.33) and Gamma's (4.40) are nowhere in the page source
     for hidden in ("2.33", "4.40", "4.4)", "2.3)"):
         assert hidden not in page
     assert rows["T-ALPHA"][1].startswith("3.25 (level ") and rows["T-ALPHA"][2] == "6"
-    assert rows["T-DELTA"][1:] == ("no responses", "0")
+    assert rows["T-DELTA"][1:] == ("no responses", "0", "0")
+    # groups known: every group placed in the area (here, one per answer)
+    assert {code: row[3] for code, row in rows.items()} == {
+        f"T-{name.upper()}": str(len(scores)) for name, scores in SCORES.items()
+    }
 
 
 def test_the_table_holds_the_same_numbers_as_the_map(client, login, locality):
@@ -60,11 +67,12 @@ def test_the_table_holds_the_same_numbers_as_the_map(client, login, locality):
         page = get(client, f"/areas/map?round=confidence-test&measure={measure}")
         rows, features = table_rows(page), map_features(page)
         assert set(rows) == set(features)
-        for code, (name, text, n) in rows.items():
+        for code, (name, text, n, known) in rows.items():
             tip = features[code]["tip"]
             expected = f"{name}: {text}" if n in ("–", "0") else f"{name}: {text} (n = {n})"
             if n == "0":
                 expected = f"{name}: {text} (n = 0)"
+            expected += f"; {known} group{'' if known == '1' else 's'} known here"
             assert tip == expected, (measure, code)
             assert features[code]["url"].startswith(f"/areas/{code}?round=confidence-test")
     gap_page = get(client, "/areas/map?round=confidence-test&measure=gap")

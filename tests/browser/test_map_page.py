@@ -29,6 +29,12 @@ def sign_in(live_server, page, role: str = "area-lead", area_codes=("DEMO-ICS",)
     page.wait_for_url(lambda url: "/sign-in" not in url)  # signed in: on to the staff home
 
 
+def said(name: str, text: str, n: str, known: str) -> str:
+    """The tooltip a table row stands for: figure, responses when shown, groups known."""
+    figure = f"{name}: {text}" if n == "–" else f"{name}: {text} (n = {n})"
+    return f"{figure}; {known} group{'' if known == '1' else 's'} known here"
+
+
 def test_the_map_draws_offline_with_the_tables_figures(live_server, page):
     sign_in(live_server, page)
     page.goto(live_server.url + "/areas/map?round=confidence-2025&type=neighbourhood")
@@ -45,8 +51,8 @@ def test_the_map_draws_offline_with_the_tables_figures(live_server, page):
     for i in range(rows.count()):
         row = rows.nth(i)
         code = row.get_attribute("data-code")
-        name, text, n = (c.inner_text().strip() for c in row.locator("td").all())
-        assert tips[code] == (f"{name}: {text}" if n == "–" else f"{name}: {text} (n = {n})")
+        name, text, n, known = (c.inner_text().strip() for c in row.locator("td").all())
+        assert tips[code] == said(name, text, n, known)
     # suppressed areas are hatched, and their tooltips carry no number
     states = {f["properties"]["state"] for f in features}
     assert {"value", "suppressed"} <= states
@@ -139,8 +145,8 @@ def test_the_page_and_its_map_file_load_nothing_from_elsewhere(live_server, page
         tip = page.locator(".leaflet-tooltip").inner_text()
         rows = {}
         for row in page.locator("#map-table tbody tr").all():
-            name, text, n = (c.inner_text().strip() for c in row.locator("td").all())
-            rows[name] = f"{name}: {text}" if n == "–" else f"{name}: {text} (n = {n})"
+            name, text, n, known = (c.inner_text().strip() for c in row.locator("td").all())
+            rows[name] = said(name, text, n, known)
         assert tip == rows[tip.split(":")[0]]  # the tooltip says what the table says
         assert axe_violations(page) == []
     assert page.console_errors == []
