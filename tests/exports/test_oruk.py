@@ -12,7 +12,7 @@ from survey.extensions import db
 from survey.models import AuditEvent
 
 from .. import factories
-from ..oruk_schema import FORMULA, SCRIPT, feed_errors
+from ..oruk_schema import FORMULA, SCRIPT, feed_errors, service_errors
 
 
 def _group(key: str, name: str = "Riverside Lunch Club", **fields) -> ListedGroup:
@@ -141,3 +141,45 @@ def test_export_oruk_of_the_demo_is_valid(app, cli, tmp_path):
         sa.select(sa.func.count()).where(Organisation.consent_directory.is_(True))
     )
     assert 0 < feed["total_items"] == consenting
+
+
+def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
+    from exports.oruk import Venue, oruk_id, service_record
+
+    hall = Venue("St Mary's Hall", "1 Church Lane", "Lancaster", "LA1 1AA")
+    group = _group(
+        "7", offers="Soup and a chat.", eligibility="Anyone over 60", times="Tuesdays 12-2",
+        venue=hall, cost="Free", accessibility="Step-free entrance", email="hi@club.org",
+        phone="01524 000000", website="https://club.example.org", confirmed="2026-11-30",
+    )  # fmt: skip
+    record = service_record(group)
+    assert service_errors(record) == []
+    service_id = oruk_id("service", "7")
+    assert record["description"] == (
+        "Soup and a chat.\n\nWho it is for: Anyone over 60\n\nAccessibility: Step-free entrance"
+    )
+    assert (record["email"], record["url"], record["assured_date"]) == (
+        "hi@club.org", "https://club.example.org", "2026-11-30",
+    )  # fmt: skip
+    # the public venue is one physical location at a UK address, linked both ways by id
+    [at] = record["service_at_locations"]
+    location = at["location"]
+    assert (at["service_id"], at["location_id"]) == (service_id, oruk_id("location", "7"))
+    assert (location["id"], location["location_type"], location["name"]) == (
+        oruk_id("location", "7"), "physical", "St Mary's Hall",
+    )  # fmt: skip
+    [address] = location["addresses"]
+    assert address == {
+        "id": oruk_id("address", "7"), "location_id": location["id"],
+        "address_1": "1 Church Lane", "city": "Lancaster", "state_province": "",
+        "postal_code": "LA1 1AA", "country": "GB", "address_type": "physical",
+    }  # fmt: skip
+    [access] = location["accessibility"]
+    assert (access["location_id"], access["description"]) == (location["id"], "Step-free entrance")
+    assert [s["description"] for s in record["schedules"]] == ["Tuesdays 12-2"]
+    assert [c["amount_description"] for c in record["cost_options"]] == ["Free"]
+    assert [p["number"] for p in record["phones"]] == ["01524 000000"]
+    assert {s["service_id"] for s in record["schedules"] + record["cost_options"]} == {service_id}
+    # a group that named no public venue has no location at all, and no address
+    private = service_record(_group("8", accessibility="Step-free"))
+    assert private["service_at_locations"] == [] and "Church Lane" not in json.dumps(private)
