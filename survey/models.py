@@ -11,6 +11,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from instruments import OVERALL as OVERALL  # the overall score's key, re-exported here
+
 from .extensions import db
 
 
@@ -318,9 +320,6 @@ class Answer(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="answers")
-
-
-OVERALL = "overall"
 
 
 class DomainScore(db.Model):
