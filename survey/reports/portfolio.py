@@ -160,9 +160,9 @@ def portfolio_plans(slug: str):
     return xlsx_download(data, f"support-plans-{round_.slug}.xlsx")
 
 
-@bp.route("/portfolio/<slug>/groups/<int:org_id>", methods=["GET", "POST"])
-def moderate(slug: str, org_id: int):
-    """A group's answers and levels; the broker records a moderated level and note per domain."""
+def _answered_group(slug: str, org_id: int):
+    """(round, group, its current submission) for a member of staff who may see the group's
+    answers: 404 for no such group or no submission, 403 for one that does not share."""
     round_ = round_by_slug(slug)
     org = db.session.get(Organisation, org_id)
     if org is None:
@@ -172,6 +172,13 @@ def moderate(slug: str, org_id: int):
     response = current_responses(round_, [org.id]).get(org.id)
     if response is None:
         abort(404)
+    return round_, org, response
+
+
+@bp.route("/portfolio/<slug>/groups/<int:org_id>", methods=["GET", "POST"])
+def moderate(slug: str, org_id: int):
+    """A group's answers and levels; the broker records a moderated level and note per domain."""
+    round_, org, response = _answered_group(slug, org_id)
     instrument = instrument_for(round_)
     scores = {s.domain_id: s for s in response.scores}
     errors: dict[str, str] = {}
@@ -197,15 +204,7 @@ def moderate(slug: str, org_id: int):
 @bp.get("/portfolio/<slug>/groups/<int:org_id>/plan")
 def group_plan(slug: str, org_id: int):
     """A group's plan on one printable page: levels, ambition, actions, owners, dates."""
-    round_ = round_by_slug(slug)
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        abort(404)
-    if not may_see_group_answers(current_user, org):
-        abort(403)
-    response = current_responses(round_, [org.id]).get(org.id)
-    if response is None:
-        abort(404)
+    round_, org, response = _answered_group(slug, org_id)
     instrument = instrument_for(round_)
     target = round_.target_level or DEFAULT_TARGET
     lines = plan_lines(instrument, registry().offers, group_result(round_, org, response), target)

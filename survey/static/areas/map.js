@@ -33,15 +33,16 @@
   }).addTo(map);
   map.fitBounds(layer.getBounds(), { padding: [8, 8] });
 
-  // GP practices over the PCN layer (public places).
-  var pointSource = document.getElementById("app-map-points");
-  if (pointSource) {
-    var points = JSON.parse(pointSource.textContent);
+  // Points over the areas, each with its tooltip as text; the holder says how many were drawn.
+  function drawPoints(sourceId, fill, radius, className, drawnAttribute) {
+    var source = document.getElementById(sourceId);
+    if (!source) { return; }
+    var points = JSON.parse(source.textContent);
     L.geoJSON(points, {
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {
-          radius: 4, weight: 1, color: "#ffffff", fillColor: "#0b0c0c", fillOpacity: 1,
-          className: "app-map__practice"
+          radius: radius, weight: 1, color: "#ffffff", fillColor: fill, fillOpacity: 1,
+          className: className
         });
       },
       onEachFeature: function (feature, marker) {
@@ -50,26 +51,11 @@
         marker.bindTooltip(tip);
       }
     }).addTo(map);
-    holder.setAttribute("data-practices-drawn", String(points.features.length));
+    holder.setAttribute(drawnAttribute, String(points.features.length));
   }
+  // GP practices over the PCN layer (public places).
+  drawPoints("app-map-points", "#0b0c0c", 4, "app-map__practice", "data-practices-drawn");
   // Listed groups' public venues: only what their directory listings already publish.
-  var venueSource = document.getElementById("app-map-venues");
-  if (venueSource) {
-    var venues = JSON.parse(venueSource.textContent);
-    L.geoJSON(venues, {
-      pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, {
-          radius: 5, weight: 1, color: "#ffffff", fillColor: "#00703c", fillOpacity: 1,
-          className: "app-map__venue"
-        });
-      },
-      onEachFeature: function (feature, marker) {
-        var tip = document.createElement("span");
-        tip.textContent = feature.properties.tip;
-        marker.bindTooltip(tip);
-      }
-    }).addTo(map);
-    holder.setAttribute("data-venues-drawn", String(venues.features.length));
-  }
+  drawPoints("app-map-venues", "#00703c", 5, "app-map__venue", "data-venues-drawn");
   holder.setAttribute("data-areas-drawn", String(features.length));
 })();
