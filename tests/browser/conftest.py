@@ -121,6 +121,7 @@ def axe_violations(page, tags: list[str] | None = None) -> list[dict]:
     """axe-core's violations on the page as it is now (WCAG 2.0-2.2 A and AA by default)."""
     if not AXE:
         raise RuntimeError("axe-core is not installed: run scripts/setup --test")
+    page.wait_for_load_state("load")  # the whole page, not one caught half-built after a click
     page.add_script_tag(path=str(AXE[-1]))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags or AXE_TAGS
