@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import expect
+
 from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import (
@@ -80,7 +82,7 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     page.fill("#note", "Mornings are best")
     page.get_by_role("button", name="Send your request for help").click()
     page.wait_for_url(lambda url: url.endswith("/result#help-requests"))
-    assert page.locator('#help-requests [data-status="new"]').count() == 1
+    expect(page.locator('#help-requests [data-status="new"]')).to_have_count(1)
     _no_violations(page, "result with a request")
 
     staff = page.context.browser.new_context(bypass_csp=True)  # so axe can be injected
@@ -108,14 +110,15 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     _no_violations(broker_page, "request done")
     broker_page.goto(f"{live_server.url}/portfolio/confidence-help")
     broker_page.get_by_role("link", name="One-page plan for Mill lane lunch club").click()
-    assert broker_page.locator('#plan-actions [data-status="done"]').count() >= 1
+    broker_page.wait_for_url(lambda url: url.endswith("/plan"))  # count() does not wait for a page
+    expect(broker_page.locator('#plan-actions [data-status="done"]').first).to_be_visible()
     _no_violations(broker_page, "one-page plan")
     broker_page.goto(f"{live_server.url}/help-requests/support-plans")
     _no_violations(broker_page, "support-plans upload")
     staff.close()
 
     page.goto(f"{own}/result")
-    assert page.locator('#help-requests [data-status="done"]').count() == 1
+    expect(page.locator('#help-requests [data-status="done"]')).to_have_count(1)
     page.goto(own)
     assert "done" in page.locator("#help-summary").inner_text()
     assert page.console_errors == [] and page.external_requests == []
