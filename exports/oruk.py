@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -365,6 +366,16 @@ def oruk_page(contents: list, *, total_items: int, page_number: int, per_page: i
         "empty": not contents,
         "contents": contents,
     }
+
+
+def oruk_page_json(
+    contents: list[str], *, total_items: int, page_number: int, per_page: int
+) -> str:
+    """oruk_page as compact JSON text, its contents given as each item's JSON text."""
+    page = oruk_page(contents, total_items=total_items, page_number=page_number, per_page=per_page)
+    del page["contents"]  # last, as in oruk_page: spliced in as it is
+    head = json.dumps(page, separators=(",", ":"))
+    return head[:-1] + ',"contents":[' + ",".join(contents) + "]}"
 
 
 def oruk_feed(groups: Iterable[ListedGroup]) -> dict:

@@ -13,6 +13,8 @@ area the listing names.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,6 +29,7 @@ from exports.oruk import (
     oruk_feed,
     oruk_id,
     oruk_page,
+    oruk_page_json,
     service_record,
 )
 from maps.postcodes import great_circle_metres
@@ -109,21 +112,85 @@ def _group(
     )
 
 
-def _listed_groups(query: sa.Select) -> list[ListedGroup]:
-    """The listings of a query's groups, reading only the published columns."""
+class _Listing:
+    """One listed group's listing as built from its stored columns, with what readers
+    ask of it worked out once: the ORUK record as JSON, the published text for search,
+    and its taxonomy term ids."""
+
+    __slots__ = ("group", "_json", "_text", "_terms")
+
+    def __init__(self, group: ListedGroup):
+        self.group = group
+        self._json: str | None = None
+        self._text: str | None = None
+        self._terms: frozenset[str] | None = None
+
+    @property
+    def record_json(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(service_record(self.group), separators=(",", ":"))
+        return self._json
+
+    @property
+    def text(self) -> str:
+        """Every published word, case-folded: what a search reads (never private fields)."""
+        if self._text is None:
+            self._text = " ".join(text for _, text in listing_rows(self.group)).casefold()
+        return self._text
+
+    @property
+    def terms(self) -> frozenset[str]:
+        if self._terms is None:
+            self._terms = frozenset(oruk_id("taxonomy-term", a) for a in self.group.activities)
+        return self._terms
+
+
+# Group id -> (digest of the stored columns its listing is built from, the listing). A
+# listing is a pure function of those columns, so an entry whose digest matches the row
+# just read is that row's listing; any edit, in this process or another, changes the
+# digest. Which groups are listed is never cached: every reply asks the database anew.
+_LISTINGS: dict[int, tuple[bytes, _Listing]] = {}
+MAX_CACHED_LISTINGS = 25_000
+
+
+def _loaded(text: str | None):
+    """A JSON column read as text (NULL or the JSON null both give None)."""
+    return json.loads(text) if text else None
+
+
+def _listings(query: sa.Select) -> list[_Listing]:
+    """The listings of a query's groups, reading only the published columns (as stored,
+    so an unchanged group's listing is not built again)."""
     columns = (
         query.with_only_columns(
             Organisation.id,
             Organisation.name,
             Area.name,
-            Organisation.profile,
-            DirectoryEntry.details,
+            sa.cast(Organisation.profile, sa.Text),
+            sa.cast(DirectoryEntry.details, sa.Text),
             DirectoryEntry.confirmed_at,
         )
         .outerjoin(Area, Area.id == Organisation.area_id)
         .outerjoin(DirectoryEntry, DirectoryEntry.organisation_id == Organisation.id)
     )
-    return [_group(*row) for row in db.session.execute(columns)]
+    out = []
+    for org_id, name, area, profile, details, confirmed in db.session.execute(columns):
+        digest = hashlib.blake2b(
+            repr((name, area, profile, details, confirmed)).encode(), digest_size=16
+        ).digest()
+        known = _LISTINGS.get(org_id)
+        if known is None or known[0] != digest:
+            group = _group(org_id, name, area, _loaded(profile), _loaded(details), confirmed)
+            if len(_LISTINGS) >= MAX_CACHED_LISTINGS:
+                _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest goes first
+            known = _LISTINGS[org_id] = (digest, _Listing(group))
+        out.append(known[1])
+    return out
+
+
+def _listed_groups(query: sa.Select) -> list[ListedGroup]:
+    """The listings of a query's groups, as the ORUK core takes them."""
+    return [listing.group for listing in _listings(query)]
 
 
 def listing_of(organisation: Organisation, details: dict | None = None) -> ListedGroup:
@@ -291,17 +358,26 @@ def _filtered(filters: Filters) -> sa.Select:
     return query
 
 
-def _matches(group: ListedGroup, filters: Filters) -> bool:
+def _matches(listing: _Listing, filters: Filters) -> bool:
     """Search and taxonomy filters, on the published listing only (never private fields)."""
-    if filters.taxonomy_term_id and filters.taxonomy_term_id not in {
-        oruk_id("taxonomy-term", label) for label in group.activities
-    }:
+    if filters.taxonomy_term_id and filters.taxonomy_term_id not in listing.terms:
         return False
     if filters.search:
-        words = filters.search.casefold().split()
-        text = " ".join(text for _, text in listing_rows(group)).casefold()
-        return all(word in text for word in words)
+        return all(word in listing.text for word in filters.search.casefold().split())
     return True
+
+
+def _page(filters: Filters, page: int, per_page: int) -> tuple[list[_Listing], int]:
+    """The listings on one page of the filtered directory, and how many match in all."""
+    query = _filtered(filters)
+    start = (page - 1) * per_page
+    if not filters.needs_listings:
+        total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
+        # The page's ids are found on the group table alone; only those rows are joined.
+        ids = query.with_only_columns(Organisation.id).offset(start).limit(per_page)
+        return _listings(listed_select().where(Organisation.id.in_(ids.scalar_subquery()))), total
+    matched = [listing for listing in _listings(query) if _matches(listing, filters)]
+    return matched[start : start + per_page], len(matched)
 
 
 def services_page(filters: Filters, page: int, per_page: int, shape=service_record) -> dict:
@@ -310,23 +386,22 @@ def services_page(filters: Filters, page: int, per_page: int, shape=service_reco
     ``shape`` makes each listing's item: the ORUK record, or (for the public page) its
     name and listing_rows.
     """
-    query = _filtered(filters)
-    start = (page - 1) * per_page
-    if not filters.needs_listings:
-        total = db.session.scalar(
-            query.with_only_columns(sa.func.count(Organisation.id)).order_by(None)
-        )
-        # The page's ids first, on the group table alone; then only those are joined.
-        ids = db.session.scalars(
-            query.with_only_columns(Organisation.id).offset(start).limit(per_page)
-        ).all()
-        groups = _listed_groups(listed_select().where(Organisation.id.in_(ids))) if ids else []
-        contents = [shape(group) for group in groups]
-        return oruk_page(contents, total_items=total, page_number=page, per_page=per_page)
-    matched = [group for group in _listed_groups(query) if _matches(group, filters)]
+    listings, total = _page(filters, page, per_page)
     return oruk_page(
-        [shape(group) for group in matched[start : start + per_page]],
-        total_items=len(matched),
+        [shape(listing.group) for listing in listings],
+        total_items=total,
+        page_number=page,
+        per_page=per_page,
+    )
+
+
+def services_page_json(filters: Filters, page: int, per_page: int) -> str:
+    """services_page of ORUK records as JSON text, each record's JSON made once per
+    version of its group (what the API sends)."""
+    listings, total = _page(filters, page, per_page)
+    return oruk_page_json(
+        [listing.record_json for listing in listings],
+        total_items=total,
         page_number=page,
         per_page=per_page,
     )
@@ -337,8 +412,8 @@ def services_page(filters: Filters, page: int, per_page: int, shape=service_reco
 _SERVICE_IDS: dict[str, int] = {}
 
 
-def listed_service(service_id: str) -> dict | None:
-    """The fully nested service with this id, if its group is listed now; else None."""
+def listed_service(service_id: str) -> str | None:
+    """The fully nested service with this id as JSON, if its group is listed now; else None."""
     if service_id not in _SERVICE_IDS:
         ids = db.session.scalars(
             sa.select(Organisation.id).where(Organisation.consent_directory.is_(True))
@@ -347,15 +422,15 @@ def listed_service(service_id: str) -> dict | None:
     org_id = _SERVICE_IDS.get(service_id)
     if org_id is None:
         return None
-    found = _listed_groups(listed_select().where(Organisation.id == org_id))
-    return service_record(found[0]) if found else None
+    found = _listings(listed_select().where(Organisation.id == org_id))
+    return found[0].record_json if found else None
 
 
 def listed_activities() -> list[str]:
     """Every activity some listed group carries: the taxonomy's terms, sorted."""
     labels: set[str] = set()
-    for group in _listed_groups(listed_select()):
-        labels.update(group.activities)
+    for listing in _listings(listed_select()):
+        labels.update(listing.group.activities)
     return sorted(labels)
 
 

@@ -11,7 +11,7 @@ import math
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from exports.oruk import API_PROFILE, API_VERSION, taxonomy_record
@@ -47,6 +47,11 @@ def _error(status: int, message: str):
     response = jsonify(error=message)
     response.status_code = status
     return response
+
+
+def _json_reply(text: str) -> Response:
+    """JSON already written (survey.directory makes each record's text once)."""
+    return Response(text, mimetype="application/json")
 
 
 @bp.before_request
@@ -162,7 +167,7 @@ def services():
     if taxonomy is not None and taxonomy != activities_taxonomy_id():
         area_ids = frozenset()  # no term of that taxonomy is used here: nothing matches
     filters = directory.Filters(search=search, taxonomy_term_id=term, area_ids=area_ids, near=near)
-    return jsonify(directory.services_page(filters, page, per_page))
+    return _json_reply(directory.services_page_json(filters, page, per_page))
 
 
 @bp.get("/services/<service_id>")
@@ -171,7 +176,7 @@ def service(service_id: str):
     found = directory.listed_service(service_id.lower()) if UUID.match(service_id) else None
     if found is None:
         abort(404, "No listed service has that id.")
-    return jsonify(found)
+    return _json_reply(found)
 
 
 @bp.get("/taxonomies")

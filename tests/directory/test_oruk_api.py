@@ -285,6 +285,62 @@ def test_a_group_that_withdraws_consent_disappears_everywhere(app, client, cli, 
     assert event.detail["after"]["consent_directory"] is False
 
 
+def test_a_listing_changed_behind_the_apps_back_is_what_the_next_reply_carries(app, client):
+    """Each record's JSON is made once per version of its group: a change to any stored
+    column a listing is built from, even by plain SQL from another process, is in the
+    very next reply of every endpoint."""
+    hood = factories.area(code="T-MILL", name="Mill Ward")
+    org = factories.organisation(
+        name="Old name", area=hood, consent_directory=True, profile={"activity": "advice"}
+    )
+    db.session.flush()
+    db.session.add(DirectoryEntry(organisation_id=org.id, details={"times": "Mondays"}))
+    db.session.commit()
+    one = f"/oruk/services/{oruk_id('service', str(org.id))}"
+
+    def reads() -> list[dict]:
+        [listed] = client.get("/oruk/services").get_json()["contents"]
+        [searched] = client.get("/oruk/services?search=mill").get_json()["contents"]
+        return [client.get(one).get_json(), listed, searched]
+
+    assert [r["name"] for r in reads()] == ["Old name"] * 3
+    changes = [
+        ("UPDATE organisation SET name = 'New name' WHERE id = :id", "name", "New name"),
+        ("UPDATE area SET name = 'Mill Vale' WHERE id = :area", "area", "Mill Vale"),
+        (
+            "UPDATE directory_entry SET details = :details WHERE organisation_id = :id",
+            "times",
+            "Fridays",
+        ),
+        (
+            "UPDATE organisation SET profile = :profile WHERE id = :id",
+            "activity",
+            "gardening nature",
+        ),
+    ]
+    values = {
+        "id": org.id,
+        "area": hood.id,
+        "details": json.dumps({"times": "Fridays"}),
+        "profile": json.dumps({"activity": "gardening_nature"}),
+    }
+    for sql, what, expected in changes:
+        db.session.execute(sa.text(sql), values)
+        db.session.commit()
+        for reply in reads():
+            seen = {
+                "name": reply["name"],
+                "area": reply["service_areas"][0]["name"],
+                "times": [s["description"] for s in reply["schedules"]],
+                "activity": [a["taxonomy_term"]["name"] for a in reply["attributes"]],
+            }[what]
+            assert seen in (expected, [expected]), (what, seen)
+    term = oruk_id("taxonomy-term", "gardening nature")
+    assert client.get(f"/oruk/services?taxonomy_term_id={term}").get_json()["total_items"] == 1
+    old_term = oruk_id("taxonomy-term", "advice")
+    assert client.get(f"/oruk/services?taxonomy_term_id={old_term}").get_json()["empty"]
+
+
 def test_the_paging_check_is_not_vacuous():
     def page(number, ids, **fields):
         contents = [{"id": i} for i in ids]
