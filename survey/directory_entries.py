@@ -21,6 +21,7 @@ from .extensions import db
 from .journey.links import ensure_private_token, group_link
 from .mail import send_mail
 from .models import DirectoryEntry, Invitation, Organisation, Postcode, utcnow
+from .reminders import unsubscribe_headers, unsubscribe_link
 
 ENTRY_SAVED = "directory-entry-saved"
 ENTRY_CONFIRMED = "directory-entry-confirmed"
@@ -152,24 +153,44 @@ class Emailed:
     failure: str | None = None
 
 
-def email_stale(rows: Iterable[EntryRow], actor, now: dt.datetime) -> Emailed:
-    """Ask each stale group with an email address whether its entry is still right,
-    with its own link, at most once a month each. Each send is audited and committed as
-    it goes, so a failing server stops the run with the ones sent recorded."""
-    sent = 0
+def stale_due(rows: Iterable[EntryRow], now: dt.datetime) -> list[EntryRow]:
+    """The stale entries whose group would be asked "still right?" now: it has an email
+    address and a link, has not stopped reminder emails (its unsubscribe link says "any
+    more reminder emails"), and was not asked within the month."""
+    due = []
     for row in rows:
         org, entry = row.organisation, row.entry
-        if not row.stale or not (org.email or "").strip():
+        if not row.stale or not (org.email or "").strip() or org.reminders_stopped_at:
             continue
         if entry.stale_emailed_at and entry.stale_emailed_at > now - EMAIL_AGAIN_AFTER:
             continue
-        token = _group_token(org)
-        if token is None:
-            continue
-        link = group_link(token) + "/listing"
-        body = render_template("views/directory/still_right_email.txt", org=org, link=link)
+        has_link = db.session.scalar(
+            sa.select(sa.func.count(Invitation.id)).where(Invitation.organisation_id == org.id)
+        )
+        if has_link:
+            due.append(row)
+    return due
+
+
+def email_stale(rows: Iterable[EntryRow], actor, now: dt.datetime) -> Emailed:
+    """Ask each stale group that is due (stale_due) whether its entry is still right,
+    with its own link and a link to stop reminders. Each send is audited and committed
+    as it goes, so a failing server stops the run with the ones sent recorded."""
+    sent = 0
+    for row in stale_due(rows, now):
+        org, entry = row.organisation, row.entry
+        stop = unsubscribe_link(org.id)
+        link = group_link(_group_token(org)) + "/listing"
+        body = render_template(
+            "views/directory/still_right_email.txt", org=org, link=link, stop=stop
+        )
         try:
-            send_mail(org.email.strip(), "Is your group’s directory listing still right?", body)
+            send_mail(
+                org.email.strip(),
+                "Is your group’s directory listing still right?",
+                body,
+                headers=unsubscribe_headers(stop),
+            )
         except (OSError, smtplib.SMTPException) as error:
             db.session.rollback()
             return Emailed(sent, str(error) or type(error).__name__)
@@ -178,3 +199,14 @@ def email_stale(rows: Iterable[EntryRow], actor, now: dt.datetime) -> Emailed:
         db.session.commit()
         sent += 1
     return Emailed(sent)
+
+
+def every_entry(now: dt.datetime) -> list[EntryRow]:
+    """entries_for every group that has saved an entry (the daily command's list)."""
+    with_entry = sa.select(DirectoryEntry.organisation_id).where(
+        DirectoryEntry.details.is_not(None)
+    )
+    orgs = db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(with_entry)).order_by(Organisation.id)
+    )
+    return entries_for(orgs, now)

@@ -70,6 +70,14 @@ def organisation_for_token(token: str) -> Organisation | None:
     return db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
 
 
+def unsubscribe_headers(stop: str) -> dict[str, str]:
+    """The headers that let a mail program offer "unsubscribe" with one click (RFC 8058)."""
+    return {
+        "List-Unsubscribe": f"<{stop}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def unsubscribe_link(organisation_id: int) -> str:
     base = current_app.config["SERVER_URL"].rstrip("/")
     return f"{base}/reminders/stop/{unsubscribe_token(organisation_id)}"
@@ -136,10 +144,7 @@ def send_reminders(
                 due.organisation.email.strip(),
                 f"Reminder: the {instrument.title}",
                 body,
-                headers={
-                    "List-Unsubscribe": f"<{stop}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
+                headers=unsubscribe_headers(stop),
             )
         except (OSError, smtplib.SMTPException) as error:
             outcome.failure = f"{type(error).__name__}: {error}"

@@ -1,4 +1,5 @@
-"""`survey reminders send`: email non-responders their own link, at most once per interval.
+"""`survey reminders send`: email non-responders their own link, at most once per interval;
+`survey reminders listings`: ask groups with a stale directory listing if it is still right.
 
 Suitable for a daily cron line: a group reminded within the interval is left alone.
 """
@@ -51,4 +52,29 @@ def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
         raise InputError(
             f"mail: {outcome.failure}; {len(outcome.due) - outcome.sent} not sent "
             f"({outcome.sent} sent before the failure are recorded)"
+        )
+
+
+@reminders_group.command("listings")
+@click.option("--dry-run", is_flag=True, help="List who would be asked; send nothing.")
+@with_app
+def listings(app, dry_run: bool) -> None:
+    """Ask each group whose directory listing is six months unconfirmed whether it is
+    still right (at most once a month each; never a group that stopped reminders)."""
+    from ..directory_entries import email_stale, every_entry, stale_due
+    from ..models import utcnow
+
+    now = utcnow()
+    rows = every_entry(now)
+    if dry_run:
+        due = stale_due(rows, now)
+        for row in due:
+            click.echo(f"would ask: {row.organisation.id}\t{row.organisation.name}")
+        click.echo(f"Would ask {len(due)} of {sum(r.stale for r in rows)} stale listings.")
+        return
+    outcome = email_stale(rows, "cli", now)
+    click.echo(f"Asked {outcome.sent} groups whether their listing is still right.")
+    if outcome.failure:
+        raise InputError(
+            f"mail: {outcome.failure} ({outcome.sent} sent before the failure are recorded)"
         )

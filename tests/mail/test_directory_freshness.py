@@ -96,3 +96,48 @@ def test_a_broker_keeps_its_groups_listings_fresh(app, client, login, smtp):
         + ["directory-entry-stale-emailed"] * 2
         + ["directory-entry-checked", "directory-entry-confirmed"]
     )
+
+
+def test_the_daily_command_asks_stale_groups_once_a_month_never_one_that_said_stop(
+    app, cli, smtp
+):
+    round_ = factories.survey_round()
+    groups = {
+        "Stale Singers": (200, "stale@example.org", None),
+        "Fresh Walkers": (10, "fresh@example.org", None),
+        "Stopped Stitchers": (300, "stopped@example.org", utcnow() - dt.timedelta(days=5)),
+        "Never Confirmed": (None, "never@example.org", None),
+    }
+    ids = {}
+    for name, (days, email, stopped) in groups.items():
+        org = factories.organisation(name=name, email=email, reminders_stopped_at=stopped)
+        factories.invitation(round_, org)
+        db.session.flush()
+        _entry(org, days)
+        ids[name] = org.id
+    db.session.commit()
+
+    dry = cli("reminders", "listings", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    # Three listings are stale (200 days, 300 days, never); the stopped group is not asked.
+    assert "Would ask 2 of 3 stale listings." in dry.output
+    assert f"would ask: {ids['Stale Singers']}\tStale Singers" in dry.output
+    assert "Stopped Stitchers" not in dry.output and smtp.messages == []
+
+    sent = cli("reminders", "listings")
+    assert sent.exit_code == 0, sent.output
+    assert "Asked 2 groups" in sent.output
+    to = {rcpt[0]: message for rcpt, message in smtp.messages}
+    assert set(to) == {"stale@example.org", "never@example.org"}
+    body = to["stale@example.org"].get_content()
+    stop = to["stale@example.org"]["List-Unsubscribe"].strip().strip("<>")
+    assert "/reminders/stop/" in stop and stop in body and "/listing" in body
+    assert cli("reminders", "listings").output.startswith("Asked 0 groups")  # a month apart
+
+    # The stop link in the listing email stops these emails too.
+    client = app.test_client()
+    path = "/" + stop.split("/", 3)[3]
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    db.session.execute(sa.update(DirectoryEntry).values(stale_emailed_at=None))
+    db.session.commit()
+    assert "Would ask 1 of 3" in cli("reminders", "listings", "--dry-run").output
