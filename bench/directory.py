@@ -5,7 +5,7 @@ neighbourhoods and N listed groups (plus a tenth as many unlisted), each with on
 to three activities, then times requests through the Flask test client: plain
 pages, an area filter, an activity (taxonomy term) filter, a text search and
 single services. The baseline, in the same run, is the plain JSON export of the
-same records (``survey.directory.directory_feed``, built once) served a page at a
+same records (``survey.directory.write_feed``, written once) served a page at a
 time by a bare Flask route: the cost of JSON over HTTP in-process with no query.
 Each listing's record is made once per version of its group and kept in the process
 (survey.directory._LISTINGS); one scenario empties that before every request, as a
@@ -18,6 +18,7 @@ Targets: at least 200 pages a second, p99 under 100 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -103,19 +104,28 @@ def main() -> None:
     from flask import Response
 
     from exports.oruk import oruk_id
-    from survey.directory import directory_feed
+    from survey.directory import write_feed
 
     t0 = time.perf_counter()
     app = seed(args.groups, args.seed)
     print(f"seeded {args.groups:,} listed groups (+{args.groups // 10:,} unlisted) "
           f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
-    t0 = time.perf_counter()
-    feed = directory_feed()
-    print(f"survey export oruk's feed (all {feed['total_items']:,} records): "
-          f"{time.perf_counter() - t0:.2f} s")  # fmt: skip
-
+    import io
     import json
+    import tracemalloc
 
+    t0 = time.perf_counter()
+    out = io.BytesIO()
+    write_feed(out)
+    print(f"survey export oruk's file (all {args.groups:,} records): "
+          f"{time.perf_counter() - t0:.2f} s, {out.tell() / 1e6:.1f} MB")  # fmt: skip
+    tracemalloc.start()
+    with open(os.devnull, "wb") as sink:  # peak Python memory while writing, file apart
+        write_feed(sink)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"  peak Python memory while writing (a second run, traced): {peak / 1e6:.1f} MB")
+    feed = json.loads(out.getvalue())
     records = [json.dumps(s) for s in feed["contents"]]
 
     def plain(page: int):  # the baseline: the export's records, a page at a time

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import IO
 
 import sqlalchemy as sa
 
@@ -26,7 +27,6 @@ from exports.oruk import (
     Venue,
     group_description,
     listing_rows,
-    oruk_feed,
     oruk_id,
     oruk_page,
     oruk_page_json,
@@ -158,9 +158,10 @@ def _loaded(text: str | None):
     return json.loads(text) if text else None
 
 
-def _listings(query: sa.Select) -> list[_Listing]:
+def _listings(query: sa.Select, keep: bool = True) -> list[_Listing]:
     """The listings of a query's groups, reading only the published columns (as stored,
-    so an unchanged group's listing is not built again)."""
+    so an unchanged group's listing is not built again). ``keep=False``: listings not
+    already kept are built for this call only (a whole-directory export)."""
     columns = (
         query.with_only_columns(
             Organisation.id,
@@ -181,16 +182,13 @@ def _listings(query: sa.Select) -> list[_Listing]:
         known = _LISTINGS.get(org_id)
         if known is None or known[0] != digest:
             group = _group(org_id, name, area, _loaded(profile), _loaded(details), confirmed)
-            if len(_LISTINGS) >= MAX_CACHED_LISTINGS:
-                _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest goes first
-            known = _LISTINGS[org_id] = (digest, _Listing(group))
+            known = (digest, _Listing(group))
+            if keep:
+                if len(_LISTINGS) >= MAX_CACHED_LISTINGS:
+                    _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest goes first
+                _LISTINGS[org_id] = known
         out.append(known[1])
     return out
-
-
-def _listed_groups(query: sa.Select) -> list[ListedGroup]:
-    """The listings of a query's groups, as the ORUK core takes them."""
-    return [listing.group for listing in _listings(query)]
 
 
 def listing_of(organisation: Organisation, details: dict | None = None) -> ListedGroup:
@@ -244,9 +242,26 @@ def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]
     return out
 
 
-def directory_feed() -> dict:
-    """The ORUK feed of every listed group, by id (what ``survey export oruk`` writes)."""
-    return oruk_feed(_listed_groups(listed_select()))
+def write_feed(out: IO[bytes], batch: int = 1000) -> int:
+    """Write the ORUK feed of every listed group, by id (what ``survey export oruk``
+    writes): one ``/services`` page holding every record, as compact JSON, streamed a
+    batch of groups at a time so that memory stays flat however many are listed.
+    Returns how many were written. Records come first and the page's counts after
+    them, so the counts are of exactly the records written."""
+    out.write(b'{"contents":[')
+    total, after = 0, 0
+    while True:
+        chunk = _listings(listed_select().where(Organisation.id > after).limit(batch), keep=False)
+        for listing in chunk:
+            out.write((b"," if total else b"") + listing.record_json.encode())
+            total += 1
+        if len(chunk) < batch:
+            break
+        after = int(chunk[-1].group.key)
+    head = oruk_page([None] * total, total_items=total, page_number=1, per_page=max(1, total))
+    del head["contents"]
+    out.write(b"]," + json.dumps(head, separators=(",", ":"))[1:].encode() + b"\n")
+    return total
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from .. import audit
-from ..directory import directory_feed
+from ..directory import write_feed
 from ..extensions import db
-from .files import write_file
+from .files import atomic_output
 
 
 @click.command("oruk")
@@ -23,10 +22,10 @@ def oruk(output: Path) -> None:
 
     @with_app
     def run(app):
-        feed = directory_feed()
-        write_file(output, json.dumps(feed, ensure_ascii=False, indent=2) + "\n")
-        audit.record("cli", "export-oruk", str(output), {"services": feed["total_items"]})
+        with atomic_output(output) as out:
+            total = write_feed(out)
+        audit.record("cli", "export-oruk", str(output), {"services": total})
         db.session.commit()
-        click.echo(f"Wrote {feed['total_items']} listed groups to {output}.")
+        click.echo(f"Wrote {total} listed groups to {output}.")
 
     run()
