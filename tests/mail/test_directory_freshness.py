@@ -98,9 +98,7 @@ def test_a_broker_keeps_its_groups_listings_fresh(app, client, login, smtp):
     )
 
 
-def test_the_daily_command_asks_stale_groups_once_a_month_never_one_that_said_stop(
-    app, cli, smtp
-):
+def test_the_daily_command_asks_stale_groups_once_a_month_never_one_that_said_stop(app, cli, smtp):
     round_ = factories.survey_round()
     groups = {
         "Stale Singers": (200, "stale@example.org", None),
