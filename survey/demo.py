@@ -17,6 +17,7 @@ from .demo_data import (
     DemoGroup,
     area_effects,
     demo_answers,
+    directory_details,
     fictional_postcode,
     group_name,
     group_profile,
@@ -27,10 +28,12 @@ from .models import (
     Answer,
     Area,
     Broker,
+    DirectoryEntry,
     DomainScore,
     Invitation,
     Organisation,
     OrganisationArea,
+    Postcode,
     Practice,
     Response,
     ResponseStatus,
@@ -310,9 +313,55 @@ def load_demo(seed: int = 2025, groups: int = 400, reset: bool = False) -> str:
             round_rng, round_, instrument, respondents, effects, year
         )
         lines.append(f"  {slug}: {invited} invited, {submitted} submitted")
+    lines.append(_add_directory_entries(seed, organisations, areas))
     lines += _add_staff(areas)
     db.session.commit()
     return "\n".join(lines)
+
+
+def _add_directory_entries(seed: int, organisations: list[Organisation], areas) -> str:
+    """Directory entries for about two in three listed groups, one in five of them not
+    confirmed for over six months (so a broker has some to chase). A public venue is
+    placed near its neighbourhood's centre, with a postcode of its own in the postcode
+    directory: never at the group's own point. A generator of its own, so the rest of
+    the demo is the same with or without entries."""
+    rng = random.Random(f"{seed}:directory")
+    by_id = {a.id: a for a in areas.values()}
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    entries, postcodes = [], []
+    for org in organisations:
+        if not org.consent_directory or rng.random() < 1 / 3:
+            continue
+        area = by_id[org.area_id]
+        venue_postcode = _venue_postcode(len(postcodes))
+        details = directory_details(rng, org.name, area.name, venue_postcode)
+        days = rng.randint(200, 300) if rng.random() < 0.2 else rng.randint(5, 120)
+        confirmed = now - dt.timedelta(days=days, minutes=rng.randrange(600))
+        entry = {"organisation_id": org.id, "details": details, "updated_at": confirmed,
+                 "confirmed_at": confirmed}  # fmt: skip
+        if details["venue_public"] == "yes":
+            lat = (area.centroid_lat or 0.0) + rng.uniform(-0.004, 0.004)
+            lon = (area.centroid_lon or 0.0) + rng.uniform(-0.006, 0.006)
+            postcodes.append({"postcode": venue_postcode, "lat": lat, "lon": lon})
+            entry |= {"venue_postcode": venue_postcode, "venue_lat": lat, "venue_lon": lon}
+        entries.append(entry)
+    if postcodes:
+        db.session.execute(sa.insert(Postcode), postcodes)
+    if entries:
+        db.session.execute(sa.insert(DirectoryEntry), entries)
+    stale = sum(e["confirmed_at"] < now - dt.timedelta(days=183) for e in entries)
+    return (
+        f"  directory: {len(entries)} entries ({len(postcodes)} with a public venue, "
+        f"{stale} not confirmed for six months)"
+    )
+
+
+def _venue_postcode(n: int) -> str:
+    """The n-th demo venue's postcode: ZZ10 0AA, ZZ10 0AB, ... (the groups' own fictional
+    postcodes have one-digit districts, so the two never meet)."""
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    pair = letters[n % 400 // 20] + letters[n % 20]
+    return f"ZZ{10 + n // 4000} {n // 400 % 10}{pair}"
 
 
 def _add_staff(areas: dict[str, Area]) -> list[str]:

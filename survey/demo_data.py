@@ -173,3 +173,52 @@ def _ambition_or_any(question: Question, latent: float, rng: random.Random) -> s
     if all(o.score is not None for o in question.options):
         return _choose_scored(question, latent + rng.choice([0, 0.5, 1, 1.5]), rng)
     return rng.choice(question.options).value
+
+
+# The directory categories a demo group of each kind chooses, in exports.oruk.CATEGORIES order.
+KIND_CATEGORIES = {
+    "food": ["social_group"],
+    "physical": ["physical_activity"],
+    "befriending": ["befriending", "peer_support"],
+    "practical": ["social_group", "learning_skills"],
+    "gardening": ["gardening_nature"],
+    "advice": ["advice"],
+    "creative": ["arts_creative"],
+    "carers": ["peer_support"],
+    "young-people": ["social_group", "learning_skills"],
+}
+DAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"]
+TIMES = ["10am to 12 noon", "1pm to 3pm", "2pm to 4pm", "6pm to 8pm"]
+VENUES = ["Community Centre", "Methodist Church Hall", "Library", "Village Hall", "Scout Hut"]
+
+
+def directory_details(rng: random.Random, name: str, town: str, venue_postcode: str) -> dict:
+    """A directory entry such as a group keeps (exports.oruk.ENTRY_FIELDS), fictional:
+    what it offers, for whom, when, where (a public venue for about half), cost, contact."""
+    kind = next((kind for activity, kind in ACTIVITIES if name.endswith(activity)), "")
+    details = {
+        "offers": f"{name}: a friendly, volunteer-run group. Everyone is welcome to come along.",
+        "eligibility": rng.choice(["Adults of all ages", "Anyone aged 50 or over", "Everyone"]),
+        "times": f"{rng.choice(DAYS)}, {rng.choice(TIMES)}",
+        "cost": rng.choice(["Free", "£2 a session", "£1 donation, if you can"]),
+        "accessibility": rng.choice(
+            ["Step-free access and an accessible toilet", "Ground floor, hearing loop", ""]
+        ),
+        "categories": KIND_CATEGORIES.get(kind, ["other"]),
+        "venue_public": "no",
+    }
+    if rng.random() < 0.5:
+        street = rng.choice(["High Street", "Church Road", "Mill Lane", "Station Road"])
+        details |= {
+            "venue_public": "yes",
+            "venue_name": f"{town} {rng.choice(VENUES)}",
+            "venue_address": f"{rng.randint(1, 120)} {street}",
+            "venue_town": town,
+            "venue_postcode": venue_postcode,
+        }
+    if rng.random() < 0.6:
+        details["phone"] = f"01632 960 {rng.randint(0, 999):03d}"  # Ofcom's drama numbers
+    if rng.random() < 0.4:
+        words = "".join(c if c.isalnum() else " " for c in name.lower()).split()
+        details["website"] = "https://example.org/" + "-".join(words)
+    return details

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from instruments import DEFINITIONS_DIR
 from survey import create_app
 from survey.commands.main import main
 from survey.extensions import db
-from survey.models import OVERALL, Area, DomainScore, Organisation, Response, Round
+from survey.models import OVERALL, Area, DomainScore, Organisation, Response, Round, utcnow
 
 INVALID = Path(__file__).parent.parent / "instruments" / "invalid"
 
@@ -76,6 +77,40 @@ def test_demo_seeds_areas_groups_and_rounds(app, cli):
         sa.select(sa.func.count()).select_from(Response).where(Response.status == "submitted")
     )
     assert submitted > 60  # most groups answer most rounds
+
+
+def test_demo_directory_entries_are_what_the_entry_pages_accept(app, cli):
+    from exports.listing_entry import read_step, steps_for
+    from survey.models import DirectoryEntry, Postcode
+
+    result = cli("demo", "--groups", "60", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    entries = db.session.scalars(sa.select(DirectoryEntry)).all()
+    listed = {o.id: o for o in db.session.scalars(sa.select(Organisation))}
+    # Listed groups only: every fourth demo group is not listed (45 of 60 are), and
+    # about two in three listed groups keep an entry.
+    assert all(listed[e.organisation_id].consent_directory for e in entries)
+    assert 20 <= len(entries) <= 40
+    for entry in entries:
+        for step in steps_for(entry.details):
+            values, errors = read_step(step, entry.details)
+            assert errors == {}, (entry.details, errors)
+            assert all(entry.details.get(k, "") == v or v in ("", []) for k, v in values.items())
+    venues = [e for e in entries if e.details["venue_public"] == "yes"]
+    assert 0 < len(venues) < len(entries)
+    for entry in venues:
+        # The venue's point is its postcode's in the directory, never the group's own.
+        place = db.session.get(Postcode, entry.venue_postcode)
+        assert (place.lat, place.lon) == (entry.venue_lat, entry.venue_lon)
+        group = listed[entry.organisation_id]
+        assert (group.lat, group.lon) != (entry.venue_lat, entry.venue_lon)
+        assert entry.venue_postcode != group.postcode
+    six_months_ago = utcnow() - dt.timedelta(days=183)
+    assert 0 < sum(e.confirmed_at < six_months_ago for e in entries) < len(entries) / 2
+    assert f"directory: {len(entries)} entries ({len(venues)} with a public venue" in (
+        result.output
+    )
 
 
 def test_demo_twice_leaves_the_data_alone(app, cli):
