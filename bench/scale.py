@@ -264,7 +264,12 @@ def _rss(field: str) -> float:
 
 
 def run(
-    url: str, build: int | None, repeat: int, national: int | None, profile: list[str]
+    url: str,
+    build: int | None,
+    repeat: int,
+    national: int | None,
+    profile: list[str],
+    only: list[str],
 ) -> tuple[int, dict[str, dict]]:
     """Times per page for one database; returns its number of groups and each page's figures."""
     os.environ["DATABASE_URL"] = url
@@ -313,6 +318,8 @@ def run(
     print(f"  resident before the first page: {idle:.0f} MB")
     out = {}
     timed = pages(ics, places, slug, token, broker, bool(national))
+    if only:
+        timed = {label: timed[label] for label in only}
     for label, (path, headers) in timed.items():
         times, peak, grown = [], 0.0, 0.0
         for _ in range(repeat + 1):  # the first publishes the round's figures: not timed
@@ -351,7 +358,7 @@ def run(
         )
     out["pandas floor"] = {"median": base}
     for label in profile:
-        path, headers = timed[label]
+        path, headers = pages(ics, places, slug, token, broker, bool(national))[label]
         profiler = cProfile.Profile()
         profiler.runcall(lambda p=path, h=headers: client.get(p, headers=h).get_data())
         text = io.StringIO()
@@ -380,13 +387,16 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="append", default=[], help="a page's label: cProfile it (each db)"
     )
+    parser.add_argument(
+        "--page", action="append", default=[], help="a page's label: time only these"
+    )
     parser.add_argument("--json", help="write every page's figures to this file")
     args = parser.parse_args()
     builds = (args.build or []) + [None] * len(args.database)
     results = []
     for url, build in zip(args.database, builds, strict=False):
         print(url)
-        results.append(run(url, build, args.repeat, args.national, args.profile))
+        results.append(run(url, build, args.repeat, args.national, args.profile, args.page))
     growth = {}
     if len(results) >= 2:
         (g1, t1), (g2, t2) = results[0], results[-1]
