@@ -38,7 +38,10 @@ from .models import (
 
 
 def _weighted(column, weight):
-    return sa.func.coalesce(sa.func.sum(sa.func.coalesce(column, -1) * weight), 0)
+    # A 64-bit product: two ids multiplied pass 2**31 (PostgreSQL's integer) at tens of
+    # thousands of groups, and a float column times a 64-bit weight stays a float.
+    product = sa.func.coalesce(column, -1) * sa.cast(weight, sa.BigInteger)
+    return sa.func.coalesce(sa.func.sum(product), 0)
 
 
 def _current(round_id: int):

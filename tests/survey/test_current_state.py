@@ -293,3 +293,18 @@ def test_the_sets_are_read_again_after_each_kind_of_change_and_only_then(app, mo
     draft.scores.append(DomainScore(domain_id=OVERALL, score=3.0, level=3))
     db.session.commit()
     assert read()[0] == 1
+
+
+def test_the_change_token_sums_products_of_ids_past_32_bits(app):
+    """A group's id times its invitation's passes 2**31 at tens of thousands of groups:
+    PostgreSQL's integer overflowed there, and every staff page failed at 40,000 groups
+    (bench/scale.py). 50,000 x 60,000 = 3,000,000,000; the invitation has no area (-1)."""
+    from survey.models import Invitation, new_token
+    from survey.publication_token import change_token
+
+    round_ = factories.survey_round()
+    org = factories.organisation(id=50_000)
+    db.session.add(Invitation(id=60_000, round=round_, organisation=org, token=new_token()))
+    db.session.commit()
+    invited = change_token(round_)[7]
+    assert tuple(invited) == (1, 60_000, 3_000_000_000, -60_000)
