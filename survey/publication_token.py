@@ -39,7 +39,7 @@ from .models import (
 
 def _weighted(column, weight):
     # A 64-bit product: two ids multiplied pass 2**31 (PostgreSQL's integer) at tens of
-    # thousands of groups, and a float column times a 64-bit weight stays a float.
+    # thousands of groups. Float columns come cast to exact decimals (see _scores).
     product = sa.func.coalesce(column, -1) * sa.cast(weight, sa.BigInteger)
     return sa.func.coalesce(sa.func.sum(product), 0)
 
@@ -77,7 +77,9 @@ def _scores(round_id: int) -> tuple:
                 _weighted(DomainScore.level, DomainScore.id),
                 _weighted(DomainScore.moderated_level, DomainScore.id),
                 _weighted(DomainScore.ambition, DomainScore.id),
-                _weighted(DomainScore.score, DomainScore.id),
+                # Exact decimals: a float sum depends on the order it adds in, and a
+                # parallel aggregate's order changes from one run to the next.
+                _weighted(sa.cast(DomainScore.score, sa.Numeric), DomainScore.id),
                 _weighted(sa.func.length(DomainScore.domain_id), DomainScore.id),
             ).where(DomainScore.round_id == round_id)
         ).one()

@@ -308,3 +308,33 @@ def test_the_change_token_sums_products_of_ids_past_32_bits(app):
     db.session.commit()
     invited = change_token(round_)[7]
     assert tuple(invited) == (1, 60_000, 3_000_000_000, -60_000)
+
+
+def test_the_change_token_does_not_depend_on_the_order_scores_are_read(app):
+    """A float sum depends on the order it adds in, and PostgreSQL's parallel aggregate
+    adds in whatever order its workers finish: at 40,000 groups the token never matched
+    itself and the sets were rebuilt on every request (22-60 s a page, bench/scale.py).
+    Scores times ids 1-4: 3.81 + 0.02 + 6.69 + 14.44 is 24.96 added forwards and
+    24.959999999999997 backwards in doubles; the exact sum is 24.96."""
+    from decimal import Decimal
+
+    from survey.publication_token import change_token
+
+    round_ = factories.survey_round()
+    response = factories.submitted_response(round_, factories.organisation(), {})
+    scores = {1: 3.81, 2: 0.01, 3: 2.23, 4: 3.61}
+    for id_, score in scores.items():
+        db.session.add(
+            DomainScore(id=id_, response=response, domain_id=f"d{id_}", score=score, level=3)
+        )
+    db.session.commit()
+    before = change_token(round_)
+    # Write the rows again, last id first: PostgreSQL's scans now meet them in reverse.
+    rows = [dict(r) for r in db.session.execute(sa.select(DomainScore.__table__)).mappings()]
+    db.session.execute(sa.delete(DomainScore))
+    db.session.execute(sa.insert(DomainScore), sorted(rows, key=lambda r: -r["id"]))
+    db.session.commit()
+    after = change_token(round_)
+    assert after == before
+    summed = before[3][6]  # _scores: count, ids, responses, levels, moderated, ambition, score
+    assert Decimal(str(summed)) == Decimal("24.96")
