@@ -233,6 +233,17 @@ PLAN_COLUMNS = (
 EDITABLE = ("Owner", "Due date", "Status")  # what an import reads, with Id and Version
 
 
+# Excel keeps at most 1,023 manual page breaks in a sheet (MS-XLSB 2.4.196) and asks to
+# repair a file with more; groups after that many run on without a break.
+MAX_PAGE_BREAKS = 1023
+BREAKS_NOTE = (
+    "One page per group",
+    f"Excel allows {MAX_PAGE_BREAKS:,} page breaks in a sheet, so groups after the "
+    f"{MAX_PAGE_BREAKS:,}th follow on without one: export one area at a time to print "
+    "every group on a page of its own.",
+)
+
+
 def write_support_plans(
     out: str | Path | IO[bytes],
     *,
@@ -263,7 +274,7 @@ def write_support_plans(
         _cohort_sheet(wb, lines)
         _chase_sheet(wb, not_responded)
     ws = new_sheet(wb, "Method", widths=(28, 100), freeze=None)
-    write_key_values(ws, method)
+    write_key_values(ws, [*method, BREAKS_NOTE] if len(groups) > MAX_PAGE_BREAKS else method)
     wb.save(out)
     return lines
 
@@ -383,6 +394,7 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
         asked_of.setdefault(t.org_id, []).append(t)
     names = {d.id: d.name for d in instrument.domains}
     count = 0
+    breaks: list[Break] = []
 
     def add(values) -> None:
         nonlocal count
@@ -413,7 +425,11 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
             add([cell(ws, t.subject, wrap=True), "asked by the group", "",
                  *_shown_tracking(t)])  # fmt: skip
         add([])
-        ws.row_breaks.append(Break(id=count))
+        if len(breaks) < MAX_PAGE_BREAKS:
+            breaks.append(Break(id=count))
+    # Set once: openpyxl's append copies and checks the whole list each time (40,000
+    # groups took minutes).
+    ws.row_breaks.brk = breaks
 
 
 def _shown_tracking(t: Tracked | None) -> list:

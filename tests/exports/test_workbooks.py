@@ -224,3 +224,33 @@ def test_trends_workbook_marks_suppressed_years():
     table = pd.read_excel(io.BytesIO(out.getvalue()), sheet_name="By year")
     assert list(table["n"]) == ["suppressed", 8]
     assert table["Mean score"].iloc[0] == "suppressed" and table["Mean score"].iloc[1] == 3.0
+
+
+def test_one_page_per_group_stops_breaking_pages_where_excel_stops_reading_them(dmi, monkeypatch):
+    """Excel repairs a sheet with more than 1,023 manual page breaks (MS-XLSB 2.4.196):
+    the breaks stop there and the Method sheet says so. Shown here with a limit of 2."""
+    from exports import support_plans
+
+    monkeypatch.setattr(support_plans, "MAX_PAGE_BREAKS", 2)
+    domain = dmi.domains[0]
+
+    def group(n: int) -> support_plans.GroupResult:
+        level = support_plans.GroupLevel(domain.id, domain.name, 5)
+        return support_plans.GroupResult(n, f"Group {n}", "E1", "Area", None, (level,))
+
+    def written(count: int):
+        out = io.BytesIO()
+        support_plans.write_support_plans(
+            out, instrument=dmi, offers={}, groups=[group(n) for n in range(count)],
+            target=3, method=[("Round", "dmi-2026")],
+        )  # fmt: skip
+        wb = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+        breaks = [b.id for b in wb["One page per group"].row_breaks.brk]
+        method = [r[0] for r in wb["Method"].iter_rows(values_only=True)]
+        return breaks, method
+
+    # A group's page: its name, the level header, one row per domain, the action header
+    # (no actions: level 5 where it has one, none elsewhere) and a blank row.
+    rows = 3 + len(dmi.domains) + 1
+    assert written(2) == ([rows, 2 * rows], ["Item", "Round"])
+    assert written(3) == ([rows, 2 * rows], ["Item", "Round", "One page per group"])
