@@ -284,7 +284,8 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     if (round_id, moderated, threshold) in read:
         return read[round_id, moderated, threshold]
     known_key = (str(db.engine.url), round_id, moderated, threshold)
-    token = change_token(round_)  # before the sets: a change in between is seen next time
+    # Before the sets: a change in between is seen next time.
+    token = change_token(round_, read.setdefault("token sums", {}))
     known = _KNOWN.get(known_key)
     state = known[1] if known is not None and known[0] == token else None
     latest = _latest(round_id, moderated)
@@ -321,8 +322,9 @@ def _remember(key: tuple, token: tuple, summary: Current) -> None:
 
 def _read_once() -> dict:
     """Publications already read by this page request (a page reads a round's once, however
-    many of its parts show figures); nothing is kept outside a GET or HEAD request, whose
-    figures cannot change under it, nor between requests."""
+    many of its parts show figures), and under "token sums" the change token's sums
+    (change_token's memo); nothing is kept outside a GET or HEAD request, whose figures
+    cannot change under it, nor between requests."""
     if has_request_context() and request.method in ("GET", "HEAD"):
         return request.environ.setdefault("survey.publications", {})
     return {}

@@ -86,18 +86,51 @@ def _scores(round_id: int) -> tuple:
     )
 
 
-def change_token(round_: Round) -> tuple:
-    """The sums (see the module's docstring); equal tokens, equal member sets."""
+def _places() -> tuple:
+    return tuple(
+        db.session.execute(
+            sa.select(
+                sa.func.count(),
+                _weighted(OrganisationArea.organisation_id, OrganisationArea.area_id),
+                _weighted(OrganisationArea.organisation_id, 1),
+                _weighted(OrganisationArea.area_id, 1),
+            )
+        ).one()
+    )
+
+
+def _tree() -> tuple:
+    return tuple(
+        db.session.execute(sa.select(sa.func.count(), _weighted(Area.parent_id, Area.id))).one()
+    )
+
+
+def change_token(round_: Round, memo: dict | None = None) -> tuple:
+    """The sums (see the module's docstring); equal tokens, equal member sets.
+
+    ``memo`` keeps the sums that are not the round's own (every group's areas, the area
+    tree) and each round's responses and scores, for the next token taken while nothing
+    can change: a trends page reads each round's as one round and as the next one's
+    previous round, and the areas once.
+    """
+    memo = {} if memo is None else memo
+
+    def once(key, read):
+        if key not in memo:
+            memo[key] = read()
+        return memo[key]
+
     earlier = previous_round(round_)
-    places = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            _weighted(OrganisationArea.organisation_id, OrganisationArea.area_id),
-            _weighted(OrganisationArea.organisation_id, 1),
-            _weighted(OrganisationArea.area_id, 1),
+    responses = once(("responses", round_.id), lambda: _responses(round_.id))
+    scores = once(("scores", round_.id), lambda: _scores(round_.id))
+    if earlier is not None:
+        earlier_sums = (
+            earlier.id,
+            once(("responses", earlier.id), lambda: _responses(earlier.id)),
+            once(("scores", earlier.id), lambda: _scores(earlier.id)),
         )
-    ).one()
-    tree = db.session.execute(sa.select(sa.func.count(), _weighted(Area.parent_id, Area.id))).one()
+    places = once("places", _places)
+    tree = once("tree", _tree)
     live = sa.case((Invitation.revoked_at.is_(None), Invitation.id), else_=0)
     invited = db.session.execute(
         sa.select(
@@ -124,11 +157,11 @@ def change_token(round_: Round) -> tuple:
     return (
         round_.target_level,
         round_.instrument_version,
-        _responses(round_.id),
-        _scores(round_.id),
-        None if earlier is None else (earlier.id, _responses(earlier.id), _scores(earlier.id)),
-        tuple(places),
-        tuple(tree),
+        responses,
+        scores,
+        None if earlier is None else earlier_sums,
+        places,
+        tree,
         tuple(invited),
         answers,
     )

@@ -338,3 +338,31 @@ def test_the_change_token_does_not_depend_on_the_order_scores_are_read(app):
     assert after == before
     summed = before[3][6]  # _scores: count, ids, responses, levels, moderated, ambition, score
     assert Decimal(str(summed)) == Decimal("24.96")
+
+
+def test_one_page_sums_each_rounds_rows_once_however_many_tokens_it_takes(app, monkeypatch):
+    """A trends page takes a token per year; each year's sums are also the next year's
+    "previous round". Within one page (one memo) a round's scores are summed once, and
+    the tokens are those taken without the memo."""
+    import survey.publication_token as publication_token
+
+    last_year = factories.survey_round(
+        opens_on=dt.date.today() - dt.timedelta(days=400),
+        closes_on=dt.date.today() - dt.timedelta(days=300),
+    )
+    this_year = factories.survey_round()
+    org = factories.organisation()
+    factories.submitted_response(last_year, org, {OVERALL: 2})
+    factories.submitted_response(this_year, org, {OVERALL: 3})
+    db.session.commit()
+    alone = [publication_token.change_token(r) for r in (last_year, this_year)]
+    summed = []
+    real = publication_token._scores
+    monkeypatch.setattr(
+        publication_token, "_scores", lambda round_id: summed.append(round_id) or real(round_id)
+    )
+    memo = {}
+    shared = [publication_token.change_token(r, memo) for r in (last_year, this_year)]
+    assert shared == alone
+    assert sorted(summed) == sorted([last_year.id, this_year.id])
+    assert alone[1][4][0] == last_year.id  # this year's token does carry last year's sums
