@@ -215,6 +215,12 @@ def test_trend_sentences_and_chart():
     ]
     png = trend_chart_png("North", data)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+    # Charts are kept by their inputs: the same figures give the same picture, and any
+    # change (a year's mean, or the area's name in the title) draws a new one.
+    assert trend_chart_png("North", list(data)) == png
+    moved = points({"safe": [2.5, 3.5], "overall": [None, 3.2]})
+    assert trend_chart_png("North", moved) not in (png, trend_chart_png("South", data))
+    assert trend_chart_png("South", data) != png
 
 
 def test_trends_workbook_marks_suppressed_years():
