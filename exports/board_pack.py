@@ -115,6 +115,15 @@ def change_text(change: PairedChange | None) -> str:
     )
 
 
+def rounds_in_words(pack: InstrumentPack) -> str:
+    """Each round oldest first with its year, version and target level, for the method sheet."""
+    return "; ".join(
+        f"{r.title}, {r.year} (version {r.version}): "
+        + (f"target level {r.target_level}" if r.target_level is not None else "no target set")
+        for r in pack.rounds
+    )
+
+
 def summary_lines(pack: InstrumentPack) -> list[str]:
     """The one-page summary for an instrument: its latest round against the one before."""
     last = pack.rounds[-1]

@@ -9,7 +9,13 @@ from collections import defaultdict
 import sqlalchemy as sa
 from flask import current_app
 
-from exports.board_pack import DomainFigures, InstrumentPack, RoundFigures, write_board_pack
+from exports.board_pack import (
+    DomainFigures,
+    InstrumentPack,
+    RoundFigures,
+    rounds_in_words,
+    write_board_pack,
+)
 from scoring.disclosure import bands_text
 from scoring.paired import NOT_SHOWN, PairedChange
 
@@ -21,7 +27,13 @@ from ..instruments_store import instrument_for, registry
 from ..models import Area, Round
 from ..publication import publish
 from ..readiness import area_readiness
-from .method import method_lines
+from .method import (
+    NAMED_RESULTS,
+    disclosure_lines,
+    exported_lines,
+    instrument_in_words,
+    scoring_in_words,
+)
 
 
 def repeated_rounds(today: dt.date | None = None) -> dict[str, list[Round]]:
@@ -98,40 +110,56 @@ def board_packs(area: Area, *, threshold: int | None = None) -> list[InstrumentP
     return packs
 
 
+# how the pack's own figures are made, after each instrument's rules
+BOARD_RULES: list[tuple[str, object]] = [
+    (
+        "Change among the same groups",
+        "For each group that answered both rounds, its score in the later round minus "
+        "its score in the earlier one; the mean of these differences with a 95% "
+        "t-interval. 'Real change' when the interval does not include zero, otherwise "
+        "'no real change'. Published like every figure: from at least the threshold of "
+        "groups, never a few groups apart from another figure.",
+    ),
+    (
+        "Share at or above target",
+        "Groups whose level is at or above the round's target level, of the groups "
+        "scored; shown only when at least the threshold of groups are at or above and "
+        "at least the threshold are below.",
+    ),
+    (
+        "Referral readiness",
+        "Receiving referrals: groups answering yes to having had people sent by a link "
+        "worker, GP or other professional. Involved and supported: groups that have had "
+        "referrals and agree they feel supported to welcome them (of all groups answering). "
+        "Places a month: the sum of what groups say they could take. Care-navigation "
+        "levels and help wanted: groups ticking each. Each share is shown only when at "
+        "least the threshold of groups said yes and at least the threshold said no.",
+    ),
+]
+
+
 def board_method(area: Area, packs: list[InstrumentPack], actor: str) -> list:
-    """The method sheet: the rules of every instrument in the pack, and how change is judged."""
-    instruments = [registry().latest(p.instrument_id) for p in packs]
-    extra = [
+    """The method sheet: each instrument in the pack with its rounds, targets and scoring rule."""
+    lines: list[tuple[str, object]] = [
         ("Area", f"{area.name} ({area.code})"),
-        ("Surveys", "; ".join(i.title for i in instruments) or "none run twice yet"),
-        (
-            "Change among the same groups",
-            "For each group that answered both rounds, its score in the later round minus "
-            "its score in the earlier one; the mean of these differences with a 95% "
-            "t-interval. 'Real change' when the interval does not include zero, otherwise "
-            "'no real change'. Published like every figure: from at least the threshold of "
-            "groups, never a few groups apart from another figure.",
-        ),
-        (
-            "Share at or above target",
-            "Groups whose level is at or above the round's target level, of the groups "
-            "scored; shown only when at least the threshold of groups are at or above and "
-            "at least the threshold are below.",
-        ),
-        (
-            "Referral readiness",
-            "Receiving referrals: groups answering yes to having had people sent by a link "
-            "worker, GP or other professional. Involved and supported: groups that have had "
-            "referrals and agree they feel supported to welcome them (of all groups answering). "
-            "Places a month: the sum of what groups say they could take. Care-navigation "
-            "levels and help wanted: groups ticking each. Each share is shown only when at "
-            "least the threshold of groups said yes and at least the threshold said no.",
-        ),
+        ("Level shown", "self-assessed levels (groups' own answers)"),
     ]
-    first = instruments[0] if instruments else registry().latest("confidence")
-    return method_lines(
-        first, actor=actor, shown="self-assessed levels (groups' own answers)", extra=extra
-    )
+    instruments = []
+    for pack in packs:
+        # the scoring rule of the version the pack's title comes from (its latest round)
+        instrument = registry().get(pack.instrument_id, pack.rounds[-1].version)
+        instruments.append(instrument)
+        lines += [
+            ("Instrument", instrument_in_words(instrument)),
+            ("Rounds and target levels", rounds_in_words(pack)),
+            ("Scoring rule", scoring_in_words(instrument)),
+            *([NAMED_RESULTS] if instrument.named_results else []),
+        ]
+    if not packs:
+        lines.append(("Surveys", "none run twice yet"))
+    if not instruments or any(not i.named_results for i in instruments):
+        lines += disclosure_lines(current_app.config["DISCLOSURE_THRESHOLD"])
+    return lines + exported_lines(actor) + BOARD_RULES
 
 
 def board_pack_workbook(area: Area, *, actor: str) -> bytes:

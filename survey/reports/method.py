@@ -74,6 +74,19 @@ def disclosure_lines(threshold: int) -> list[tuple[str, str]]:
     ]
 
 
+def instrument_in_words(instrument: Instrument) -> str:
+    """The instrument's title, id and version, as a method sheet names it."""
+    return f"{instrument.title} ({instrument.id} version {instrument.version})"
+
+
+def exported_lines(actor: str) -> list[tuple[str, str]]:
+    """When the workbook was exported and by whom."""
+    return [
+        ("Exported at (UTC)", utcnow().strftime("%Y-%m-%d %H:%M")),
+        ("Exported by", actor),
+    ]
+
+
 def method_lines(
     instrument: Instrument,
     *,
@@ -89,12 +102,11 @@ def method_lines(
     if round_title:
         lines.append(("Round", round_title))
     lines += [
-        ("Instrument", f"{instrument.title} ({instrument.id} version {instrument.version})"),
+        ("Instrument", instrument_in_words(instrument)),
         ("Level shown", shown),
         ("Target level", target if target is not None else "none set"),
         ("Scoring rule", scoring_in_words(instrument)),
         *([NAMED_RESULTS] if instrument.named_results else disclosure_lines(threshold)),
-        ("Exported at (UTC)", utcnow().strftime("%Y-%m-%d %H:%M")),
-        ("Exported by", actor),
+        *exported_lines(actor),
     ]
     return lines + list(extra or [])

@@ -16,6 +16,12 @@ One ICS, two surveys each run twice (target level 3):
   0.2 x5 and 0.4 x5, mean 0.3, deviations +-0.1, sum of squares 0.1, variance 0.1 / 9,
   sd 0.105409, se 0.033333, t(9) = 2.262, half-width 0.0754: 0.2246 to 0.3754, real change.
   At or above level 3 in 2026: the five at 4.4 (L5) of 10 (50%).
+  Invited 10 and answered 10 in each year: response rate 100%.
+  Its second domain (willingness to show the offer online) moves both ways: every group
+  3.0 in 2025, then 3.4 (five) and 2.8 (five). Differences +0.4 x5 and -0.2 x5: mean
+  1.0 / 10 = 0.1; deviations +-0.3, sum of squares 10 x 0.09 = 0.9, variance 0.9 / 9 = 0.1,
+  sd 0.316228, se 0.316228 / sqrt(10) = 0.1; t(9) = 2.262157, half-width 0.226216:
+  -0.1262 to 0.3262, which includes zero: no real change.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ PAIRED_2025 = [2.0, 2.5, 3.0, 3.0, 3.5, 4.0]
 PAIRED_2026 = [2.5, 3.0, 3.0, 3.5, 4.5, 4.5]
 
 
-def respond(round_, org, score: float, answers: dict | None = None) -> None:
-    """A submitted response scoring `score` overall and in the first domain."""
+def respond(
+    round_, org, score: float, answers: dict | None = None, *, second: float | None = None
+) -> None:
+    """A submitted response scoring `score` overall and in the first domain (`second` in the next)."""
     instrument = instrument_for(round_)
     response = Response(
         round=round_,
@@ -47,9 +55,12 @@ def respond(round_, org, score: float, answers: dict | None = None) -> None:
         area_id=org.area_id,
         status="submitted",
     )
-    for domain_id in (instrument.domains[0].id, OVERALL):
+    scores = {instrument.domains[0].id: score, OVERALL: score}
+    if second is not None:
+        scores[instrument.domains[1].id] = second
+    for domain_id, value in scores.items():
         response.scores.append(
-            DomainScore(domain_id=domain_id, score=score, level=band(instrument, score))
+            DomainScore(domain_id=domain_id, score=value, level=band(instrument, value))
         )
     for question_id, value in (answers or {}).items():
         response.answers.append(Answer(question_id=question_id, value=value))
@@ -101,8 +112,11 @@ def pack(app):
         factories.invitation(conf[1], organisation=group())
     for i in range(10):
         org = group()
-        respond(ready[0], org, 2.0 if i < 5 else 4.0)
-        respond(ready[1], org, 2.2 if i < 5 else 4.4, {"referral_capacity": i})
+        respond(ready[0], org, 2.0 if i < 5 else 4.0, second=3.0)
+        respond(
+            ready[1], org, 2.2 if i < 5 else 4.4, {"referral_capacity": i},
+            second=3.4 if i < 5 else 2.8,
+        )  # fmt: skip
     db.session.commit()
     return ics
 
@@ -128,6 +142,7 @@ def test_board_pack_workbook_reads_back_with_rate_change_and_target_for_each_sur
     # confidence: 7 of 10 then 11 of 15
     assert by_survey[(conf_title, last)][3:6] == [10, 7, pytest.approx(0.7)]
     assert by_survey[(conf_title, year)][3:6] == [15, 11, pytest.approx(11 / 15, abs=1e-4)]
+    assert by_survey[(ready_title, last)][3:6] == [10, 10, 1]
     assert by_survey[(ready_title, year)][3:6] == [10, 10, 1]
 
     change = {(r[0], r[3]): r for r in rows(wb["Change"])}
@@ -143,6 +158,12 @@ def test_board_pack_workbook_reads_back_with_rate_change_and_target_for_each_sur
     assert ready_overall[6] == pytest.approx(0.2246, abs=1e-4)
     assert ready_overall[7] == pytest.approx(0.3754, abs=1e-4)
     assert ready_overall[8] == "real change"
+    both_ways = change[(ready_title, "Willingness to show your offer online")]
+    assert both_ways[4] == 10
+    assert both_ways[5] == pytest.approx(0.1, abs=1e-4)
+    assert both_ways[6] == pytest.approx(-0.1262, abs=1e-4)
+    assert both_ways[7] == pytest.approx(0.3262, abs=1e-4)
+    assert both_ways[8] == "no real change"
 
     target = rows(wb["At target"])  # rounds oldest first
     conf_target = [r[3:7] for r in target if r[0] == conf_title and r[2] == "Overall"]
@@ -160,6 +181,22 @@ def test_board_pack_workbook_reads_back_with_rate_change_and_target_for_each_sur
     assert [6, 11, pytest.approx(6 / 11, abs=1e-4)] in [r[3:6] for r in receiving]
     capacity = [r for r in readiness if r[0] == ready_title and r[2].startswith("Extra people")]
     assert [10, 45] in [[r[4], r[6]] for r in capacity]  # 0 + 1 + ... + 9
+
+    # the method names every survey in the pack, each round and its target level (3 for all);
+    # the factory makes rounds on each instrument's latest version
+    method = rows(wb["Method"])
+    assert [detail for item, detail in method if item == "Instrument"] == [
+        f"{conf_title} (confidence version 2026.1)",
+        f"{ready_title} (vcse-readiness version 2025.1)",
+    ]
+    targets = [detail for item, detail in method if item == "Rounds and target levels"]
+    assert targets == [
+        f"{conf_title} (test), {last} (version 2026.1): target level 3; "
+        f"{conf_title} (test), {year} (version 2026.1): target level 3",
+        f"{ready_title} (test), {last} (version 2025.1): target level 3; "
+        f"{ready_title} (test), {year} (version 2025.1): target level 3",
+    ]
+    assert not any("none set" in str(detail) for _, detail in method)
 
 
 def test_board_pack_page_and_print_view_say_the_same(client, login, pack):
