@@ -135,3 +135,77 @@ def test_an_ambition_of_fewer_than_five_groups_is_not_shown(client, login):
     table = page.split('id="area-figures"', 1)[1].split("</table>", 1)[0]
     assert "3.00" in table  # (2+2+3+3+4+4) / 6
     assert 'data-ambition=""' in table and "to go" not in table
+
+
+def compare_cells(page: str) -> dict[tuple[str, str], str]:
+    """The compare table's cells as text, keyed by (domain name, area code)."""
+    table = page.split('id="compare-table"', 1)[1].split("</table>", 1)[0]
+    cells = {}
+    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S):
+        domain = re.search(r'<th scope="row"[^>]*>(.*?)</th>', row, re.S)
+        if domain is None:
+            continue  # the header row
+        for code, text in re.findall(r'data-area="([^"]+)"[^>]*>(.*?)</td>', row, re.S):
+            cells[(domain.group(1), code)] = re.sub(r"<[^>]+>", "", text)
+    return cells
+
+
+def test_compare_shows_each_areas_ambition_and_the_distance_to_it_unless_suppressed(client, login):
+    ics = factories.area(code="C-ICS", type="ics")
+    hoods = {
+        name: factories.area(code=code, type="neighbourhood", parent=ics, name=name)
+        for code, name in (("C-N1", "Hillside"), ("C-N2", "Summit"), ("C-N3", "Valley"))
+    }
+    round_ = factories.survey_round("confidence", slug="cmp", target_level=3)
+    confidence = registry().latest("confidence")
+    domains = [d.id for d in confidence.domains] + [OVERALL]
+    # the groups lie in their neighbourhood only, so no figure for the ICS is made from them
+    # Hillside: levels 2, 2, 3, 3, 4, mean 14 / 5 = 2.80; ambitions 3, 4, 4, 5, 5,
+    #   mean 21 / 5 = 4.20; 4.20 - 2.80 = 1.40 to go
+    for level, ambition in zip((2, 2, 3, 3, 4), (3, 4, 4, 5, 5), strict=True):
+        _group(round_, [hoods["Hillside"]], level, ambition, domains)
+    # Summit: levels 4, 4, 4, 5, 5, mean 22 / 5 = 4.40; ambition 4 each, mean 4.00;
+    #   4.00 - 4.40 = -0.40: 0.40 beyond
+    for level in (4, 4, 4, 5, 5):
+        _group(round_, [hoods["Summit"]], level, 4, domains)
+    # Valley: three groups, under the threshold of 5: no mean, no ambition, no distance
+    for level in (1, 2, 3):
+        _group(round_, [hoods["Valley"]], level, 5, domains)
+    db.session.commit()
+    login("admin")
+
+    page = client.get(
+        "/areas/compare?round=cmp&type=neighbourhood&area=C-N1&area=C-N2&area=C-N3"
+    ).get_data(as_text=True)
+    cells = compare_cells(page)
+    first = confidence.domains[0].name
+    assert cells[(first, "C-N1")].startswith("2.80")
+    assert cells[(first, "C-N1")].endswith("; ambition 4.20 (1.40 to go)")
+    assert cells[(first, "C-N2")].startswith("4.40")
+    assert cells[(first, "C-N2")].endswith("; ambition 4.00 (0.40 beyond)")
+    valley = cells[(first, "C-N3")]
+    assert valley == "Not shown: fewer than 5 responses"
+    assert "ambition" not in valley and "to go" not in valley
+    # the same words as on the area page
+    area_page = client.get("/areas/C-N1?round=cmp").get_data(as_text=True)
+    assert "4.20 (1.40 to go)" in area_page
+
+
+def test_compare_shows_a_localitys_own_ambition_and_the_distance_in_whole_levels(client, login):
+    ics = factories.area(code="L-ICS", type="ics")
+    pcn1 = factories.area(code="L-PCN1", type="pcn", parent=ics, name="North PCN")
+    pcn2 = factories.area(code="L-PCN2", type="pcn", parent=ics, name="South PCN")
+    locality = factories.survey_round("dmi-locality", slug="loc-cmp")
+    first = registry().latest("dmi-locality").domains[0]
+    # North at level 1 aiming for 4: 4 - 1 = 3 to go; South at 3 aiming for 3: reached
+    _locality_response(locality, pcn1, {first.id: 1, OVERALL: 1}, {first.id: 4})
+    _locality_response(locality, pcn2, {first.id: 3, OVERALL: 3}, {first.id: 3})
+    db.session.commit()
+    login("admin")
+
+    page = client.get("/areas/compare?round=loc-cmp&type=pcn&area=L-PCN1&area=L-PCN2")
+    cells = compare_cells(page.get_data(as_text=True))
+    assert cells[(first.name, "L-PCN1")].endswith("; ambition level 4 (3 to go)")
+    assert cells[(first.name, "L-PCN2")].endswith("; ambition level 3 (reached)")
+    area_page = client.get("/areas/L-PCN1?round=loc-cmp").get_data(as_text=True)
+    assert "Level 4 (3 to go)" in area_page
