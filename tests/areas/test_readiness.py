@@ -221,3 +221,57 @@ def test_map_and_compare_show_the_area_pages_readiness_figures(client, login, re
             f"{figure[0] / figure[1]:.0%} ({figure[0]} of {figure[1]})" if figure else "Not shown"
         )
         assert text == want, code
+
+
+# The confidence survey asks "had referrals" and, of those who had, "we feel supported to
+# welcome them" (a five-point scale with "don't know"). Each group's two answers, None for
+# a question left unanswered:
+SUPPORTED_ANSWERS = [
+    ("yes", "strongly_agree"),
+    ("yes", "agree"),
+    ("yes", "agree"),
+    ("yes", "neither"),
+    ("yes", "disagree"),
+    ("yes", "dont_know"),
+    ("yes", "agree"),
+    ("yes", None),
+    ("no", None),  # routed past the second question
+    ("no", None),
+    ("no", None),
+    ("yes", "strongly_agree"),
+    ("yes", "strongly_disagree"),
+    (None, None),  # did not say whether it had referrals: not counted either way
+]
+
+
+def test_involved_and_supported_share_equals_pandas(client, login, app):
+    round_ = factories.survey_round("confidence", slug="supported")
+    ics = factories.area("S-ICS", type="ics", name="Supported ICS")
+    rows = []
+    for had, supported in SUPPORTED_ANSWERS:
+        answers = {
+            k: v
+            for k, v in (("had_referrals", had), ("supported_for_referrals", supported))
+            if v is not None
+        }
+        factories.submitted_response(
+            round_, factories.organisation(area=ics), {OVERALL: 3}, areas=[ics], answers=answers
+        )
+        rows.append(answers)
+    db.session.commit()
+    login("board")
+    page = shown(client.get(f"/areas/S-ICS?round={round_.slug}").get_data(as_text=True))
+
+    # pandas from the raw answers: involved and supported = had referrals and agrees or
+    # strongly agrees, of the groups that said whether they had referrals
+    frame = pd.DataFrame(rows, columns=["had_referrals", "supported_for_referrals"])
+    answered = frame[frame["had_referrals"].isin(["yes", "no"])]
+    yes = answered[
+        (answered["had_referrals"] == "yes")
+        & answered["supported_for_referrals"].isin(["agree", "strongly_agree"])
+    ]
+    assert page["ready:supported"] == (len(yes), len(answered))
+    # by hand: 13 groups answered (the last did not); supported: groups 0, 1, 2, 6 and 11;
+    # the other 8 (neither, disagree, don't know, no answer, three without referrals,
+    # strongly disagree) are not: 5 and 8, both at least 5, so shown as 5 of 13
+    assert page["ready:supported"] == (5, 13)
