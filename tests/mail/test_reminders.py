@@ -96,13 +96,20 @@ def _sent_to(inbox) -> dict[str, object]:
     return {rcpt[0]: message for rcpt, message in inbox.messages}
 
 
-def test_reminders_reach_non_responders_with_their_own_links_and_a_way_to_stop(cli, smtp, groups):
+def test_reminders_reach_non_responders_with_their_own_links_and_a_way_to_stop(
+    cli, smtp, groups, monkeypatch
+):
+    monkeypatch.setenv("MAIL_FROM", "Northvale surveys <surveys@northvale.example>")
     result = cli("reminders", "send", "--round", groups.slug)
     assert result.exit_code == 0, result.output
     sent = _sent_to(smtp)
     # Not the group that answered, nor the one with no address, nor the one that said stop.
     assert set(sent) == {"fresh@example.org", "draft@example.org", "other@example.org"}
     assert "Sent 3 reminders; 1 asked for no reminders; 1 no email address." in result.output
+    # Each comes from the service's configured sender and is addressed to the group itself.
+    for address, message in sent.items():
+        assert message["From"] == "Northvale surveys <surveys@northvale.example>"
+        assert message["To"] == address
     fresh, draft = sent["fresh@example.org"], sent["draft@example.org"]
     body = fresh.get_content()
     assert f"https://survey.example.org/r/{groups.tokens['fresh']}" in body
@@ -173,9 +180,53 @@ def test_a_failing_mail_server_is_reported_and_nothing_is_recorded_as_sent(
     monkeypatch.setenv("MAIL_USE_TLS", "0")
     result = cli("reminders", "send", "--round", groups.slug)
     assert result.exit_code != 0
-    assert "mail: ConnectionRefusedError" in result.output
-    assert "3 not sent (0 sent before the failure are recorded)" in result.output
+    assert "could not reach the mail server (ConnectionRefusedError" in result.output
+    assert "0 reminders sent and recorded, 3 not sent" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
+
+
+def _reminded() -> dict[int, int]:
+    """Group id -> how many reminders are recorded for it."""
+    return dict(
+        db.session.execute(
+            sa.select(Reminder.organisation_id, sa.func.count(Reminder.id)).group_by(
+                Reminder.organisation_id
+            )
+        ).all()
+    )
+
+
+def test_a_server_that_refuses_part_way_leaves_a_true_record_and_a_later_run_sends_the_rest(
+    cli, smtp, groups
+):
+    by_address = {
+        "fresh@example.org": groups.ids["fresh"],
+        "draft@example.org": groups.ids["draft"],
+        "other@example.org": groups.ids["elsewhere"],
+    }
+    smtp.accept = 1  # the relay takes one message, then refuses each one after it
+    result = cli("reminders", "send", "--round", groups.slug)
+    assert result.exit_code != 0
+    accepted = [rcpt[0] for rcpt, _ in smtp.messages]
+    refused = [rcpt[0] for rcpt in smtp.refused]
+    assert len(accepted) == 1 and refused and set(accepted).isdisjoint(refused)
+    # One line says what the server answered, how many went and how many did not.
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: mail: the mail server answered 554 5.7.1 Sending limit reached, try later: "
+        "1 reminder sent and recorded, 2 not sent; run the command again later for the rest"
+    ]
+    # The record holds the one the server took, and not the one it refused.
+    assert _reminded() == {by_address[accepted[0]]: 1}
+    # The server takes mail again: the next run reaches exactly the two still waiting.
+    smtp.accept = None
+    later = cli("reminders", "send", "--round", groups.slug)
+    assert later.exit_code == 0, later.output
+    assert "Sent 2 reminders" in later.output and "1 reminded within the interval" in later.output
+    assert sorted(rcpt[0] for rcpt, _ in smtp.messages[1:]) == sorted(
+        set(by_address) - set(accepted)
+    )
+    assert _reminded() == {group_id: 1 for group_id in by_address.values()}
 
 
 def test_a_dry_run_lists_who_would_be_reminded_and_sends_nothing(cli, smtp, groups):
