@@ -140,13 +140,15 @@ def portfolio_reminders(slug: str):
     outcome = send_reminders(
         round_, actor=current_user, interval=REMINDER_INTERVAL, organisation_ids=group_ids
     )
+    groups = "group" if outcome.sent == 1 else "groups"
     if outcome.failure:
         flash(
-            f"The mail server refused: {outcome.failure}. {outcome.sent} sent before it "
-            "failed (recorded); try the rest later."
+            f"Reminders could not all be sent: {outcome.failure}. Sent to {outcome.sent} "
+            f"{groups} (recorded), {len(outcome.due) - outcome.sent} not sent; try again "
+            "later to send the rest."
         )
     else:
-        flash(f"Reminders sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")
+        flash(f"Reminders sent to {outcome.sent} {groups}.")
     args = {"broker": broker.id} if current_user.role == ADMIN else {}
     return redirect(url_for("reports.portfolio_page", slug=slug, **args))
 

@@ -270,6 +270,27 @@ def test_a_broker_reminds_its_own_portfolio_from_the_page(app, client, login, sm
     assert len(smtp.messages) == 2
 
 
+def test_a_refusing_mail_server_is_said_on_the_portfolio_page_and_nothing_recorded(
+    app, client, login, smtp, groups
+):
+    login("broker", broker=db.session.get(Broker, groups.broker_id))
+    page = client.get(f"/portfolio/{groups.slug}")
+    smtp.accept = 0  # the server refuses every message
+    sent = client.post(
+        f"/portfolio/{groups.slug}/reminders", data=hidden_fields(page.text), follow_redirects=True
+    )
+    assert sent.status_code == 200
+    assert (
+        "Reminders could not all be sent: the mail server answered 554 5.7.1 Sending limit "
+        "reached, try later. Sent to 0 groups (recorded), 2 not sent; try again later to send "
+        "the rest." in text_of(sent.text)
+    )
+    assert smtp.messages == [] and len(smtp.refused) == 1  # it stopped at the first refusal
+    assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
+    # Nothing was recorded, so both groups can still be sent their reminder.
+    assert "2 groups can be sent a reminder with their own link now." in text_of(sent.text)
+
+
 def test_the_links_list_says_who_has_answered_and_when_last_reminded(cli, smtp, groups, tmp_path):
     cli("reminders", "send", "--round", groups.slug)
     out = tmp_path / "links.csv"
