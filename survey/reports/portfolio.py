@@ -18,7 +18,6 @@ from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
-from ..journey.invitations import last_reminders
 from ..models import OVERALL, Broker, Organisation, Round
 from ..reminders import due_reminders, send_reminders
 from .paper_import import import_paper, paper_template
@@ -119,7 +118,6 @@ def portfolio_page(slug: str):
         rows=rows,
         chase=chase,
         due=due,
-        reminded=last_reminders(round_),
         stopped={g.id for g in groups if g.reminders_stopped_at is not None},
         responded=len(responses),
         target=target,

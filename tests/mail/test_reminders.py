@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -248,10 +249,31 @@ def test_an_unknown_or_closed_round_is_one_clear_line(cli, smtp, groups):
     assert smtp.messages == []
 
 
+def _chase_rows(page: str) -> dict[int, dict[str, str]]:
+    """The portfolio's "Not yet responded" table: group id -> what each column shows."""
+    table = page.split('id="portfolio-chase"', 1)[1].split("</table>", 1)[0]
+    headings = [text_of(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    cells = {
+        org_id: [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for org_id, row in re.findall(r'<tr[^>]*data-org="(\d+)"[^>]*>(.*?)</tr>', table, re.S)
+    }
+    return {int(org_id): dict(zip(headings, shown, strict=True)) for org_id, shown in cells.items()}
+
+
 def test_a_broker_reminds_its_own_portfolio_from_the_page(app, client, login, smtp, groups):
     login("broker", broker=db.session.get(Broker, groups.broker_id))
     page = client.get(f"/portfolio/{groups.slug}")
     text = text_of(page.text)
+    # The chase list: the broker's four groups still waiting, each with its status in the
+    # invitations list's words and its broker; the one that answered is not there.
+    chase = _chase_rows(page.text)
+    shown = {org_id: (r["Status"], r["Broker"], r["Last reminded"]) for org_id, r in chase.items()}
+    assert shown == {
+        groups.ids["fresh"]: ("not started", "Northvale CVS", "never"),
+        groups.ids["draft"]: ("draft", "Northvale CVS", "never"),
+        groups.ids["silent"]: ("not started", "Northvale CVS", "never"),
+        groups.ids["stopped"]: ("not started", "Northvale CVS", "asked for no reminders"),
+    }
     # Its five groups: two due, one answered, one without an address, one that said stop.
     assert "2 groups can be sent a reminder with their own link now." in text
     assert "1 asked for no reminders." in text and "1 no email address." in text
@@ -262,8 +284,9 @@ def test_a_broker_reminds_its_own_portfolio_from_the_page(app, client, login, sm
     assert set(_sent_to(smtp)) == {"fresh@example.org", "draft@example.org"}  # not the other's
     after = client.get(f"/portfolio/{groups.slug}")
     today = dt.date.today().strftime("%-d %b %Y")
-    row = after.text.split(f'data-org="{groups.ids["fresh"]}"')[-1].split("</tr>")[0]
-    assert today in row
+    reminded = {org_id: r["Last reminded"] for org_id, r in _chase_rows(after.text).items()}
+    assert reminded[groups.ids["fresh"]] == reminded[groups.ids["draft"]] == today
+    assert reminded[groups.ids["silent"]] == "never"
     assert "No group can be sent a reminder now." in text_of(after.text)
     # A double-clicked button sends nothing more.
     client.post(f"/portfolio/{groups.slug}/reminders", data=hidden_fields(page.text))
