@@ -158,6 +158,9 @@ class NotResponded:
     area_name: str
     email: str | None
     link: str | None
+    status: str  # "not started" or "draft", as the invitations list says it
+    last_reminded: dt.date | None
+    broker: str  # the group's broker's name, "" for none
 
 
 def plan_lines(
@@ -449,9 +452,14 @@ def _cohort_sheet(wb, lines: Sequence[PlanLine]) -> None:
     add_filter(ws, len(areas) + 2, len(offers) + 1)
 
 
+CHASE_HEADER = ("Group id", "Group", "Area", "Status", "Last reminded", "Broker", "Email",
+                "Invitation link")  # fmt: skip
+
+
 def _chase_sheet(wb, rows: Sequence[NotResponded]) -> None:
-    ws = new_sheet(wb, "Not yet responded", widths=(9, 30, 22, 30, 70))
-    write_header(ws, ["Group id", "Group", "Area", "Email", "Invitation link"])
+    ws = new_sheet(wb, "Not yet responded", widths=(9, 30, 22, 12, 14, 24, 30, 70))
+    write_header(ws, CHASE_HEADER)
     for r in rows:
-        write_row(ws, [r.org_id, r.name, r.area_name, r.email or "", r.link or "no invitation"])
-    add_filter(ws, 5, len(rows) + 1)
+        write_row(ws, [r.org_id, r.name, r.area_name, r.status, r.last_reminded, r.broker,
+                       r.email or "", r.link or "no invitation"])  # fmt: skip
+    add_filter(ws, len(CHASE_HEADER), len(rows) + 1)

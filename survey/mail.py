@@ -31,6 +31,24 @@ def build_message(
     return message
 
 
+def failure_reason(error: OSError) -> str:
+    """Why a message did not go, in one line a person can act on (no Python reprs)."""
+
+    def said(text: bytes | str) -> str:
+        text = text.decode(errors="replace") if isinstance(text, bytes) else text
+        return " ".join(text.split())  # a multi-line reply on one line
+
+    # SMTPException is an OSError too, so the server's own answers are looked at first.
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, text = next(iter(error.recipients.values()))
+        return f"the mail server refused the address: {code} {said(text)}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"the mail server answered {error.smtp_code} {said(error.smtp_error)}"
+    if isinstance(error, smtplib.SMTPException):
+        return f"the mail server failed: {said(str(error)) or type(error).__name__}"
+    return f"could not reach the mail server ({type(error).__name__}: {said(str(error))})"
+
+
 def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one message through whichever backend is configured."""
     message = build_message(to, subject, body, headers)

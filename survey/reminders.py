@@ -23,7 +23,7 @@ from .extensions import db
 from .instruments_store import instrument_for
 from .journey.invitations import DRAFT, NOT_STARTED, invitation_rows
 from .journey.links import group_link
-from .mail import send_mail
+from .mail import failure_reason, send_mail
 from .models import Organisation, Reminder, Round, utcnow
 
 TEMPLATE = "reminder-1"  # the wording in templates/views/journey/reminder_email.txt
@@ -147,7 +147,7 @@ def send_reminders(
                 headers=unsubscribe_headers(stop),
             )
         except (OSError, smtplib.SMTPException) as error:
-            outcome.failure = f"{type(error).__name__}: {error}"
+            outcome.failure = failure_reason(error)
             break
         db.session.add(
             Reminder(

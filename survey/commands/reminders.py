@@ -49,9 +49,10 @@ def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
         return
     click.echo(f"Sent {outcome.sent} reminders{skipped}.")
     if outcome.failure:
+        sent = f"{outcome.sent} {'reminder' if outcome.sent == 1 else 'reminders'}"
         raise InputError(
-            f"mail: {outcome.failure}; {len(outcome.due) - outcome.sent} not sent "
-            f"({outcome.sent} sent before the failure are recorded)"
+            f"mail: {outcome.failure}: {sent} sent and recorded, "
+            f"{len(outcome.due) - outcome.sent} not sent; run the command again later for the rest"
         )
 
 

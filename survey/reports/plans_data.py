@@ -23,14 +23,13 @@ from ..access import ADMIN, may_see_group_answers
 from ..extensions import db
 from ..help_requests import visible_requests
 from ..instruments_store import instrument_for, registry
-from ..journey.invitations import WITHHELD
+from ..journey.invitations import NOT_STARTED, WITHHELD, invitation_rows
 from ..journey.links import group_link
 from ..models import (
     OVERALL,
     Broker,
     HelpRequest,
     HelpStatus,
-    Invitation,
     Organisation,
     Response,
     ResponseStatus,
@@ -103,11 +102,13 @@ def portfolio(broker: Broker) -> list[Organisation]:
 
 def chase_list(
     round_: Round, orgs: Sequence[Organisation], responded: set[int], viewer=None
-) -> list:
-    """Groups with no submitted answer yet, with their journey links.
+) -> list[NotResponded]:
+    """Groups with no submitted answer yet: status, last reminder, broker and journey link.
 
-    A viewer who is not an admin gets no link for a group that answered before and
-    does not share with them (the rule of journey.invitations.withheld_links).
+    Status and last reminder are the invitations list's (invitation_rows, as
+    `survey invitations` writes them). A viewer who is not an admin gets no link for a
+    group that answered before and does not share with them (the rule of
+    journey.invitations.withheld_links).
     """
     waiting = [o for o in orgs if o.id not in responded]
     answered_before = set(
@@ -125,31 +126,32 @@ def chase_list(
         and o.id in answered_before
         and not may_see_group_answers(viewer, o)
     }
-    tokens = dict(
-        db.session.execute(
-            sa.select(Invitation.organisation_id, Invitation.token)
-            .where(
-                Invitation.round_id == round_.id,
-                Invitation.organisation_id.in_([o.id for o in waiting]),
-                Invitation.revoked_at.is_(None),
+    invited = {
+        row.org_id: row
+        for row in invitation_rows(round_, {o.id for o in waiting}, not_answered=True)
+    }
+    chase = []
+    for o in waiting:
+        row = invited.get(o.id)  # None: no link made yet, so nothing started or sent
+        if o.id in withheld:
+            link = WITHHELD
+        else:
+            link = group_link(row.invitation.token) if row is not None else None
+        chase.append(
+            NotResponded(
+                org_id=o.id,
+                name=o.name,
+                area_name=o.area.name if o.area else "no area",
+                email=o.email,
+                link=link,
+                status=row.status if row is not None else NOT_STARTED,
+                last_reminded=row.last_reminded.date()
+                if row is not None and row.last_reminded
+                else None,
+                broker=o.broker.name if o.broker else "",
             )
-            .order_by(Invitation.id.desc())
-        ).all()
-    )
-    return [
-        NotResponded(
-            org_id=o.id,
-            name=o.name,
-            area_name=o.area.name if o.area else "no area",
-            email=o.email,
-            link=WITHHELD
-            if o.id in withheld
-            else group_link(tokens[o.id])
-            if o.id in tokens
-            else None,
         )
-        for o in waiting
-    ]
+    return chase
 
 
 def tracked_actions(round_: Round, orgs: Sequence[Organisation], viewer) -> list[Tracked]:

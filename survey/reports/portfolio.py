@@ -18,7 +18,6 @@ from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
-from ..journey.invitations import last_reminders
 from ..models import OVERALL, Broker, Organisation, Round
 from ..reminders import due_reminders, send_reminders
 from .paper_import import import_paper, paper_template
@@ -119,7 +118,6 @@ def portfolio_page(slug: str):
         rows=rows,
         chase=chase,
         due=due,
-        reminded=last_reminders(round_),
         stopped={g.id for g in groups if g.reminders_stopped_at is not None},
         responded=len(responses),
         target=target,
@@ -140,13 +138,15 @@ def portfolio_reminders(slug: str):
     outcome = send_reminders(
         round_, actor=current_user, interval=REMINDER_INTERVAL, organisation_ids=group_ids
     )
+    groups = "group" if outcome.sent == 1 else "groups"
     if outcome.failure:
         flash(
-            f"The mail server refused: {outcome.failure}. {outcome.sent} sent before it "
-            "failed (recorded); try the rest later."
+            f"Reminders could not all be sent: {outcome.failure}. Sent to {outcome.sent} "
+            f"{groups} (recorded), {len(outcome.due) - outcome.sent} not sent; try again "
+            "later to send the rest."
         )
     else:
-        flash(f"Reminders sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")
+        flash(f"Reminders sent to {outcome.sent} {groups}.")
     args = {"broker": broker.id} if current_user.role == ADMIN else {}
     return redirect(url_for("reports.portfolio_page", slug=slug, **args))
 

@@ -108,6 +108,18 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     broker_page.get_by_role("button", name="Save").click()
     assert broker_page.locator("#current-status").inner_text() == "done"
     _no_violations(broker_page, "request done")
+    # A colleague saves the same request while this page is open: this save is refused (409).
+    colleague = staff.new_page()
+    colleague.goto(broker_page.url)
+    colleague.fill("#due_on", "2027-03-14")
+    colleague.get_by_role("button", name="Save").click()
+    expect(colleague.locator("#current-due")).to_have_text("14 March 2027")
+    colleague.close()
+    broker_page.select_option("#status", "declined")
+    broker_page.get_by_role("button", name="Save").click()
+    expect(broker_page.locator("#notice")).to_contain_text("Someone else changed this request")
+    assert broker_page.locator("#current-status").inner_text() == "done"
+    _no_violations(broker_page, "request changed elsewhere")
     broker_page.goto(f"{live_server.url}/portfolio/confidence-help")
     broker_page.get_by_role("link", name="One-page plan for Mill lane lunch club").click()
     broker_page.wait_for_url(lambda url: url.endswith("/plan"))  # count() does not wait for a page
@@ -115,6 +127,11 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     _no_violations(broker_page, "one-page plan")
     broker_page.goto(f"{live_server.url}/help-requests/support-plans")
     _no_violations(broker_page, "support-plans upload")
+    notes = {"name": "plans.xlsx", "mimeType": "text/plain", "buffer": b"not a workbook"}
+    broker_page.set_input_files("#file", files=[notes])
+    broker_page.get_by_role("button", name="Check and bring back").click()
+    expect(broker_page.locator("#plans-errors")).to_be_visible()
+    _no_violations(broker_page, "support-plans upload refused")
     staff.close()
 
     page.goto(f"{own}/result")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import smtplib
 import socket
 
 from survey.journey import messages
-from survey.mail import send_mail
+from survey.mail import failure_reason, send_mail
 
 from .conftest import text_of
 
@@ -27,6 +28,24 @@ def test_the_console_backend_prints_the_message(app, capsys, monkeypatch):
     send_mail("c@example.org", "Subject line", "Body text")
     printed = capsys.readouterr().err
     assert "To: c@example.org" in printed and "Body text" in printed
+
+
+def test_a_mail_failure_is_said_in_one_line_with_the_servers_own_words():
+    # A reply may be bytes over several lines; a person reads one line, not a Python repr.
+    refused = smtplib.SMTPRecipientsRefused(
+        {"x@example.org": (550, b"5.1.1 No such mailbox\nSee the postmaster")}
+    )
+    assert failure_reason(refused) == (
+        "the mail server refused the address: 550 5.1.1 No such mailbox See the postmaster"
+    )
+    answered = smtplib.SMTPDataError(554, b"5.7.1 Rejected")
+    assert failure_reason(answered) == "the mail server answered 554 5.7.1 Rejected"
+    dropped = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+    assert failure_reason(dropped) == "the mail server failed: Connection unexpectedly closed"
+    unreachable = ConnectionRefusedError(111, "Connection refused")
+    assert failure_reason(unreachable) == (
+        "could not reach the mail server (ConnectionRefusedError: [Errno 111] Connection refused)"
+    )
 
 
 def test_when_the_mail_server_cannot_be_reached_the_link_is_still_shown(

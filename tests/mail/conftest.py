@@ -10,14 +10,26 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 
+REFUSAL = "554 5.7.1 Sending limit reached, try later"
+
 
 @dataclass
 class Inbox:
-    """Every message the server accepted, parsed, with the envelope's recipients."""
+    """Every message the server accepted, parsed, with the envelope's recipients.
+
+    With ``accept`` set, the server takes that many messages in all and answers every
+    later one with REFUSAL (as a relay does at its sending limit); ``refused`` holds
+    the recipients of those. Set it back to None and the server accepts again.
+    """
 
     messages: list[tuple[list[str], Message]] = field(default_factory=list)
+    accept: int | None = None
+    refused: list[list[str]] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        if self.accept is not None and len(self.messages) >= self.accept:
+            self.refused.append(list(envelope.rcpt_tos))
+            return REFUSAL
         self.messages.append(
             (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -96,13 +97,20 @@ def _sent_to(inbox) -> dict[str, object]:
     return {rcpt[0]: message for rcpt, message in inbox.messages}
 
 
-def test_reminders_reach_non_responders_with_their_own_links_and_a_way_to_stop(cli, smtp, groups):
+def test_reminders_reach_non_responders_with_their_own_links_and_a_way_to_stop(
+    cli, smtp, groups, monkeypatch
+):
+    monkeypatch.setenv("MAIL_FROM", "Northvale surveys <surveys@northvale.example>")
     result = cli("reminders", "send", "--round", groups.slug)
     assert result.exit_code == 0, result.output
     sent = _sent_to(smtp)
     # Not the group that answered, nor the one with no address, nor the one that said stop.
     assert set(sent) == {"fresh@example.org", "draft@example.org", "other@example.org"}
     assert "Sent 3 reminders; 1 asked for no reminders; 1 no email address." in result.output
+    # Each comes from the service's configured sender and is addressed to the group itself.
+    for address, message in sent.items():
+        assert message["From"] == "Northvale surveys <surveys@northvale.example>"
+        assert message["To"] == address
     fresh, draft = sent["fresh@example.org"], sent["draft@example.org"]
     body = fresh.get_content()
     assert f"https://survey.example.org/r/{groups.tokens['fresh']}" in body
@@ -173,9 +181,53 @@ def test_a_failing_mail_server_is_reported_and_nothing_is_recorded_as_sent(
     monkeypatch.setenv("MAIL_USE_TLS", "0")
     result = cli("reminders", "send", "--round", groups.slug)
     assert result.exit_code != 0
-    assert "mail: ConnectionRefusedError" in result.output
-    assert "3 not sent (0 sent before the failure are recorded)" in result.output
+    assert "could not reach the mail server (ConnectionRefusedError" in result.output
+    assert "0 reminders sent and recorded, 3 not sent" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
+
+
+def _reminded() -> dict[int, int]:
+    """Group id -> how many reminders are recorded for it."""
+    return dict(
+        db.session.execute(
+            sa.select(Reminder.organisation_id, sa.func.count(Reminder.id)).group_by(
+                Reminder.organisation_id
+            )
+        ).all()
+    )
+
+
+def test_a_server_that_refuses_part_way_leaves_a_true_record_and_a_later_run_sends_the_rest(
+    cli, smtp, groups
+):
+    by_address = {
+        "fresh@example.org": groups.ids["fresh"],
+        "draft@example.org": groups.ids["draft"],
+        "other@example.org": groups.ids["elsewhere"],
+    }
+    smtp.accept = 1  # the relay takes one message, then refuses each one after it
+    result = cli("reminders", "send", "--round", groups.slug)
+    assert result.exit_code != 0
+    accepted = [rcpt[0] for rcpt, _ in smtp.messages]
+    refused = [rcpt[0] for rcpt in smtp.refused]
+    assert len(accepted) == 1 and refused and set(accepted).isdisjoint(refused)
+    # One line says what the server answered, how many went and how many did not.
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        "Error: mail: the mail server answered 554 5.7.1 Sending limit reached, try later: "
+        "1 reminder sent and recorded, 2 not sent; run the command again later for the rest"
+    ]
+    # The record holds the one the server took, and not the one it refused.
+    assert _reminded() == {by_address[accepted[0]]: 1}
+    # The server takes mail again: the next run reaches exactly the two still waiting.
+    smtp.accept = None
+    later = cli("reminders", "send", "--round", groups.slug)
+    assert later.exit_code == 0, later.output
+    assert "Sent 2 reminders" in later.output and "1 reminded within the interval" in later.output
+    assert sorted(rcpt[0] for rcpt, _ in smtp.messages[1:]) == sorted(
+        set(by_address) - set(accepted)
+    )
+    assert _reminded() == {group_id: 1 for group_id in by_address.values()}
 
 
 def test_a_dry_run_lists_who_would_be_reminded_and_sends_nothing(cli, smtp, groups):
@@ -197,10 +249,31 @@ def test_an_unknown_or_closed_round_is_one_clear_line(cli, smtp, groups):
     assert smtp.messages == []
 
 
+def _chase_rows(page: str) -> dict[int, dict[str, str]]:
+    """The portfolio's "Not yet responded" table: group id -> what each column shows."""
+    table = page.split('id="portfolio-chase"', 1)[1].split("</table>", 1)[0]
+    headings = [text_of(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    cells = {
+        org_id: [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for org_id, row in re.findall(r'<tr[^>]*data-org="(\d+)"[^>]*>(.*?)</tr>', table, re.S)
+    }
+    return {int(org_id): dict(zip(headings, shown, strict=True)) for org_id, shown in cells.items()}
+
+
 def test_a_broker_reminds_its_own_portfolio_from_the_page(app, client, login, smtp, groups):
     login("broker", broker=db.session.get(Broker, groups.broker_id))
     page = client.get(f"/portfolio/{groups.slug}")
     text = text_of(page.text)
+    # The chase list: the broker's four groups still waiting, each with its status in the
+    # invitations list's words and its broker; the one that answered is not there.
+    chase = _chase_rows(page.text)
+    shown = {org_id: (r["Status"], r["Broker"], r["Last reminded"]) for org_id, r in chase.items()}
+    assert shown == {
+        groups.ids["fresh"]: ("not started", "Northvale CVS", "never"),
+        groups.ids["draft"]: ("draft", "Northvale CVS", "never"),
+        groups.ids["silent"]: ("not started", "Northvale CVS", "never"),
+        groups.ids["stopped"]: ("not started", "Northvale CVS", "asked for no reminders"),
+    }
     # Its five groups: two due, one answered, one without an address, one that said stop.
     assert "2 groups can be sent a reminder with their own link now." in text
     assert "1 asked for no reminders." in text and "1 no email address." in text
@@ -211,12 +284,34 @@ def test_a_broker_reminds_its_own_portfolio_from_the_page(app, client, login, sm
     assert set(_sent_to(smtp)) == {"fresh@example.org", "draft@example.org"}  # not the other's
     after = client.get(f"/portfolio/{groups.slug}")
     today = dt.date.today().strftime("%-d %b %Y")
-    row = after.text.split(f'data-org="{groups.ids["fresh"]}"')[-1].split("</tr>")[0]
-    assert today in row
+    reminded = {org_id: r["Last reminded"] for org_id, r in _chase_rows(after.text).items()}
+    assert reminded[groups.ids["fresh"]] == reminded[groups.ids["draft"]] == today
+    assert reminded[groups.ids["silent"]] == "never"
     assert "No group can be sent a reminder now." in text_of(after.text)
     # A double-clicked button sends nothing more.
     client.post(f"/portfolio/{groups.slug}/reminders", data=hidden_fields(page.text))
     assert len(smtp.messages) == 2
+
+
+def test_a_refusing_mail_server_is_said_on_the_portfolio_page_and_nothing_recorded(
+    app, client, login, smtp, groups
+):
+    login("broker", broker=db.session.get(Broker, groups.broker_id))
+    page = client.get(f"/portfolio/{groups.slug}")
+    smtp.accept = 0  # the server refuses every message
+    sent = client.post(
+        f"/portfolio/{groups.slug}/reminders", data=hidden_fields(page.text), follow_redirects=True
+    )
+    assert sent.status_code == 200
+    assert (
+        "Reminders could not all be sent: the mail server answered 554 5.7.1 Sending limit "
+        "reached, try later. Sent to 0 groups (recorded), 2 not sent; try again later to send "
+        "the rest." in text_of(sent.text)
+    )
+    assert smtp.messages == [] and len(smtp.refused) == 1  # it stopped at the first refusal
+    assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
+    # Nothing was recorded, so both groups can still be sent their reminder.
+    assert "2 groups can be sent a reminder with their own link now." in text_of(sent.text)
 
 
 def test_the_links_list_says_who_has_answered_and_when_last_reminded(cli, smtp, groups, tmp_path):

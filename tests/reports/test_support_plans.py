@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -12,7 +13,14 @@ from exports.support_plans import GroupLevel, GroupResult, plan_lines
 from instruments import HORIZON_LABELS, load_registry
 from survey.extensions import db
 from survey.instruments_store import registry
-from survey.models import AuditEvent, Broker, DomainScore, Response
+from survey.models import (
+    AuditEvent,
+    Broker,
+    DomainScore,
+    Reminder,
+    Response,
+    ResponseStatus,
+)
 from survey.reports.plans_data import support_plans_workbook
 
 from .. import factories
@@ -88,6 +96,29 @@ def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monke
     broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
     late = factories.organisation(name=FORMULA, area=geography.p1, broker=broker)
     invitation = factories.invitation(geography.round, organisation=late)
+    # A group that has saved a draft (not sent) and was reminded on 2 March.
+    drafting = factories.organisation(
+        name="Drafting group", area=geography.p2, broker=broker, email="drafting@example.org"
+    )
+    drafting_link = factories.invitation(geography.round, organisation=drafting)
+    db.session.add_all(
+        [
+            Response(
+                round_id=geography.round.id,
+                invitation_id=drafting_link.id,
+                organisation_id=drafting.id,
+                status=ResponseStatus.IN_PROGRESS,
+            ),
+            Reminder(
+                round_id=geography.round.id,
+                organisation_id=drafting.id,
+                sent_at=dt.datetime(2026, 3, 2, 9, 30),
+                sent_by="cli",
+                template="reminder-1",
+                status="not started",
+            ),
+        ]
+    )
     db.session.commit()
     monkeypatch.setitem(app.config, "SERVER_URL", "https://survey.example.org")
     data = support_plans_workbook(geography.round, None, viewer=None, actor="cli", broker=broker)
@@ -100,17 +131,32 @@ def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monke
         "Not yet responded",
         "Method",
     ]
-    chase = rows_of(wb["Not yet responded"])
+    chase = sorted(rows_of(wb["Not yet responded"]), key=lambda r: r["Group id"])
+    # Status in the invitations list's words; a group never reminded has no date.
     assert chase == [
         {
             "Group id": late.id,
             "Group": FORMULA,
             "Area": "Place P1",
+            "Status": "not started",
+            "Last reminded": None,
+            "Broker": "Test CVS",
             "Email": None,
             "Invitation link": f"https://survey.example.org/r/{invitation.token}",
-        }
+        },
+        {
+            "Group id": drafting.id,
+            "Group": "Drafting group",
+            "Area": "Place P2",
+            "Status": "draft",
+            "Last reminded": dt.datetime(2026, 3, 2),  # the day, read back as a date cell
+            "Broker": "Test CVS",
+            "Email": "drafting@example.org",
+            "Invitation link": f"https://survey.example.org/r/{drafting_link.token}",
+        },
     ]
-    assert wb["Not yet responded"]["B2"].data_type == "s"
+    names = [c for c in wb["Not yet responded"]["B"] if c.value == FORMULA]
+    assert [c.data_type for c in names] == ["s"]  # kept as text, never a formula
     plans = pd.read_excel(io.BytesIO(data), sheet_name="Support plans")
     cohort = pd.read_excel(io.BytesIO(data), sheet_name="Cohort").set_index("Support offer")
     for offer, row in cohort.iterrows():
