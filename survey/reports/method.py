@@ -93,7 +93,7 @@ def method_lines(
     actor: str,
     shown: str,
     round_title: str | None = None,
-    target: int | None = None,
+    target: int | str | None = None,
     extra: list[tuple[str, object]] | None = None,
 ) -> list[tuple[str, object]]:
     """Label and value pairs for a workbook's method sheet."""

@@ -17,18 +17,30 @@ from ..models import Area, Round
 from .method import method_lines
 
 
-def trend_points(area: Area, instrument_id: str) -> list[TrendPoint]:
-    """One point per (round, domain) for the area, oldest round first."""
+def _rounds(instrument_id: str) -> list[Round]:
+    """The instrument's rounds that have opened, oldest first: the years a trend shows."""
     today = dt.date.today()
-    rounds = [
+    return [
         r
         for r in db.session.scalars(
             sa.select(Round).where(Round.instrument_id == instrument_id).order_by(Round.opens_on)
         )
         if r.opens_on <= today
     ]
+
+
+def targets_in_words(rounds: list[Round]) -> str:
+    """Each year's target level ("2024: none set; 2025: level 3"), or one for all years."""
+    words = ["none set" if r.target_level is None else f"level {r.target_level}" for r in rounds]
+    if len(set(words)) <= 1:
+        return words[0] if words else "none set"
+    return "; ".join(f"{r.opens_on.year}: {w}" for r, w in zip(rounds, words, strict=True))
+
+
+def trend_points(area: Area, instrument_id: str) -> list[TrendPoint]:
+    """One point per (round, domain) for the area, oldest round first."""
     points = []
-    for round_, aggregates in trend_aggregates(instrument_id, area, rounds):
+    for round_, aggregates in trend_aggregates(instrument_id, area, _rounds(instrument_id)):
         for agg in aggregates:
             s = agg.summary
             points.append(
@@ -62,6 +74,7 @@ def trends_method(area: Area, instrument_id: str, points: list[TrendPoint], acto
         instrument,
         actor=actor,
         shown="self-assessed levels (groups' own answers)",
+        target=targets_in_words(_rounds(instrument_id)),
         extra=[
             ("Area", f"{area.name} ({area.code})"),
             ("Comparability", compare),

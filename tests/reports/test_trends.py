@@ -8,6 +8,7 @@ import statistics
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.models import Round
@@ -79,6 +80,10 @@ def test_a_small_area_is_suppressed_everywhere(client, login, yearly):
 
 
 def test_trends_workbook_has_the_numbers_the_page_shows_and_the_picture(cli, yearly, tmp_path):
+    # A target set for 2025 only: the method sheet says so year by year (it once said
+    # "none set" whatever the rounds had).
+    db.session.scalar(sa.select(Round).where(Round.slug == "confidence-2025")).target_level = 3
+    db.session.commit()
     out = tmp_path / "trends.xlsx"
     result = cli("export", "trends", "--area", "T-ICS", "-o", out)
     assert result.exit_code == 0, result.output
@@ -95,6 +100,7 @@ def test_trends_workbook_has_the_numbers_the_page_shows_and_the_picture(cli, yea
     assert wide.loc["Overall", "2025 mean"] == pytest.approx(3.0)
     method = {r["Item"]: r["Detail"] for r in rows_of(wb["Method"])}
     assert method["Comparability"].startswith("The same instrument version every year")
+    assert method["Target level"] == "2024: none set; 2025: level 3"
     assert db.session.query(Round).count() == 2
 
 
