@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from typing import IO
 
@@ -151,6 +152,7 @@ class _Listing:
 # digest. Which groups are listed is never cached: every reply asks the database anew.
 _LISTINGS: dict[int, tuple[bytes, _Listing]] = {}
 MAX_CACHED_LISTINGS = 25_000
+_LISTINGS_LOCK = threading.Lock()
 
 
 def _loaded(text: str | None):
@@ -184,9 +186,10 @@ def _listings(query: sa.Select, keep: bool = True) -> list[_Listing]:
             group = _group(org_id, name, area, _loaded(profile), _loaded(details), confirmed)
             known = (digest, _Listing(group))
             if keep:
-                if len(_LISTINGS) >= MAX_CACHED_LISTINGS:
-                    _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest goes first
-                _LISTINGS[org_id] = known
+                with _LISTINGS_LOCK:  # a threaded server's requests share the dict
+                    if len(_LISTINGS) >= MAX_CACHED_LISTINGS:
+                        _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest goes first
+                    _LISTINGS[org_id] = known
         out.append(known[1])
     return out
 

@@ -358,6 +358,24 @@ def test_a_listing_changed_behind_the_apps_back_is_what_the_next_reply_carries(a
     assert client.get(f"/oruk/services?taxonomy_term_id={old_term}").get_json()["empty"]
 
 
+def test_the_listing_cache_keeps_at_most_its_limit_and_replies_stay_whole(app, client, monkeypatch):
+    """Past the cache's limit the oldest listing makes way; every reply still carries
+    every listed group, each record whole (the dropped ones are built again)."""
+    from survey import directory
+
+    monkeypatch.setattr(directory, "_LISTINGS", {})
+    monkeypatch.setattr(directory, "MAX_CACHED_LISTINGS", 2)
+    hood = factories.area(code="T-CAP", name="Cap Ward")
+    names = [f"Group {n}" for n in range(5)]
+    for name in names:
+        factories.organisation(name=name, area=hood, consent_directory=True)
+    db.session.commit()
+    for _ in range(2):
+        reply = client.get("/oruk/services?per_page=10").get_json()
+        assert sorted(s["name"] for s in reply["contents"]) == names
+        assert len(directory._LISTINGS) == 2
+
+
 def test_the_paging_check_is_not_vacuous():
     def page(number, ids, **fields):
         contents = [{"id": i} for i in ids]
