@@ -379,7 +379,11 @@ def oruk_page_json(
 
 
 def oruk_feed(groups: Iterable[ListedGroup]) -> dict:
-    """The whole directory as one ORUK ``/services`` page (one service per group, nested)."""
+    """The whole directory as one ORUK ``/services`` page (one service per group, nested).
+
+    ``survey export oruk`` streams exactly this a batch of groups at a time
+    (survey.directory.write_feed); a test holds the two equal.
+    """
     services = [service_record(group) for group in groups]
     return oruk_page(
         services, total_items=len(services), page_number=1, per_page=max(1, len(services))

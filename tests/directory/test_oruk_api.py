@@ -376,6 +376,23 @@ def test_the_listing_cache_keeps_at_most_its_limit_and_replies_stay_whole(app, c
         assert len(directory._LISTINGS) == 2
 
 
+def test_the_streamed_export_is_the_one_page_feed_of_every_listed_group(app):
+    """write_feed streams in batches (here of 7, so the demo's 18 listed groups take
+    three); what it writes is the core's one-page feed of the same listings."""
+    import io
+
+    from exports.oruk import oruk_feed
+    from survey import directory
+
+    load_demo(seed=3, groups=24)
+    db.session.commit()
+    out = io.BytesIO()
+    assert directory.write_feed(out, batch=7) == 18
+    groups = [listing.group for listing in directory._listings(directory.listed_select())]
+    assert json.loads(out.getvalue()) == oruk_feed(groups)
+    assert len(groups) == 18 and feed_errors(oruk_feed(groups)) == []
+
+
 def test_the_paging_check_is_not_vacuous():
     def page(number, ids, **fields):
         contents = [{"id": i} for i in ids]
