@@ -19,7 +19,7 @@ from exports.oruk import ENTRY_FIELDS
 from . import audit
 from .extensions import db
 from .journey.links import ensure_private_token, group_link
-from .mail import send_mail
+from .mail import failure_reason, send_mail
 from .models import DirectoryEntry, Invitation, Organisation, Postcode, utcnow
 from .reminders import unsubscribe_headers, unsubscribe_link
 
@@ -151,6 +151,7 @@ class Emailed:
 
     sent: int
     failure: str | None = None
+    not_sent: int = 0  # due but not sent, once the server refused
 
 
 def stale_due(rows: Iterable[EntryRow], now: dt.datetime) -> list[EntryRow]:
@@ -177,7 +178,8 @@ def email_stale(rows: Iterable[EntryRow], actor, now: dt.datetime) -> Emailed:
     with its own link and a link to stop reminders. Each send is audited and committed
     as it goes, so a failing server stops the run with the ones sent recorded."""
     sent = 0
-    for row in stale_due(rows, now):
+    due = stale_due(rows, now)
+    for row in due:
         org, entry = row.organisation, row.entry
         stop = unsubscribe_link(org.id)
         link = group_link(_group_token(org)) + "/listing"
@@ -193,7 +195,7 @@ def email_stale(rows: Iterable[EntryRow], actor, now: dt.datetime) -> Emailed:
             )
         except (OSError, smtplib.SMTPException) as error:
             db.session.rollback()
-            return Emailed(sent, str(error) or type(error).__name__)
+            return Emailed(sent, failure_reason(error), len(due) - sent)
         entry.stale_emailed_at = now
         audit.record(actor, ENTRY_STALE_EMAILED, org)
         db.session.commit()

@@ -77,5 +77,6 @@ def listings(app, dry_run: bool) -> None:
     click.echo(f"Asked {outcome.sent} groups whether their listing is still right.")
     if outcome.failure:
         raise InputError(
-            f"mail: {outcome.failure} ({outcome.sent} sent before the failure are recorded)"
+            f"mail: {outcome.failure}: {outcome.sent} sent and recorded, "
+            f"{outcome.not_sent} not sent; run the command again later for the rest"
         )

@@ -86,8 +86,8 @@ def directory_entries_email():
     outcome = directory_entries.email_stale(rows, current_user, utcnow())
     if outcome.failure:
         flash(
-            f"The mail server refused: {outcome.failure}. {outcome.sent} sent before it "
-            "failed (recorded); try the rest later."
+            f"Emails could not all be sent: {outcome.failure}. Sent to {outcome.sent} "
+            f"(recorded), {outcome.not_sent} not sent; try again later to send the rest."
         )
     else:
         flash(f"Emails sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")

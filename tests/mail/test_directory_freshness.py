@@ -10,7 +10,7 @@ import re
 import sqlalchemy as sa
 
 from survey.extensions import db
-from survey.models import AuditEvent, DirectoryEntry, utcnow
+from survey.models import AuditEvent, DirectoryEntry, Organisation, utcnow
 
 from .. import factories
 from ..journey.conftest import hidden_fields, per_request_globals, text_of  # noqa: F401
@@ -139,3 +139,39 @@ def test_the_daily_command_asks_stale_groups_once_a_month_never_one_that_said_st
     db.session.execute(sa.update(DirectoryEntry).values(stale_emailed_at=None))
     db.session.commit()
     assert "Would ask 1 of 3" in cli("reminders", "listings", "--dry-run").output
+
+
+def test_a_server_that_refuses_part_way_is_reported_and_only_what_went_is_recorded(app, cli, smtp):
+    """A real server that takes one message and then answers 554: the command exits
+    non-zero with the server's words and the counts, exactly the group whose email went
+    is marked asked, and the next run (the server taking mail again) asks the other two."""
+    round_ = factories.survey_round()
+    emails = ["one@example.org", "two@example.org", "three@example.org"]
+    for n, email in enumerate(emails):
+        org = factories.organisation(name=f"Stale group {n}", email=email)
+        factories.invitation(round_, org)
+        db.session.flush()
+        _entry(org, 200)
+    db.session.commit()
+
+    smtp.accept = 1
+    refused = cli("reminders", "listings")
+    assert refused.exit_code == 1
+    assert (
+        "the mail server answered 554 5.7.1 Sending limit reached, try later: "
+        "1 sent and recorded, 2 not sent" in refused.output
+    )
+    assert "Traceback" not in refused.output and "SMTPDataError" not in refused.output
+    [first] = [rcpt[0] for rcpt, _ in smtp.messages]
+    assert len(smtp.refused) == 1  # the server refused the second; the run stopped there
+    asked = db.session.scalars(
+        sa.select(Organisation.email)
+        .join(DirectoryEntry, DirectoryEntry.organisation_id == Organisation.id)
+        .where(DirectoryEntry.stale_emailed_at.is_not(None))
+    ).all()
+    assert asked == [first]
+
+    smtp.accept = None
+    again = cli("reminders", "listings")
+    assert again.exit_code == 0 and "Asked 2 groups" in again.output
+    assert sorted(rcpt[0] for rcpt, _ in smtp.messages) == sorted(emails)
