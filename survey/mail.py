@@ -49,6 +49,12 @@ def failure_reason(error: OSError) -> str:
     return f"could not reach the mail server ({type(error).__name__}: {said(str(error))})"
 
 
+def stopped_part_way(failure: str, sent: int, not_sent: int, noun: str) -> str:
+    """A run of emails the mail server stopped, in one line: why, how many went (each
+    recorded) and how many did not ("...: 1 reminder sent and recorded, 2 not sent")."""
+    return f"{failure}: {sent} {noun if sent == 1 else noun + 's'} sent and recorded, {not_sent} not sent"
+
+
 def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one message through whichever backend is configured."""
     message = build_message(to, subject, body, headers)

@@ -11,8 +11,11 @@ import datetime as dt
 import click
 
 from ..errors import InputError
+from ..mail import stopped_part_way
 from .context import with_app
 from .lookups import round_named
+
+AGAIN = "run the command again later for the rest"
 
 
 @click.group("reminders")
@@ -49,11 +52,10 @@ def send(app, round_slug: str, dry_run: bool, interval_days: int) -> None:
         return
     click.echo(f"Sent {outcome.sent} reminders{skipped}.")
     if outcome.failure:
-        sent = f"{outcome.sent} {'reminder' if outcome.sent == 1 else 'reminders'}"
-        raise InputError(
-            f"mail: {outcome.failure}: {sent} sent and recorded, "
-            f"{len(outcome.due) - outcome.sent} not sent; run the command again later for the rest"
+        stopped = stopped_part_way(
+            outcome.failure, outcome.sent, len(outcome.due) - outcome.sent, "reminder"
         )
+        raise InputError(f"mail: {stopped}; {AGAIN}")
 
 
 @reminders_group.command("listings")
@@ -76,7 +78,5 @@ def listings(app, dry_run: bool) -> None:
     outcome = email_stale(rows, "cli", now)
     click.echo(f"Asked {outcome.sent} groups whether their listing is still right.")
     if outcome.failure:
-        raise InputError(
-            f"mail: {outcome.failure}: {outcome.sent} sent and recorded, "
-            f"{outcome.not_sent} not sent; run the command again later for the rest"
-        )
+        stopped = stopped_part_way(outcome.failure, outcome.sent, outcome.not_sent, "email")
+        raise InputError(f"mail: {stopped}; {AGAIN}")

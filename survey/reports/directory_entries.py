@@ -15,6 +15,7 @@ from exports.oruk import listing_rows
 from .. import directory, directory_entries
 from ..access import ADMIN
 from ..extensions import db
+from ..mail import stopped_part_way
 from ..models import Broker, Organisation, utcnow
 from .plans_data import portfolio
 from .portfolio import broker_for_viewer
@@ -85,10 +86,8 @@ def directory_entries_email():
     rows = directory_entries.entries_for(portfolio(broker), utcnow())
     outcome = directory_entries.email_stale(rows, current_user, utcnow())
     if outcome.failure:
-        flash(
-            f"Emails could not all be sent: {outcome.failure}. Sent to {outcome.sent} "
-            f"(recorded), {outcome.not_sent} not sent; try again later to send the rest."
-        )
+        stopped = stopped_part_way(outcome.failure, outcome.sent, outcome.not_sent, "email")
+        flash(f"Emails could not all be sent: {stopped}; try again later to send the rest.")
     else:
         flash(f"Emails sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")
     return _back(broker)

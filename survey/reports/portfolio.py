@@ -18,6 +18,7 @@ from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
+from ..mail import stopped_part_way
 from ..models import OVERALL, Broker, Organisation, Round
 from ..reminders import due_reminders, send_reminders
 from .paper_import import import_paper, paper_template
@@ -138,15 +139,13 @@ def portfolio_reminders(slug: str):
     outcome = send_reminders(
         round_, actor=current_user, interval=REMINDER_INTERVAL, organisation_ids=group_ids
     )
-    groups = "group" if outcome.sent == 1 else "groups"
     if outcome.failure:
-        flash(
-            f"Reminders could not all be sent: {outcome.failure}. Sent to {outcome.sent} "
-            f"{groups} (recorded), {len(outcome.due) - outcome.sent} not sent; try again "
-            "later to send the rest."
+        stopped = stopped_part_way(
+            outcome.failure, outcome.sent, len(outcome.due) - outcome.sent, "reminder"
         )
+        flash(f"Reminders could not all be sent: {stopped}; try again later to send the rest.")
     else:
-        flash(f"Reminders sent to {outcome.sent} {groups}.")
+        flash(f"Reminders sent to {outcome.sent} {'group' if outcome.sent == 1 else 'groups'}.")
     args = {"broker": broker.id} if current_user.role == ADMIN else {}
     return redirect(url_for("reports.portfolio_page", slug=slug, **args))
 

@@ -137,6 +137,12 @@ def axe_violations(page, tags: list[str] | None = None) -> list[dict]:
     ]
 
 
+def assert_no_violations(page, where: str) -> None:
+    """axe finds nothing on the page; ``where`` names it in the failure."""
+    found = axe_violations(page)
+    assert found == [], (where, found)
+
+
 @pytest.fixture
 def axe():
     """The axe_violations function, for tests that prefer a fixture to an import."""

@@ -22,15 +22,10 @@ from survey.models import (
 from tests import factories
 from tests.journey.conftest import valid_value
 
-from .conftest import axe_violations
+from .conftest import assert_no_violations
 
 PASSWORD = "correct horse battery"
 CALL = "Phoned, booked onto cyber basics session 14 March"
-
-
-def _no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert found == [], (where, found)
 
 
 def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
@@ -76,14 +71,14 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     page.get_by_role("button", name="I'd like help with this").first.click()
     page.wait_for_url(lambda url: "/help?about=" in url)
     assert "will not see your answers" in page.locator("#privacy").inner_text()
-    _no_violations(page, "ask for help")
+    assert_no_violations(page, "ask for help")
     page.check("#contact-by-phone")
     page.fill("#contact-detail", "01234 567890")
     page.fill("#note", "Mornings are best")
     page.get_by_role("button", name="Send your request for help").click()
     page.wait_for_url(lambda url: url.endswith("/result#help-requests"))
     expect(page.locator('#help-requests [data-status="new"]')).to_have_count(1)
-    _no_violations(page, "result with a request")
+    assert_no_violations(page, "result with a request")
 
     staff = page.context.browser.new_context(bypass_csp=True)  # so axe can be injected
     broker_page = staff.new_page()
@@ -93,10 +88,10 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     broker_page.get_by_role("button", name="Sign in").click()
     broker_page.wait_for_url(lambda url: "/sign-in" not in url)
     broker_page.get_by_role("link", name="Requests for help from groups").click()
-    _no_violations(broker_page, "caseload")
+    assert_no_violations(broker_page, "caseload")
     broker_page.get_by_role("link", name="Mill lane lunch club").click()
     assert "Mornings are best" in broker_page.locator("#request").inner_text()
-    _no_violations(broker_page, "request")
+    assert_no_violations(broker_page, "request")
     broker_page.select_option("#status", "contacted")
     broker_page.select_option("#owner", label="ann@millbrook.example")
     broker_page.get_by_role("button", name="Save").click()
@@ -107,7 +102,7 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     broker_page.select_option("#status", "done")
     broker_page.get_by_role("button", name="Save").click()
     assert broker_page.locator("#current-status").inner_text() == "done"
-    _no_violations(broker_page, "request done")
+    assert_no_violations(broker_page, "request done")
     # A colleague saves the same request while this page is open: this save is refused (409).
     colleague = staff.new_page()
     colleague.goto(broker_page.url)
@@ -119,19 +114,19 @@ def test_a_group_asks_for_help_and_sees_its_broker_finish_it(live_server, page):
     broker_page.get_by_role("button", name="Save").click()
     expect(broker_page.locator("#notice")).to_contain_text("Someone else changed this request")
     assert broker_page.locator("#current-status").inner_text() == "done"
-    _no_violations(broker_page, "request changed elsewhere")
+    assert_no_violations(broker_page, "request changed elsewhere")
     broker_page.goto(f"{live_server.url}/portfolio/confidence-help")
     broker_page.get_by_role("link", name="One-page plan for Mill lane lunch club").click()
     broker_page.wait_for_url(lambda url: url.endswith("/plan"))  # count() does not wait for a page
     expect(broker_page.locator('#plan-actions [data-status="done"]').first).to_be_visible()
-    _no_violations(broker_page, "one-page plan")
+    assert_no_violations(broker_page, "one-page plan")
     broker_page.goto(f"{live_server.url}/help-requests/support-plans")
-    _no_violations(broker_page, "support-plans upload")
+    assert_no_violations(broker_page, "support-plans upload")
     notes = {"name": "plans.xlsx", "mimeType": "text/plain", "buffer": b"not a workbook"}
     broker_page.set_input_files("#file", files=[notes])
     broker_page.get_by_role("button", name="Check and bring back").click()
     expect(broker_page.locator("#plans-errors")).to_be_visible()
-    _no_violations(broker_page, "support-plans upload refused")
+    assert_no_violations(broker_page, "support-plans upload refused")
     staff.close()
 
     page.goto(f"{own}/result")

@@ -18,7 +18,7 @@ from survey.instruments_store import registry
 from survey.models import Area, Invitation, Organisation, Response, Round
 from tests.journey.conftest import valid_value
 
-from .conftest import axe_violations
+from .conftest import assert_no_violations
 
 INSTRUMENTS = ["confidence", "dmi-organisation", "dmi-locality", "vcse-readiness"]
 
@@ -72,11 +72,6 @@ def _section_id(page) -> str:
     return match.group(1)
 
 
-def _no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert found == [], (where, found)
-
-
 @pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_a_group_completes_the_questionnaire_and_sees_its_levels(live_server, page, instrument_id):
     app = live_server.app
@@ -89,7 +84,7 @@ def test_a_group_completes_the_questionnaire_and_sees_its_levels(live_server, pa
     page.goto(f"{live_server.url}/r/{token}")
     assert page.locator("h1").inner_text() == instrument.title
     assert f"About {instrument.minutes} minutes" in page.inner_text("main")
-    _no_violations(page, "start")
+    assert_no_violations(page, "start")
     page.get_by_role("button", name="Start now").click()
 
     seen: list[str] = []
@@ -99,7 +94,7 @@ def test_a_group_completes_the_questionnaire_and_sees_its_levels(live_server, pa
         section = sections[_section_id(page)]
         assert f"Section {len(seen) + 1} of" in page.locator("#progress").inner_text()
         if not seen:
-            _no_violations(page, "question page")
+            assert_no_violations(page, "question page")
         first = section.questions[0]
         if not errored and first.required and first.type != "area":
             # Leave the first question out: an error summary that links to it.
@@ -110,7 +105,7 @@ def test_a_group_completes_the_questionnaire_and_sees_its_levels(live_server, pa
             summary = page.locator(".govuk-error-summary")
             summary.locator("a").first.click()
             assert page.evaluate("document.activeElement.name") == first.id
-            _no_violations(page, "error page")
+            assert_no_violations(page, "error page")
             errored = True
         held = next(
             (q for q in reversed(section.questions) if q.required and q.skip_if is None), None
@@ -141,10 +136,10 @@ def test_a_group_completes_the_questionnaire_and_sees_its_levels(live_server, pa
         page.locator('input[name="consent_broker"][value="yes"]').check()
         page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/check-answers")
-    _no_violations(page, "check answers")
+    assert_no_violations(page, "check answers")
     page.get_by_role("button", name="Send your answers").click()
     assert page.url.endswith("/result")
-    _no_violations(page, "result")
+    assert_no_violations(page, "result")
 
     with app.app_context():
         response = db.session.scalar(sa.select(Response).where(Response.status == "submitted"))

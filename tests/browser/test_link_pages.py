@@ -24,14 +24,9 @@ from survey.models import (
 from tests import factories
 from tests.journey.conftest import valid_value
 
-from .conftest import axe_violations
+from .conftest import assert_no_violations
 
 PASSWORD = "correct horse battery"
-
-
-def _no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert found == [], (where, found)
 
 
 def test_the_pages_about_a_groups_links_are_accessible(live_server, page):
@@ -79,11 +74,11 @@ def test_the_pages_about_a_groups_links_are_accessible(live_server, page):
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/r/{token}")
     assert "answers are private" in page.inner_text("main")
-    _no_violations(page, "private start page")
+    assert_no_violations(page, "private start page")
     # "walkers" masked: its first letter, then a star for each other letter.
     page.get_by_role("button", name="Email our link to w******@example.org").click()
     assert "w******@example.org" in page.inner_text("main")
-    _no_violations(page, "link emailed")
+    assert_no_violations(page, "link emailed")
     mails = list(Path(app.config["MAIL_FOLDER"]).glob("*.eml"))
     assert len(mails) == 1 and "To: walkers@example.org" in mails[0].read_text()
 
@@ -104,7 +99,7 @@ def test_the_pages_about_a_groups_links_are_accessible(live_server, page):
         db.session.commit()
     page.goto(f"{live_server.url}/r/{private}/paper-answers")
     assert page.locator("h1").count() == 1
-    _no_violations(page, "paper answers")
+    assert_no_violations(page, "paper answers")
 
     # Staff: the invitations page, with the buttons to email or reissue a link.
     page.context.clear_cookies()
@@ -115,5 +110,5 @@ def test_the_pages_about_a_groups_links_are_accessible(live_server, page):
     page.wait_for_url(lambda url: "/sign-in" not in url)
     page.goto(f"{live_server.url}/rounds/confidence-links/invitations")
     assert "Harbour walkers" in page.inner_text("main")
-    _no_violations(page, "invitations page")
+    assert_no_violations(page, "invitations page")
     assert page.external_requests == []

@@ -15,14 +15,9 @@ from survey.extensions import db
 from survey.models import Broker, Reminder, utcnow
 from tests import factories
 
-from .conftest import axe_violations
+from .conftest import assert_no_violations
 
 PASSWORD = "correct horse battery"
-
-
-def _no_violations(page, where: str) -> None:
-    found = axe_violations(page)
-    assert found == [], (where, found)
 
 
 def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page):
@@ -69,12 +64,12 @@ def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page):
     expect(broker_page.locator("#reminders-due")).to_contain_text(
         "1 group can be sent a reminder with their own link now."
     )
-    _no_violations(broker_page, "portfolio with its reminders form")
+    assert_no_violations(broker_page, "portfolio with its reminders form")
     broker_page.get_by_role("button", name="Email reminders to 1 group").click()
     expect(broker_page.get_by_text("Reminders sent to 1 group.")).to_be_visible()
     choir_row = chase.locator(f'[data-org="{ids["choir"]}"]')
     expect(choir_row.locator("[data-reminded]")).to_have_text(dt.date.today().strftime("%-d %b %Y"))
-    _no_violations(broker_page, "portfolio after sending reminders")
+    assert_no_violations(broker_page, "portfolio after sending reminders")
     staff.close()
 
     # The choir follows the email's link to stop reminders (no session: the link is the key).
@@ -83,8 +78,8 @@ def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page):
     assert message["To"] == "choir@example.org"
     page.goto(message["List-Unsubscribe"].strip().strip("<>"))
     expect(page.get_by_role("heading", name="Stop reminder emails")).to_be_visible()
-    _no_violations(page, "stop reminders")
+    assert_no_violations(page, "stop reminders")
     page.get_by_role("button", name="Stop reminder emails").click()
     expect(page.locator("#stopped")).to_contain_text("Chapel choir")
-    _no_violations(page, "reminders stopped")
+    assert_no_violations(page, "reminders stopped")
     assert page.console_errors == [] and page.external_requests == []

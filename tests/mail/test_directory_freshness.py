@@ -159,7 +159,8 @@ def test_a_server_that_refuses_part_way_is_reported_and_only_what_went_is_record
     assert refused.exit_code == 1
     assert (
         "the mail server answered 554 5.7.1 Sending limit reached, try later: "
-        "1 sent and recorded, 2 not sent" in refused.output
+        "1 email sent and recorded, 2 not sent; run the command again later for the rest"
+        in refused.output
     )
     assert "Traceback" not in refused.output and "SMTPDataError" not in refused.output
     [first] = [rcpt[0] for rcpt, _ in smtp.messages]

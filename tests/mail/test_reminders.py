@@ -305,8 +305,8 @@ def test_a_refusing_mail_server_is_said_on_the_portfolio_page_and_nothing_record
     assert sent.status_code == 200
     assert (
         "Reminders could not all be sent: the mail server answered 554 5.7.1 Sending limit "
-        "reached, try later. Sent to 0 groups (recorded), 2 not sent; try again later to send "
-        "the rest." in text_of(sent.text)
+        "reached, try later: 0 reminders sent and recorded, 2 not sent; try again later to "
+        "send the rest." in text_of(sent.text)
     )
     assert smtp.messages == [] and len(smtp.refused) == 1  # it stopped at the first refusal
     assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
