@@ -8,6 +8,13 @@ question's preview (``listing_of``),
 the same records. A group that withdraws consent drops out of all of them at once.
 Groups' own coordinates are never used here: distance is to the centroid of the
 area the listing names.
+
+Which groups match a filter is worked out once per state of the directory: the
+database renews a token (``DirectoryState``, triggers in migration 0010) in the same
+transaction as any write a listing, its membership or an area filter is read from, so
+a reply reuses a match list only while the token it reads first is unchanged, whoever
+wrote (another process, raw SQL). A page's listings are still read through
+``listed_select``, so consent is asked of the database on every reply as well.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from exports.oruk import (
 from maps.postcodes import great_circle_metres
 
 from .extensions import db
-from .models import Area, DirectoryEntry, Organisation, OrganisationArea
+from .models import Area, DirectoryEntry, DirectoryState, Organisation, OrganisationArea
 
 
 def listed_select() -> sa.Select:
@@ -149,7 +156,7 @@ class _Listing:
 # Group id -> (digest of the stored columns its listing is built from, the listing). A
 # listing is a pure function of those columns, so an entry whose digest matches the row
 # just read is that row's listing; any edit, in this process or another, changes the
-# digest. Which groups are listed is never cached: every reply asks the database anew.
+# digest. Which groups are listed is asked of the database with every page it reads.
 _LISTINGS: dict[int, tuple[bytes, _Listing]] = {}
 MAX_CACHED_LISTINGS = 25_000
 _LISTINGS_LOCK = threading.Lock()
@@ -385,17 +392,73 @@ def _matches(listing: _Listing, filters: Filters) -> bool:
     return True
 
 
-def _page(filters: Filters, page: int, per_page: int) -> tuple[list[_Listing], int]:
-    """The listings on one page of the filtered directory, and how many match in all."""
+def state_token() -> str | None:
+    """The directory's state as committed (or as this transaction wrote it): its rows'
+    tokens in order, joined. None if there are no rows (a table emptied by hand), and
+    then nothing is reused until a write puts one back."""
+    tokens = db.session.scalars(sa.select(DirectoryState.token).order_by(DirectoryState.id))
+    return "".join(tokens) or None
+
+
+# (token, filters) -> what the filters match among listed groups, worked out once per
+# state of the directory: the ids in order, or, for an SQL filter keeping more than
+# MAX_KEPT_IDS groups, only how many (its pages then come from the index, by offset).
+# Only entries made under the token just read are used; a new token empties it.
+_MATCHES: dict[tuple[str, Filters], tuple[int, ...] | int] = {}
+MAX_CACHED_MATCHES = 64
+MAX_KEPT_IDS = 5_000
+_MATCHES_LOCK = threading.Lock()
+
+
+def _matched(filters: Filters) -> tuple[int, ...] | int:
+    """What the filters match now: the ids in order, or only their number when an SQL
+    filter keeps more than MAX_KEPT_IDS (the published text always gives the ids)."""
     query = _filtered(filters)
-    start = (page - 1) * per_page
     if not filters.needs_listings:
         total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
+        if total > MAX_KEPT_IDS:
+            return total
+        return tuple(db.session.scalars(query.with_only_columns(Organisation.id)))
+    return tuple(
+        int(listing.group.key) for listing in _listings(query) if _matches(listing, filters)
+    )
+
+
+def _matched_now(filters: Filters) -> tuple[int, ...] | int:
+    """_matched, reused while the directory's state token is unchanged."""
+    token = state_token()  # read before the groups, so a write after it gives a new token
+    if token is None:
+        return _matched(filters)
+    found = _MATCHES.get((token, filters))
+    if found is None:
+        found = _matched(filters)
+        with _MATCHES_LOCK:  # a threaded server's requests share the dict
+            if any(key[0] != token for key in _MATCHES):
+                _MATCHES.clear()
+            elif len(_MATCHES) >= MAX_CACHED_MATCHES:
+                _MATCHES.pop(next(iter(_MATCHES)))  # the oldest goes first
+            _MATCHES[token, filters] = found
+    return found
+
+
+def _page(filters: Filters, page: int, per_page: int) -> tuple[list[_Listing], int]:
+    """The listings on one page of the filtered directory, and how many match in all.
+
+    A page's listings are read through listed_select, so consent is asked of the
+    database for every page as well as for the match list.
+    """
+    matched = _matched_now(filters)
+    start = (page - 1) * per_page
+    if isinstance(matched, int):
         # The page's ids are found on the group table alone; only those rows are joined.
-        ids = query.with_only_columns(Organisation.id).offset(start).limit(per_page)
-        return _listings(listed_select().where(Organisation.id.in_(ids.scalar_subquery()))), total
-    matched = [listing for listing in _listings(query) if _matches(listing, filters)]
-    return matched[start : start + per_page], len(matched)
+        ids = _filtered(filters).with_only_columns(Organisation.id).offset(start).limit(per_page)
+        chosen = ids.scalar_subquery()
+        total = matched
+    else:
+        chosen, total = matched[start : start + per_page], len(matched)
+        if not chosen:
+            return [], total
+    return _listings(listed_select().where(Organisation.id.in_(chosen))), total
 
 
 def services_page(filters: Filters, page: int, per_page: int, shape=service_record) -> dict:
@@ -444,11 +507,21 @@ def listed_service(service_id: str) -> str | None:
     return found[0].record_json if found else None
 
 
+_ACTIVITIES: dict[str, list[str]] = {}  # state token -> listed_activities() under it
+
+
 def listed_activities() -> list[str]:
-    """Every activity some listed group carries: the taxonomy's terms, sorted."""
+    """Every activity some listed group carries: the taxonomy's terms, sorted (worked
+    out once per state of the directory)."""
+    token = state_token()
+    if token in _ACTIVITIES:
+        return _ACTIVITIES[token]
     labels: set[str] = set()
     for listing in _listings(listed_select()):
         labels.update(listing.group.activities)
+    if token is not None:
+        _ACTIVITIES.clear()
+        _ACTIVITIES[token] = sorted(labels)
     return sorted(labels)
 
 

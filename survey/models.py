@@ -157,6 +157,16 @@ class DirectoryEntry(db.Model):
     stale_emailed_at: Mapped[dt.datetime | None]  # last "is this still right?" email
 
 
+class DirectoryState(db.Model):
+    """Tokens the database renews (triggers, migration 0010) in the same transaction as
+    any write that could change a listing, which groups are listed, or an area filter.
+    The same tokens mean the same directory (survey.directory caches by them). One row
+    on SQLite; on PostgreSQL several, so that concurrent writers do not queue on one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(32))
+
+
 class Practice(db.Model):
     """A GP practice and the primary care network it belongs to."""
 

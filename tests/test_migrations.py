@@ -338,3 +338,46 @@ def test_score_round_migration_gives_each_score_its_responses_round(empty_databa
             kept = conn.execute(sa.text("SELECT count(*) FROM domain_score")).scalar()
         assert "round_id" not in columns and kept == 4
         db.engine.dispose()
+
+
+def test_directory_state_migration_renews_its_token_and_downgrades_cleanly(empty_database):
+    """0010: a database with a listed group gets the state row; a rename (plain SQL)
+    renews its token and a new email does not; downgrading drops the row's table and
+    every trigger, so the groups can still be changed after it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisation (id, name, area_given, consent_broker, "
+                    "consent_area_lead, consent_directory, created_at) VALUES "
+                    "(1, 'Lunch club', false, false, false, true, '2025-01-01')"
+                )
+            )
+        upgrade(revision="0010")
+
+        def token() -> str:
+            with db.engine.connect() as conn:
+                rows = conn.execute(sa.text("SELECT token FROM directory_state ORDER BY id"))
+                return "".join(rows.scalars())
+
+        def write(sql: str) -> None:
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(sql))
+
+        first = token()
+        rows = 16 if db.engine.dialect.name == "postgresql" else 1
+        assert len(first) == 32 * rows
+        write("UPDATE organisation SET email = 'a@example.org' WHERE id = 1")
+        assert token() == first
+        write("UPDATE organisation SET name = 'Lunch Club' WHERE id = 1")
+        assert token() != first
+        downgrade(revision="0009")
+        write("UPDATE organisation SET name = 'Lunch club', consent_directory = false")
+        with db.engine.connect() as conn:
+            tables = sa.inspect(conn).get_table_names()
+            kept = conn.execute(sa.text("SELECT name, consent_directory FROM organisation")).one()
+        assert "directory_state" not in tables
+        assert tuple(kept) == ("Lunch club", False)
+        db.engine.dispose()
