@@ -98,17 +98,19 @@ def wide_columns(versions: Iterable[Instrument]) -> list[str]:
     ]
 
 
-def _meta(record: ResponseRecord) -> dict:
-    return {
-        "response_id": record.response_id,
-        "round": record.round,
-        "instrument_id": record.instrument_id,
-        "instrument_version": record.instrument_version,
-        "organisation_id": record.organisation_id,
-        "area_code": record.area_code,
-        "source": record.source,
-        "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
-    }
+def _meta(record: ResponseRecord) -> tuple:
+    """The META_COLUMNS of a record, in their order."""
+    submitted = record.submitted_at.isoformat() if record.submitted_at else None
+    return (
+        record.response_id,
+        record.round,
+        record.instrument_id,
+        record.instrument_version,
+        record.organisation_id,
+        record.area_code,
+        record.source,
+        submitted,
+    )
 
 
 def wide_rows(records: Iterable[ResponseRecord], versions: Sequence[Instrument]) -> list[dict]:
@@ -116,21 +118,40 @@ def wide_rows(records: Iterable[ResponseRecord], versions: Sequence[Instrument])
     return list(iter_wide_rows(records, versions))
 
 
+def iter_wide_values(
+    records: Iterable[ResponseRecord], versions: Sequence[Instrument]
+) -> Iterator[list]:
+    """Each response's row as a list in ``wide_columns`` order (None where not asked),
+    one at a time as the records come: what a download streams, with no dict per row."""
+    columns = wide_columns(versions)
+    at = {column: i for i, column in enumerate(columns)}
+    answer_at = {c.removeprefix("answer."): i for c, i in at.items() if c.startswith("answer.")}
+    score_at = {
+        c.removeprefix("score."): (i, at["level." + c.removeprefix("score.")])
+        for c, i in at.items()
+        if c.startswith("score.")
+    }
+    blank = [None] * (len(columns) - len(META_COLUMNS))
+    for record in records:
+        row = [*_meta(record), *blank]
+        for question_id, value in record.answers.items():
+            i = answer_at.get(question_id)
+            if i is not None:
+                row[i] = value
+        for domain_id, (score, level) in record.scores.items():
+            found = score_at.get(domain_id)
+            if found is not None:
+                row[found[0]], row[found[1]] = score, level
+        yield row
+
+
 def iter_wide_rows(
     records: Iterable[ResponseRecord], versions: Sequence[Instrument]
 ) -> Iterator[dict]:
-    """``wide_rows`` one at a time, as the records come (a download streams them)."""
+    """``wide_rows`` one at a time, as the records come."""
     columns = wide_columns(versions)
-    for record in records:
-        row = dict.fromkeys(columns)
-        row.update(_meta(record))
-        for question_id, value in record.answers.items():
-            if f"answer.{question_id}" in row:
-                row[f"answer.{question_id}"] = value
-        for domain_id, (score, level) in record.scores.items():
-            if f"score.{domain_id}" in row:
-                row[f"score.{domain_id}"], row[f"level.{domain_id}"] = score, level
-        yield row
+    for values in iter_wide_values(records, versions):
+        yield dict(zip(columns, values, strict=True))
 
 
 def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
@@ -141,7 +162,7 @@ def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
 def iter_long_rows(records: Iterable[ResponseRecord]) -> Iterator[dict]:
     """``long_rows`` one at a time, as the records come (a download streams them)."""
     for record in records:
-        meta = _meta(record)
+        meta = dict(zip(META_COLUMNS, _meta(record), strict=True))
         for question_id, value in sorted(record.answers.items()):
             yield {**meta, "kind": "answer", "key": question_id, "value": value} | {
                 "score": None,
@@ -176,6 +197,8 @@ def csv_cell(value: object) -> object:
     """A value as a CSV cell: lists joined with '; ', text that looks like a formula quoted."""
     if value is None:
         return ""
+    if type(value) is int or type(value) is float:  # most cells: a number is never a formula
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
@@ -190,13 +213,17 @@ def write_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
     return "".join(iter_csv(rows, columns))
 
 
-def iter_csv(rows: Iterable[Mapping], columns: Sequence[str], every: int = 500) -> Iterator[str]:
-    """``write_csv`` in pieces of ``every`` rows (the header first), for a streamed download."""
+def iter_csv(
+    rows: Iterable[Mapping | Sequence], columns: Sequence[str], every: int = 500
+) -> Iterator[str]:
+    """``write_csv`` in pieces of ``every`` rows (the header first), for a streamed download.
+    A row is a mapping by column name, or a list of values in the columns' order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for i, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
+        values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
+        writer.writerow(["" if v is None else csv_cell(v) for v in values])
         if i % every == 0:
             yield out.getvalue()
             out.seek(0)

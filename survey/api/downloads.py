@@ -3,7 +3,7 @@ aggregates per area with small numbers suppressed for everyone else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from flask import (
@@ -23,7 +23,7 @@ from exports.tables import (
     flat_aggregate,
     iter_csv,
     iter_long_rows,
-    iter_wide_rows,
+    iter_wide_values,
     wide_columns,
 )
 
@@ -56,9 +56,10 @@ def _areas_for(round_: Round) -> list[Area]:
     )
 
 
-def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict], int]:
+def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict | list], int]:
     """(kind, columns, rows, how many responses or areas) this person may download for the
-    round; an admin's rows, one per response, come as they are read (an iterator)."""
+    round; an admin's rows, one per response, come as they are read (an iterator). A row
+    is a dict by column, or (the wide layout) a list in the columns' order."""
     if current_user.role == ADMIN:
         layout = request.args.get("layout", "wide")
         if layout not in LAYOUTS:
@@ -68,7 +69,7 @@ def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict], int]:
             rows = iter_long_rows(records)
             return "responses-long", list(LONG_COLUMNS), rows, count_long_rows(round_)
         versions = [i for i in registry().all() if i.id == round_.instrument_id]
-        rows = iter_wide_rows(records, versions)
+        rows = iter_wide_values(records, versions)  # lists in the columns' order
         return "responses", wide_columns(versions), rows, count_responses(round_)
     rows = [flat_aggregate(r) for r in round_aggregates(round_, _areas_for(round_))]
     return "aggregates", list(AGGREGATE_COLUMNS), rows, len(rows)
@@ -114,7 +115,9 @@ def round_scores_json(slug: str):
     """A round's scores as JSON: the same columns and rows as the CSV."""
     round_ = _round(slug)
     kind, columns, rows, count = score_table(round_)
-    rows = list(rows)
+    rows = [
+        row if isinstance(row, Mapping) else dict(zip(columns, row, strict=True)) for row in rows
+    ]
     _audit(round_, kind, "json", count)
     response = jsonify(
         round=round_.slug,

@@ -7,6 +7,7 @@ caller can leak a small number by forgetting to hide it.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -134,6 +135,17 @@ def count_long_rows(round_: Round) -> int:
     return db.session.scalar(answers) + db.session.scalar(scores)
 
 
+def _answer_value(text: str | None) -> object:
+    """An answer's stored JSON text as its value. Most answers are plain words, stored as
+    a JSON string with no escapes: that is the text between the quotes, so json.loads is
+    spared; anything else (numbers, lists, escapes, JSON null) goes through it."""
+    if text is None:
+        return None
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and "\\" not in text:
+        return text[1:-1]
+    return json.loads(text)
+
+
 def response_records(round_: Round) -> Iterator[ResponseRecord]:
     """Every current submitted response of a round, with answers and stored scores, in
     response order: read a chunk of responses at a time as plain rows (no ORM objects),
@@ -144,20 +156,23 @@ def response_records(round_: Round) -> Iterator[ResponseRecord]:
     for start in range(0, len(ids), RECORDS_CHUNK):
         chunk = ids[start : start + RECORDS_CHUNK]
         answers: dict[int, dict[str, object]] = defaultdict(dict)
-        for response_id, question_id, value in db.session.execute(
-            sa.select(Answer.response_id, Answer.question_id, Answer.value)
+        # Core rows on the session's connection (no ORM loading), each answer read as its
+        # JSON text and decoded by _answer_value.
+        connection = db.session.connection()
+        for response_id, question_id, text in connection.execute(
+            sa.select(Answer.response_id, Answer.question_id, sa.cast(Answer.value, sa.Text))
             .where(Answer.response_id.in_(chunk))
             .order_by(Answer.id)
-        ):
-            answers[response_id][question_id] = value
+        ).all():
+            answers[response_id][question_id] = _answer_value(text)
         scores: dict[int, dict[str, tuple]] = defaultdict(dict)
-        for response_id, domain_id, score, level in db.session.execute(
+        for response_id, domain_id, score, level in connection.execute(
             sa.select(
                 DomainScore.response_id, DomainScore.domain_id, DomainScore.score, DomainScore.level
             )
             .where(DomainScore.round_id == round_.id, DomainScore.response_id.in_(chunk))
             .order_by(DomainScore.id)
-        ):
+        ).all():
             scores[response_id][domain_id] = (score, level)
         rows = db.session.execute(
             sa.select(

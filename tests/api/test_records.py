@@ -1,0 +1,35 @@
+"""Reading stored answers for a download: the quick path for plain words gives exactly
+what decoding the stored JSON gives, for any value a group could have stored."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from survey.api.records import _answer_value
+
+# What an answer can hold: words (quotes, backslashes, any script), numbers, ticks.
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, derandomize=True)
+@given(value=VALUES, ascii_only=st.booleans())
+def test_an_answer_read_back_is_the_value_stored(value, ascii_only):
+    stored = json.dumps(value, ensure_ascii=ascii_only)
+    assert _answer_value(stored) == value
+
+
+def test_words_with_quotes_escapes_and_other_scripts_are_decoded_not_sliced():
+    # Each is JSON text whose slice between the outer quotes is not the value.
+    assert _answer_value('"say \\"hi\\""') == 'say "hi"'
+    assert _answer_value('"tab\\there"') == "tab\there"
+    assert _answer_value('"caf\\u00e9"') == "café"
+    assert _answer_value('["often", "never"]') == ["often", "never"]
+    assert _answer_value("null") is None and _answer_value(None) is None
+    assert _answer_value('"often"') == "often" and _answer_value('""') == ""
