@@ -209,3 +209,38 @@ def test_compare_shows_a_localitys_own_ambition_and_the_distance_in_whole_levels
     assert cells[(first.name, "L-PCN2")].endswith("; ambition level 3 (reached)")
     area_page = client.get("/areas/L-PCN1?round=loc-cmp").get_data(as_text=True)
     assert "Level 4 (3 to go)" in area_page
+
+
+def test_a_localitys_own_gap_to_the_target_is_the_target_less_its_own_level(app):
+    """Target level 4: a PCN at levels 1, 2 and 5 is 3, 2 and -1 from it; a domain it
+    left unscored has no level and so no gap (not a gap of the whole target)."""
+    from survey.aggregates import named_aggregates
+
+    ics = factories.area(code="G-ICS", type="ics")
+    pcn = factories.area(code="G-PCN", type="pcn", parent=ics)
+    locality = factories.survey_round("dmi-locality", slug="loc-gap", target_level=4)
+    dmi = registry().latest("dmi-locality")
+    first, second, third, unscored = (d.id for d in dmi.domains[:4])
+    _locality_response(locality, pcn, {first: 1, second: 2, third: 5}, {})
+    db.session.commit()
+    gaps = {a.domain_id: (a.level, a.gap) for a in named_aggregates(locality, [pcn])}
+    assert gaps[first] == (1, 3) and gaps[second] == (2, 2) and gaps[third] == (5, -1)
+    assert gaps[unscored] == (None, None)
+
+
+def test_trends_follow_one_instrument_oldest_first(app):
+    """Rounds of another instrument in the same area are not part of its trend."""
+    import datetime as dt
+
+    from survey.aggregates import trend_aggregates
+
+    hood = factories.area(code="T-TREND", type="neighbourhood")
+    for year in (2026, 2024, 2025):
+        factories.survey_round(
+            "confidence", slug=f"conf-{year}", opens_on=dt.date(year, 5, 1),
+            closes_on=dt.date(year, 7, 31),
+        )  # fmt: skip
+    factories.survey_round("vcse-readiness", slug="ready-2025", opens_on=dt.date(2025, 6, 1))
+    db.session.commit()
+    trend = trend_aggregates("confidence", hood)
+    assert [r.slug for r, _ in trend] == ["conf-2024", "conf-2025", "conf-2026"]

@@ -183,3 +183,21 @@ def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
     # a group that named no public venue has no location at all, and no address
     private = service_record(_group("8", accessibility="Step-free"))
     assert private["service_at_locations"] == [] and "Church Lane" not in json.dumps(private)
+
+
+def test_the_consent_hint_is_these_words_and_no_others():
+    """The words a group agrees under are part of its consent: what the directory is
+    for, that the listing shown is all it publishes, and the meeting-place rule. A
+    change to them is a change to what groups were told, made on purpose here."""
+    assert directory_consent_hint() == (
+        "The directory helps link workers and local people find your group. It shows "
+        "your listing exactly as set out here, never your answers. Your meeting place is "
+        "shown only if you name it as a public venue; otherwise only your area."
+    )
+
+
+def test_a_confirmed_date_reads_in_words_from_a_date_or_a_timestamp():
+    from exports.oruk import in_words_date
+
+    assert in_words_date("2026-12-02") == "2 December 2026"
+    assert in_words_date("2026-01-31T23:59:59") == "31 January 2026"

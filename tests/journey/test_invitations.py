@@ -265,3 +265,93 @@ def test_staff_can_email_a_group_its_link_three_times_an_hour_and_no_more(
         data={"csrf_token": token},
     )
     assert again.status_code == 302 and len(list(tmp_path.glob("*.eml"))) == 4
+
+
+def test_the_groups_invited_are_those_in_the_rounds_areas_by_membership_or_placement(app):
+    """A group is in a round's area if a membership row says so, or if the area is the
+    one it was placed in (a group imported before memberships were worked out); a group
+    whose only membership is elsewhere is not invited."""
+    from survey.journey.invitations import invitees
+
+    north = factories.area(type="neighbourhood", code="T-IN")
+    elsewhere = factories.area(type="neighbourhood", code="T-OUT")
+    both = factories.organisation(name="Both", area=north)
+    member_only = factories.organisation(name="Member only", area=elsewhere)
+    factories.organisation(name="Placed only", area=north)  # no membership row
+    outside = factories.organisation(name="Outside", area=elsewhere)
+    db.session.flush()
+    db.session.add_all(
+        [
+            OrganisationArea(organisation_id=both.id, area_id=north.id),
+            OrganisationArea(organisation_id=member_only.id, area_id=north.id),
+            OrganisationArea(organisation_id=outside.id, area_id=elsewhere.id),
+        ]
+    )
+    round_ = make_round(instrument("confidence"), [north], slug="confidence-who")
+    db.session.commit()
+    kind, people = invitees(round_)
+    assert kind == "organisation"
+    assert [p.name for p in people] == ["Both", "Member only", "Placed only"]
+
+
+def test_a_locality_round_makes_each_areas_link_once(app):
+    """Run twice, the second run finds every PCN's link and makes none (a run that did
+    not see the area links it made would hand each PCN a second, different link)."""
+    from survey.journey.invitations import ensure_invitations
+
+    ics = factories.area(type="ics")
+    for i in (2, 0, 1):
+        factories.area(type="pcn", parent=ics, code=f"T-PCN{i}")
+    round_ = make_round(instrument("dmi-locality"), [ics], slug="dmi-locality-once")
+    db.session.commit()
+    assert ensure_invitations(round_) == 3
+    assert ensure_invitations(round_) == 0
+    made = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
+    assert [i.area.code for i in made] == ["T-PCN0", "T-PCN1", "T-PCN2"]  # in code order
+
+
+def test_a_locality_round_with_no_pcns_invites_its_own_areas_in_code_order(app):
+    from survey.journey.invitations import ensure_invitations
+
+    areas = [factories.area(type="place", code=code) for code in ("T-PL-B", "T-PL-A")]
+    round_ = make_round(instrument("dmi-locality"), areas, slug="dmi-locality-places")
+    db.session.commit()
+    assert ensure_invitations(round_) == 2
+    made = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
+    assert [i.area.code for i in made] == ["T-PL-A", "T-PL-B"]
+
+
+def test_a_reissued_area_link_stays_the_areas_and_the_log_says_who_and_for_whom(app):
+    from survey.journey.invitations import ensure_invitations, reissue
+
+    ics = factories.area(type="ics")
+    pcn = factories.area(type="pcn", parent=ics, code="T-PCN-R")
+    round_ = make_round(instrument("dmi-locality"), [ics], slug="dmi-locality-reissue")
+    db.session.commit()
+    ensure_invitations(round_)
+    old = db.session.scalar(sa.select(Invitation))
+    fresh = reissue(old, "admin@example.org")
+    assert (fresh.area_id, fresh.organisation_id, fresh.round_id) == (pcn.id, None, round_.id)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "invitation.reissue")
+    )
+    assert event.actor == "admin@example.org"
+    assert event.target == f"invitation:{old.id}"
+    assert event.detail == {"round_id": round_.id, "organisation_id": None}
+
+
+def test_the_links_csv_names_each_groups_broker_as_text(app):
+    from survey.journey.invitations import ensure_invitations, invitation_rows, invitations_csv
+
+    hood = factories.area(type="neighbourhood", code="T-BRK")
+    helped = factories.organisation(name="Helped", area=hood)
+    helped.broker = factories.broker("=Northvale CVS")
+    factories.organisation(name="On its own", area=hood)
+    round_ = make_round(instrument("confidence"), [hood], slug="confidence-brokers")
+    db.session.commit()
+    ensure_invitations(round_)
+    rows = list(csv.DictReader(io.StringIO(invitations_csv(invitation_rows(round_)))))
+    assert {r["name"]: r["broker"] for r in rows} == {
+        "Helped": "'=Northvale CVS",
+        "On its own": "",
+    }

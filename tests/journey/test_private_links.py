@@ -20,6 +20,8 @@ NO = {"consent_broker": "no", "consent_area_lead": "no", "consent_directory": "n
 def test_masked_addresses_show_the_first_letter_and_the_domain():
     assert mask_email("group@example.org") == "g****@example.org"
     assert mask_email("ab@x.org") == "a***@x.org"  # never fewer than three stars
+    # a quoted local part may hold an "@": the domain is after the last one
+    assert mask_email('"j@m"@example.org') == '"****@example.org'
     assert mask_email("") == "" and mask_email(None) == "" and mask_email("no-at") == ""
 
 

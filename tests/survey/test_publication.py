@@ -95,3 +95,24 @@ def test_an_erasure_leaves_the_published_figure_and_no_trace_of_the_group(app):
     ]
     assert len(keys) == 6 * 3  # welcoming, overall and the response count: sizes kept
     assert not any(k == str(gone_id) or k.startswith(f"{gone_id}:") for k in keys)
+
+
+def test_erasing_every_member_of_a_figure_leaves_none_of_their_keys(app):
+    """All six groups of a published figure erased: every figure they were in (here
+    all three) keeps six keys, each a new one that names no response."""
+    from survey.models import Response
+    from survey.publication import forget_responses
+
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    area_aggregates(round_, [db.session.get(factories.Area, hood_id)])
+    db.session.commit()
+    ids = list(db.session.scalars(sa.select(Response.id)))
+    forget_responses(ids)
+    db.session.commit()
+    figures = [set(m) for (m,) in db.session.execute(sa.select(PublishedFigure.members))]
+    assert len(figures) == 3 and all(len(members) == 6 for members in figures)
+    keys = set().union(*figures)
+    old = {str(i) for i in ids}
+    assert not any(key.split(":", 1)[0] in old for key in keys)
+    assert all(key.startswith("gone-") for key in keys)
