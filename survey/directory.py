@@ -393,11 +393,17 @@ def _matches(listing: _Listing, filters: Filters) -> bool:
 
 
 def state_token() -> str | None:
-    """The directory's state as committed (or as this transaction wrote it): its rows'
-    tokens in order, joined. None if there are no rows (a table emptied by hand), and
-    then nothing is reused until a write puts one back."""
-    tokens = db.session.scalars(sa.select(DirectoryState.token).order_by(DirectoryState.id))
-    return "".join(tokens) or None
+    """The directory's state as committed: its rows' tokens in order, joined. None (and
+    nothing is reused) if there are no rows (a table emptied by hand) or, on PostgreSQL,
+    if this transaction has written to the directory: it renews its token once, at its
+    first write, so what it reads after that may not be what it commits."""
+    columns = [DirectoryState.token]
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns.append(sa.func.current_setting("directory_state.row", True))
+    rows = db.session.execute(sa.select(*columns).order_by(DirectoryState.id)).all()
+    if not rows or (len(rows[0]) > 1 and rows[0][1]):  # no rows, or renewed by this transaction
+        return None
+    return "".join(row[0] for row in rows)
 
 
 # (token, filters) -> what the filters match among listed groups, worked out once per

@@ -264,3 +264,31 @@ def test_concurrent_writers_on_postgresql_do_not_queue_behind_one_token(pg_app):
         two.commit()
     assert len(rows) == 2 and None not in rows
     assert directory.state_token() != before
+
+
+def test_a_postgresql_transaction_renews_its_token_once_and_reuses_nothing_after(pg_app):
+    """A bulk write renews one row once (not once a statement: each update of a row in
+    one transaction leaves a version the next steps over, so thousands of them grow
+    quadratically), and the transaction itself, which may write more before it commits,
+    gets no state token to reuse anything under."""
+    values = _setting()
+    db.session.commit()
+    before = dict(db.session.execute(sa.text("SELECT id, token FROM directory_state")).all())
+    db.session.commit()
+    writes = sa.text(
+        "SELECT n_tup_ins + n_tup_upd FROM pg_stat_xact_user_tables "
+        "WHERE relname = 'directory_state'"
+    )
+    start = db.session.scalar(writes)
+    for n in range(50):
+        db.session.execute(
+            sa.text("UPDATE organisation SET name = :name WHERE id = :id"),
+            {"name": f"Renamed {n}", "id": values["org"]},
+        )
+    assert db.session.scalar(writes) - start == 1  # 50 renames, one write to a token row
+    assert directory.state_token() is None
+    db.session.commit()
+    after = dict(db.session.execute(sa.text("SELECT id, token FROM directory_state")).all())
+    changed = [row for row in after if after[row] != before[row]]
+    assert len(changed) == 1  # one row renewed, once
+    assert directory.state_token() is not None  # a new transaction, which has written nothing

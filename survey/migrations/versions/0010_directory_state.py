@@ -8,11 +8,16 @@ reader that saw the same tokens may reuse what it worked out under them
 (survey.directory); the triggers catch every writer, raw SQL and other processes
 included. Writes to anything else (answers, scores, drafts, reminders) leave them alone.
 
-SQLite has one writer at a time, so one row. PostgreSQL has SHARDS rows and each
-transaction renews only the one it took first (remembered in a transaction-local
-setting), chosen among those no other transaction holds (SKIP LOCKED): concurrent
-writers do not queue behind one row, and no two can deadlock over them unless all
-SHARDS are held at once, when one waits for its row as any writer waits for a lock.
+SQLite has one writer at a time, so one row. PostgreSQL has SHARDS rows, and a
+transaction renews one of them once, at its first watched write (the row it took is
+remembered in a transaction-local setting, and later writes see it and do nothing):
+its other writes become visible at the same commit as that token, so one renewal
+covers them, and a bulk import does not update one row thousands of times (each
+update of a row within a transaction leaves a version the next must step over). The
+row is chosen among those no other transaction holds (SKIP LOCKED): concurrent writers
+do not queue behind one row, and none can deadlock over them unless all SHARDS are held
+at once, when one waits for its row as any writer waits for a lock. A reader in a
+transaction that has renewed a token reuses nothing (survey.directory.state_token).
 
 Revision ID: 0010
 Revises: 0009
@@ -55,16 +60,17 @@ SHARDS = 16
 POSTGRES_FUNCTION = f"""
 CREATE FUNCTION directory_state_renew() RETURNS trigger AS $$
 DECLARE
-    chosen integer := nullif(current_setting('directory_state.row', true), '')::integer;
+    chosen integer;
 BEGIN
-    IF chosen IS NULL THEN
-        SELECT id INTO chosen FROM directory_state ORDER BY random() LIMIT 1
-            FOR UPDATE SKIP LOCKED;
-        IF chosen IS NULL THEN  -- every row is held by another writer (or none is left)
-            chosen := 1 + (txid_current() % {SHARDS});
-        END IF;
-        PERFORM set_config('directory_state.row', chosen::text, true);
+    IF nullif(current_setting('directory_state.row', true), '') IS NOT NULL THEN
+        RETURN NULL;  -- this transaction has renewed its token already
     END IF;
+    SELECT id INTO chosen FROM directory_state ORDER BY random() LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+    IF chosen IS NULL THEN  -- every row is held by another writer (or none is left)
+        chosen := 1 + (txid_current() % {SHARDS});
+    END IF;
+    PERFORM set_config('directory_state.row', chosen::text, true);
     INSERT INTO directory_state (id, token) VALUES (chosen, replace(gen_random_uuid()::text, '-', ''))
     ON CONFLICT (id) DO UPDATE SET token = excluded.token;
     RETURN NULL;
