@@ -7,9 +7,10 @@ caller can leak a small number by forgetting to hide it.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections import defaultdict
 from collections.abc import Iterator
+from operator import itemgetter
 
 import sqlalchemy as sa
 from flask import current_app
@@ -146,56 +147,69 @@ def _answer_value(text: str | None) -> object:
     return json.loads(text)
 
 
+def _by_response(rows) -> Iterator[tuple[int, list]]:
+    """Rows sorted by response id (their first column), as (response id, its rows)."""
+    for response_id, group in itertools.groupby(rows, key=itemgetter(0)):
+        yield response_id, list(group)
+
+
 def response_records(round_: Round) -> Iterator[ResponseRecord]:
     """Every current submitted response of a round, with answers and stored scores, in
-    response order: read a chunk of responses at a time as plain rows (no ORM objects),
-    so a download of 100,000 responses streams in constant memory."""
-    ids = list(
-        db.session.scalars(sa.select(Response.id).where(*_submitted(round_)).order_by(Response.id))
-    )
-    for start in range(0, len(ids), RECORDS_CHUNK):
-        chunk = ids[start : start + RECORDS_CHUNK]
-        answers: dict[int, dict[str, object]] = defaultdict(dict)
-        # Core rows on the session's connection (no ORM loading), each answer read as its
-        # JSON text and decoded by _answer_value.
-        connection = db.session.connection()
-        for response_id, question_id, text in connection.execute(
+    response order. Three queries, each sorted by response and read RECORDS_CHUNK rows
+    at a time (server-side cursors on PostgreSQL), are merged as they come: Core rows, no
+    ORM objects and no lists of ids, so a download of 100,000 responses streams in
+    constant memory. Answers are read as their JSON text (decoded by _answer_value)."""
+    submitted = _submitted(round_)
+    connection = db.session.connection()
+
+    def stream(query: sa.Select):  # options on the query: the session's connection stays as it is
+        return connection.execute(query.execution_options(yield_per=RECORDS_CHUNK))
+
+    answers = _by_response(
+        stream(
             sa.select(Answer.response_id, Answer.question_id, sa.cast(Answer.value, sa.Text))
-            .where(Answer.response_id.in_(chunk))
-            .order_by(Answer.id)
-        ).all():
-            answers[response_id][question_id] = _answer_value(text)
-        scores: dict[int, dict[str, tuple]] = defaultdict(dict)
-        for response_id, domain_id, score, level in connection.execute(
+            .join(Response, Response.id == Answer.response_id)
+            .where(*submitted)
+            .order_by(Answer.response_id, Answer.question_id)
+        )
+    )
+    scores = _by_response(
+        stream(
             sa.select(
                 DomainScore.response_id, DomainScore.domain_id, DomainScore.score, DomainScore.level
             )
-            .where(DomainScore.round_id == round_.id, DomainScore.response_id.in_(chunk))
-            .order_by(DomainScore.id)
-        ).all():
-            scores[response_id][domain_id] = (score, level)
-        rows = db.session.execute(
-            sa.select(
-                Response.id,
-                Response.organisation_id,
-                Area.code,
-                Response.source,
-                Response.submitted_at,
-            )
-            .outerjoin(Area, Area.id == Response.area_id)
-            .where(Response.id.in_(chunk))
-            .order_by(Response.id)
+            .join(Response, Response.id == DomainScore.response_id)
+            .where(DomainScore.round_id == round_.id, *submitted)
+            .order_by(DomainScore.response_id, DomainScore.id)
         )
-        for response_id, organisation_id, area_code, source, submitted_at in rows:
-            yield ResponseRecord(
-                response_id=response_id,
-                round=round_.slug,
-                instrument_id=round_.instrument_id,
-                instrument_version=round_.instrument_version,
-                organisation_id=organisation_id,
-                area_code=area_code,
-                source=source,
-                submitted_at=submitted_at,
-                answers=answers.get(response_id, {}),
-                scores=scores.get(response_id, {}),
-            )
+    )
+    rows = stream(
+        sa.select(
+            Response.id, Response.organisation_id, Area.code, Response.source, Response.submitted_at
+        )
+        .outerjoin(Area, Area.id == Response.area_id)
+        .where(*submitted)
+        .order_by(Response.id)
+    )
+    next_answers, next_scores = next(answers, None), next(scores, None)
+    for response_id, organisation_id, area_code, source, submitted_at in rows:
+        given: dict[str, object] = {}
+        if next_answers is not None and next_answers[0] == response_id:
+            given = {question_id: _answer_value(text) for _, question_id, text in next_answers[1]}
+            next_answers = next(answers, None)
+        scored: dict[str, tuple] = {}
+        if next_scores is not None and next_scores[0] == response_id:
+            scored = {domain_id: (score, level) for _, domain_id, score, level in next_scores[1]}
+            next_scores = next(scores, None)
+        yield ResponseRecord(
+            response_id=response_id,
+            round=round_.slug,
+            instrument_id=round_.instrument_id,
+            instrument_version=round_.instrument_version,
+            organisation_id=organisation_id,
+            area_code=area_code,
+            source=source,
+            submitted_at=submitted_at,
+            answers=given,
+            scores=scored,
+        )
