@@ -1,14 +1,23 @@
 """Mutation testing over the rules that protect groups and the numbers boards read.
 
-Runs mutmut on a scratch copy of the checkout (so the work tree is never
-touched), over the files named in ``scripts/mutation-targets.toml``, each
-against the tests that cover it, then prints killed / survived / timeout per
-file and overall. Mutants listed in ``scripts/mutation-equivalent.toml`` with a
-reason are counted apart, never silently skipped.
+Runs mutmut on a scratch copy of the checkout (so the work tree is never touched), over
+the files named in ``scripts/mutation-targets.toml``, each against the tests that cover
+it, then prints killed / survived / timeout per file and overall. Mutants listed in
+``scripts/mutation-equivalent.toml`` with a reason are counted apart, never silently
+skipped. Mutants run on SQLite (``--both-engines`` adds PostgreSQL): the rules mutated
+are Python, and the suite runs every database test on both engines anyway.
 
-    scripts/mutation                  every target file (slow: tens of minutes)
-    scripts/mutation --changed [REF]  only target files changed since REF (default HEAD~1)
-    scripts/mutation FILE ...         only these target files
+A full run takes hours on a small machine, so runs resume. Each mutant's result is
+kept (in the scratch copy, and in ``scripts/mutation-results.json`` for a fresh
+checkout) with the hash of its function, and mutmut tests again only the mutants of
+functions that changed and those never run; the report says how many are not run yet.
+
+    scripts/mutation                  every target file, resuming (a first run: hours)
+    scripts/mutation --changed [REF]  all mutants of the target files changed since REF
+    scripts/mutation FILE ...         all mutants of these target files, again
+    scripts/mutation --rerun-survivors  the survivors again (after new tests)
+    scripts/mutation --report-only    the table from the kept results
+    scripts/mutation --fresh          forget every kept result first
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "scripts" / "mutation-targets.toml"
 EQUIVALENT = ROOT / "scripts" / "mutation-equivalent.toml"
+RESULTS = ROOT / "scripts" / "mutation-results.json"
 SCRATCH = ROOT / ".mutation"
 SOURCE_PACKAGES = ["scoring", "survey", "exports", "instruments", "maps"]
 COPIED = ["templates", "tests", "bench", "scripts", "pyproject.toml"]
@@ -57,22 +67,28 @@ def changed_files(ref: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def prepare_scratch(files: list[str], tests: list[str]) -> None:
-    """A copy of the checkout with mutmut configured for these files and tests."""
-    if SCRATCH.exists():
-        shutil.rmtree(SCRATCH)
-    SCRATCH.mkdir()
+def mutant_glob(path: str) -> str:
+    """mutmut's names for a file's mutants: "survey/journey/links.py" -> "survey.journey.links.*"."""
+    return path.removesuffix(".py").replace("/", ".") + ".*"
+
+
+def prepare_scratch(files: list[str], tests: list[str], both_engines: bool) -> None:
+    """A copy of the checkout with mutmut configured for these files and tests, keeping
+    mutmut's results from earlier runs (SCRATCH/mutants), or seeding them from RESULTS."""
+    SCRATCH.mkdir(exist_ok=True)
     # mutmut runs the tests from SCRATCH/mutants, where the tests' "../shared" (the real
     # public files beside the checkout) is SCRATCH/shared.
-    (SCRATCH / "shared").symlink_to(ROOT.parent / "shared")
+    if not (SCRATCH / "shared").exists():
+        (SCRATCH / "shared").symlink_to(ROOT.parent / "shared")
     for name in SOURCE_PACKAGES + COPIED:
-        source = ROOT / name
+        source, copy = ROOT / name, SCRATCH / name
+        if copy.is_dir():
+            shutil.rmtree(copy)
         if source.is_dir():
-            shutil.copytree(
-                source, SCRATCH / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-            )
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif source.exists():
-            shutil.copy2(source, SCRATCH / name)
+            shutil.copy2(source, copy)
+    engines = [] if both_engines else ["-k", "not postgresql"]
     config = "\n".join(
         [
             "",
@@ -81,16 +97,65 @@ def prepare_scratch(files: list[str], tests: list[str]) -> None:
             f"only_mutate = {json.dumps(files)}",
             f"also_copy = {json.dumps(COPIED[:-1])}",
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
-            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not browser"]',
+            "pytest_add_cli_args = "
+            + json.dumps(["-p", "no:cacheprovider", "-q", "-x", "-m", "not browser", *engines]),
             "",
         ]
     )
     with open(SCRATCH / "pyproject.toml", "a") as f:
         f.write(config)
+    # mutmut drops every kept result when its test configuration changes; with the old
+    # test map gone it maps the tests afresh instead and keeps the results.
+    seen = SCRATCH / "config.toml"
+    if not seen.exists() or seen.read_text() != config:
+        (SCRATCH / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+        seen.write_text(config)
+    seed_results(files)
 
 
-def run_mutmut() -> int:
-    """mutmut run in the scratch copy; its progress goes to the terminal.
+def seed_results(files: list[str]) -> None:
+    """Put the recorded results of files the scratch copy has none for where mutmut reads them."""
+    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for path in files:
+        meta = SCRATCH / "mutants" / (path + ".meta")
+        if meta.exists() or path not in recorded:
+            continue
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        kept = recorded[path]
+        meta.write_text(
+            json.dumps(
+                {
+                    "exit_code_by_key": kept["exit_codes"],
+                    "hash_by_function_name": kept["function_hashes"],
+                    "durations_by_key": {},
+                    "estimated_durations_by_key": {},
+                }
+            )
+        )
+
+
+def record_results(files: list[str]) -> None:
+    """Keep each file's results (exit code by mutant, hash by function) in RESULTS."""
+    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for path in files:
+        meta = SCRATCH / "mutants" / (path + ".meta")
+        if meta.exists():
+            found = json.loads(meta.read_text())
+            recorded[path] = {
+                "generated": len(found["exit_code_by_key"]),
+                "function_hashes": dict(sorted(found["hash_by_function_name"].items())),
+                "exit_codes": {  # mutants not run yet are left out (mutmut reads them as None)
+                    name: code
+                    for name, code in sorted(found["exit_code_by_key"].items())
+                    if code is not None
+                },
+            }
+    RESULTS.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
+
+
+def run_mutmut(names: list[str]) -> int:
+    """mutmut run in the scratch copy (these mutants again, or else every one without a
+    result); its progress goes to the terminal.
 
     One PostgreSQL server serves every mutant's test run (starting one per run
     would cost more than most mutants' tests).
@@ -102,24 +167,32 @@ def run_mutmut() -> int:
     env = dict(os.environ, SURVEY_TEST_POSTGRES_URL=server.start())
     try:
         mutmut = Path(sys.executable).with_name("mutmut")
-        return subprocess.run([str(mutmut), "run"], cwd=SCRATCH, env=env).returncode
+        return subprocess.run([str(mutmut), "run", *names], cwd=SCRATCH, env=env).returncode
     finally:
         server.stop()
 
 
 def results(files: list[str]) -> dict[str, dict[str, str]]:
-    """Target file -> {mutant name: status}, read from mutmut's per-file records."""
+    """Target file -> {mutant name: status}, from mutmut's per-file records in the
+    scratch copy, else as last recorded in RESULTS."""
+    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     found = {}
     for path in files:
         meta = SCRATCH / "mutants" / (path + ".meta")
-        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+        if meta.exists():
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+        else:
+            kept = recorded.get(path, {})
+            codes = dict(kept.get("exit_codes", {}))
+            for i in range(kept.get("generated", 0) - len(codes)):  # recorded as a number only
+                codes[f"{path} (not run {i + 1})"] = None
         found[path] = {name: STATUS.get(code, "suspicious") for name, code in codes.items()}
     return found
 
 
 def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tuple[int, int]:
     """Print the per-file table and the survivors; returns (killed, non-equivalent mutants)."""
-    columns = ("killed", "survived", "timeout", "equivalent", "other")
+    columns = ("killed", "survived", "timeout", "equivalent", "not run", "other")
     print(f"\n{'file':40} " + " ".join(f"{c:>10}" for c in columns) + f" {'score':>7}")
     total_killed = total_counted = 0
     survivors = []
@@ -128,7 +201,7 @@ def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tupl
         for name, status in statuses.items():
             if name in equivalent:
                 counts["equivalent"] += 1
-            elif status in ("killed", "survived", "timeout"):
+            elif status in ("killed", "survived", "timeout", "not run"):
                 counts[status] += 1
                 if status == "survived":
                     survivors.append(name)
@@ -143,6 +216,9 @@ def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tupl
         print(f"{path:40} " + " ".join(f"{counts[c]:>10}" for c in columns) + f" {score}")
     overall = f"{100 * total_killed / total_counted:.1f}%" if total_counted else "-"
     print(f"\noverall: {total_killed} of {total_counted} non-equivalent mutants killed ({overall})")
+    not_run = sum(1 for s in found.values() for status in s.values() if status == "not run")
+    if not_run:
+        print(f"not run yet: {not_run} mutants (run scripts/mutation again to go on)")
     stale = sorted(set(equivalent) - {n for s in found.values() for n in s})
     if survivors:
         print("\nsurvivors (see one with: cd .mutation && ../.venv/bin/mutmut show NAME):")
@@ -156,31 +232,51 @@ def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Pick the files, run mutmut, print the table; non-zero under --min-score."""
+    """Pick the files, run mutmut, record and print the table; non-zero under --min-score."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", help="target files (default: all)")
+    parser.add_argument("files", nargs="*", help="target files, all their mutants again")
     parser.add_argument("--changed", nargs="?", const="HEAD~1", metavar="REF")
     parser.add_argument("--min-score", type=float, default=90.0)
-    parser.add_argument("--report-only", action="store_true", help="reread the last run")
+    parser.add_argument("--report-only", action="store_true", help="reread the kept results")
+    parser.add_argument("--rerun-survivors", action="store_true")
+    parser.add_argument("--both-engines", action="store_true", help="PostgreSQL as well")
+    parser.add_argument("--fresh", action="store_true", help="forget every kept result")
     args = parser.parse_args(argv)
     targets = load_targets()
-    files = args.files or list(targets)
+    chosen = args.files
     if args.changed:
-        files = [f for f in files if f in changed_files(args.changed)]
-    unknown = [f for f in files if f not in targets]
+        chosen = [f for f in args.files or targets if f in changed_files(args.changed)]
+        if not chosen:
+            print("mutation: no target file changed")
+            return 0
+    unknown = [f for f in chosen if f not in targets]
     if unknown:
         parser.error(f"not a mutation target (see {TARGETS.name}): {', '.join(unknown)}")
-    if not files:
-        print("mutation: no target file changed")
-        return 0
+    files = list(targets)  # mutmut is always set up for every target (its results stay valid)
+    shown = chosen or files
     if not args.report_only:
+        if args.fresh:
+            shutil.rmtree(SCRATCH, ignore_errors=True)
+            RESULTS.unlink(missing_ok=True)
         tests = sorted({t for f in files for t in targets[f]})
-        prepare_scratch(files, tests)
-        code = run_mutmut()
+        prepare_scratch(files, tests, args.both_engines)
+        names = [mutant_glob(f) for f in chosen]
+        if args.rerun_survivors:
+            survivors = [
+                n for s in results(shown).values() for n, st in s.items() if st == "survived"
+            ]
+            if not survivors:
+                print("mutation: no survivors to run again")
+                return 0
+            names = survivors
+        code = run_mutmut(names)
+        record_results(files)
         if code not in (0, 1):
             print(f"mutation: mutmut stopped with exit code {code}", file=sys.stderr)
             return code
-    killed, counted = report(results(files), load_equivalent())
+    else:
+        record_results(files)  # what a run stopped part-way had done
+    killed, counted = report(results(shown), load_equivalent())
     if counted and 100 * killed / counted < args.min_score:
         print(f"mutation: score under {args.min_score:.0f}%", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import shutil
@@ -178,3 +179,17 @@ def test_flat_aggregate_writes_level_bands_and_keeps_suppressed_cells_empty():
     assert list(shown) == list(AGGREGATE_COLUMNS)
     assert shown["level_bands"] == "levels 1-2: 7; level 3: 5; levels 4-5: 6"
     assert all(hidden[c] is None for c in ("n", "mean", "level_bands", "responded"))
+
+
+def test_each_row_says_when_its_response_was_submitted_in_iso_form(versions):
+    """12:00 on 1 May 2025 is written 2025-05-01T12:00:00 in both layouts; a response
+    with no submission time (a paper import without one) has an empty cell, not "None"."""
+    sent = _record("2", 1, {"has_website": "yes"})
+    unsent = dataclasses.replace(_record("2", 2, {"has_website": "no"}), submitted_at=None)
+    wide = wide_rows([sent, unsent], versions)
+    assert [r["submitted_at"] for r in wide] == ["2025-05-01T12:00:00", None]
+    long = long_rows([sent, unsent])
+    assert {r["submitted_at"] for r in long if r["response_id"] == 1} == {"2025-05-01T12:00:00"}
+    assert {r["submitted_at"] for r in long if r["response_id"] == 2} == {None}
+    _, parsed = _csv_header_and_rows(write_csv(wide, wide_columns(versions)))
+    assert [r["submitted_at"] for r in parsed] == ["2025-05-01T12:00:00", ""]
