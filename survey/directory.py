@@ -215,11 +215,17 @@ def listing_of(organisation: Organisation, details: dict | None = None) -> Liste
 
 
 def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
-    """Listed groups in any of these areas that named a public venue, with its location.
+    """Listed groups in any of these areas that named a public venue, with its location
+    (worked out once per state of the directory: a map draws them on every request).
 
     The same rule as the listing (``_venue``): a venue is published only when the group
     said it is public; its coordinates come from the venue's postcode, never the group's.
     """
+    key = tuple(sorted(set(area_ids)))
+    return _VENUES.get(state_token(), key, lambda: _public_venues(list(key)))
+
+
+def _public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
     within = sa.select(OrganisationArea.organisation_id).where(
         OrganisationArea.area_id.in_(area_ids)
     )
@@ -406,14 +412,46 @@ def state_token() -> str | None:
     return "".join(row[0] for row in rows)
 
 
-# (token, filters) -> what the filters match among listed groups, worked out once per
-# state of the directory: the ids in order, or, for an SQL filter keeping more than
-# MAX_KEPT_IDS groups, only how many (its pages then come from the index, by offset).
-# Only entries made under the token just read are used; a new token empties it.
-_MATCHES: dict[tuple[str, Filters], tuple[int, ...] | int] = {}
-MAX_CACHED_MATCHES = 64
+class _PerState:
+    """Values worked out under one state of the directory (its token), at most ``limit``
+    of them, the oldest going first; a new token empties it. A threaded server's
+    requests share it. With no token (see state_token) nothing is kept."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.values: dict[tuple[str, object], object] = {}
+        self.lock = threading.Lock()
+
+    def get(self, token: str | None, key, make):
+        """The value kept for the key under this token, else make() (kept if a token)."""
+        if token is None:
+            return make()
+        found = self.values.get((token, key), _MISSING)
+        if found is _MISSING:
+            found = make()
+            with self.lock:
+                if any(kept != token for kept, _ in self.values):
+                    self.values.clear()
+                elif len(self.values) >= self.limit:
+                    self.values.pop(next(iter(self.values)))
+                self.values[token, key] = found
+        return found
+
+    def clear(self) -> None:
+        self.values.clear()
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+_MISSING = object()
+# Filters -> what they match among listed groups: the ids in order, or, for an SQL
+# filter keeping more than MAX_KEPT_IDS groups, only how many (its pages then come from
+# the index, by offset).
+_MATCHES = _PerState(64)
 MAX_KEPT_IDS = 5_000
-_MATCHES_LOCK = threading.Lock()
+_VENUES = _PerState(8)  # area ids -> the public venues in them (a map's layer)
+_ACTIVITIES = _PerState(1)  # the taxonomy's terms
 
 
 def _matched(filters: Filters) -> tuple[int, ...] | int:
@@ -431,20 +469,9 @@ def _matched(filters: Filters) -> tuple[int, ...] | int:
 
 
 def _matched_now(filters: Filters) -> tuple[int, ...] | int:
-    """_matched, reused while the directory's state token is unchanged."""
-    token = state_token()  # read before the groups, so a write after it gives a new token
-    if token is None:
-        return _matched(filters)
-    found = _MATCHES.get((token, filters))
-    if found is None:
-        found = _matched(filters)
-        with _MATCHES_LOCK:  # a threaded server's requests share the dict
-            if any(key[0] != token for key in _MATCHES):
-                _MATCHES.clear()
-            elif len(_MATCHES) >= MAX_CACHED_MATCHES:
-                _MATCHES.pop(next(iter(_MATCHES)))  # the oldest goes first
-            _MATCHES[token, filters] = found
-    return found
+    """_matched, reused while the directory's state token is unchanged (the token is
+    read before the groups, so a write after it gives a new token)."""
+    return _MATCHES.get(state_token(), filters, lambda: _matched(filters))
 
 
 def _page(filters: Filters, page: int, per_page: int) -> tuple[list[_Listing], int]:
@@ -513,22 +540,17 @@ def listed_service(service_id: str) -> str | None:
     return found[0].record_json if found else None
 
 
-_ACTIVITIES: dict[str, list[str]] = {}  # state token -> listed_activities() under it
-
-
 def listed_activities() -> list[str]:
     """Every activity some listed group carries: the taxonomy's terms, sorted (worked
     out once per state of the directory)."""
-    token = state_token()
-    if token in _ACTIVITIES:
-        return _ACTIVITIES[token]
-    labels: set[str] = set()
-    for listing in _listings(listed_select()):
-        labels.update(listing.group.activities)
-    if token is not None:
-        _ACTIVITIES.clear()
-        _ACTIVITIES[token] = sorted(labels)
-    return sorted(labels)
+
+    def make() -> list[str]:
+        labels: set[str] = set()
+        for listing in _listings(listed_select()):
+            labels.update(listing.group.activities)
+        return sorted(labels)
+
+    return _ACTIVITIES.get(state_token(), None, make)
 
 
 def page_of(items: list, page: int, per_page: int) -> dict:

@@ -120,3 +120,27 @@ def test_a_group_is_a_point_only_at_the_public_venue_its_listing_publishes(clien
     # only the areas shown: a neighbourhood map of areas without these groups has none
     page = get(client, "/areas/map?round=confidence-test&type=neighbourhood")
     assert venues_layer(page) is None and "Soup Club" not in page
+    # Drawn again after changes made elsewhere (plain SQL, as another process would):
+    # the venue moved, and one group withdrew its consent; each shows on the next map.
+    import sqlalchemy as sa
+
+    soup = db.session.scalar(sa.select(Organisation.id).where(Organisation.name == "Soup Club"))
+    hill = db.session.scalar(sa.select(Organisation.id).where(Organisation.name == "Hill Walkers"))
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE directory_entry SET venue_lon = 1.08 WHERE organisation_id = :id"),
+            {"id": soup},
+        )
+    page = get(client, "/areas/map?round=confidence-test&type=pcn")
+    tips = {f["properties"]["tip"]: f["geometry"]["coordinates"] for f in venues_layer(page)["features"]}  # fmt: skip
+    assert tips == {"Soup Club: food": [1.08, 52.0734], "Hill Walkers": [2.05, 52.05]}
+    db.session.commit()  # the test's session ends its read, as each request's does
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE organisation SET consent_directory = false WHERE id = :id"),
+            {"id": hill},
+        )
+    page = get(client, "/areas/map?round=confidence-test&type=pcn")
+    assert [f["properties"]["tip"] for f in venues_layer(page)["features"]] == ["Soup Club: food"]
+    assert "Hill Walkers" not in page

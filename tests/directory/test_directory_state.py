@@ -47,6 +47,11 @@ RENEWING = [
         "still right",
         "UPDATE directory_entry SET confirmed_at = '2026-12-01' WHERE organisation_id = :org",
     ),  # fmt: skip
+    (
+        "a venue's place",
+        "UPDATE directory_entry SET venue_lat = 54.2, venue_lon = -2.8 "
+        "WHERE organisation_id = :org",
+    ),  # fmt: skip
     ("an entry deleted", "DELETE FROM directory_entry WHERE organisation_id = :org"),
     ("an area added", "INSERT INTO area (code, name, type) VALUES ('T-NEW', 'New', 'ward')"),
     ("an area renamed", "UPDATE area SET name = 'Renamed Ward' WHERE id = :area"),

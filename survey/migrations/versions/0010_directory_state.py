@@ -3,7 +3,8 @@
 Rows in ``directory_state`` hold random tokens. Triggers set a new one in the same
 transaction as any write to what a listing, its membership of the directory or an area
 filter is read from: a group's name, area, profile or directory consent; its entry's
-published details or "still right" date; the areas; the groups' area memberships. A
+published details, "still right" date or venue's place; the areas; the groups' area
+memberships. A
 reader that saw the same tokens may reuse what it worked out under them
 (survey.directory); the triggers catch every writer, raw SQL and other processes
 included. Writes to anything else (answers, scores, drafts, reminders) leave them alone.
@@ -40,7 +41,8 @@ WATCHED = [
     ('organisation_update', 'organisation', 'UPDATE OF id, name, area_id, profile, consent_directory'),
     ('organisation_delete', 'organisation', 'DELETE'),
     ('entry_insert', 'directory_entry', 'INSERT'),
-    ('entry_update', 'directory_entry', 'UPDATE OF organisation_id, details, confirmed_at'),
+    ('entry_update', 'directory_entry',
+     'UPDATE OF organisation_id, details, confirmed_at, venue_postcode, venue_lat, venue_lon'),
     ('entry_delete', 'directory_entry', 'DELETE'),
     ('area_insert', 'area', 'INSERT'),
     ('area_update', 'area', 'UPDATE'),
