@@ -108,7 +108,7 @@ def round_aggregates(round_: Round, areas: list[Area]) -> list[dict]:
     ]
 
 
-RECORDS_CHUNK = 2_000  # responses read at a time: a download holds one chunk, not the round
+RECORDS_CHUNK = 2_000  # rows fetched at a time: a download holds a few chunks, not the round
 
 
 def _submitted(round_: Round):
@@ -153,6 +153,31 @@ def _by_response(rows) -> Iterator[tuple[int, list]]:
         yield response_id, list(group)
 
 
+def _merged(rows, answers, scores) -> Iterator[tuple[tuple, dict, dict]]:
+    """Each response row with its answers ({question: value}) and scores ({domain:
+    (score, level)}), from groups by response id, all three sorted by response id.
+
+    Each query has its own snapshot: a response submitted between them may be in one
+    and not another, so groups for responses that are not among the rows are passed over.
+    """
+    next_answers, next_scores = next(answers, None), next(scores, None)
+    for row in rows:
+        response_id = row[0]
+        while next_answers is not None and next_answers[0] < response_id:
+            next_answers = next(answers, None)
+        while next_scores is not None and next_scores[0] < response_id:
+            next_scores = next(scores, None)
+        given: dict[str, object] = {}
+        if next_answers is not None and next_answers[0] == response_id:
+            given = {question_id: _answer_value(text) for _, question_id, text in next_answers[1]}
+            next_answers = next(answers, None)
+        scored: dict[str, tuple] = {}
+        if next_scores is not None and next_scores[0] == response_id:
+            scored = {domain_id: (score, level) for _, domain_id, score, level in next_scores[1]}
+            next_scores = next(scores, None)
+        yield tuple(row), given, scored
+
+
 def response_records(round_: Round) -> Iterator[ResponseRecord]:
     """Every current submitted response of a round, with answers and stored scores, in
     response order. Three queries, each sorted by response and read RECORDS_CHUNK rows
@@ -191,16 +216,9 @@ def response_records(round_: Round) -> Iterator[ResponseRecord]:
         .where(*submitted)
         .order_by(Response.id)
     )
-    next_answers, next_scores = next(answers, None), next(scores, None)
-    for response_id, organisation_id, area_code, source, submitted_at in rows:
-        given: dict[str, object] = {}
-        if next_answers is not None and next_answers[0] == response_id:
-            given = {question_id: _answer_value(text) for _, question_id, text in next_answers[1]}
-            next_answers = next(answers, None)
-        scored: dict[str, tuple] = {}
-        if next_scores is not None and next_scores[0] == response_id:
-            scored = {domain_id: (score, level) for _, domain_id, score, level in next_scores[1]}
-            next_scores = next(scores, None)
+    for (response_id, organisation_id, area_code, source, submitted_at), given, scored in _merged(
+        rows, answers, scores
+    ):
         yield ResponseRecord(
             response_id=response_id,
             round=round_.slug,
