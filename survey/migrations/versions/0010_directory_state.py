@@ -4,8 +4,7 @@ Rows in ``directory_state`` hold random tokens. Triggers set a new one in the sa
 transaction as any write to what a listing, its membership of the directory or an area
 filter is read from: a group's name, area, profile or directory consent; its entry's
 published details, "still right" date or venue's place; the areas; the groups' area
-memberships. A
-reader that saw the same tokens may reuse what it worked out under them
+memberships. A reader that saw the same tokens may reuse what it worked out under them
 (survey.directory); the triggers catch every writer, raw SQL and other processes
 included. Writes to anything else (answers, scores, drafts, reminders) leave them alone.
 
