@@ -195,7 +195,7 @@ def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[Loca
                 candidate.title,
                 instrument,
                 {
-                    s.domain_id: (s.moderated_level if moderated and s.moderated_level else s.level)
+                    s.domain_id: _shown((s.level, s.moderated_level), moderated)
                     for s in response.scores
                     if s.level is not None and s.domain_id != OVERALL
                 },

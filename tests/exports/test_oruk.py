@@ -201,3 +201,12 @@ def test_a_confirmed_date_reads_in_words_from_a_date_or_a_timestamp():
 
     assert in_words_date("2026-12-02") == "2 December 2026"
     assert in_words_date("2026-01-31T23:59:59") == "31 January 2026"
+
+
+def test_a_venue_reads_as_one_line_of_its_parts_that_are_given():
+    from exports.oruk import Venue
+
+    assert Venue("St Mary's Hall", "1 Church St", "Lancaster", "LA1 1AA").text() == (
+        "St Mary's Hall, 1 Church St, Lancaster, LA1 1AA"
+    )
+    assert Venue("The Hub", "", "Morecambe", "").text() == "The Hub, Morecambe"

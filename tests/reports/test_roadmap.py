@@ -302,3 +302,12 @@ def test_gaps_sheet_shows_the_domains_own_level_meaning_and_the_ambition(geograp
     # P2 is hidden (by subtraction): no level, so no meaning and no ambition either
     [p2] = [r for r in rows if r["Area code"] == "T-P2" and r["Domain"] == first.name]
     assert p2["Ambition (mean)"] == "suppressed" and not p2["What the level means"]
+
+
+def test_a_level_shown_is_the_moderated_one_only_when_asked_and_where_set():
+    from survey.reports.roadmap_data import _shown
+
+    assert _shown((3, 4), moderated=False) == 3  # the group's own, though a moderator set 4
+    assert _shown((3, 4), moderated=True) == 4
+    assert _shown((3, None), moderated=True) == 3  # not moderated: the group's own
+    assert _shown(None, moderated=True) is None  # not answered

@@ -1,0 +1,45 @@
+"""Derived sets: a group's change since the previous round, as the board pack's paired
+figures read it, on its own or on moderated levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from survey.derived_sets import paired_rows
+from survey.extensions import db
+from survey.models import OVERALL, DomainScore
+
+from .. import factories
+
+
+def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app):
+    """Welcoming: level 2 last year, 3 this year, moderated to 4 this year: a change of
+    1 as the group said, 2 moderated. Overall: 2 then 3, never moderated: 1 either way."""
+    hood = factories.area(code="D-N1", type="neighbourhood")
+    org = factories.organisation(area=hood)
+    earlier = factories.survey_round(
+        "confidence", slug="conf-d-2025", opens_on=dt.date(2025, 5, 1),
+        closes_on=dt.date(2025, 7, 31),
+    )  # fmt: skip
+    now = factories.survey_round(
+        "confidence", slug="conf-d-2026", opens_on=dt.date(2026, 5, 1),
+        closes_on=dt.date(2026, 7, 31),
+    )  # fmt: skip
+    factories.submitted_response(earlier, org, {"welcoming": 2, OVERALL: 2}, areas=[hood])
+    response = factories.submitted_response(now, org, {"welcoming": 3, OVERALL: 3})
+    db.session.execute(
+        sa.update(DomainScore)
+        .where(DomainScore.response_id == response.id, DomainScore.domain_id == "welcoming")
+        .values(moderated_level=4)
+    )
+    db.session.commit()
+    assert paired_rows(now, moderated=False) == {
+        (response.id, "welcoming"): 1.0,
+        (response.id, OVERALL): 1.0,
+    }
+    assert paired_rows(now, moderated=True) == {
+        (response.id, "welcoming"): 2.0,
+        (response.id, OVERALL): 1.0,
+    }
