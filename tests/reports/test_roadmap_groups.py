@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from exports.support_plans import MODERATED, SELF_ASSESSED
 from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import OVERALL, DomainScore, OrganisationArea, Response
@@ -14,12 +15,17 @@ from .. import factories
 
 
 def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rounds_levels(app):
-    """Place P holds neighbourhoods N1 and N2; Q is another place. Zeta Walkers (made
-    first, so the lower id) in N1 with Northvale CVS, at level 1 last year and 3 this
-    year; Alpha Choir in N2 with Southvale CVS at level 4; Draft Band in N1 with only a
-    draft (whose stored score must not count); Outside Club in Q's neighbourhood.
-    P's rows: Alpha, Draft, Zeta (by name), each with its own neighbourhood and broker,
-    this round's levels only; Outside Club is not there."""
+    """Place P holds neighbourhoods N1 and N2; Q is another place.
+    - Zeta Walkers (made first, so the lower id), in N1 with Northvale CVS: level 1 last
+      year; this year 3, submitted on 2 June, after an earlier submission (level 5) it
+      replaced;
+    - Alpha Choir, placed in N2 but a member of P only, with Southvale CVS: level 4,
+      moderated to 5;
+    - Draft Band in N1: only a draft, whose stored score must not count;
+    - No Area Club, a member of P with no area of its own;
+    - Outside Club, in Q's neighbourhood only, at level 2.
+    P's rows: Alpha, Draft, No Area, Zeta (by name), each with its own neighbourhood and
+    broker and this round's current levels; Outside Club is not there. Q's row: Outside."""
     place = factories.area("R-P", type="place", name="Riverside Place")
     n1 = factories.area("R-N1", parent=place, name="Mill Ward")
     n2 = factories.area("R-N2", parent=place, name="Dale Ward")
@@ -29,6 +35,7 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
     zeta = factories.organisation(name="Zeta Walkers", area=n1, broker=north)
     alpha = factories.organisation(name="Alpha Choir", area=n2, broker=south)
     draft = factories.organisation(name="Draft Band", area=n1)
+    no_area = factories.organisation(name="No Area Club")
     outside = factories.organisation(name="Outside Club", area=m, broker=north)
     earlier = factories.survey_round(
         "confidence", slug="conf-g-2025", opens_on=dt.date(2025, 5, 1),
@@ -39,10 +46,22 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
         closes_on=dt.date(2026, 7, 31),
     )  # fmt: skip
     factories.submitted_response(earlier, zeta, {"welcoming": 1})
-    factories.submitted_response(now, zeta, {"welcoming": 3}, areas=[n1, place])
-    factories.submitted_response(now, alpha, {"welcoming": 4}, areas=[n2, place])
+    factories.submitted_response(
+        now, zeta, {"welcoming": 3}, areas=[n1, place],
+        submitted_at=dt.datetime(2026, 6, 2, 10, 30),
+    )  # fmt: skip
+    # read after the current one, whatever the order rows come in must not matter
+    replaced = Response(
+        round=now, invitation=factories.invitation(now, zeta), organisation=zeta,
+        area_id=n1.id, status="submitted", is_current=False,
+    )  # fmt: skip
+    replaced.scores.append(DomainScore(domain_id="welcoming", score=5.0, level=5))
+    db.session.add(replaced)
+    chosen = factories.submitted_response(now, alpha, {"welcoming": 4}, areas=[place])
+    chosen.scores[0].moderated_level = 5
     factories.submitted_response(now, outside, {"welcoming": 2}, areas=[m, other])
     db.session.add(OrganisationArea(organisation_id=draft.id, area_id=place.id))
+    db.session.add(OrganisationArea(organisation_id=no_area.id, area_id=place.id))
     in_progress = Response(
         round=now, invitation=factories.invitation(now, draft), organisation=draft,
         area_id=n1.id, status="in_progress",
@@ -51,21 +70,37 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
     db.session.add(in_progress)
     db.session.commit()
     assert zeta.id < alpha.id
-
-    rows = groups_in_area(now, place, moderated=False, viewer=None)
     domains = [d.id for d in registry().latest("confidence").domains] + [OVERALL]
-    seen = [
-        (
-            r.name,
-            r.area_code,
-            r.area_name,
-            r.broker,
-            dict(zip(domains, r.levels, strict=True))["welcoming"],
-        )  # fmt: skip
-        for r in rows
+
+    def seen(area, moderated=False):
+        return [
+            (
+                r.org_id,
+                r.name,
+                r.area_code,
+                r.area_name,
+                r.broker,
+                r.submitted_on,
+                dict(zip(domains, r.levels, strict=True))["welcoming"],
+                r.shown_as,
+            )  # fmt: skip
+            for r in groups_in_area(now, area, moderated=moderated, viewer=None)
+        ]
+
+    own, by_moderator = SELF_ASSESSED, MODERATED
+    june = dt.date(2026, 6, 2)
+    assert seen(place) == [
+        (alpha.id, "Alpha Choir", "R-N2", "Dale Ward", "Southvale CVS", None, 4, own),
+        (draft.id, "Draft Band", "R-N1", "Mill Ward", None, None, None, own),
+        (no_area.id, "No Area Club", "", "", None, None, None, own),
+        (zeta.id, "Zeta Walkers", "R-N1", "Mill Ward", "Northvale CVS", june, 3, own),
     ]
-    assert seen == [
-        ("Alpha Choir", "R-N2", "Dale Ward", "Southvale CVS", 4),
-        ("Draft Band", "R-N1", "Mill Ward", None, None),
-        ("Zeta Walkers", "R-N1", "Mill Ward", "Northvale CVS", 3),
+    assert [(name, level, shown) for _, name, *_, level, shown in seen(place, True)] == [
+        ("Alpha Choir", 5, by_moderator),
+        ("Draft Band", None, own),
+        ("No Area Club", None, own),
+        ("Zeta Walkers", 3, own),
+    ]
+    assert seen(other) == [
+        (outside.id, "Outside Club", "R-M", "Hill Ward", "Northvale CVS", None, 2, own)
     ]
