@@ -104,3 +104,92 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
     assert seen(other) == [
         (outside.id, "Outside Club", "R-M", "Hill Ward", "Northvale CVS", None, 2, own)
     ]
+
+
+def _agg(area, domain_id: str, invited: int, coverage: float | None):
+    from scoring.aggregate import EMPTY
+    from survey.aggregates import AreaAggregate
+
+    return AreaAggregate(
+        area=area, domain_id=domain_id, domain_name=domain_id, summary=EMPTY, invited=invited,
+        responded=None, coverage=coverage, target_level=None, gap=None, suppressed=True,
+        level=None,
+    )  # fmt: skip
+
+
+def test_an_areas_summary_row_takes_its_coverage_from_overall_else_its_last_domain():
+    """Rows keep the areas' order; each area's name and type are its own; invited and
+    coverage are the overall figure's, or (an instrument with no overall) the last
+    domain's; an area with a single figure is a row too."""
+    from types import SimpleNamespace
+
+    from survey.reports.roadmap_data import area_figures
+
+    p = SimpleNamespace(id=1, code="F-P", name="Riverside Place", type="place")
+    n = SimpleNamespace(id=2, code="F-N", name="Mill Ward", type="neighbourhood")
+    w = SimpleNamespace(id=3, code="F-W", name="Dale Ward", type="ward")
+    rows = area_figures(
+        [
+            _agg(p, "welcoming", 11, 0.1), _agg(p, OVERALL, 12, 0.5), _agg(p, "online", 13, 0.3),
+            _agg(n, "welcoming", 21, 0.2), _agg(n, "online", 22, 0.4),
+            _agg(w, OVERALL, 31, 0.9),
+        ]
+    )  # fmt: skip
+    assert [(r.code, r.name, r.type, r.invited, r.coverage, len(r.figures)) for r in rows] == [
+        ("F-P", "Riverside Place", "place", 12, 0.5, 3),
+        ("F-N", "Mill Ward", "neighbourhood", 22, 0.4, 2),
+        ("F-W", "Dale Ward", "ward", 31, 0.9, 1),
+    ]
+
+
+def test_locality_results_are_each_areas_own_current_submission_in_the_right_round(app):
+    """Place P (PCNs A and B) and place Q (PCN C); locality rounds 2025 then 2026.
+    2025: A at level 2, C at 3. 2026: A at 4 (and an earlier submission of A at 1, since
+    replaced), B only a draft (level 5), and a group's response in A's area (level 5).
+    - from a group round: P shows the newest locality round it answered (2026: A at 4),
+      Q the newest it answered (2025: C at 3);
+    - from the 2025 locality round itself: P shows 2025 (A at 2)."""
+    from survey.reports.roadmap_data import locality_results
+
+    place_p = factories.area("L-P", type="place", name="P Place")
+    a = factories.area("L-A", type="pcn", parent=place_p, name="A PCN")
+    b = factories.area("L-B", type="pcn", parent=place_p, name="B PCN")
+    place_q = factories.area("L-Q", type="place", name="Q Place")
+    c = factories.area("L-C", type="pcn", parent=place_q, name="C PCN")
+    old = factories.survey_round(
+        "dmi-locality", slug="loc-2025", opens_on=dt.date(2025, 5, 1),
+        closes_on=dt.date(2025, 7, 31),
+    )  # fmt: skip
+    new = factories.survey_round(
+        "dmi-locality", slug="loc-2026", opens_on=dt.date(2026, 5, 1),
+        closes_on=dt.date(2026, 7, 31),
+    )  # fmt: skip
+    groups = factories.survey_round("confidence", slug="conf-l-2026")
+    domain = registry().latest("dmi-locality").domains[0].id
+
+    def own(round_, area, level, status="submitted", current=True, organisation=None):
+        response = Response(
+            round=round_, invitation=factories.invitation(round_, organisation, area=area),
+            organisation=organisation, area_id=area.id, status=status, is_current=current,
+        )  # fmt: skip
+        response.scores.append(DomainScore(domain_id=domain, score=float(level), level=level))
+        db.session.add(response)
+        db.session.flush()
+
+    own(old, a, 2)
+    own(old, c, 3)
+    own(new, a, 1, current=False)
+    own(new, a, 4)
+    own(new, b, 5, status="in_progress")
+    own(new, a, 5, organisation=factories.organisation(name="A group", area=a))
+    db.session.commit()
+
+    def seen(round_, area):
+        return [
+            (r.area_name, r.round_title, r.levels[domain])
+            for r in locality_results(round_, area, moderated=False)
+        ]
+
+    assert seen(groups, place_p) == [("A PCN", new.title, 4)]
+    assert seen(groups, place_q) == [("C PCN", old.title, 3)]
+    assert seen(old, place_p) == [("A PCN", old.title, 2)]

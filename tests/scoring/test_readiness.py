@@ -62,3 +62,38 @@ def test_a_share_needs_both_its_yes_and_its_no_set_published(registry):
     assert not level_1.shown and level_1.share is None  # its "no" set is not published
     assert view.capacity_total == pytest.approx(36.0) and view.capacity_groups == 15
     assert view.supported is None and view.top_help == ()
+
+
+def test_an_answer_given_as_one_choice_counts_as_that_choice(registry):
+    """A ticks question answered with a single value (a paper import, an older answer)
+    is that one choice, not nothing."""
+    instrument = registry.latest("vcse-readiness")
+    flags, _ = response_flags(
+        instrument, {"support_levels": "level_2_guidance", "sd_help_wanted": "website"}
+    )
+    assert flags["ready:nav:level_2_guidance"] is True
+    assert flags["ready:nav:level_1_information"] is False
+    assert flags["ready:help:sd_help_wanted:website"] is True
+
+
+def test_supported_is_left_out_unless_had_referrals_is_yes_or_no(registry):
+    """'Not sure' whether the group has had referrals answers neither way: no flag."""
+    instrument = registry.latest("confidence")
+    flags, _ = response_flags(
+        instrument, {"had_referrals": "not_sure", "supported_for_referrals": "agree"}
+    )
+    assert "ready:supported" not in flags
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [(12, 12.0), (2.5, 2.5), ("7", 7.0), ("about ten", None), (None, None), (True, None)],
+)
+def test_capacity_is_a_number_or_nothing(registry, given, expected):
+    """A number (or digits) is the capacity; words, a tick or no answer give none
+    (never a crash, never text in a sum)."""
+    instrument = registry.latest("vcse-readiness")
+    answers = {} if given is None else {"referral_capacity": given}
+    _, capacity = response_flags(instrument, answers)
+    assert capacity == expected and (expected is None) == (capacity is None)
+    assert capacity is None or type(capacity) is float
