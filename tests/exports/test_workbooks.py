@@ -260,3 +260,32 @@ def test_one_page_per_group_stops_breaking_pages_where_excel_stops_reading_them(
     rows = 3 + len(dmi.domains) + 1
     assert written(2) == ([rows, 2 * rows], ["Item", "Round"])
     assert written(3) == ([rows, 2 * rows], ["Item", "Round", "One page per group"])
+
+
+def test_levels_are_coloured_by_rules_excel_keeps_each_level_its_fill_and_readable_text(tmp_path):
+    """Saved and read back: one rule per level 1..5 on the range, each 'equal to N',
+    with the level's fill and a text colour that reads on it (white on the darkest red
+    and green, near-black on the rest, as the GOV.UK palette pairs them)."""
+    from openpyxl import Workbook, load_workbook
+
+    from exports.workbook_style import colour_levels
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("Levels")
+    ws.append([1, 2, 3, 4, 5])
+    colour_levels(ws, "A1:E1")
+    path = tmp_path / "levels.xlsx"
+    book.save(path)
+    read = load_workbook(path).active
+    [rules] = [r.rules for r in read.conditional_formatting]
+    seen = {
+        (r.operator, tuple(r.formula), r.dxf.fill.fgColor.rgb[-6:], r.dxf.font.color.rgb[-6:])
+        for r in rules
+    }
+    assert seen == {
+        ("equal", ("1",), "D4351C", "FFFFFF"),
+        ("equal", ("2",), "F47738", "0B0C0C"),
+        ("equal", ("3",), "FFDD00", "0B0C0C"),
+        ("equal", ("4",), "85994B", "0B0C0C"),
+        ("equal", ("5",), "00703C", "FFFFFF"),
+    }
