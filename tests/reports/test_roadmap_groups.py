@@ -193,3 +193,31 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
     assert seen(groups, place_p) == [("A PCN", new.title, 4)]
     assert seen(groups, place_q) == [("C PCN", old.title, 3)]
     assert seen(old, place_p) == [("A PCN", old.title, 2)]
+
+
+def test_the_roadmap_says_which_groups_it_names_for_each_kind_of_reader(app):
+    """The Groups sheet's note, in the Method sheet too: all groups for an admin or the
+    command line, only consenting groups for a broker or area lead, none for a board;
+    the Method sheet names the round and its target level."""
+    from types import SimpleNamespace
+
+    from survey.reports.roadmap_data import build_roadmap
+
+    hood = factories.area("M-N", name="Mill Ward")
+    round_ = factories.survey_round("confidence", slug="conf-note", target_level=4)
+    db.session.commit()
+
+    def read(role):
+        viewer = None if role is None else SimpleNamespace(
+            role=role, is_authenticated=True, broker_id=None, area_id=hood.id
+        )  # fmt: skip
+        made = build_roadmap(round_, hood, viewer=viewer, actor="test", moderated=False)
+        method = dict(made.method)
+        assert method["Groups sheet"] == made.groups_note
+        assert method["Round"] == round_.title and method["Target level"] == 4
+        return made.groups_note
+
+    assert read(None) == read("admin") == "all groups in the area"
+    consented = "only groups that consented to share their results with you"
+    assert read("broker") == consented
+    assert read("board") == "Your role sees area figures only, not named groups."
