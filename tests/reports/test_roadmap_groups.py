@@ -221,3 +221,49 @@ def test_the_roadmap_says_which_groups_it_names_for_each_kind_of_reader(app):
     consented = "only groups that consented to share their results with you"
     assert read("broker") == consented
     assert read("board") == "Your role sees area figures only, not named groups."
+
+
+def test_the_gaps_to_target_count_each_domains_published_sets(app):
+    """Target level 3, sixteen groups. The second domain: ten at level 2, six at 4, and
+    five of the ten at 2 moderated to 4. The first: only three groups, at 2, so its sets
+    are not published and it has no row, but the rows after it still come.
+    Self-assessed: 10 of 16 below; moderated: 5 of 16 (every set, and every difference
+    between the two views, at least 5: published). The area's level and ambition (from
+    its figures) are carried onto the row; a round with no target has no gaps."""
+    from exports.roadmap import AreaFigures, DomainFigure
+    from survey.reports.roadmap_data import group_gaps
+
+    hood = factories.area("G-N", name="Gap Ward")
+    round_ = factories.survey_round("confidence", slug="conf-gaps", target_level=3)
+    first, second = (d.id for d in registry().latest("confidence").domains[:2])
+    for n in range(16):
+        levels = {second: 2 if n < 10 else 4} | ({first: 2} if n < 3 else {})
+        response = factories.submitted_response(
+            round_, factories.organisation(area=hood), levels, areas=[hood]
+        )
+        if n < 5:
+            [moved] = [s for s in response.scores if s.domain_id == second]
+            moved.moderated_level = 4
+    db.session.commit()
+
+    def figure(domain_id, level, ambition, ambition_gap):
+        return DomainFigure(
+            domain_id, domain_id.title(), 10, None, None, None, level, None, 3, None, False,
+            ambition, ambition_gap,
+        )  # fmt: skip
+
+    figures = AreaFigures(
+        "G-N", "Gap Ward", "neighbourhood", 10, 10, 1.0,
+        (figure(first, 2, 2.5, 0.5), figure(second, 3, 3.6, 0.6), figure(OVERALL, 3, None, None)),
+    )  # fmt: skip
+    own = group_gaps(round_, hood, figures, moderated=False)
+    moderated = group_gaps(round_, hood, figures, moderated=True)
+    row = (second, second.title())
+    assert [(g.domain_id, g.domain_name, g.below, g.scored, g.target) for g in own] == [
+        (*row, 10, 16, 3)
+    ]
+    assert [(g.below, g.scored) for g in moderated] == [(5, 16)]
+    assert [(g.level, g.ambition, g.ambition_gap) for g in own] == [(3, 3.6, 0.6)]
+
+    no_target = factories.survey_round("confidence", slug="conf-no-target")
+    assert group_gaps(no_target, hood, figures, moderated=False) == []
