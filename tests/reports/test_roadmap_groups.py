@@ -167,19 +167,21 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
     groups = factories.survey_round("confidence", slug="conf-l-2026")
     domain = registry().latest("dmi-locality").domains[0].id
 
-    def own(round_, area, level, status="submitted", current=True, organisation=None):
+    def own(round_, area, level, status="submitted", current=True, organisation=None, aim=None):
         response = Response(
             round=round_, invitation=factories.invitation(round_, organisation, area=area),
             organisation=organisation, area_id=area.id, status=status, is_current=current,
         )  # fmt: skip
-        response.scores.append(DomainScore(domain_id=domain, score=float(level), level=level))
+        response.scores.append(
+            DomainScore(domain_id=domain, score=float(level), level=level, ambition=aim)
+        )
         db.session.add(response)
         db.session.flush()
 
     own(old, a, 2)
     own(old, c, 3)
     own(new, a, 1, current=False)
-    own(new, a, 4)
+    own(new, a, 4, aim=5)
     own(new, b, 5, status="in_progress")
     own(new, a, 5, organisation=factories.organisation(name="A group", area=a))
     db.session.commit()
@@ -191,6 +193,8 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
         ]
 
     assert seen(groups, place_p) == [("A PCN", new.title, 4)]
+    [newest] = locality_results(groups, place_p, moderated=False)
+    assert newest.ambitions == {domain: 5}  # where A plans to be
     assert seen(groups, place_q) == [("C PCN", old.title, 3)]
     assert seen(old, place_p) == [("A PCN", old.title, 2)]
 
@@ -218,6 +222,13 @@ def test_the_roadmap_says_which_groups_it_names_for_each_kind_of_reader(app):
         return made.groups_note
 
     assert read(None) == read("admin") == "all groups in the area"
+    own = dict(build_roadmap(round_, hood, viewer=None, actor="test", moderated=False).method)
+    moderated = dict(build_roadmap(round_, hood, viewer=None, actor="test", moderated=True).method)
+    assert own["Level shown"] == "self-assessed levels"
+    assert moderated["Level shown"] == (
+        "moderated levels (a broker's moderated level where there is one)"
+    )
+    assert own["Area"] == "Mill Ward (M-N, neighbourhood) and its 0 sub-areas"
     consented = "only groups that consented to share their results with you"
     assert read("broker") == consented
     assert read("board") == "Your role sees area figures only, not named groups."
