@@ -64,6 +64,17 @@ def _empty_postgres(app) -> None:
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture
+def pg_app(postgres_app):
+    """The app on PostgreSQL alone (for what only PostgreSQL has: EXPLAIN, concurrent
+    writers), emptied before and after."""
+    _empty_postgres(postgres_app)
+    with postgres_app.app_context():
+        yield postgres_app
+        db.session.remove()
+    _empty_postgres(postgres_app)
+
+
 @pytest.fixture(params=ENGINES)
 def app(request, tmp_path):
     """The app on a fresh, migrated, empty database: once on SQLite, once on PostgreSQL."""

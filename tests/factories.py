@@ -82,6 +82,11 @@ def survey_round(
     return made
 
 
+def round_of_year(instrument_id: str, year: int, slug: str, **fields) -> Round:
+    """A round of an instrument open 1 May to 31 July of the year (rounds a year apart)."""
+    return survey_round(instrument_id, slug, dt.date(year, 5, 1), dt.date(year, 7, 31), **fields)
+
+
 def invitation(
     round_: Round, organisation: Organisation | None = None, area: Area | None = None
 ) -> Invitation:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import sqlalchemy as sa
 from flask import g
 
@@ -108,18 +107,6 @@ def test_staff_pages_issue_as_many_statements_for_three_times_the_groups(app, cl
         shapes = READS_FULL_SHAPE if label in MAPS else READS_SHAPE
         assert not [s for s, _ in statements if shapes.search(s)], label
     assert any(READS_SHAPE.search(s) for s, _ in large["map (level)"])  # the map draws
-
-
-@pytest.fixture
-def pg_app(postgres_app):
-    """The app on PostgreSQL (EXPLAIN is PostgreSQL's), emptied before and after."""
-    from tests.conftest import _empty_postgres
-
-    _empty_postgres(postgres_app)
-    with postgres_app.app_context():
-        yield postgres_app
-        db.session.remove()
-    _empty_postgres(postgres_app)
 
 
 def test_no_staff_page_scans_the_whole_score_table_on_postgresql(pg_app):

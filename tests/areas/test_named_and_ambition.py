@@ -230,17 +230,12 @@ def test_a_localitys_own_gap_to_the_target_is_the_target_less_its_own_level(app)
 
 def test_trends_follow_one_instrument_oldest_first(app):
     """Rounds of another instrument in the same area are not part of its trend."""
-    import datetime as dt
-
     from survey.aggregates import trend_aggregates
 
     hood = factories.area(code="T-TREND", type="neighbourhood")
     for year in (2026, 2024, 2025):
-        factories.survey_round(
-            "confidence", slug=f"conf-{year}", opens_on=dt.date(year, 5, 1),
-            closes_on=dt.date(year, 7, 31),
-        )  # fmt: skip
-    factories.survey_round("vcse-readiness", slug="ready-2025", opens_on=dt.date(2025, 6, 1))
+        factories.round_of_year("confidence", year, f"conf-{year}")
+    factories.round_of_year("vcse-readiness", 2025, "ready-2025")
     db.session.commit()
     trend = trend_aggregates("confidence", hood)
     assert [r.slug for r, _ in trend] == ["conf-2024", "conf-2025", "conf-2026"]

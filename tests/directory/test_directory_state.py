@@ -232,18 +232,6 @@ def test_the_taxonomy_follows_a_change_of_activity_made_elsewhere(app, client):
     assert terms() == ["gardening nature"]
 
 
-@pytest.fixture
-def pg_app(postgres_app):
-    """PostgreSQL alone: SQLite has one writer at a time by design."""
-    from ..conftest import _empty_postgres
-
-    _empty_postgres(postgres_app)
-    with postgres_app.app_context():
-        yield postgres_app
-        db.session.remove()
-    _empty_postgres(postgres_app)
-
-
 def test_concurrent_writers_on_postgresql_do_not_queue_behind_one_token(pg_app):
     """Two transactions each rename a group and stay open: the second is not made to
     wait for the first (a lock timeout would end it), each renews a token row of its

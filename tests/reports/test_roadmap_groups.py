@@ -37,14 +37,8 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
     draft = factories.organisation(name="Draft Band", area=n1)
     no_area = factories.organisation(name="No Area Club")
     outside = factories.organisation(name="Outside Club", area=m, broker=north)
-    earlier = factories.survey_round(
-        "confidence", slug="conf-g-2025", opens_on=dt.date(2025, 5, 1),
-        closes_on=dt.date(2025, 7, 31),
-    )  # fmt: skip
-    now = factories.survey_round(
-        "confidence", slug="conf-g-2026", opens_on=dt.date(2026, 5, 1),
-        closes_on=dt.date(2026, 7, 31),
-    )  # fmt: skip
+    earlier = factories.round_of_year("confidence", 2025, "conf-g-2025")
+    now = factories.round_of_year("confidence", 2026, "conf-g-2026")
     factories.submitted_response(earlier, zeta, {"welcoming": 1})
     factories.submitted_response(
         now, zeta, {"welcoming": 3}, areas=[n1, place],
@@ -156,14 +150,8 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
     b = factories.area("L-B", type="pcn", parent=place_p, name="B PCN")
     place_q = factories.area("L-Q", type="place", name="Q Place")
     c = factories.area("L-C", type="pcn", parent=place_q, name="C PCN")
-    old = factories.survey_round(
-        "dmi-locality", slug="loc-2025", opens_on=dt.date(2025, 5, 1),
-        closes_on=dt.date(2025, 7, 31),
-    )  # fmt: skip
-    new = factories.survey_round(
-        "dmi-locality", slug="loc-2026", opens_on=dt.date(2026, 5, 1),
-        closes_on=dt.date(2026, 7, 31),
-    )  # fmt: skip
+    old = factories.round_of_year("dmi-locality", 2025, "loc-2025")
+    new = factories.round_of_year("dmi-locality", 2026, "loc-2026")
     groups = factories.survey_round("confidence", slug="conf-l-2026")
     domain = registry().latest("dmi-locality").domains[0].id
 

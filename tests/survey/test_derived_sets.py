@@ -3,8 +3,6 @@ figures read it, on its own or on moderated levels."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
 from survey.derived_sets import paired_rows
@@ -19,14 +17,8 @@ def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app
     1 as the group said, 2 moderated. Overall: 2 then 3, never moderated: 1 either way."""
     hood = factories.area(code="D-N1", type="neighbourhood")
     org = factories.organisation(area=hood)
-    earlier = factories.survey_round(
-        "confidence", slug="conf-d-2025", opens_on=dt.date(2025, 5, 1),
-        closes_on=dt.date(2025, 7, 31),
-    )  # fmt: skip
-    now = factories.survey_round(
-        "confidence", slug="conf-d-2026", opens_on=dt.date(2026, 5, 1),
-        closes_on=dt.date(2026, 7, 31),
-    )  # fmt: skip
+    earlier = factories.round_of_year("confidence", 2025, "conf-d-2025")
+    now = factories.round_of_year("confidence", 2026, "conf-d-2026")
     factories.submitted_response(earlier, org, {"welcoming": 2, OVERALL: 2}, areas=[hood])
     response = factories.submitted_response(now, org, {"welcoming": 3, OVERALL: 3})
     db.session.execute(
