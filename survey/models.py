@@ -167,6 +167,18 @@ class DirectoryState(db.Model):
     token: Mapped[str] = mapped_column(sa.String(32))
 
 
+class FiguresState(db.Model):
+    """Tokens the database renews (triggers, migration 0011) in the same transaction as any
+    write that a round's area figures are read from: round_id's rows for that round's own
+    submissions, scores, invitations and answers; round 0's for the areas and the groups'
+    areas, which every round reads. The same tokens mean the same member sets
+    (survey.publication_token). One row a round on SQLite; several on PostgreSQL."""
+
+    round_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(32))
+
+
 class Practice(db.Model):
     """A GP practice and the primary care network it belongs to."""
 

@@ -285,9 +285,9 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
         return read[round_id, moderated, threshold]
     known_key = (str(db.engine.url), round_id, moderated, threshold)
     # Before the sets: a change in between is seen next time.
-    token = change_token(round_, read.setdefault("token sums", {}))
+    token = change_token(round_, read.setdefault("token rows", {}))
     known = _KNOWN.get(known_key)
-    state = known[1] if known is not None and known[0] == token else None
+    state = known[1] if token is not None and known is not None and known[0] == token else None
     latest = _latest(round_id, moderated)
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
         state = current_state(round_, moderated, threshold)
@@ -298,7 +298,8 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
                 latest = _publish_once(round_id, moderated, threshold, state)
             finally:
                 session.expire_on_commit = keep
-        _remember(known_key, token, state.summary())
+        if token is not None:
+            _remember(known_key, token, state.summary())
     read[round_id, moderated, threshold] = latest, state
     return latest, state
 
@@ -322,7 +323,7 @@ def _remember(key: tuple, token: tuple, summary: Current) -> None:
 
 def _read_once() -> dict:
     """Publications already read by this page request (a page reads a round's once, however
-    many of its parts show figures), and under "token sums" the change token's sums
+    many of its parts show figures), and under "token rows" the change tokens' rows
     (change_token's memo); nothing is kept outside a GET or HEAD request, whose figures
     cannot change under it, nor between requests."""
     if has_request_context() and request.method in ("GET", "HEAD"):

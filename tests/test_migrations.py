@@ -381,3 +381,68 @@ def test_directory_state_migration_renews_its_token_and_downgrades_cleanly(empty
         assert "directory_state" not in tables
         assert tuple(kept) == ("Lunch club", False)
         db.engine.dispose()
+
+
+def test_figures_state_migration_gives_each_round_its_tokens_and_downgrades_cleanly(empty_database):
+    """0011: a database with a round and a submission gets token rows for the round and
+    for every round's shared part; moderating the submission (plain SQL) renews the
+    round's and a draft's answer renews none; a round made after it gets its rows; and
+    downgrading drops the table and every trigger, so scores can still be changed."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0010")
+
+        def write(sql: str) -> None:
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(sql))
+
+        round_sql = (
+            "INSERT INTO survey_round (id, slug, title, instrument_id, instrument_version, "
+            "opens_on, closes_on, created_at) VALUES ({id}, 'c-{id}', 'C', 'confidence', "
+            "'2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
+        )
+        write(round_sql.format(id=7))
+        for response_id, status in ((1, "submitted"), (2, "in_progress")):
+            write(
+                "INSERT INTO response (id, round_id, status, source, is_current, started_at, "
+                f"updated_at, version) VALUES ({response_id}, 7, '{status}', 'web', true, "
+                "'2025-06-01', '2025-06-01', 1)"
+            )
+        write(
+            "INSERT INTO domain_score (id, response_id, round_id, domain_id, score, level, "
+            "answered, applicable) VALUES (1, 1, 7, 'overall', 3.0, 3, 1, 1)"
+        )
+        write(
+            "INSERT INTO answer (id, response_id, question_id, value, updated_at) "
+            "VALUES (1, 2, 'q1', '\"often\"', '2025-06-01')"
+        )
+        upgrade(revision="0011")
+
+        def tokens() -> dict[int, list[str]]:
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text("SELECT round_id, token FROM figures_state ORDER BY round_id, slot")
+                ).all()
+            kept: dict[int, list[str]] = {}
+            for round_id, token in rows:
+                kept.setdefault(round_id, []).append(token)
+            return kept
+
+        slots = 16 if db.engine.dialect.name == "postgresql" else 1
+        first = tokens()
+        assert sorted(first) == [0, 7] and all(len(t) == slots for t in first.values())
+        write("UPDATE answer SET value = '\"rarely\"' WHERE id = 1")
+        assert tokens() == first
+        write("UPDATE domain_score SET moderated_level = 2 WHERE id = 1")
+        moderated = tokens()
+        assert moderated[0] == first[0] and moderated[7] != first[7]
+        write(round_sql.format(id=8))
+        assert len(tokens()[8]) == slots
+        downgrade(revision="0010")
+        write("UPDATE domain_score SET moderated_level = 1 WHERE id = 1")
+        write(round_sql.format(id=9))
+        with db.engine.connect() as conn:
+            tables = sa.inspect(conn).get_table_names()
+            kept = conn.execute(sa.text("SELECT moderated_level FROM domain_score")).scalar()
+        assert "figures_state" not in tables and kept == 1
+        db.engine.dispose()
