@@ -16,6 +16,8 @@ from Linux's VmHWM (reset before it): "peak MB" is the process's high-water mark
 during the request (the first one included), ">idle" that less the resident size
 before the first page, "+MB" that less the size just before the request. --profile
 LABEL prints a cProfile of that page (cumulative and own time); --json keeps the figures.
+Before the first page the bench does what a gunicorn worker does once it has loaded the
+app (survey.serving.settle_worker).
 
     .venv/bin/python bench/scale.py --database sqlite:////tmp/a.db --build 1000 \
         --database sqlite:////tmp/b.db --build 3000
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import math
@@ -59,6 +62,7 @@ from survey.models import (  # noqa: E402
     Round,
     User,
 )
+from survey.serving import settle_worker  # noqa: E402
 
 
 def pages(ics: str, places: list[str], slug: str, token: str, broker: int, national: bool) -> dict:
@@ -309,6 +313,8 @@ def run(
         db.session.commit()
         admin_id, slug = admin.id, round_.slug
         round_id = round_.id
+    gc.collect()
+    settle_worker()  # as a gunicorn worker does once it has loaded the app
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(admin_id)

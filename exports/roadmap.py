@@ -445,19 +445,20 @@ def _groups_sheet(wb, roadmap: Roadmap) -> None:
         write_row(ws, ["", roadmap.groups_note])
         return
     # Levels are plain numbers coloured by conditional formatting: per-cell fills would cost
-    # a style per cell on a sheet that may hold 10,000 groups.
+    # a style per cell on a sheet that may hold 40,000 groups.
     for g in roadmap.groups:
-        ws.append(
+        write_row(
+            ws,
             [
                 g.org_id,
-                cell(ws, g.name),
-                cell(ws, g.area_code),
-                cell(ws, g.area_name),
-                cell(ws, g.broker or ""),
-                cell(ws, g.submitted_on) if g.submitted_on else cell(ws, "not yet"),
+                g.name,
+                g.area_code,
+                g.area_name,
+                g.broker or "",
+                g.submitted_on or "not yet",
                 *g.levels,
-                cell(ws, g.shown_as),
-            ]
+                g.shown_as,
+            ],
         )
     last = len(roadmap.groups) + 1
     add_filter(ws, len(header), last)

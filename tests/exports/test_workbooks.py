@@ -56,6 +56,44 @@ def test_text_that_looks_like_a_formula_is_stored_as_text():
     assert list(frame["Text"]) == [*TRICKY, "bellchar"]
 
 
+def test_a_row_of_plain_values_reads_back_as_it_would_through_styled_cells():
+    """write_row hands plain values to openpyxl as they are (a styled cell object for each
+    was most of a big workbook's cost): every value, plain or not, mixed in rows with
+    styled cells before and after, reads back with the value, type and quoting that
+    writing each through ``cell`` gives. Error codes, control characters and formula
+    starts are the values openpyxl would otherwise store differently."""
+    import datetime as dt
+
+    from exports.workbook_style import SUPPRESSED_FILL, cell, plain
+
+    values = ["Lunch club", "", "#N/A", "#DIV/0!", "#hashtag", "tab\tinside", "bell\x07",
+              "\rreturn", *TRICKY, 0, 3, -2, 2.5, float("1e20"), True, False, None,
+              dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 9, 30)]  # fmt: skip
+    assert [plain(v) for v in values[:6]] == [True, True, False, False, True, True]
+    assert not any(plain(v) for v in values[6:13]) and not any(plain(v) for v in values[-2:])
+
+    def read(make) -> list[list]:
+        wb = new_workbook()
+        ws = new_sheet(wb, "Sheet")
+        for value in values:  # a styled cell before and after each value
+            grey = level_cell(ws, None, "before")
+            write_row(ws, [grey, *make(ws, value), cell(ws, "after", fill=SUPPRESSED_FILL)])
+        back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Sheet"]
+        return [
+            [
+                (c.value, c.data_type, c.quotePrefix, c.number_format, c.fill.fgColor.rgb)
+                for c in row
+            ]  # fmt: skip
+            for row in back.iter_rows(min_row=1, max_col=3)
+        ]
+
+    fast = read(lambda ws, v: [v])
+    styled = read(lambda ws, v: [cell(ws, v)])
+    assert fast == styled
+    assert fast[0][1][0] == "Lunch club" and fast[2][1][:2] == ("#N/A", "s")
+    assert fast[8][1][:3] == ("=1+1", "s", True)
+
+
 def test_level_cells_use_the_apps_colours():
     wb = new_workbook()
     ws = new_sheet(wb, "Levels")
