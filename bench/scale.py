@@ -17,7 +17,7 @@ during the request (the first one included), ">idle" that less the resident size
 before the first page, "+MB" that less the size just before the request. --profile
 LABEL prints a cProfile of that page (cumulative and own time); --json keeps the figures.
 Before the first page the bench does what a gunicorn worker does once it has loaded the
-app (survey.serving.settle_worker).
+app (survey.memory.settle_worker).
 
     .venv/bin/python bench/scale.py --database sqlite:////tmp/a.db --build 1000 \
         --database sqlite:////tmp/b.db --build 3000
@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from survey import create_app  # noqa: E402
 from survey.extensions import db  # noqa: E402
+from survey.memory import settle_worker  # noqa: E402
 from survey.models import (  # noqa: E402
     Area,
     Broker,
@@ -62,7 +63,6 @@ from survey.models import (  # noqa: E402
     Round,
     User,
 )
-from survey.serving import settle_worker  # noqa: E402
 
 
 def pages(ics: str, places: list[str], slug: str, token: str, broker: int, national: bool) -> dict:

@@ -13,7 +13,6 @@ gunicorn uses AccessLogger (set by gunicorn_settings, or
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
@@ -21,6 +20,8 @@ import re
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler
+
+from .memory import settle_worker
 
 GRACEFUL_SECONDS = 30  # on SIGTERM, requests in flight have this long to finish
 
@@ -32,17 +33,6 @@ def default_workers() -> int:
         return int(given)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return 2 * (cpus or 1) + 1
-
-
-def settle_worker(worker=None) -> None:
-    """Once a worker has loaded the app: set what it holds so far (the app, its libraries:
-    about 280,000 objects) aside from the garbage collector's full passes (``gc.freeze``).
-
-    Those objects live as long as the process, and a full pass walks all of them: at
-    40,000 groups one took 0.15 s, every other request of a big page (a map), half of
-    what the page itself costs (bench/scale.py). What later requests make is collected
-    as before. gunicorn calls it (post_worker_init); bench/scale.py does, as a worker."""
-    gc.freeze()
 
 
 def gunicorn_settings() -> dict:
