@@ -39,12 +39,11 @@ from .models import (
     DomainScore,
     Invitation,
     Publication,
-    PublishedFigure,
     Response,
     ResponseStatus,
     Round,
 )
-from .publication import RESPONDED, Current, ambition_of, publish, shown_figures
+from .publication import RESPONDED, Current, ShownFigure, ambition_of, publish, shown_figures
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class AreaAggregate:
         return self.ambition - (self.level if self.named else self.summary.mean)
 
 
-def _summary(figure: PublishedFigure) -> Summary:
+def _summary(figure: ShownFigure) -> Summary:
     bands = tuple(LevelBand(*b) for b in figure.level_bands) if figure.level_bands else None
     return Summary(
         figure.n, figure.mean, figure.median, figure.ci_low, figure.ci_high, bands, False
@@ -254,7 +253,7 @@ def derived_figures(
     moderated: bool = False,
     threshold: int | None = None,
     published: tuple[Publication, Current] | None = None,
-) -> dict[tuple[int, str], PublishedFigure]:
+) -> dict[tuple[int, str], ShownFigure]:
     """(area, set id) -> the published figure of each derived set (survey.derived_sets) shown.
 
     The same publication as the domain figures: a set hidden there, or never
