@@ -614,6 +614,24 @@ class Publication(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class FiguresSummary(db.Model):
+    """What a page needs of a round's member sets (survey.publication.Current.summary), as
+    worked out under one state of its figures (survey.publication_token, as a digest): a
+    process that sees the same state takes it from here instead of working the sets out
+    again. Written by whichever process worked them out last; never read under another
+    token. Kept per view (self-assessed or moderated) and threshold."""
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    moderated: Mapped[bool] = mapped_column(primary_key=True)
+    threshold: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(64))
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    present: Mapped[dict] = mapped_column(sa.JSON)  # set id -> ids of areas with members
+    invited: Mapped[dict] = mapped_column(sa.JSON)  # area id -> live invitations
+
+
 class PublishedFigure(db.Model):
     """An area's figures in one domain as published from one publication on: the ledger.
 

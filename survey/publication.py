@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
@@ -43,6 +44,7 @@ from .memory import paused_collection
 from .models import (
     Area,
     DomainScore,
+    FiguresSummary,
     Invitation,
     OrganisationArea,
     Publication,
@@ -304,6 +306,10 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     token = change_token(round_, read.setdefault("token rows", {}))
     known = _KNOWN.get(known_key)
     state = known[1] if token is not None and known is not None and known[0] == token else None
+    if state is None and token is not None:  # another process may have worked them out
+        state = _stored_summary(round_id, moderated, threshold, token)
+        if state is not None:
+            _remember(known_key, token, state)
     latest = _latest(round_id, moderated)
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
         with paused_collection():
@@ -316,7 +322,9 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
             finally:
                 session.expire_on_commit = keep
         if token is not None:
-            _remember(known_key, token, state.summary())
+            summary = state.summary()
+            _remember(known_key, token, summary)
+            _store_summary(round_id, moderated, threshold, token, summary)
     read[round_id, moderated, threshold] = latest, state
     return latest, state
 
@@ -336,6 +344,67 @@ def _remember(key: tuple, token: tuple, summary: Current) -> None:
         while len(_KNOWN) >= KNOWN_ROUNDS:
             _KNOWN.pop(next(iter(_KNOWN)))
         _KNOWN[key] = (token, summary)
+
+
+def _token_digest(token: tuple) -> str:
+    return hashlib.sha256(repr(token).encode()).hexdigest()
+
+
+def _stored_summary(round_id: int, moderated: bool, threshold: int, token: tuple) -> Current | None:
+    """The summary another process (or this one, earlier) stored under this very token."""
+    row = db.session.execute(
+        sa.select(
+            FiguresSummary.token,
+            FiguresSummary.fingerprint,
+            FiguresSummary.present,
+            FiguresSummary.invited,
+        ).where(
+            FiguresSummary.round_id == round_id,
+            FiguresSummary.moderated.is_(moderated),
+            FiguresSummary.threshold == threshold,
+        )
+    ).first()
+    if row is None or row.token != _token_digest(token):
+        return None
+    present = {set_id: frozenset(ids) for set_id, ids in row.present.items()}
+    invited = {int(area_id): n for area_id, n in row.invited.items()}
+    return Current({}, {}, invited, row.fingerprint, present)
+
+
+def _store_summary(
+    round_id: int, moderated: bool, threshold: int, token: tuple, summary: Current
+) -> None:
+    """Share the summary with the other processes (figures_summary), in a transaction of its
+    own, outside any request that may write (only a GET or HEAD, or no request at all).
+    Best effort: a clash or a busy database leaves the row as it was, and a process
+    that finds no row under its token works the sets out itself."""
+    if has_request_context() and request.method not in ("GET", "HEAD"):
+        return
+    values = {
+        "round_id": round_id,
+        "moderated": moderated,
+        "threshold": threshold,
+        "token": _token_digest(token),
+        "fingerprint": summary.fingerprint,
+        "present": {set_id: sorted(ids) for set_id, ids in (summary.present or {}).items()},
+        "invited": {str(area_id): n for area_id, n in summary.invited.items()},
+    }
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(FiguresSummary).values(**values)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["round_id", "moderated", "threshold"],
+        set_={k: upsert.excluded[k] for k in ("token", "fingerprint", "present", "invited")},
+    )
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's objects
+    try:
+        session.commit()
+        session.execute(upsert)
+        session.commit()
+    except (IntegrityError, OperationalError):
+        session.rollback()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _read_once() -> dict:

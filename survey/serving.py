@@ -24,6 +24,11 @@ from werkzeug.serving import WSGIRequestHandler
 from .memory import settle_worker
 
 GRACEFUL_SECONDS = 30  # on SIGTERM, requests in flight have this long to finish
+# A worker busy this long on one request is killed and restarted (gunicorn's default, 30 s,
+# is shorter than the largest exports: a 40,000-group portfolio's support plans take
+# about 50 s, and the first map after a new national small-area layer is published about
+# 75 s, bench/scale.py). The reverse proxy's read timeout must be at least as long.
+WORKER_TIMEOUT_SECONDS = 180
 
 
 def default_workers() -> int:
@@ -40,6 +45,7 @@ def gunicorn_settings() -> dict:
     return {
         "workers": default_workers(),
         "graceful_timeout": GRACEFUL_SECONDS,
+        "timeout": WORKER_TIMEOUT_SECONDS,
         "accesslog": "-",
         "logger_class": "survey.serving.AccessLogger",
         "post_worker_init": settle_worker,

@@ -446,3 +446,38 @@ def test_figures_state_migration_gives_each_round_its_tokens_and_downgrades_clea
             kept = conn.execute(sa.text("SELECT moderated_level FROM domain_score")).scalar()
         assert "figures_state" not in tables and kept == 1
         db.engine.dispose()
+
+
+def test_figures_summary_migration_keeps_rounds_and_downgrades_cleanly(empty_database):
+    """0012: a database with a round gets the (empty) summary table, which takes one
+    summary per round, view and threshold; downgrading drops it and keeps the round."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_round (id, slug, title, instrument_id, "
+                    "instrument_version, opens_on, closes_on, created_at) VALUES (3, 'c-3', "
+                    "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
+                )
+            )
+        upgrade(revision="0012")
+        row = (
+            "INSERT INTO figures_summary (round_id, moderated, threshold, token, fingerprint, "
+            "present, invited) VALUES (3, false, 5, 't', 'f', '{\"overall\": [1]}', '{}')"
+        )
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(row))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(row))  # one per round, view and threshold
+        with db.engine.connect() as conn:
+            present = conn.execute(sa.text("SELECT present FROM figures_summary")).scalar()
+        present = json.loads(present) if isinstance(present, str) else present
+        assert present == {"overall": [1]}
+        downgrade(revision="0011")
+        with db.engine.connect() as conn:
+            tables = sa.inspect(conn).get_table_names()
+            rounds = conn.execute(sa.text("SELECT count(*) FROM survey_round")).scalar()
+        assert "figures_summary" not in tables and rounds == 1
+        db.engine.dispose()

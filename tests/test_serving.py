@@ -38,6 +38,16 @@ def test_a_worker_sets_what_it_loaded_aside_from_full_garbage_collections():
         gc.unfreeze()
 
 
+def test_a_worker_is_given_longer_than_the_largest_export_takes():
+    """gunicorn kills a worker silent for its timeout (30 s unless set); a 40,000-group
+    portfolio's support plans took 49 s (bench/scale.py), so the settings give three
+    minutes, and gunicorn reads them as given."""
+    config = Config()
+    for key, value in gunicorn_settings().items():
+        config.set(key, value)
+    assert config.timeout == 180 > 49
+
+
 def test_the_collector_starts_again_when_the_last_paused_pass_in_any_thread_ends():
     assert gc.isenabled()
     inner_started, outer_may_end = threading.Event(), threading.Event()

@@ -283,3 +283,60 @@ def test_truncating_a_table_on_postgresql_renews_every_token(pg_app):
     _write("TRUNCATE organisation_area", values)
     after = _tokens(values)
     assert all(after[name] != before[name] for name in before)
+
+
+def _counting(monkeypatch) -> list:
+    worked_out: list = []
+    real = publication.current_state
+    monkeypatch.setattr(publication, "current_state", lambda *a: worked_out.append(1) or real(*a))
+    return worked_out
+
+
+def test_another_process_takes_the_summary_stored_under_the_same_token_and_no_other(
+    app, monkeypatch
+):
+    """A process that has not worked out the sets (its memory is empty) takes the summary
+    another stored under the token it sees; after a change, the stored one is under the
+    old token, so the next process works them out again and stores them in turn."""
+    values = _setting()
+    this = db.session.get(publication.Round, values["this"])
+    worked_out = _counting(monkeypatch)
+
+    def read_in_a_new_process():
+        monkeypatch.setattr(publication, "_KNOWN", {})
+        _, state = publication.publish(this, moderated=False, threshold=2)
+        db.session.commit()
+        return state
+
+    first = read_in_a_new_process()
+    assert len(worked_out) == 1 and first.sets  # the full sets, worked out here
+    second = read_in_a_new_process()
+    assert len(worked_out) == 1 and not second.sets  # the stored summary, no sets
+    summary = first.summary()
+    assert (second.fingerprint, second.invited, second.present) == (
+        summary.fingerprint,
+        summary.invited,
+        summary.present,
+    )
+    assert second.has_members(OVERALL, values["ward"])
+    _write("UPDATE domain_score SET score = 1.5 WHERE response_id = :sent", values)
+    read_in_a_new_process()
+    assert len(worked_out) == 2
+    read_in_a_new_process()
+    assert len(worked_out) == 2
+
+
+def test_a_request_that_may_write_stores_no_summary(app, monkeypatch):
+    """Storing commits: never inside a request that may have writes of its own pending."""
+    values = _setting()
+    this = db.session.get(publication.Round, values["this"])
+    monkeypatch.setattr(publication, "_KNOWN", {})
+    with app.test_request_context("/", method="POST"):
+        publication.publish(this, moderated=False, threshold=2)
+    db.session.commit()
+    stored = db.session.scalar(sa.text("SELECT count(*) FROM figures_summary"))
+    assert stored == 0
+    monkeypatch.setattr(publication, "_KNOWN", {})
+    publication.publish(this, moderated=False, threshold=2)
+    db.session.commit()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM figures_summary")) == 1
