@@ -168,3 +168,38 @@ def test_an_admin_can_show_a_groups_own_links_and_it_is_audited(client, invite, 
     )
     assert event.target == f"organisation:{org_id}"
     assert client.post(f"/staff/groups/{org_id}/links", data={}).status_code == 400
+
+
+def test_a_groups_link_takes_trailing_slashes_off_the_base_address_and_nothing_else(app):
+    """The base address may be written with a trailing slash; a link never has "//r/", and
+    the base's own path (here one ending in "X", the kind of letter a careless strip
+    would also take) is kept whole."""
+    from survey.journey.links import group_link
+
+    with app.app_context():
+        app.config["SERVER_URL"] = "https://forms.example.org/"
+        assert group_link("tok") == "https://forms.example.org/r/tok"
+        assert group_link("tok", "https://vcs.example.org/VCSX/") == (
+            "https://vcs.example.org/VCSX/r/tok"
+        )
+        assert group_link("tok", "https://vcs.example.org") == "https://vcs.example.org/r/tok"
+
+
+def test_two_first_saves_at_once_end_with_the_one_private_token_stored_first(app, invite):
+    """The second save's copy of the invitation still has no private token when the first
+    save's token is already stored: it keeps the stored one instead of writing its own,
+    so the link the first browser was sent to still works."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from survey.journey.links import ensure_private_token
+
+    invited = invite("confidence")
+    invitation = db.session.scalar(sa.select(Invitation))
+    db.session.commit()
+    with db.engine.begin() as conn:  # the first save, in another request
+        conn.execute(sa.update(Invitation).values(private_token="stored-first"))
+    set_committed_value(invitation, "private_token", None)  # the second save's stale copy
+    assert ensure_private_token(invitation) == "stored-first"
+    db.session.commit()
+    stored = db.session.scalar(sa.select(Invitation.private_token))
+    assert stored == "stored-first" and invited.invitation_token != stored
