@@ -314,17 +314,21 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
         with paused_collection():
             state = current_state(round_, moderated, threshold)
-        if latest is None or latest.fingerprint != state.fingerprint:
-            session = db.session()
-            keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas
-            try:
-                latest = _publish_once(round_id, moderated, threshold, state)
-            finally:
-                session.expire_on_commit = keep
+        summary = state.summary()
+        share = None  # the statement that shares the summary with other processes, if any
+        if token is not None and _may_share():
+            share = _summary_upsert(round_id, moderated, threshold, token, summary)
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False  # caller's areas
+        try:
+            if latest is None or latest.fingerprint != state.fingerprint:
+                latest = _publish_once(round_id, moderated, threshold, state, share)
+            elif share is not None:
+                _share_alone(share)
+        finally:
+            session.expire_on_commit = keep
         if token is not None:
-            summary = state.summary()
             _remember(known_key, token, summary)
-            _store_summary(round_id, moderated, threshold, token, summary)
     read[round_id, moderated, threshold] = latest, state
     return latest, state
 
@@ -371,15 +375,13 @@ def _stored_summary(round_id: int, moderated: bool, threshold: int, token: tuple
     return Current({}, {}, invited, row.fingerprint, present)
 
 
-def _store_summary(
-    round_id: int, moderated: bool, threshold: int, token: tuple, summary: Current
-) -> None:
-    """Share the summary with the other processes (figures_summary), in a transaction of its
-    own, outside any request that may write (only a GET or HEAD, or no request at all).
-    Best effort: a clash or a busy database leaves the row as it was, and a process
-    that finds no row under its token works the sets out itself."""
-    if has_request_context() and request.method not in ("GET", "HEAD"):
-        return
+def _may_share() -> bool:
+    """Sharing commits: only outside a request that may write (a GET or HEAD, or none)."""
+    return not has_request_context() or request.method in ("GET", "HEAD")
+
+
+def _summary_upsert(round_id: int, moderated: bool, threshold: int, token: tuple, summary: Current):
+    """The statement that stores the summary for other processes (figures_summary)."""
     values = {
         "round_id": round_id,
         "moderated": moderated,
@@ -391,20 +393,22 @@ def _store_summary(
     }
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(FiguresSummary).values(**values)
-    upsert = upsert.on_conflict_do_update(
+    return upsert.on_conflict_do_update(
         index_elements=["round_id", "moderated", "threshold"],
         set_={k: upsert.excluded[k] for k in ("token", "fingerprint", "present", "invited")},
     )
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False  # the caller's objects
+
+
+def _share_alone(share) -> None:
+    """Store the summary in a transaction of its own (when nothing is published with it).
+    Best effort: a clash or a busy database leaves the row as it was, and a process that
+    finds no row under its token works the sets out itself."""
     try:
-        session.commit()
-        session.execute(upsert)
-        session.commit()
+        db.session.commit()
+        db.session.execute(share)
+        db.session.commit()
     except (IntegrityError, OperationalError):
-        session.rollback()
-    finally:
-        session.expire_on_commit = keep
+        db.session.rollback()
 
 
 def _read_once() -> dict:
@@ -417,8 +421,11 @@ def _read_once() -> dict:
     return {}
 
 
-def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
-    """Refresh in a transaction of its own, starting again if another refresh got there first."""
+def _publish_once(
+    round_id: int, moderated: bool, threshold: int, state: Current, share=None
+) -> Publication:
+    """Refresh in a transaction of its own, starting again if another refresh got there first;
+    ``share`` (the summary's upsert) goes in the same transaction, so it costs no commit."""
     db.session.commit()
     for attempt in range(ATTEMPTS):
         try:
@@ -430,6 +437,8 @@ def _publish_once(round_id: int, moderated: bool, threshold: int, state: Current
             latest = _latest(round_id, moderated)
             if latest is None or latest.fingerprint != state.fingerprint:
                 latest = _refresh(round_id, moderated, threshold, state)
+            if share is not None:
+                db.session.execute(share)
             db.session.commit()
             return latest
         except (IntegrityError, OperationalError):
