@@ -94,10 +94,11 @@ def _remembered(invitation: Invitation) -> str | None:
 
 
 def _remember(invitation: Invitation) -> None:
+    """Keep this group's link among the REMEMBER_AT_MOST this browser used most recently."""
     links = dict(session.get(REMEMBERED) or {})
     key = str(invitation.id)
-    if links.get(key) == invitation.private_token:
-        return
+    if list(links.items())[-1:] == [(key, invitation.private_token)]:
+        return  # already the newest: the session is not rewritten on every page
     links.pop(key, None)
     links[key] = invitation.private_token
     session[REMEMBERED] = dict(list(links.items())[-REMEMBER_AT_MOST:])

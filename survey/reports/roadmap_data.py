@@ -160,10 +160,11 @@ def _shown(pair: tuple | None, moderated: bool) -> int | None:
     return moderated_level if moderated and moderated_level is not None else level
 
 
-def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[LocalityResult]:
+def locality_results(round_: Round, area: Area) -> list[LocalityResult]:
     """The locality self-assessments of the area and the areas within it (a place's PCNs):
     from this round if it is a locality form, else from the latest locality round any of
-    them answered. Named, not suppressed: each is a public body's statement."""
+    them answered. Named, not suppressed: each is a public body's statement, and shown
+    as the body made it (brokers moderate groups' levels, never a locality's)."""
     if instrument_for(round_).kind == "locality":
         rounds = [round_]
     else:
@@ -195,7 +196,7 @@ def locality_results(round_: Round, area: Area, *, moderated: bool) -> list[Loca
                 candidate.title,
                 instrument,
                 {
-                    s.domain_id: _shown((s.level, s.moderated_level), moderated)
+                    s.domain_id: s.level
                     for s in response.scores
                     if s.level is not None and s.domain_id != OVERALL
                 },
@@ -231,6 +232,18 @@ def group_gaps(round_: Round, area: Area, figures: AreaFigures, *, moderated: bo
     return gaps
 
 
+ROADMAP_SHEET = (
+    "Actions for the system, not for single groups: the area's own locality "
+    "self-assessment's next steps (who acts: ICP, PCN or partners), and support "
+    "for the domains where most groups are below target (published counts only). "
+    "Horizons: next 6 months, 1 to 2 years, 3 to 5 years; within each, the largest "
+    "distance to ambition first (a locality's own ambition against its level; "
+    "the groups' mean ambition against their mean, published only under the "
+    "same rule as the mean). Group-level actions are in each group's result and "
+    "the brokers' support-plan workbooks."
+)  # the Method sheet's line for the Roadmap sheet
+
+
 def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: bool) -> Roadmap:
     """The roadmap's content for an area, as this viewer may see it (None: the CLI, all)."""
     instrument = instrument_for(round_)
@@ -256,17 +269,7 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
         extra=[
             ("Area", f"{area.name} ({area.code}, {area.type}) and its {len(children)} sub-areas"),
             ("Groups sheet", note),
-            (
-                "Roadmap sheet",
-                "Actions for the system, not for single groups: the area's own locality "
-                "self-assessment's next steps (who acts: ICP, PCN or partners), and support "
-                "for the domains where most groups are below target (published counts only). "
-                "Horizons: next 6 months, 1 to 2 years, 3 to 5 years; within each, the largest "
-                "distance to ambition first (a locality's own ambition against its level; "
-                "the groups' mean ambition against their mean, published only under the "
-                "same rule as the mean). Group-level actions are in each group's result and "
-                "the brokers' support-plan workbooks.",
-            ),
+            ("Roadmap sheet", ROADMAP_SHEET),
         ],
     )
     return Roadmap(
@@ -278,7 +281,7 @@ def build_roadmap(round_: Round, area: Area, *, viewer, actor: str, moderated: b
         groups_note=note,
         method=method,
         shown_as=shown,
-        localities=locality_results(round_, area, moderated=moderated),
+        localities=locality_results(round_, area),
         gaps=group_gaps(round_, area, rows[0], moderated=moderated),
         readiness=area_readiness(round_, [area]).get(area.id),
     )

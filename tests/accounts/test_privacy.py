@@ -191,3 +191,44 @@ def test_no_page_or_api_answer_shows_a_suppressed_figure_or_an_answer(seeded):
         if role != "api":
             assert workbooks, f"the walk read no workbook as {role}"
             assert workbooks_with_figures, f"no workbook showed the 6-response figure to {role}"
+
+
+def test_who_may_see_a_named_groups_answers_is_admins_and_with_consent_its_broker_or_area_lead(app):
+    """The rule in words: an admin always; the group's own broker only if the group said yes
+    to it; an area lead only for a group in an area under theirs that said yes to area
+    leads; a board member, another broker, an area lead elsewhere or anyone signed out, never."""
+    from flask_login import AnonymousUserMixin
+
+    from survey.access import may_see_group_answers
+
+    place = factories.area(type="place")
+    ward = factories.area(parent=place)
+    elsewhere = factories.area(type="place")
+    cvs, other_cvs = factories.broker("Own CVS"), factories.broker("Other CVS")
+    yes = factories.organisation(area=ward, broker=cvs, consent_broker=True, consent_area_lead=True)
+    no = factories.organisation(
+        area=ward, broker=cvs, consent_broker=False, consent_area_lead=False
+    )
+    people = {
+        "admin": factories.user("admin"),
+        "own broker": factories.user("broker", broker=cvs),
+        "other broker": factories.user("broker", broker=other_cvs),
+        "lead of the place": factories.user("area-lead", areas=[place]),
+        "lead elsewhere": factories.user("area-lead", areas=[elsewhere]),
+        "board": factories.user("board"),
+        "signed out": AnonymousUserMixin(),
+    }
+    db.session.commit()
+    seen = {
+        who: (may_see_group_answers(u, yes), may_see_group_answers(u, no))
+        for who, u in people.items()
+    }
+    assert seen == {
+        "admin": (True, True),
+        "own broker": (True, False),
+        "other broker": (False, False),
+        "lead of the place": (True, False),
+        "lead elsewhere": (False, False),
+        "board": (False, False),
+        "signed out": (False, False),
+    }

@@ -165,6 +165,7 @@ def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
     [at] = record["service_at_locations"]
     location = at["location"]
     assert (at["service_id"], at["location_id"]) == (service_id, oruk_id("location", "7"))
+    assert at["id"] == oruk_id("service-at-location", "7")  # each record's own stable id
     assert (location["id"], location["location_type"], location["name"]) == (
         oruk_id("location", "7"), "physical", "St Mary's Hall",
     )  # fmt: skip
@@ -176,6 +177,7 @@ def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
     }  # fmt: skip
     [access] = location["accessibility"]
     assert (access["location_id"], access["description"]) == (location["id"], "Step-free entrance")
+    assert access["id"] == oruk_id("accessibility", "7")
     assert [s["description"] for s in record["schedules"]] == ["Tuesdays 12-2"]
     assert [c["amount_description"] for c in record["cost_options"]] == ["Free"]
     assert [p["number"] for p in record["phones"]] == ["01524 000000"]

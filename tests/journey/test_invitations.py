@@ -355,3 +355,88 @@ def test_the_links_csv_names_each_groups_broker_as_text(app):
         "Helped": "'=Northvale CVS",
         "On its own": "",
     }
+
+
+def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_answer_stands(app):
+    """Groups in round R (and R's locality twin L), made in this order:
+    - Answered: an earlier submission (10 May) replaced by the current one (2 June): submitted
+      on 2 June; reminded on 1 and 20 May: last reminded 20 May;
+    - Redoing: its submission replaced, a new draft open: a draft (replaced answers count
+      for nothing); reminded on 3 May only: its own date, not Answered's;
+    - Homeless: no area of its own (a blank code), no answer: not started;
+    - Reissued: its first link revoked: listed once, with the new link;
+    - Elsewhere: invited to another round only: not listed.
+    Restricting to some groups skips the others wherever they fall in the list.
+    L invites two PCNs by area: one submitted, one with a draft, and a link with neither a
+    group nor an area (the schema allows it) lists blank rather than failing the page."""
+    from survey.journey.invitations import invitation_rows, reissue
+    from survey.models import Reminder
+
+    hood = factories.area(type="neighbourhood", code="T-LIST")
+    answered, redoing = (factories.organisation(name=n, area=hood) for n in ("Answered", "Redoing"))
+    homeless = factories.organisation(name="Homeless")
+    reissued, elsewhere = (
+        factories.organisation(name=n, area=hood) for n in ("Reissued", "Elsewhere")
+    )
+    r = make_round(instrument("confidence"), [hood], slug="confidence-list")
+    other = make_round(instrument("confidence"), [hood], slug="confidence-other")
+    june, may = dt.datetime(2026, 6, 2, 9, 0), dt.datetime(2026, 5, 10, 9, 0)
+
+    def answer(org, status, at=None, current=True):
+        db.session.add(Response(
+            round=r, invitation=links[org], organisation=org, area_id=org.area_id,
+            status=status, submitted_at=at, is_current=current,
+        ))  # fmt: skip
+
+    links = {o: factories.invitation(r, o) for o in (answered, redoing, homeless, reissued)}
+    factories.invitation(other, elsewhere)
+    answer(answered, "submitted", may, current=False)
+    answer(answered, "submitted", june)
+    answer(redoing, "submitted", may, current=False)
+    answer(redoing, "in_progress")
+    for org, day in ((answered, 1), (answered, 20), (redoing, 3)):
+        db.session.add(Reminder(
+            round_id=r.id, organisation_id=org.id, sent_at=dt.datetime(2026, 5, day, 8, 0),
+            sent_by="cli", template="reminder", status="not started",
+        ))  # fmt: skip
+    db.session.commit()
+    fresh = reissue(links[reissued], "cli")
+
+    rows = invitation_rows(r)
+    assert [(x.invitation.id, x.name, x.area_code, x.status) for x in rows] == [
+        (links[answered].id, "Answered", "T-LIST", "submitted"),
+        (links[redoing].id, "Redoing", "T-LIST", "draft"),
+        (links[homeless].id, "Homeless", "", "not started"),
+        (fresh.id, "Reissued", "T-LIST", "not started"),
+    ]
+    assert [x.submitted_at for x in rows] == [june, None, None, None]
+    assert [x.last_reminded for x in rows] == [
+        dt.datetime(2026, 5, 20, 8, 0), dt.datetime(2026, 5, 3, 8, 0), None, None,
+    ]  # fmt: skip
+    assert [x.name for x in invitation_rows(r, {redoing.id, reissued.id})] == [
+        "Redoing", "Reissued",
+    ]  # fmt: skip
+    assert [x.name for x in invitation_rows(r, not_answered=True)] == [
+        "Redoing", "Homeless", "Reissued",
+    ]  # fmt: skip
+
+    ics = factories.area(type="ics")
+    done, drafting = (
+        factories.area(type="pcn", parent=ics, code=c, name=n)
+        for c, n in (("T-PCN-D", "Done PCN"), ("T-PCN-W", "Writing PCN"))
+    )
+    loc = make_round(instrument("dmi-locality"), [ics], slug="dmi-locality-list")
+    for area, status, at in ((done, "submitted", june), (drafting, "in_progress", None)):
+        db.session.add(Response(
+            round=loc, invitation=factories.invitation(loc, area=area), area_id=area.id,
+            status=status, submitted_at=at,
+        ))  # fmt: skip
+    factories.invitation(loc)
+    db.session.commit()
+    assert [
+        (x.org_id, x.name, x.area_code, x.status, x.submitted_at) for x in invitation_rows(loc)
+    ] == [
+        (None, "Done PCN", "T-PCN-D", "submitted", june),
+        (None, "Writing PCN", "T-PCN-W", "draft", None),
+        (None, "", "", "not started", None),
+    ]

@@ -11,6 +11,7 @@ from survey.journey import messages
 from survey.journey.links import mask_email
 from survey.models import AuditEvent, Invitation, Response
 from survey.reports.paper_import import import_paper, paper_template
+from tests import factories
 
 from .conftest import hidden_fields, text_of
 
@@ -203,3 +204,35 @@ def test_two_first_saves_at_once_end_with_the_one_private_token_stored_first(app
     db.session.commit()
     stored = db.session.scalar(sa.select(Invitation.private_token))
     assert stored == "stored-first" and invited.invitation_token != stored
+
+
+def test_a_browser_remembers_the_five_groups_links_it_used_most_recently(app):
+    """One shared computer, six groups: A to E saved in turn, then A again, then F. The five
+    used most recently are B's to F's without B: A was used after B, so B goes. A link whose
+    private token was reissued is remembered with the new token. Using the newest link
+    again leaves the browser's session as it was (no new cookie on every page)."""
+    from flask import session
+
+    from survey.journey.links import REMEMBERED, _remember, _remembered
+
+    round_ = factories.survey_round("confidence", slug="confidence-shared")
+    invitations = [factories.invitation(round_, factories.organisation()) for _ in range(6)]
+    for i, invitation in enumerate(invitations):
+        invitation.private_token = f"own-{i}"
+    a, b, c, d, e, f = invitations
+    with app.test_request_context("/"):
+        for invitation in (a, b, c, d, e, a, f):
+            _remember(invitation)
+        assert list(session[REMEMBERED]) == [str(i.id) for i in (c, d, e, a, f)]
+        assert _remembered(b) is None and _remembered(a) == "own-0"
+        c.private_token = "own-2-reissued"
+        _remember(c)
+        assert list(session[REMEMBERED].items())[-1] == (str(c.id), "own-2-reissued")
+        assert len(session[REMEMBERED]) == 5
+    with app.test_request_context("/"):
+        session[REMEMBERED] = {str(a.id): "own-0", str(f.id): "own-5"}
+        session.modified = False
+        _remember(f)
+        assert not session.modified
+        _remember(a)
+        assert session.modified and list(session[REMEMBERED]) == [str(f.id), str(a.id)]

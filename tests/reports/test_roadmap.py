@@ -249,6 +249,48 @@ def test_moderated_download_says_so(client, login, geography):
     assert {r["Level shown"] for r in rows_of(wb["Gaps"])} == {"moderated"}
 
 
+def test_a_moderated_roadmaps_area_figures_count_the_moderated_level(geography):
+    """P1's groups self-assessed Safe at 1, 2, 3, 3, 4, 5 (mean 3.0); a broker moderates the
+    level-1 group to 5, so P1's moderated Safe mean is (5+2+3+3+4+5)/6 = 3.67 and the ICS's
+    (36 - 1 + 5)/13 = 3.08. Once those are published, the self-assessed Safe figures of the
+    same groups are withheld: each set differs from the moderated one by one group's value,
+    under the threshold, and the two means together would give away that group's levels."""
+    org = geography.orgs["P1 group 0"]
+    score = next(s for s in org_response(geography, org).scores if s.domain_id == "safe")
+    score.moderated_level, score.moderation_note = 5, "Saw their policy"
+    db.session.commit()
+    safe = load_registry().latest("confidence").domain("safe").name
+
+    def means(moderated):
+        data = roadmap_workbook(
+            geography.ics, geography.round, viewer=None, actor="cli", moderated=moderated
+        )
+        return {
+            r["Area code"]: r["Mean score"]
+            for r in rows_of(workbook(data)["Gaps"])
+            if r["Domain"] == safe and r["Area code"] in ("T-ICS", "T-P1")
+        }
+
+    assert means(True) == {"T-ICS": pytest.approx(3.08), "T-P1": pytest.approx(3.67)}
+    assert means(False) == {"T-ICS": "suppressed", "T-P1": "suppressed"}
+
+
+def test_every_roadmap_export_is_recorded_in_the_audit_log_with_who_and_what(geography):
+    from survey.models import AuditEvent
+
+    roadmap_workbook(geography.ics, geography.round, viewer=None, actor="cli")
+    roadmap_workbook(geography.p1, geography.round, viewer=None, actor="someone@example.org")
+    events = db.session.execute(
+        sa.select(AuditEvent.actor, AuditEvent.action, AuditEvent.target)
+        .where(AuditEvent.action.like("export-%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [tuple(e) for e in events] == [
+        ("cli", "export-roadmap", "T-ICS:confidence-2026"),
+        ("someone@example.org", "export-roadmap", "T-P1:confidence-2026"),
+    ]
+
+
 def org_response(geography, org):
     from survey.models import Response
 

@@ -100,6 +100,23 @@ def test_an_areas_groups_are_its_own_by_name_with_their_area_broker_and_this_rou
     ]
 
 
+def test_groups_of_the_same_name_are_listed_oldest_first_whatever_order_they_were_placed(app):
+    """Two "Friends of the Park" groups: the first made (lower id) is placed in the ward last,
+    so a plain scan of the ward's members meets the newer first. The workbook lists same-named
+    groups by id, so the same list comes out every time and on every engine."""
+    ward = factories.area("S-W", name="Park Ward")
+    older = factories.organisation(name="Friends of the Park")
+    newer = factories.organisation(name="Friends of the Park")
+    between = factories.organisation(name="Allotment Society")
+    for org in (newer, between, older):
+        db.session.add(OrganisationArea(organisation_id=org.id, area_id=ward.id))
+    db.session.commit()
+    assert older.id < newer.id
+    round_ = factories.survey_round("confidence", slug="conf-s-2026")
+    listed = groups_in_area(round_, ward, moderated=False, viewer=None)
+    assert [r.org_id for r in listed] == [between.id, older.id, newer.id]
+
+
 def _agg(area, domain_id: str, invited: int, coverage: float | None):
     from scoring.aggregate import EMPTY
     from survey.aggregates import AreaAggregate
@@ -155,14 +172,19 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
     groups = factories.survey_round("confidence", slug="conf-l-2026")
     domain = registry().latest("dmi-locality").domains[0].id
 
+    unanswered = registry().latest("dmi-locality").domains[1].id
+
     def own(round_, area, level, status="submitted", current=True, organisation=None, aim=None):
         response = Response(
             round=round_, invitation=factories.invitation(round_, organisation, area=area),
             organisation=organisation, area_id=area.id, status=status, is_current=current,
         )  # fmt: skip
-        response.scores.append(
-            DomainScore(domain_id=domain, score=float(level), level=level, ambition=aim)
-        )
+        response.scores.extend([
+            DomainScore(domain_id=domain, score=float(level), level=level, ambition=aim),
+            # a domain the body did not answer, and the overall level: neither is a domain's
+            DomainScore(domain_id=unanswered, score=None, level=None),
+            DomainScore(domain_id=OVERALL, score=float(level), level=level),
+        ])  # fmt: skip
         db.session.add(response)
         db.session.flush()
 
@@ -176,12 +198,12 @@ def test_locality_results_are_each_areas_own_current_submission_in_the_right_rou
 
     def seen(round_, area):
         return [
-            (r.area_name, r.round_title, r.levels[domain])
-            for r in locality_results(round_, area, moderated=False)
+            (r.area_name, r.round_title, r.levels[domain]) for r in locality_results(round_, area)
         ]
 
     assert seen(groups, place_p) == [("A PCN", new.title, 4)]
-    [newest] = locality_results(groups, place_p, moderated=False)
+    [newest] = locality_results(groups, place_p)
+    assert newest.levels == {domain: 4}  # its answered domains only
     assert newest.ambitions == {domain: 5}  # where A plans to be
     assert seen(groups, place_q) == [("C PCN", old.title, 3)]
     assert seen(old, place_p) == [("A PCN", old.title, 2)]
