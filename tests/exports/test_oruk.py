@@ -182,6 +182,15 @@ def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
     assert [c["amount_description"] for c in record["cost_options"]] == ["Free"]
     assert [p["number"] for p in record["phones"]] == ["01524 000000"]
     assert {s["service_id"] for s in record["schedules"] + record["cost_options"]} == {service_id}
+    # every record has its own id, the same in every export: uuid5 of its kind and the group
+    # (an activity's, of the group and the activity), so a reader can match them next time
+    assert [r["id"] for r in record["service_areas"]] == [oruk_id("service-area", "7")]
+    assert [r["id"] for r in record["schedules"]] == [oruk_id("schedule", "7")]
+    assert [r["id"] for r in record["cost_options"]] == [oruk_id("cost-option", "7")]
+    assert [r["id"] for r in record["phones"]] == [oruk_id("phone", "7")]
+    assert [r["id"] for r in record["attributes"]] == [
+        oruk_id("attribute", "7:food"), oruk_id("attribute", "7:older people"),
+    ]  # fmt: skip
     # a group that named no public venue has no location at all, and no address
     private = service_record(_group("8", accessibility="Step-free"))
     assert private["service_at_locations"] == [] and "Church Lane" not in json.dumps(private)

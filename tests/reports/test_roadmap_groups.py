@@ -275,7 +275,8 @@ def test_the_gaps_to_target_count_each_domains_published_sets(app):
 
     figures = AreaFigures(
         "G-N", "Gap Ward", "neighbourhood", 10, 10, 1.0,
-        (figure(first, 2, 2.5, 0.5), figure(second, 3, 3.6, 0.6), figure(OVERALL, 3, None, None)),
+        # the overall figure gives no row wherever it comes
+        (figure(first, 2, 2.5, 0.5), figure(OVERALL, 3, None, None), figure(second, 3, 3.6, 0.6)),
     )  # fmt: skip
     own = group_gaps(round_, hood, figures, moderated=False)
     moderated = group_gaps(round_, hood, figures, moderated=True)
