@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -26,8 +27,8 @@ from ..instruments_store import instrument_for, registry
 from ..journey.invitations import NOT_STARTED, WITHHELD, invitation_rows
 from ..journey.links import group_link
 from ..models import (
-    OVERALL,
     Broker,
+    DomainScore,
     HelpRequest,
     HelpStatus,
     Organisation,
@@ -59,33 +60,76 @@ def current_responses(round_: Round, org_ids: Sequence[int]) -> dict[int, Respon
 
 def group_result(round_: Round, org: Organisation, response: Response) -> GroupResult:
     """A group's levels per domain (self-assessed and moderated) from its response."""
-    instrument = instrument_for(round_)
+    scores = [
+        (s.domain_id, s.level, s.moderated_level, s.moderation_note, s.ambition)
+        for s in response.scores
+    ]
+    return _result(instrument_for(round_), org, response.submitted_at, scores)
+
+
+def _result(instrument, org: Organisation, submitted_at, scores) -> GroupResult:
+    """scores: (domain, level, moderated level, note, ambition) in any order; the result's
+    levels are the instrument's domains in its order (not overall, nor a domain it lacks)."""
     names = {d.id: d.name for d in instrument.domains}
+    order = {domain_id: i for i, domain_id in enumerate(names)}
     levels = tuple(
-        GroupLevel(
-            s.domain_id,
-            names[s.domain_id],
-            s.level,
-            s.moderated_level,
-            s.moderation_note,
-            s.ambition,
+        GroupLevel(domain_id, names[domain_id], level, moderated, note, ambition)
+        for domain_id, level, moderated, note, ambition in sorted(
+            (s for s in scores if s[0] in names), key=lambda s: order[s[0]]
         )
-        for s in sorted(
-            response.scores,
-            key=lambda s: list(names).index(s.domain_id) if s.domain_id in names else len(names),
-        )
-        if s.domain_id != OVERALL and s.domain_id in names
     )
-    submitted = response.submitted_at.date() if response.submitted_at else None
     area = org.area
     return GroupResult(
         org_id=org.id,
         name=org.name,
         area_code=area.code if area else "",
         area_name=area.name if area else "no area",
-        submitted_on=submitted,
+        submitted_on=submitted_at.date() if submitted_at else None,
         levels=levels,
     )
+
+
+def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, GroupResult]:
+    """Organisation id -> its result, for each of the groups with a current submission.
+
+    The same as group_result over current_responses, read as plain rows: a workbook of
+    20,000 groups held 140 MB of response and score objects."""
+    ids = [o.id for o in orgs]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Response.organisation_id,
+            Response.submitted_at,
+            DomainScore.domain_id,
+            DomainScore.level,
+            DomainScore.moderated_level,
+            DomainScore.moderation_note,
+            DomainScore.ambition,
+        )
+        .outerjoin(
+            DomainScore,
+            sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
+        )
+        .where(
+            Response.round_id == round_.id,
+            Response.organisation_id.in_(ids),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.is_current.is_(True),
+        )
+    )
+    submitted: dict[int, object] = {}
+    scores: dict[int, list[tuple]] = defaultdict(list)
+    for org_id, at, *score in rows:
+        submitted[org_id] = at
+        if score[0] is not None:  # a submission with no score rows still has a result
+            scores[org_id].append(tuple(score))
+    instrument = instrument_for(round_)
+    by_id = {o.id: o for o in orgs}
+    return {
+        org_id: _result(instrument, by_id[org_id], at, scores[org_id])
+        for org_id, at in submitted.items()
+    }
 
 
 def portfolio(broker: Broker) -> list[Organisation]:
@@ -200,10 +244,10 @@ def support_plans_workbook(
     instrument = instrument_for(round_)
     everyone = portfolio(broker) if broker is not None else list(orgs or [])
     visible = [o for o in everyone if viewer is None or may_see_group_answers(viewer, o)]
-    responses = current_responses(round_, [o.id for o in everyone])
-    groups = [group_result(round_, o, responses[o.id]) for o in visible if o.id in responses]
+    results = group_results(round_, everyone)
+    groups = [results[o.id] for o in visible if o.id in results]
     target = round_.target_level or DEFAULT_TARGET
-    chase = chase_list(round_, everyone, set(responses), viewer) if broker is not None else None
+    chase = chase_list(round_, everyone, set(results), viewer) if broker is not None else None
     hidden = len(everyone) - len(visible)
     extra = [("Groups", f"{len(groups)} with a plan; {hidden} left out (no consent to share)")]
     if broker is not None:

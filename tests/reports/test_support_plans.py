@@ -257,3 +257,59 @@ def test_moderation_keeps_both_levels_and_exports_say_which(client, login, geogr
     assert levels[0]["What this level means here"] == (
         f"Getting started: {safe_domain.level(1).descriptor}"
     )
+
+
+def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_order(app):
+    """Read as plain rows for a whole portfolio (group_results) or from one response
+    (group_result), a group's result is the same: its current submission's levels in the
+    instrument's domain order, whatever order the scores were stored in, without overall
+    and without a domain the instrument does not have. A replaced submission, a draft and
+    another round count for nothing; a submission with no scores still has a result."""
+    from survey.reports.plans_data import current_responses, group_result, group_results
+
+    hood = factories.area("GR-N", name="Result Ward")
+    round_ = factories.survey_round("confidence", slug="conf-results")
+    other = factories.survey_round("confidence", slug="conf-results-other")
+    first, second, third = (d.id for d in registry().latest("confidence").domains[:3])
+    scored, bare, drafting, elsewhere = (
+        factories.organisation(name=n, area=a)
+        for n, a in (("Scored", hood), ("Bare", None), ("Drafting", hood), ("Elsewhere", hood))
+    )
+    at = dt.datetime(2026, 6, 2, 10, 0)
+
+    def respond(round_, org, scores, status="submitted", current=True):
+        response = Response(
+            round=round_, invitation=factories.invitation(round_, org), organisation=org,
+            area_id=org.area_id, status=status, is_current=current, submitted_at=at,
+        )  # fmt: skip
+        for domain_id, level, moderated, note, ambition in scores:
+            response.scores.append(DomainScore(
+                domain_id=domain_id, score=level, level=level, moderated_level=moderated,
+                moderation_note=note, ambition=ambition,
+            ))  # fmt: skip
+        db.session.add(response)
+
+    respond(round_, scored, [(first, 1, None, None, None)], current=False)  # replaced
+    respond(round_, scored, [
+        ("overall", 3, None, None, None), (third, 4, None, None, 5),
+        ("retired_domain", 2, None, None, None), (first, 2, 3, "Saw the rota", 3),
+        (second, None, None, None, None),
+    ])  # fmt: skip
+    respond(round_, bare, [])
+    respond(round_, drafting, [(first, 5, None, None, None)], status="in_progress")
+    respond(other, elsewhere, [(first, 5, None, None, None)])
+    db.session.commit()
+
+    orgs = [scored, bare, drafting, elsewhere]
+    results = group_results(round_, orgs)
+    assert sorted(results) == sorted([scored.id, bare.id])
+    mine = results[scored.id]
+    assert (mine.name, mine.area_code, mine.area_name, mine.submitted_on) == (
+        "Scored", "GR-N", "Result Ward", dt.date(2026, 6, 2),
+    )  # fmt: skip
+    assert [(lv.domain_id, lv.level, lv.moderated_level, lv.note, lv.ambition) for lv in mine.levels] == [
+        (first, 2, 3, "Saw the rota", 3), (second, None, None, None, None), (third, 4, None, None, 5),
+    ]  # fmt: skip
+    assert results[bare.id].levels == () and results[bare.id].area_name == "no area"
+    responses = current_responses(round_, [o.id for o in orgs])
+    assert results == {o.id: group_result(round_, o, responses[o.id]) for o in (scored, bare)}
