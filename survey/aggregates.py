@@ -104,24 +104,25 @@ def area_aggregates(
     target = round_.target_level
     result = []
     for area in areas:
-        counted = shown.get((area.id, RESPONDED))
-        live_invited = state.invited.get(area.id, 0)
+        area_id = area.id  # an ORM attribute: read once, not once per domain
+        counted = shown.get((area_id, RESPONDED))
+        live_invited = state.invited.get(area_id, 0)
         if counted is not None and counted.n >= threshold:
             n_invited, n_responded = counted.invited or 0, counted.n
-        elif not state.has_members(RESPONDED, area.id):
+        elif not state.has_members(RESPONDED, area_id):
             n_invited, n_responded = live_invited, 0
         else:  # responses, but no count that may be shown
             n_invited, n_responded = live_invited, None
         for domain_id, domain_name in domains:
-            figure = shown.get((area.id, domain_id))
+            figure = shown.get((area_id, domain_id))
             if figure is not None and figure.n >= threshold:
                 summary = _summary(figure)
-            elif (area.id, domain_id) in hidden or state.has_members(domain_id, area.id):
+            elif (area_id, domain_id) in hidden or state.has_members(domain_id, area_id):
                 summary = SUPPRESSED
             else:
                 summary = EMPTY
             responded = None if summary.suppressed else n_responded
-            planned = shown.get((area.id, ambition_of(domain_id)))
+            planned = shown.get((area_id, ambition_of(domain_id)))
             ambition = (
                 planned.mean
                 if planned is not None and planned.n >= threshold and not summary.suppressed

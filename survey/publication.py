@@ -555,10 +555,49 @@ class ShownFigure(NamedTuple):
 def shown_figures(
     publication: Publication, area_ids: Iterable[int]
 ) -> dict[tuple[int, str], ShownFigure]:
-    """(area, domain) -> the figure the publication shows (hidden ones left out). Read as
-    plain rows: a national small-area layer has tens of thousands, and ORM objects for
-    them were a third of the request."""
-    wanted = set(area_ids)
+    """(area, domain) -> the figure the publication shows (hidden ones left out); the
+    caller must not change the dict.
+
+    Read as plain rows: a national small-area layer has tens of thousands, and ORM
+    objects for them were a third of the request. And kept by the process for the last
+    few (publication, areas) asked: a publication's figures, and every earlier one's,
+    never change once it is visible (refreshes of a round are serialised on its row and
+    write a publication with its figures in one transaction; erasure renames members,
+    which are not read here), so the same question has the same answer until a new
+    publication is the latest. Reading 45,000 figures for 7,634 small areas took 0.45 s.
+    """
+    wanted = frozenset(area_ids)
+    key = (
+        str(db.engine.url),
+        publication.id,
+        publication.round_id,
+        publication.moderated,
+        publication.fingerprint,
+        publication.published_at,  # a new database at the same address reuses ids
+        wanted,
+    )
+    with _SHOWN_LOCK:
+        kept = _SHOWN.get(key)
+    if kept is not None:
+        return kept
+    out = _read_shown(publication, wanted)
+    with _SHOWN_LOCK:
+        _SHOWN.pop(key, None)
+        while len(_SHOWN) >= SHOWN_KEPT:
+            _SHOWN.pop(next(iter(_SHOWN)))
+        _SHOWN[key] = out
+    return out
+
+
+# (database, publication, areas) -> what shown_figures read: the last few asked, per process
+_SHOWN: dict[tuple, dict[tuple[int, str], ShownFigure]] = {}
+SHOWN_KEPT = 8
+_SHOWN_LOCK = threading.Lock()
+
+
+def _read_shown(
+    publication: Publication, wanted: frozenset[int]
+) -> dict[tuple[int, str], ShownFigure]:
     hidden = {(a, d) for a, d in publication.hidden or []}
     rows = db.session.execute(
         sa.select(*(getattr(PublishedFigure, name) for name in ShownFigure._fields)).where(

@@ -40,6 +40,41 @@ def test_reading_again_without_changes_publishes_nothing_new(app):
     assert [a.summary for a in first] == [a.summary for a in again]
 
 
+def test_a_publications_figures_are_read_once_until_a_newer_one_is_the_latest(app):
+    """Six groups, welcoming at 1, 2, 3, 4, 5, 1: mean 16/6 = 2.67. Read again, the same
+    figures come without asking the database for them. Five more groups at 5 make a new
+    publication (a change of five, so it may be shown): mean 41/11 = 3.73, read afresh."""
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    hood = db.session.get(factories.Area, hood_id)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def welcoming():
+        [figure] = [a for a in area_aggregates(round_, [hood]) if a.domain_id == "welcoming"]
+        return round(figure.summary.mean, 2)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert welcoming() == 2.67
+        read_first = sum("FROM published_figure" in s for s in statements)
+        statements.clear()
+        assert welcoming() == 2.67
+        assert sum("FROM published_figure" in s for s in statements) == 0 < read_first
+        for _ in range(5):
+            org = factories.organisation(area=hood)
+            factories.submitted_response(round_, org, {"welcoming": 5, OVERALL: 3}, areas=[hood])
+        db.session.commit()
+        statements.clear()
+        assert welcoming() == 3.73
+        assert sum("FROM published_figure" in s for s in statements) > 0
+        assert _publications() == 2
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
 def test_two_readers_at_once_publish_once(app):
     round_id, hood_id = _seed(6)
     barrier = threading.Barrier(4)
