@@ -54,6 +54,7 @@ from .models import (
     Round,
 )
 from .publication_token import change_token
+from .sql import ids_in
 
 RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
 AMBITION = "~ambition"  # suffix of a domain's ambition figure: where its groups plan to be
@@ -604,7 +605,7 @@ def _read_shown(
             PublishedFigure.round_id == publication.round_id,
             PublishedFigure.moderated.is_(publication.moderated),
             PublishedFigure.publication_id <= publication.id,
-            PublishedFigure.area_id.in_(wanted or {-1}),
+            ids_in(PublishedFigure.area_id, wanted or {-1}),
         )
     )
     out: dict[tuple[int, str], ShownFigure] = {}

@@ -18,6 +18,7 @@ from ..derived_sets import previous_round
 from ..extensions import db
 from ..models import OVERALL, Area, OrganisationArea, Response, ResponseStatus, Round
 from ..publication import publish
+from ..sql import ids_in
 
 MEASURES = {
     "level": "Level (mean score)",
@@ -71,7 +72,7 @@ def groups_known(areas) -> dict[int, int]:
         return {}
     counted = db.session.execute(
         sa.select(OrganisationArea.area_id, sa.func.count())
-        .where(OrganisationArea.area_id.in_(ids))
+        .where(ids_in(OrganisationArea.area_id, ids))
         .group_by(OrganisationArea.area_id)
     )
     return {a: 0 for a in ids} | {area_id: n for area_id, n in counted}

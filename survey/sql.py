@@ -1,0 +1,18 @@
+"""Small pieces of SQL that several queries share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+
+def ids_in(column, ids: Iterable[int]):
+    """``column IN (ids)`` with the ids written into the statement as numbers, not one bound
+    parameter each: for the 7,634 areas of a national small-area map, binding took 0.1 to
+    0.25 s of the query (on PostgreSQL) against 0.05 s for the whole query with literals.
+    Only whole numbers, so nothing else can be written into the SQL."""
+    numbers = [int(i) for i in ids]
+    return column.in_(
+        sa.bindparam("ids", numbers, expanding=True, literal_execute=True, unique=True)
+    )
