@@ -92,8 +92,20 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     """Every group in the area (or those the viewer may see), with levels in the round."""
     instrument = instrument_for(round_)
     domain_ids = [d.id for d in instrument.domains] + [OVERALL]
+    # Plain rows, not Organisation objects (40,000 of them were 2.7 s and 150 MB): a row
+    # has the attributes may_see_group_answers reads (broker_id, area_id, consents).
     query = (
-        sa.select(Organisation, Area.code, Area.name, Broker.name)
+        sa.select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.area_id,
+            Organisation.broker_id,
+            Organisation.consent_broker,
+            Organisation.consent_area_lead,
+            Area.code.label("area_code"),
+            Area.name.label("area_name"),
+            Broker.name.label("broker_name"),
+        )
         .join(OrganisationArea, OrganisationArea.organisation_id == Organisation.id)
         .outerjoin(Area, Area.id == Organisation.area_id)
         .outerjoin(Broker, Broker.id == Organisation.broker_id)
@@ -104,7 +116,7 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     orgs = [
         r
         for r in db.session.execute(query)
-        if viewer is None or may_see_group_answers(viewer, r[0], areas=areas)
+        if viewer is None or may_see_group_answers(viewer, r, areas=areas)
     ]
     levels: dict[int, dict[str, tuple]] = defaultdict(dict)
     submitted: dict[int, object] = {}
@@ -130,8 +142,10 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         levels[org_id][domain_id] = (level, moderated_level)
         submitted[org_id] = at
     rows = []
-    for org, code, area_name, broker in orgs:
-        org_id, name = org.id, org.name
+    for org in orgs:
+        org_id, name, code, area_name, broker = (
+            org.id, org.name, org.area_code, org.area_name, org.broker_name
+        )  # fmt: skip
         mine = levels.get(org_id, {})
         chosen = [_shown(mine.get(d), moderated) for d in domain_ids]
         any_moderated = moderated and any(
