@@ -7,7 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from exports.oruk import ListedGroup, directory_consent_hint, oruk_feed
+from exports.oruk import ListedGroup, Venue, directory_consent_hint, oruk_feed
 from survey.extensions import db
 from survey.models import AuditEvent
 
@@ -194,6 +194,28 @@ def test_a_full_entry_publishes_each_field_where_the_uk_profile_puts_it():
     # a group that named no public venue has no location at all, and no address
     private = service_record(_group("8", accessibility="Step-free"))
     assert private["service_at_locations"] == [] and "Church Lane" not in json.dumps(private)
+
+
+def test_the_listing_a_group_agrees_to_is_labelled_in_these_words_in_this_order():
+    """The rows a group agrees to publish are what its consent is about: the consent
+    question, the check page and the public page all show them under these labels. A
+    group that gives everything gets every row; one that gives nothing optional gets its
+    name, what it does and where to ask, and no empty rows."""
+    from exports.oruk import listing_rows
+
+    hall = Venue("St Mary's Hall", "1 Church Lane", "Lancaster", "LA1 1AA")
+    full = _group(
+        "7", offers="Soup and a chat.", venue=hall, times="Tuesdays 12-2", cost="Free",
+        email="hi@club.org", phone="01524 000000", website="https://club.example.org",
+        confirmed="2026-11-30",
+    )  # fmt: skip
+    assert [label for label, _ in listing_rows(full)] == [
+        "Name", "About", "Area", "Where", "When", "Cost", "Categories", "Email", "Phone",
+        "Website", "Last confirmed",
+    ]  # fmt: skip
+    bare = listing_rows(ListedGroup(key="8", name="Quiet Club"))
+    assert [label for label, _ in bare] == ["Name", "About", "Where"]
+    assert bare[2] == ("Where", "Contact the group for details")
 
 
 def test_the_consent_hint_is_these_words_and_no_others():

@@ -148,6 +148,34 @@ def test_overall_not_scored_when_too_few_domains_are(mini):
     assert result.overall_level is None and result.overall_score is None
 
 
+@pytest.mark.parametrize("instrument_id", ["confidence", "dmi-organisation", "vcse-readiness"])
+def test_an_overall_level_needs_at_least_half_the_domains_scored_one_or_many(instrument_id):
+    """Every question of the first k domains answered (any scored option), the rest left
+    blank: with k at half the domains the overall is scored, with one fewer it is not
+    (min_domains 0.5 in each real instrument), by one response's scorer and by the batch."""
+    from scoring.response import option_scores
+
+    instrument = load_registry(DEFINITIONS_DIR).latest(instrument_id)
+    assert instrument.overall.min_domains == 0.5
+    half = -(-len(instrument.domains) // 2)  # at least half: 3 of 6, 4 of 7
+
+    def answered(k):
+        return {
+            item.question: next(iter(option_scores(instrument.question(item.question))))
+            for domain in instrument.domains[:k]
+            for item in domain.items
+        }
+
+    rows = [answered(half), answered(half - 1), answered(1)]
+    frame = score_frame(instrument, pd.DataFrame(rows))
+    for i, answers in enumerate(rows):
+        one = score_response(instrument, answers)
+        scored = sum(d.level is not None for d in one.domains)
+        assert scored == [half, half - 1, 1][i]
+        assert (one.overall_level is not None) == (i == 0)
+        assert pd.notna(frame.iloc[i]["overall.level"]) == (i == 0)
+
+
 def test_a_score_on_a_threshold_up_to_float_noise_reaches_that_level(mini):
     assert band(mini, 2.6) == 3
     assert band(mini, 2.6 - 1e-12) == 3  # 2.6 as a sum of fractions may come out a hair under
