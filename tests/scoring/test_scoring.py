@@ -140,12 +140,27 @@ def test_overall_by_the_minimum_method_is_the_lowest_scored_domain(mini):
     assert (result.overall_score, result.overall_level) == (pytest.approx(3.25), 3)
     row = score_frame(lowest, pd.DataFrame([answers])).iloc[0]
     assert (row["overall.score"], row["overall.level"]) == (pytest.approx(3.25), 3)
+    # in a batch each response's own lowest: a second one with online at 5 (every answer
+    # the best) and referrals "no" (1) has overall 1, and the first keeps 3.25
+    best = {"has_website": "yes", "directory": "kept", "web_updates": "strongly_agree",
+            "online_worry": "strongly_disagree", "referral_ready": "no"}  # fmt: skip
+    frame = score_frame(lowest, pd.DataFrame([answers, best]))
+    assert list(frame["overall.score"]) == [pytest.approx(3.25), pytest.approx(1.0)]
 
 
 def test_overall_not_scored_when_too_few_domains_are(mini):
     # neither domain has enough answers: 0 of 2 scored < min_domains 0.5
     result = score_response(mini, {"has_website": "yes"})
     assert result.overall_level is None and result.overall_score is None
+    # nor with no domain scored, whatever the settings: even a min_domains of 0 gives no
+    # overall made of nothing, by either method, one at a time or in a batch
+    for method in ("mean", "minimum"):
+        lax = dataclasses.replace(
+            mini, overall=dataclasses.replace(mini.overall, min_domains=0.0, method=method)
+        )
+        assert score_response(lax, {"has_website": "yes"}).overall_score is None
+        row = score_frame(lax, pd.DataFrame([{"has_website": "yes"}])).iloc[0]
+        assert pd.isna(row["overall.score"]) and pd.isna(row["overall.level"]), method
 
 
 @pytest.mark.parametrize("instrument_id", ["confidence", "dmi-organisation", "vcse-readiness"])
@@ -174,6 +189,18 @@ def test_an_overall_level_needs_at_least_half_the_domains_scored_one_or_many(ins
         assert scored == [half, half - 1, 1][i]
         assert (one.overall_level is not None) == (i == 0)
         assert pd.notna(frame.iloc[i]["overall.level"]) == (i == 0)
+
+
+def test_the_batch_keeps_each_rows_index_and_counts_in_whole_numbers(mini):
+    """Rows come back under the index they were given (callers match them by it), and the
+    questions answered and applicable are counts, whole numbers as stored, not 2.0. Online's
+    items are directory, web_updates and online_worry: the first row answers two of them."""
+    answers = {"has_website": "yes", "directory": "kept", "web_updates": "agree"}
+    frame = score_frame(mini, pd.DataFrame([answers, {}], index=[17, 4]))
+    assert list(frame.index) == [17, 4]
+    for column in ("online.answered", "online.applicable", "referrals.answered"):
+        assert pd.api.types.is_integer_dtype(frame[column]), column
+    assert (frame.loc[17, "online.answered"], frame.loc[4, "online.answered"]) == (2, 0)
 
 
 def test_a_score_on_a_threshold_up_to_float_noise_reaches_that_level(mini):
