@@ -104,6 +104,41 @@ def test_level_cells_use_the_apps_colours():
     assert row[5].value == "suppressed" and row[5].fill.fgColor.rgb[-6:] == "DDDDDD"
 
 
+def test_a_level_cell_reads_well_on_its_colour_and_shows_the_words_given():
+    """Levels 1 and 5 are dark fills: their text is white, the others' near-black, as on
+    the app's pages (app.css), so every level can be read. A level given with words shows
+    the words on the level's colour; no level and no words is an empty grey cell."""
+    wb = new_workbook()
+    ws = new_sheet(wb, "Levels")
+    write_row(ws, [level_cell(ws, n) for n in range(1, 6)]
+              + [level_cell(ws, 2, "2 of 5"), level_cell(ws, None)])  # fmt: skip
+    row = next(openpyxl.load_workbook(io.BytesIO(saved(wb)))["Levels"].iter_rows())
+    assert [c.font.color.rgb[-6:] for c in row[:5]] == [
+        "FFFFFF", "0B0C0C", "0B0C0C", "0B0C0C", "FFFFFF",
+    ]  # fmt: skip
+    assert all(c.font.b for c in row[:5])
+    assert (row[5].value, row[5].fill.fgColor.rgb[-6:]) == ("2 of 5", LEVEL_COLOURS[2])
+    assert (row[6].value, row[6].fill.fgColor.rgb[-6:]) == (None, "DDDDDD")
+
+
+def test_a_status_column_offers_its_choices_and_refuses_other_text_saying_what_to_choose():
+    from exports.workbook_style import add_status_choices
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "Plans")
+    write_row(ws, ["Status"])
+    add_status_choices(ws, "A", 2, 40, ("Open", "Waiting", "Closed"))
+    [rule] = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Plans"].data_validations.dataValidation
+    assert (rule.type, rule.formula1, str(rule.sqref)) == (
+        "list",
+        '"Open,Waiting,Closed"',
+        "A2:A40",
+    )
+    assert rule.allow_blank  # a status not chosen yet stays blank
+    assert rule.showErrorMessage and rule.errorTitle == "Status"
+    assert rule.error == "Choose Open, Waiting or Closed."
+
+
 @pytest.fixture(scope="module")
 def dmi():
     return load_registry().latest("dmi-organisation")
