@@ -36,6 +36,7 @@ from ..models import (
     ResponseStatus,
     Round,
 )
+from ..sql import ids_in
 from .method import method_lines
 
 DEFAULT_TARGET = 3
@@ -92,8 +93,8 @@ def _result(instrument, org: Organisation, submitted_at, scores) -> GroupResult:
 def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, GroupResult]:
     """Organisation id -> its result, for each of the groups with a current submission.
 
-    The same as group_result over current_responses, read as plain rows: a workbook of
-    20,000 groups held 140 MB of response and score objects."""
+    The same as group_result over current_responses, read as plain rows: for a portfolio
+    of 20,000 groups (14,479 answered) the response and score objects were 138 MB."""
     ids = [o.id for o in orgs]
     if not ids:
         return {}
@@ -113,7 +114,7 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
         )
         .where(
             Response.round_id == round_.id,
-            Response.organisation_id.in_(ids),
+            ids_in(Response.organisation_id, ids),
             Response.status == ResponseStatus.SUBMITTED,
             Response.is_current.is_(True),
         )

@@ -92,8 +92,8 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     """Every group in the area (or those the viewer may see), with levels in the round."""
     instrument = instrument_for(round_)
     domain_ids = [d.id for d in instrument.domains] + [OVERALL]
-    # Plain rows, not Organisation objects (40,000 of them were 2.7 s and 150 MB): a row
-    # has the attributes may_see_group_answers reads (broker_id, area_id, consents).
+    # Plain rows, not Organisation objects (at 40,000 groups those were 95 MB of the ICS
+    # roadmap's peak): a row has what may_see_group_answers reads (broker, area, consents).
     query = (
         sa.select(
             Organisation.id,
