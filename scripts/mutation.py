@@ -52,11 +52,25 @@ def load_targets() -> dict[str, list[str]]:
     }
 
 
-def load_equivalent() -> dict[str, str]:
-    """Mutant name -> why it cannot be killed (it behaves exactly like the original)."""
+def load_equivalent() -> dict[str, dict]:
+    """Mutant name -> {"reason": why it cannot be killed (it behaves exactly like the
+    original), "function_hash": mutmut's hash of its function when it was judged}."""
     if not EQUIVALENT.exists():
         return {}
-    return {name: entry["reason"] for name, entry in tomllib.loads(EQUIVALENT.read_text()).items()}
+    return tomllib.loads(EQUIVALENT.read_text())
+
+
+def function_of(mutant: str) -> str:
+    """The function a mutant belongs to, as "module.x_name" (mutmut's mangled name)."""
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
+def still_equivalent(mutant: str, entry: dict, hashes: dict[str, str]) -> bool:
+    """An entry holds while its function is the one judged: mutmut numbers a function's
+    mutants afresh when the function changes, so the same name may then be another
+    mutation, which must be judged again."""
+    judged = entry.get("function_hash")
+    return judged is not None and judged == hashes.get(function_of(mutant))
 
 
 def changed_files(ref: str) -> set[str]:
@@ -172,6 +186,22 @@ def run_mutmut(names: list[str]) -> int:
         server.stop()
 
 
+def function_hashes(files: list[str]) -> dict[str, str]:
+    """ "module.x_name" -> mutmut's hash of that function, from the scratch copy's records,
+    else as last recorded in RESULTS."""
+    recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    hashes = {}
+    for path in files:
+        meta = SCRATCH / "mutants" / (path + ".meta")
+        if meta.exists():
+            by_name = json.loads(meta.read_text())["hash_by_function_name"]
+        else:
+            by_name = recorded.get(path, {}).get("function_hashes", {})
+        module = path.removesuffix(".py").replace("/", ".")
+        hashes.update({f"{module}.{name}": digest for name, digest in by_name.items()})
+    return hashes
+
+
 def results(files: list[str]) -> dict[str, dict[str, str]]:
     """Target file -> {mutant name: status}, from mutmut's per-file records in the
     scratch copy, else as last recorded in RESULTS."""
@@ -190,16 +220,22 @@ def results(files: list[str]) -> dict[str, dict[str, str]]:
     return found
 
 
-def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tuple[int, int]:
-    """Print the per-file table and the survivors; returns (killed, non-equivalent mutants)."""
+def report(
+    found: dict[str, dict[str, str]], equivalent: dict[str, dict], hashes: dict[str, str]
+) -> tuple[int, int]:
+    """Print the per-file table and the survivors; returns (killed, non-equivalent mutants).
+    An equivalent entry whose function has changed since it was judged counts as what the
+    run found, and is listed to be judged again."""
     columns = ("killed", "survived", "timeout", "equivalent", "not run", "other")
     print(f"\n{'file':40} " + " ".join(f"{c:>10}" for c in columns) + f" {'score':>7}")
     total_killed = total_counted = 0
-    survivors = []
+    survivors, rejudge = [], []
     for path, statuses in found.items():
         counts: Counter[str] = Counter()
         for name, status in statuses.items():
-            if name in equivalent:
+            if name in equivalent and not still_equivalent(name, equivalent[name], hashes):
+                rejudge.append(name)
+            if name in equivalent and still_equivalent(name, equivalent[name], hashes):
                 counts["equivalent"] += 1
             elif status in ("killed", "survived", "timeout", "not run"):
                 counts[status] += 1
@@ -221,8 +257,14 @@ def report(found: dict[str, dict[str, str]], equivalent: dict[str, str]) -> tupl
         print(f"not run yet: {not_run} mutants (run scripts/mutation again to go on)")
     stale = sorted(set(equivalent) - {n for s in found.values() for n in s})
     if survivors:
-        print("\nsurvivors (see one with: cd .mutation && ../.venv/bin/mutmut show NAME):")
+        print("\nsurvivors (see one with: cd .mutation && ../.venv/bin/mutmut show NAME;")
+        print("an equivalent entry records the function_hash shown):")
         for name in sorted(survivors):
+            print(f"  {name}  function_hash = {hashes.get(function_of(name), '?')!r}")
+    if rejudge:
+        print("\nlisted as equivalent, but the function changed since it was judged (or no")
+        print("function_hash is recorded): the name may now be another mutation; judge again:")
+        for name in sorted(rejudge):
             print(f"  {name}")
     if stale and found:
         print("\nlisted as equivalent but not generated this run (a file changed?):")
@@ -276,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     else:
         record_results(files)  # what a run stopped part-way had done
-    killed, counted = report(results(shown), load_equivalent())
+    killed, counted = report(results(shown), load_equivalent(), function_hashes(files))
     if counted and 100 * killed / counted < args.min_score:
         print(f"mutation: score under {args.min_score:.0f}%", file=sys.stderr)
         return 1

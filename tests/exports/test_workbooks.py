@@ -362,3 +362,17 @@ def test_levels_are_coloured_by_rules_excel_keeps_each_level_its_fill_and_readab
         ("equal", ("4",), "85994B", "0B0C0C"),
         ("equal", ("5",), "00703C", "FFFFFF"),
     }
+
+
+def test_a_due_date_column_takes_only_dates_after_2020_and_says_so_otherwise():
+    from exports.workbook_style import add_date_check
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "Plans")
+    write_row(ws, ["Due date"])
+    add_date_check(ws, "B", 2, 9)
+    [rule] = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Plans"].data_validations.dataValidation
+    assert (rule.type, rule.operator, rule.formula1) == ("date", "greaterThan", "DATE(2020,1,1)")
+    assert str(rule.sqref) == "B2:B9" and rule.allow_blank
+    assert rule.showErrorMessage and rule.errorTitle == "Date"
+    assert rule.error == "Enter a date, for example 2026-03-31."

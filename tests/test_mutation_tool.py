@@ -1,0 +1,44 @@
+"""scripts/mutation's report: equivalent mutants count apart only while their function is
+the one that was judged."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mutation.py"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("mutation_tool", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_equivalent_entry_stops_counting_once_its_function_changes(capsys):
+    """f is unchanged since its mutant 1 was judged equivalent; g changed since (mutmut
+    renumbers a changed function's mutants, so g's mutant 1 may now be another mutation)
+    and h's entry has no hash. Only f's entry counts as equivalent: g's and h's count as
+    the survivors they are, and both are listed to be judged again."""
+    tool = _tool()
+    found = {
+        "pkg/rules.py": {
+            "pkg.rules.x_f__mutmut_1": "survived",
+            "pkg.rules.x_f__mutmut_2": "killed",
+            "pkg.rules.x_g__mutmut_1": "survived",
+            "pkg.rules.x_h__mutmut_3": "survived",
+        }
+    }
+    equivalent = {
+        "pkg.rules.x_f__mutmut_1": {"reason": "same", "function_hash": "f0"},
+        "pkg.rules.x_g__mutmut_1": {"reason": "same", "function_hash": "g-old"},
+        "pkg.rules.x_h__mutmut_3": {"reason": "same"},
+    }
+    hashes = {"pkg.rules.x_f": "f0", "pkg.rules.x_g": "g-new", "pkg.rules.x_h": "h0"}
+    assert tool.report(found, equivalent, hashes) == (1, 3)
+    out = capsys.readouterr().out
+    rejudge = out.split("judge again:")[1].split()
+    assert rejudge == ["pkg.rules.x_g__mutmut_1", "pkg.rules.x_h__mutmut_3"]
+    assert "pkg.rules.x_g__mutmut_1  function_hash = 'g-new'" in out
+    assert "pkg.rules.x_f__mutmut_1" not in out
