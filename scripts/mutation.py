@@ -255,7 +255,12 @@ def report(
     not_run = sum(1 for s in found.values() for status in s.values() if status == "not run")
     if not_run:
         print(f"not run yet: {not_run} mutants (run scripts/mutation again to go on)")
-    stale = sorted(set(equivalent) - {n for s in found.values() for n in s})
+    modules = {path.removesuffix(".py").replace("/", ".") for path in found}
+    stale = sorted(
+        name
+        for name in set(equivalent) - {n for s in found.values() for n in s}
+        if function_of(name).rsplit(".", 1)[0] in modules  # of the files reported on
+    )
     if survivors:
         print("\nsurvivors (see one with: cd .mutation && ../.venv/bin/mutmut show NAME;")
         print("an equivalent entry records the function_hash shown):")
@@ -304,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
         prepare_scratch(files, tests, args.both_engines)
         names = [mutant_glob(f) for f in chosen]
         if args.rerun_survivors:
+            # mutmut keeps which tests reach which function from its first run: a test
+            # changed since to reach a survivor's function would not be run for it (seen:
+            # a survivor "survived" a test that fails on it). Mapping afresh costs one run
+            # of the target tests; the results stay.
+            (SCRATCH / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
             survivors = [
                 n for s in results(shown).values() for n, st in s.items() if st == "survived"
             ]

@@ -20,7 +20,8 @@ def test_an_equivalent_entry_stops_counting_once_its_function_changes(capsys):
     """f is unchanged since its mutant 1 was judged equivalent; g changed since (mutmut
     renumbers a changed function's mutants, so g's mutant 1 may now be another mutation)
     and h's entry has no hash. Only f's entry counts as equivalent: g's and h's count as
-    the survivors they are, and both are listed to be judged again."""
+    the survivors they are, and both are listed to be judged again. An entry for a mutant
+    of this file that was not made is listed; one for a file not reported on is not."""
     tool = _tool()
     found = {
         "pkg/rules.py": {
@@ -34,11 +35,16 @@ def test_an_equivalent_entry_stops_counting_once_its_function_changes(capsys):
         "pkg.rules.x_f__mutmut_1": {"reason": "same", "function_hash": "f0"},
         "pkg.rules.x_g__mutmut_1": {"reason": "same", "function_hash": "g-old"},
         "pkg.rules.x_h__mutmut_3": {"reason": "same"},
+        "pkg.rules.x_f__mutmut_9": {"reason": "same", "function_hash": "f0"},  # not made now
+        "other.file.x_k__mutmut_1": {"reason": "same", "function_hash": "k0"},  # not reported
     }
     hashes = {"pkg.rules.x_f": "f0", "pkg.rules.x_g": "g-new", "pkg.rules.x_h": "h0"}
     assert tool.report(found, equivalent, hashes) == (1, 3)
     out = capsys.readouterr().out
-    rejudge = out.split("judge again:")[1].split()
+    rejudge = out.split("judge again:")[1].split("\n\n")[0].split()
     assert rejudge == ["pkg.rules.x_g__mutmut_1", "pkg.rules.x_h__mutmut_3"]
     assert "pkg.rules.x_g__mutmut_1  function_hash = 'g-new'" in out
     assert "pkg.rules.x_f__mutmut_1" not in out
+    assert out.split("not generated this run (a file changed?):")[1].split() == [
+        "pkg.rules.x_f__mutmut_9"
+    ]

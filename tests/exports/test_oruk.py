@@ -213,6 +213,7 @@ def test_the_listing_a_group_agrees_to_is_labelled_in_these_words_in_this_order(
         "Name", "About", "Area", "Where", "When", "Cost", "Categories", "Email", "Phone",
         "Website", "Last confirmed",
     ]  # fmt: skip
+    assert dict(listing_rows(full))["Categories"] == "food, older people"
     bare = listing_rows(ListedGroup(key="8", name="Quiet Club"))
     assert [label for label, _ in bare] == ["Name", "About", "Where"]
     assert bare[2] == ("Where", "Contact the group for details")
