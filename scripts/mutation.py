@@ -233,9 +233,11 @@ def report(
     for path, statuses in found.items():
         counts: Counter[str] = Counter()
         for name, status in statuses.items():
-            if name in equivalent and not still_equivalent(name, equivalent[name], hashes):
+            judged = name in equivalent
+            if judged and not still_equivalent(name, equivalent[name], hashes):
                 rejudge.append(name)
-            if name in equivalent and still_equivalent(name, equivalent[name], hashes):
+                judged = False
+            if judged:
                 counts["equivalent"] += 1
             elif status in ("killed", "survived", "timeout", "not run"):
                 counts[status] += 1
