@@ -186,38 +186,46 @@ def run_mutmut(names: list[str]) -> int:
         server.stop()
 
 
+def module_of(path: str) -> str:
+    """A target file's module, as mutmut names mutants: "survey/aggregates.py" ->
+    "survey.aggregates"."""
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def kept_record(path: str, recorded: dict) -> dict:
+    """A target file's results as mutmut keeps them (exit code by mutant, hash by function):
+    the scratch copy's, else as last recorded in RESULTS (mutants recorded only as a
+    number come back as "not run")."""
+    meta = SCRATCH / "mutants" / (path + ".meta")
+    if meta.exists():
+        return json.loads(meta.read_text())
+    kept = recorded.get(path, {})
+    codes = dict(kept.get("exit_codes", {}))
+    for i in range(kept.get("generated", 0) - len(codes)):
+        codes[f"{path} (not run {i + 1})"] = None
+    return {"exit_code_by_key": codes, "hash_by_function_name": kept.get("function_hashes", {})}
+
+
 def function_hashes(files: list[str]) -> dict[str, str]:
-    """ "module.x_name" -> mutmut's hash of that function, from the scratch copy's records,
-    else as last recorded in RESULTS."""
+    """ "module.x_name" -> mutmut's hash of that function."""
     recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    hashes = {}
-    for path in files:
-        meta = SCRATCH / "mutants" / (path + ".meta")
-        if meta.exists():
-            by_name = json.loads(meta.read_text())["hash_by_function_name"]
-        else:
-            by_name = recorded.get(path, {}).get("function_hashes", {})
-        module = path.removesuffix(".py").replace("/", ".")
-        hashes.update({f"{module}.{name}": digest for name, digest in by_name.items()})
-    return hashes
+    return {
+        f"{module_of(path)}.{name}": digest
+        for path in files
+        for name, digest in kept_record(path, recorded)["hash_by_function_name"].items()
+    }
 
 
 def results(files: list[str]) -> dict[str, dict[str, str]]:
-    """Target file -> {mutant name: status}, from mutmut's per-file records in the
-    scratch copy, else as last recorded in RESULTS."""
+    """Target file -> {mutant name: status}."""
     recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    found = {}
-    for path in files:
-        meta = SCRATCH / "mutants" / (path + ".meta")
-        if meta.exists():
-            codes = json.loads(meta.read_text())["exit_code_by_key"]
-        else:
-            kept = recorded.get(path, {})
-            codes = dict(kept.get("exit_codes", {}))
-            for i in range(kept.get("generated", 0) - len(codes)):  # recorded as a number only
-                codes[f"{path} (not run {i + 1})"] = None
-        found[path] = {name: STATUS.get(code, "suspicious") for name, code in codes.items()}
-    return found
+    return {
+        path: {
+            name: STATUS.get(code, "suspicious")
+            for name, code in kept_record(path, recorded)["exit_code_by_key"].items()
+        }
+        for path in files
+    }
 
 
 def report(
@@ -257,7 +265,7 @@ def report(
     not_run = sum(1 for s in found.values() for status in s.values() if status == "not run")
     if not_run:
         print(f"not run yet: {not_run} mutants (run scripts/mutation again to go on)")
-    modules = {path.removesuffix(".py").replace("/", ".") for path in found}
+    modules = {module_of(path) for path in found}
     stale = sorted(
         name
         for name in set(equivalent) - {n for s in found.values() for n in s}

@@ -40,8 +40,8 @@ from .models import (
     Invitation,
     Publication,
     Response,
-    ResponseStatus,
     Round,
+    current_submissions,
 )
 from .publication import RESPONDED, Current, ShownFigure, ambition_of, publish, shown_figures
 
@@ -172,10 +172,8 @@ def named_aggregates(
         )
         .join(DomainScore, DomainScore.response_id == Response.id)
         .where(
-            Response.round_id == round_.id,
+            *current_submissions(round_.id),
             DomainScore.round_id == round_.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
             Response.organisation_id.is_(None),
             Response.area_id.in_(ids),
         )

@@ -24,7 +24,14 @@ import sqlalchemy as sa
 from scoring import readiness
 
 from .extensions import db
-from .models import Answer, DomainScore, OrganisationArea, Response, ResponseStatus, Round
+from .models import (
+    Answer,
+    DomainScore,
+    OrganisationArea,
+    Response,
+    Round,
+    current_submissions,
+)
 
 TARGET = "~target"
 BELOW = "~below"
@@ -54,12 +61,7 @@ def previous_round(round_: Round) -> Round | None:
 
 
 def _current(round_id: int):
-    return (
-        Response.round_id == round_id,
-        Response.status == ResponseStatus.SUBMITTED,
-        Response.is_current.is_(True),
-        Response.organisation_id.is_not(None),
-    )
+    return (*current_submissions(round_id), Response.organisation_id.is_not(None))
 
 
 def _group_scores(round_id: int, moderated: bool) -> dict[int, dict[str, float]]:

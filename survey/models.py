@@ -330,6 +330,16 @@ class Response(db.Model):
         return {a.question_id: a.value for a in self.answers}
 
 
+def current_submissions(round_id: int) -> tuple:
+    """Conditions on Response for a round's answers as they stand: submitted, and not
+    replaced by a later submission (a group's or an area's; add a condition for one kind)."""
+    return (
+        Response.round_id == round_id,
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.is_current.is_(True),
+    )
+
+
 class Answer(db.Model):
     """One answer to one question, stored as JSON so every type fits."""
 

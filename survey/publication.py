@@ -50,8 +50,8 @@ from .models import (
     Publication,
     PublishedFigure,
     Response,
-    ResponseStatus,
     Round,
+    current_submissions,
 )
 from .publication_token import change_token
 from .sql import ids_in
@@ -128,14 +128,6 @@ def children_by_parent() -> dict[int, list[int]]:
     return children
 
 
-def _current_responses(round_: Round):
-    return (
-        Response.round_id == round_.id,
-        Response.status == ResponseStatus.SUBMITTED,
-        Response.is_current.is_(True),
-    )
-
-
 def _memberships(round_: Round) -> dict[int, list[int]]:
     """Response -> the areas it counts in, for every current submission of the round.
 
@@ -145,10 +137,10 @@ def _memberships(round_: Round) -> dict[int, list[int]]:
     by_group = (
         sa.select(Response.id, OrganisationArea.area_id)
         .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
-        .where(*_current_responses(round_))
+        .where(*current_submissions(round_.id))
     )
     by_area = sa.select(Response.area_id, Response.id).where(
-        *_current_responses(round_),
+        *current_submissions(round_.id),
         Response.organisation_id.is_(None),
         Response.area_id.is_not(None),
     )
@@ -176,7 +168,7 @@ def _scores(round_: Round):
         .where(
             DomainScore.round_id == round_.id,
             DomainScore.level.is_not(None),
-            *_current_responses(round_),
+            *current_submissions(round_.id),
         )
     )
 
@@ -344,11 +336,16 @@ _KNOWN_LOCK = threading.Lock()
 
 
 def _remember(key: tuple, token: tuple, summary: Current) -> None:
-    with _KNOWN_LOCK:
-        _KNOWN.pop(key, None)
-        while len(_KNOWN) >= KNOWN_ROUNDS:
-            _KNOWN.pop(next(iter(_KNOWN)))
-        _KNOWN[key] = (token, summary)
+    _keep(_KNOWN, _KNOWN_LOCK, KNOWN_ROUNDS, key, (token, summary))
+
+
+def _keep(store: dict, lock: threading.Lock, limit: int, key, value) -> None:
+    """Put a value in one of this process's stores, forgetting the oldest beyond limit."""
+    with lock:
+        store.pop(key, None)
+        while len(store) >= limit:
+            store.pop(next(iter(store)))
+        store[key] = value
 
 
 def _token_digest(token: tuple) -> str:
@@ -582,11 +579,7 @@ def shown_figures(
     if kept is not None:
         return kept
     out = _read_shown(publication, wanted)
-    with _SHOWN_LOCK:
-        _SHOWN.pop(key, None)
-        while len(_SHOWN) >= SHOWN_KEPT:
-            _SHOWN.pop(next(iter(_SHOWN)))
-        _SHOWN[key] = out
+    _keep(_SHOWN, _SHOWN_LOCK, SHOWN_KEPT, key, out)
     return out
 
 

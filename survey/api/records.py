@@ -21,7 +21,7 @@ from scoring.disclosure import LevelBand
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
-from ..models import Answer, Area, DomainScore, Response, ResponseStatus, Round
+from ..models import Answer, Area, DomainScore, Response, Round, current_submissions
 
 
 def _rounded(value: float | None) -> float | None:
@@ -111,24 +111,16 @@ def round_aggregates(round_: Round, areas: list[Area]) -> list[dict]:
 RECORDS_CHUNK = 2_000  # rows fetched at a time: a download holds a few chunks, not the round
 
 
-def _submitted(round_: Round):
-    return (
-        Response.round_id == round_.id,
-        Response.status == ResponseStatus.SUBMITTED,
-        Response.is_current.is_(True),
-    )
-
-
 def count_responses(round_: Round) -> int:
     """How many current submitted responses the round has (one per group or area)."""
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Response).where(*_submitted(round_))
+        sa.select(sa.func.count()).select_from(Response).where(*current_submissions(round_.id))
     )
 
 
 def count_long_rows(round_: Round) -> int:
     """How many rows the long layout has: one per stored answer and per stored score."""
-    ids = sa.select(Response.id).where(*_submitted(round_))
+    ids = sa.select(Response.id).where(*current_submissions(round_.id))
     answers = sa.select(sa.func.count()).where(Answer.response_id.in_(ids))
     scores = sa.select(sa.func.count()).where(
         DomainScore.round_id == round_.id, DomainScore.response_id.in_(ids)
@@ -184,7 +176,7 @@ def response_records(round_: Round) -> Iterator[ResponseRecord]:
     at a time (server-side cursors on PostgreSQL), are merged as they come: Core rows, no
     ORM objects and no lists of ids, so a download of 100,000 responses streams in
     constant memory. Answers are read as their JSON text (decoded by _answer_value)."""
-    submitted = _submitted(round_)
+    submitted = current_submissions(round_.id)
     connection = db.session.connection()
 
     def stream(query: sa.Select):  # options on the query: the session's connection stays as it is

@@ -25,7 +25,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import OVERALL, Area, DomainScore, Organisation, Response, ResponseStatus, Round
+from ..models import (
+    OVERALL,
+    Area,
+    DomainScore,
+    Organisation,
+    Response,
+    ResponseStatus,
+    Round,
+    current_submissions,
+)
 from .respondent import Respondent
 
 BY_SIZE_AND_TYPE = "size and type"
@@ -84,9 +93,7 @@ def earlier_levels(respondent: Respondent) -> Earlier | None:
     response_id = db.session.scalar(
         sa.select(Response.id)
         .where(
-            Response.round_id == before.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
+            *current_submissions(before.id),
             mine,
         )
         .order_by(Response.id.desc())
@@ -157,10 +164,8 @@ def _similar_groups(
         sa.select(DomainScore.domain_id, DomainScore.level)
         .join(Response, DomainScore.response_id == Response.id)
         .where(
-            Response.round_id == round_id,
+            *current_submissions(round_id),
             DomainScore.round_id == round_id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
             Response.organisation_id.in_(counted),
             DomainScore.level.is_not(None),
         )

@@ -33,8 +33,8 @@ from ..models import (
     HelpStatus,
     Organisation,
     Response,
-    ResponseStatus,
     Round,
+    current_submissions,
 )
 from ..sql import ids_in
 from .method import method_lines
@@ -50,10 +50,8 @@ def current_responses(round_: Round, org_ids: Sequence[int]) -> dict[int, Respon
         sa.select(Response)
         .options(selectinload(Response.scores))
         .where(
-            Response.round_id == round_.id,
+            *current_submissions(round_.id),
             Response.organisation_id.in_(list(org_ids)),
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
         )
     )
     return {r.organisation_id: r for r in responses}
@@ -113,10 +111,8 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
             sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
         )
         .where(
-            Response.round_id == round_.id,
+            *current_submissions(round_.id),
             ids_in(Response.organisation_id, ids),
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
         )
     )
     submitted: dict[int, object] = {}

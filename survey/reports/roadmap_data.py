@@ -39,8 +39,8 @@ from ..models import (
     Organisation,
     OrganisationArea,
     Response,
-    ResponseStatus,
     Round,
+    current_submissions,
 )
 from ..readiness import area_readiness
 from .method import method_lines
@@ -132,10 +132,8 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
         .where(
             OrganisationArea.area_id == area.id,
-            Response.round_id == round_.id,
+            *current_submissions(round_.id),
             DomainScore.round_id == round_.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.is_current.is_(True),
         )
     )
     for org_id, at, domain_id, level, moderated_level in db.session.execute(score_query):
@@ -193,11 +191,9 @@ def locality_results(round_: Round, area: Area) -> list[LocalityResult]:
             sa.select(Response)
             .join(Area, Area.id == Response.area_id)
             .where(
-                Response.round_id == candidate.id,
+                *current_submissions(candidate.id),
                 Response.area_id.in_(within),
                 Response.organisation_id.is_(None),
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.is_current.is_(True),
             )
             .order_by(Area.name)
         ).all()
