@@ -15,7 +15,9 @@ comment or a link) is handed to openpyxl's own cell writer, so the output is the
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from typing import NamedTuple
 
 from lxml.etree import xmlfile
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -31,6 +33,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 # The characters libxml2 escapes in text; the rest of non-ASCII becomes &#N; on encoding
 # (openpyxl's sheets are written without a declaration, so in ASCII).
+MAX_TEXT = 32767  # characters in a cell; openpyxl cuts text there
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
@@ -39,7 +42,7 @@ def _plain_text(value: str) -> bool:
     return (
         value[:1] != "="
         and value not in ERROR_CODES
-        and len(value) <= 32767
+        and len(value) <= MAX_TEXT
         and not ILLEGAL_CHARACTERS_RE.search(value)
     )
 
@@ -83,6 +86,37 @@ def _styled(ws, cell: Cell, ref: str) -> str:
     return _openpyxl_cell(ws, cell)
 
 
+class Styled(NamedTuple):
+    """A value and the id of its style in the workbook (None for none), written as an
+    openpyxl cell holding them would be; text is text whatever it starts with. Made by
+    ``workbook_style.cell`` for a streamed sheet: a cell object each costs more than the
+    writing."""
+
+    value: object
+    style_id: int | None
+
+    @staticmethod
+    def holds(value: object) -> bool:
+        """True for the values written here (others need a cell object)."""
+        kind = type(value)
+        if kind in (str, int, float, bool) or value is None:
+            return True
+        return kind in (dt.date, dt.datetime) and getattr(value, "tzinfo", None) is None
+
+    def xml(self, ws, ref: str) -> str | None:
+        value, kind = self.value, type(self.value)
+        style = "" if self.style_id is None else f' s="{self.style_id}"'
+        if kind is str:
+            return _text(ref, style, value)
+        if value is None:
+            return f'<c r="{ref}"{style} t="n"></c>' if style else None
+        if kind is bool:
+            return f'<c r="{ref}"{style} t="b"><v>{safe_string(value)}</v></c>'
+        if kind is not int and kind is not float:
+            value = to_excel(value, ws.parent.epoch)
+        return f'<c r="{ref}"{style} t="n"><v>{safe_string(value)}</v></c>'
+
+
 def row_xml(ws, values, row: int) -> bytes:
     """One appended row as the bytes openpyxl's writer would put in the sheet."""
     parts = [f'<row r="{row}">']
@@ -95,6 +129,10 @@ def row_xml(ws, values, row: int) -> bytes:
             parts.append(_text(ref, "", value))
         elif kind is int or kind is float:
             parts.append(f'<c r="{ref}" t="n"><v>{safe_string(value)}</v></c>')
+        elif kind is Styled:
+            xml = value.xml(ws, ref)
+            if xml is not None:
+                parts.append(xml)
         else:
             if not isinstance(value, Cell):
                 value = WriteOnlyCell(ws, value=value)  # openpyxl's own reading of the value

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .formula import looks_like_formula
-from .sheet_stream import StreamedSheet
+from .sheet_stream import MAX_TEXT, StreamedSheet, Styled
 
 # Same colours as app.css .app-level--N, so a level looks the same on a page and in a sheet.
 LEVEL_COLOURS = {1: "D4351C", 2: "F47738", 3: "FFDD00", 4: "85994B", 5: "00703C"}
@@ -73,26 +73,40 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=False):
-    """One cell; text is always text (a leading = + - @ never becomes a formula)."""
+    """One cell; text is always text (a leading = + - @ never becomes a formula).
+
+    On a streamed sheet the common values come back as a ``Styled`` (the value and its
+    style's id), written as this cell would be without building it: a workbook has a
+    million of them."""
     if isinstance(value, str):
-        value = clean_text(value)
-    c = WriteOnlyCell(ws, value=value)
-    quote = False
-    if isinstance(value, str):
-        c.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        quote = looks_like_formula(value)  # Excel keeps it text when edited, too
+        value = clean_text(value)[:MAX_TEXT]
+    quote = isinstance(value, str) and looks_like_formula(value)  # Excel keeps it text, too
     if isinstance(value, dt.datetime | dt.date) and number_format is None:
         number_format = DATE_FORMAT if type(value) is dt.date else "yyyy-mm-dd hh:mm"
-    if fill is None and font is None and number_format is None and not wrap and not quote:
-        return c
     # Setting a style looks it up in the workbook's lists by hashing it, which is slow;
     # the same combination always gives the same style ids, so keep them per workbook.
     key = (id(fill), id(font), number_format, wrap, quote)
     styles = ws.parent.__dict__.setdefault("_app_styles", {})
     known = styles.get(key)
-    if known is not None:
-        c._style = copy(known[0])
-        return c
+    if known is None:
+        known = styles[key] = _style(ws, fill, font, number_format, wrap, quote)
+    array, style_id = known[:2]
+    if isinstance(ws, StreamedSheet) and Styled.holds(value) and not ws.parent.iso_dates:
+        return Styled(value, style_id)
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    if array is not None:
+        c._style = copy(array)
+    return c
+
+
+def _style(ws, fill, font, number_format, wrap: bool, quote: bool) -> tuple:
+    """(openpyxl's style array, its id in the workbook, fill, font) for a combination;
+    (None, None, ...) for no style. Holding fill and font keeps their ids (the key) unique."""
+    if fill is None and font is None and number_format is None and not wrap and not quote:
+        return (None, None, fill, font)
+    c = WriteOnlyCell(ws)
     if fill is not None:
         c.fill = fill
     if font is not None:
@@ -103,8 +117,7 @@ def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=Fa
         c.alignment = WRAP
     if quote:
         c.quotePrefix = True
-    styles[key] = (copy(c._style), fill, font)  # holding fill and font keeps their ids unique
-    return c
+    return (copy(c._style), c.style_id, fill, font)
 
 
 LEVEL_FILLS = {n: PatternFill("solid", fgColor=c) for n, c in LEVEL_COLOURS.items()}
@@ -151,7 +164,7 @@ def plain(value: object) -> bool:
 def write_row(ws, values: Iterable[object]) -> None:
     """A row of values, text kept as text. Plain values go to openpyxl as they are: a
     styled cell object for each of a workbook's million values was most of its cost."""
-    ws.append([v if isinstance(v, Cell) or plain(v) else cell(ws, v) for v in values])
+    ws.append([v if isinstance(v, Cell | Styled) or plain(v) else cell(ws, v) for v in values])
 
 
 def add_filter(ws, columns: int, rows: int, first_row: int = 1) -> None:

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from exports.sheet_stream import StreamedSheet
+from exports.sheet_stream import StreamedSheet, Styled
 from exports.workbook_style import (
     BOLD,
     HEADER_FILL,
@@ -71,6 +71,7 @@ def _styled_rows(ws):
     yield [level_cell(ws, n) for n in (1, 2, 3, 4, 5)] + [level_cell(ws, None)]
     yield [level_cell(ws, 3, "3 (moderated)"), cell(ws, dt.date(2026, 1, 2)), cell(ws, 7)]
     yield [cell(ws, None, fill=HEADER_FILL), cell(ws, ""), cell(ws, True), cell(ws, 2.25)]
+    yield [cell(ws, "#N/A"), cell(ws, "y" * 40_000, wrap=True), cell(ws, None), cell(ws, "a\x07b")]
     commented = WriteOnlyCell(ws, value="with a note")
     commented.comment = Comment("A note", "Broker")
     linked = WriteOnlyCell(ws, value="a link")
@@ -94,8 +95,21 @@ def test_styled_cells_dates_comments_and_links_are_written_as_openpyxl_writes_th
     assert (
         sheet["B3"].value == dt.datetime(2026, 1, 2) and sheet["B3"].number_format == "yyyy-mm-dd"
     )
-    assert sheet["A5"].comment.text == "A note"
-    assert sheet["B5"].hyperlink.target == "https://example.org/"
+    assert sheet["A5"].value == "#N/A" and sheet["A5"].data_type == "s"  # text, not an error
+    assert len(sheet["B5"].value) == 32_767 and sheet["D5"].value == "ab"
+    assert sheet["A6"].comment.text == "A note"
+    assert sheet["B6"].hyperlink.target == "https://example.org/"
+
+
+def test_a_streamed_sheets_cells_are_written_without_cell_objects():
+    wb = new_workbook()
+    ws = new_sheet(wb, "Sheet")
+    values = ["text", "=1+1", 3, 2.5, True, None, dt.date(2026, 1, 2), dt.datetime(2026, 1, 2)]
+    assert all(isinstance(cell(ws, v, wrap=True), Styled) for v in values)
+    assert isinstance(cell(ws, Decimal("1.5")), Cell)  # the rare kinds as openpyxl's
+    # the same style for the same combination, and none for a plain one
+    assert cell(ws, "a", fill=HEADER_FILL).style_id == cell(ws, 7, fill=HEADER_FILL).style_id
+    assert cell(ws, "plain").style_id is None
 
 
 def test_text_openpyxl_refuses_is_refused_the_same_way():
