@@ -31,10 +31,16 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-# The characters libxml2 escapes in text; the rest of non-ASCII becomes &#N; on encoding
-# (openpyxl's sheets are written without a declaration, so in ASCII).
 MAX_TEXT = 32767  # characters in a cell; openpyxl cuts text there
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _escaped(text: str) -> str:
+    """Text as libxml2 writes it: these four escaped, the rest of non-ASCII as &#N; on
+    encoding (openpyxl's sheets are written without a declaration, so in ASCII).
+    Chained replaces: several times faster than str.translate on short text."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
 
 
 def _plain_text(value: str) -> bool:
@@ -51,7 +57,7 @@ def _text(ref: str, style: str, value: str) -> str:
     if not value:
         return f'<c r="{ref}"{style} t="inlineStr"></c>'
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    text = value.translate(_TEXT_ESCAPES)
+    text = _escaped(value)
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
