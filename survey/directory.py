@@ -40,6 +40,8 @@ from exports.oruk import (
     oruk_page_json,
     service_record,
 )
+from maps.choropleth import to_embedded_json
+from maps.layers import VenueMarker, venue_layer
 from maps.postcodes import great_circle_metres
 
 from .extensions import db
@@ -223,6 +225,22 @@ def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]
     """
     key = tuple(sorted(set(area_ids)))
     return _VENUES.get(state_token(), key, lambda: _public_venues(list(key)))
+
+
+def venue_layer_json(area_ids: list[int]) -> str | None:
+    """``public_venues`` as the map's point layer, embedded JSON, or None when there are
+    none: kept per state of the directory as the venues are (a national map draws
+    10,000 of them, and making the layer cost more than reading them)."""
+    key = tuple(sorted(set(area_ids)))
+    return _VENUE_LAYERS.get(state_token(), key, lambda: _venue_layer_json(list(key)))
+
+
+def _venue_layer_json(area_ids: list[int]) -> str | None:
+    venues = public_venues(area_ids) if area_ids else []
+    if not venues:
+        return None
+    markers = [VenueMarker(g.key, g.name, g.activities, lon, lat) for g, lat, lon in venues]
+    return to_embedded_json(venue_layer(markers))
 
 
 def _public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
@@ -450,7 +468,8 @@ _MISSING = object()
 # the index, by offset).
 _MATCHES = _PerState(64)
 MAX_KEPT_IDS = 5_000
-_VENUES = _PerState(8)  # area ids -> the public venues in them (a map's layer)
+_VENUES = _PerState(8)  # area ids -> the public venues in them
+_VENUE_LAYERS = _PerState(8)  # area ids -> those venues as a map's layer (embedded JSON)
 _ACTIVITIES = _PerState(1)  # the taxonomy's terms
 
 

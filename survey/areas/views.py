@@ -11,12 +11,12 @@ from sqlalchemy.orm import undefer
 
 from maps.choropleth import HATCH_DEFS, legend, map_json, to_embedded_json
 from maps.footprints import footprint_notes
-from maps.layers import PracticeMarker, VenueMarker, practice_layer, venue_layer
+from maps.layers import PracticeMarker, practice_layer
 from maps.static_map import render_png
 
 from ..access import visible_area_ids
 from ..aggregates import area_aggregates
-from ..directory import public_venues
+from ..directory import venue_layer_json
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import AREA_TYPES, OVERALL, Area, Round
@@ -315,12 +315,7 @@ def practice_points(choice: dict) -> str | None:
 
 def venue_points(choice: dict) -> str | None:
     """Listed groups' public venues in the areas shown (any area type), as a point layer."""
-    ids = [row.area.id for row in choice["rows"]]
-    venues = public_venues(ids) if ids else []
-    if not venues:
-        return None
-    markers = [VenueMarker(g.key, g.name, g.activities, lon, lat) for g, lat, lon in venues]
-    return to_embedded_json(venue_layer(markers))
+    return venue_layer_json([row.area.id for row in choice["rows"]])
 
 
 @bp.get("/map.png")

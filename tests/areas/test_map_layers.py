@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from survey.extensions import db
 from survey.models import Organisation, OrganisationArea, Practice
 from tests import factories
@@ -73,7 +75,9 @@ def venues_layer(page: str) -> dict | None:
     return json.loads(found.group(1)) if found else None
 
 
-def test_a_group_is_a_point_only_at_the_public_venue_its_listing_publishes(client, login, locality):
+def test_a_group_is_a_point_only_at_the_public_venue_its_listing_publishes(
+    client, login, locality, monkeypatch
+):
     from survey.models import DirectoryEntry
 
     round_, areas = locality
@@ -117,6 +121,13 @@ def test_a_group_is_a_point_only_at_the_public_venue_its_listing_publishes(clien
     assert tips == {"Soup Club: food": [1.0712, 52.0734], "Hill Walkers": [2.05, 52.05]}
     for hidden in ("Home Knitters", "Unlisted Choir", "Nowhere Yet", "1.012345", "1.09", "1.11"):
         assert hidden not in page
+    # The layer is kept while the directory is unchanged: the same map again is not made
+    # afresh (10,000 venues on a national map); the changes below each make a new one.
+    from survey import directory
+
+    with monkeypatch.context() as patched:
+        patched.setattr(directory, "venue_layer", lambda markers: pytest.fail("made again"))
+        assert venues_layer(get(client, "/areas/map?round=confidence-test&type=pcn")) == layer
     # only the areas shown: a neighbourhood map of areas without these groups has none
     page = get(client, "/areas/map?round=confidence-test&type=neighbourhood")
     assert venues_layer(page) is None and "Soup Club" not in page
