@@ -21,6 +21,7 @@ response, because they all read it from here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -86,20 +87,26 @@ def area_aggregates(
     moderated: bool = False,
     threshold: int | None = None,
     published: tuple[Publication, Current] | None = None,
+    domain_ids: Collection[str] | None = None,
 ) -> list[AreaAggregate]:
     """One aggregate per (area, domain), domains in instrument order then "overall".
 
     Reading may publish: the round's figures are refreshed first when its
     groups have changed (survey.publication). ``published``: what ``publish``
     returned for this round and view, when the caller reads several kinds of figure.
+    ``domain_ids``: only these domains (a map shows one): each figure is what it is
+    among all of them, since what may be shown was settled when it was published.
     """
     threshold = threshold or current_app.config["DISCLOSURE_THRESHOLD"]
     instrument = instrument_for(round_)
     if instrument.named_results:
-        return named_aggregates(round_, areas, moderated=moderated)
+        named = named_aggregates(round_, areas, moderated=moderated)
+        return [a for a in named if domain_ids is None or a.domain_id in domain_ids]
     publication, state = published or publish(round_, moderated=moderated, threshold=threshold)
     shown = shown_figures(publication, [a.id for a in areas])
     domains = [(d.id, d.name) for d in instrument.domains] + [(OVERALL, "Overall")]
+    if domain_ids is not None:
+        domains = [(d, name) for d, name in domains if d in domain_ids]
     hidden = {(a, d) for a, d in publication.hidden or []}
     target = round_.target_level
     result = []

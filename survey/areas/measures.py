@@ -206,8 +206,10 @@ def figures(
 ) -> list[AreaFigure]:
     """Each area's figure for the measure in one domain (or overall) of the round."""
     published = publish(round_, moderated=False, threshold=threshold)  # once for both reads
-    mine = area_aggregates(round_, areas, threshold=threshold, published=published)
-    by_area = {a.area.id: a for a in mine if a.domain_id == domain_id}
+    mine = area_aggregates(
+        round_, areas, threshold=threshold, published=published, domain_ids=(domain_id,)
+    )
+    by_area = {a.area.id: a for a in mine}
     if measure in READINESS_MEASURES:
         from ..readiness import area_readiness
 
@@ -221,8 +223,9 @@ def figures(
             since = earlier.title
             before = {
                 a.area.id: a
-                for a in area_aggregates(earlier, areas, threshold=threshold)
-                if a.domain_id == domain_id
+                for a in area_aggregates(
+                    earlier, areas, threshold=threshold, domain_ids=(domain_id,)
+                )
             }
     out = []
     for area in areas:

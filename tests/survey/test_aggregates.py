@@ -87,3 +87,19 @@ def test_superseded_and_unsubmitted_responses_do_not_count(tree):
     )
     db.session.commit()
     assert _by(area_aggregates(round_, [pcn]), "T-PCN").summary.n == 8  # 6 + 2
+
+
+def test_one_domains_figures_are_what_they_are_among_every_domain(tree):
+    """A map asks for one domain: each figure, shown or suppressed (here B by its size and
+    A by subtraction), is the same as in the full set, and no other domain comes."""
+    round_, pcn, hoods = tree
+    areas = [pcn, *hoods]
+    every = area_aggregates(round_, areas)
+    for domain in ("welcoming", OVERALL):
+        one = area_aggregates(round_, areas, domain_ids=(domain,))
+        assert one == [a for a in every if a.domain_id == domain]
+        assert [a.area.code for a in one] == ["T-PCN", "T-NA", "T-NB", "T-NC"]
+    suppressed = {a.area.code for a in area_aggregates(round_, areas, domain_ids=("welcoming",))
+                  if a.suppressed}  # fmt: skip
+    assert suppressed == {"T-NA", "T-NB"}
+    assert area_aggregates(round_, areas, domain_ids=()) == []
