@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.aggregate import EMPTY, Summary
 from scoring.disclosure import LevelBand
 from survey.aggregates import area_aggregates
 from survey.extensions import db
@@ -103,3 +104,72 @@ def test_one_domains_figures_are_what_they_are_among_every_domain(tree):
                   if a.suppressed}  # fmt: skip
     assert suppressed == {"T-NA", "T-NB"}
     assert area_aggregates(round_, areas, domain_ids=()) == []
+
+
+def test_a_localitys_own_figure_is_its_current_submission_in_this_round_alone(app):
+    """A locality round names each area's own assessment (n = 1, no small-numbers rule):
+    only the area's current submitted answer in this round counts, never a replaced or
+    draft one, another round's, or a group's in the same area; an area is invited while
+    its link stands (or once it has answered), and its coverage is answered of invited."""
+    from survey.aggregates import named_aggregates
+    from survey.instruments_store import registry
+    from survey.models import DomainScore, Invitation, utcnow
+
+    ics = factories.area(code="N-ICS", type="ics")
+    answered, waiting, revoked, drafted, elsewhere = (
+        factories.area(code=f"N-P{k}", type="pcn", parent=ics) for k in range(1, 6)
+    )
+    this = factories.survey_round("dmi-locality", slug="loc-this", target_level=4)
+    other = factories.survey_round("dmi-locality", slug="loc-other")
+    first = registry().latest("dmi-locality").domains[0].id
+
+    def own(round_, area, level, *, status="submitted", current=True, moderated=None):
+        response = Response(
+            round=round_, invitation=Invitation(round=round_, area=area), area_id=area.id,
+            status=status, is_current=current, submitted_at=utcnow(),
+        )  # fmt: skip
+        response.scores = [
+            DomainScore(domain_id=d, score=float(level), level=level, moderated_level=moderated)
+            for d in (first, OVERALL)
+        ]
+        db.session.add(response)
+
+    own(this, answered, 5, current=False)  # replaced by the one below
+    own(this, answered, 2, moderated=3)
+    group = factories.organisation(area=answered)
+    factories.submitted_response(this, group, {first: 4, OVERALL: 4}, areas=[answered])
+    factories.invitation(this, area=waiting)
+    db.session.add(Invitation(round=this, area=revoked, revoked_at=utcnow()))
+    own(this, drafted, 1, status="draft")
+    own(other, elsewhere, 5)
+    # a group's link carries its group's area (journey.invitations): not the area's own
+    neighbour = factories.organisation(area=elsewhere)
+    db.session.add(Invitation(round=this, organisation_id=neighbour.id, area_id=elsewhere.id))
+    db.session.commit()
+
+    areas = [answered, waiting, revoked, drafted, elsewhere]
+    figures = {(a.area.code, a.domain_id): a for a in named_aggregates(this, areas)}
+    assert len(figures) == 5 * (len(registry().latest("dmi-locality").domains) + 1)
+    mine = figures["N-P1", first]
+    # one answer: its own mean and median, no interval, no bands, nothing suppressed
+    assert mine.summary == Summary(1, 2.0, 2.0, None, None, None, False) and mine.level == 2
+    assert (mine.invited, mine.responded, mine.coverage) == (1, 1, 1.0)
+    assert (mine.target_level, mine.gap) == (4, 2)
+    assert mine.named is True and mine.suppressed is False
+    assert figures["N-P1", OVERALL].domain_name == "Overall"
+    # the broker-moderated level only in the moderated view
+    moderated = {
+        (a.area.code, a.domain_id): a for a in named_aggregates(this, areas, moderated=True)
+    }
+    assert (moderated["N-P1", first].summary.mean, moderated["N-P1", first].level) == (3.0, 3)
+    # invited and not answered: 0 of 1; a revoked link, or another round's: not invited
+    expected = {
+        "N-P2": (1, 0, 0.0),
+        "N-P3": (0, 0, None),
+        "N-P4": (1, 0, 0.0),
+        "N-P5": (0, 0, None),
+    }
+    for code, (invited, responded, coverage) in expected.items():
+        figure = figures[code, first]
+        assert (figure.invited, figure.responded, figure.coverage) == (invited, responded, coverage)
+        assert figure.summary == EMPTY and figure.level is None and figure.gap is None
