@@ -67,6 +67,14 @@ def test_ids_are_the_standard_uuid5_of_kind_and_key():
         assert oruk_id(kind, key) == str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
+def test_the_activities_taxonomy_keeps_the_id_it_was_published_with():
+    """Directories that read the feed filter by taxonomy_id: it is the uuid5 of
+    "taxonomy:activities" in our namespace, and must never move."""
+    from exports.oruk import NAMESPACE, taxonomy_id
+
+    assert taxonomy_id() == str(uuid.uuid5(NAMESPACE, "taxonomy:activities"))
+
+
 def test_an_empty_feed_is_valid():
     feed = oruk_feed([])
     assert feed_errors(feed) == []

@@ -91,6 +91,8 @@ def test_styled_cells_dates_comments_and_links_are_written_as_openpyxl_writes_th
     assert ours == stock
     sheet = load_workbook(io.BytesIO(whole))["Sheet"]
     assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb == "00005EB8"
+    assert sheet["A1"].alignment.wrap_text and sheet["A1"].alignment.vertical == "top"
+    assert not sheet["B1"].alignment.wrap_text  # not asked for
     assert sheet["B1"].value == "=1+1" and sheet["B1"].data_type == "s"  # text, not a formula
     assert (
         sheet["B3"].value == dt.datetime(2026, 1, 2) and sheet["B3"].number_format == "yyyy-mm-dd"

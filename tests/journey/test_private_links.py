@@ -236,3 +236,9 @@ def test_a_browser_remembers_the_five_groups_links_it_used_most_recently(app):
         assert not session.modified
         _remember(a)
         assert session.modified and list(session[REMEMBERED]) == [str(f.id), str(a.id)]
+    for held in ([f], [a, b, f]):  # the newest is the last, however many are held
+        with app.test_request_context("/"):
+            session[REMEMBERED] = {str(i.id): i.private_token for i in held}
+            session.modified = False
+            _remember(f)
+            assert not session.modified

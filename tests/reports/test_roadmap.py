@@ -169,6 +169,8 @@ def test_groups_and_method_sheets(exported, geography):
     assert f"confidence version {latest}" in method["Instrument"]
     assert "fewer than 5" in method["Small numbers"]
     assert "weighted mean" in method["Scoring rule"]
+    # the Roadmap sheet is explained under its own name, as the sheet is called
+    assert method["Roadmap sheet"].startswith("Actions for the system, not for single groups")
 
 
 def test_a_group_name_that_is_a_formula_is_written_as_text(app, geography):
