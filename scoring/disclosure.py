@@ -17,9 +17,11 @@ they were published (before and after one group submitted). So:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 Members = frozenset
 
@@ -72,6 +74,12 @@ def residual_size(parent: frozenset, children: Iterable[frozenset]) -> int:
     not the parent, or in two children, counts once per extra appearance: the
     size of the signed combination ``parent - sum(children)``.
     """
+    children = list(children)
+    covered = frozenset().union(*children)
+    if len(covered) == sum(len(child) for child in children):
+        # No member in two children (areas that split their parent, the usual case):
+        # set arithmetic gives the same count, without counting member by member.
+        return len(parent - covered) + len(covered - parent)
     counts: Counter = Counter()
     for child in children:
         counts.update(child)
@@ -139,16 +147,22 @@ def plan_publication(
     published figure stays. Then parents and children are checked together
     (``residual_suppression``); a new figure hidden there is not published.
     """
-    index = SetIndex(ledger)
-    for members in published.values():
-        index.add(members)
-    candidates = [
+    changed = [
         (slot, members)
         for slot, members in current.items()
-        if len(members) >= threshold
-        and members != published.get(slot)
-        and not index.conflicts(members, threshold)
+        if len(members) >= threshold and members != published.get(slot)
     ]
+    # Two sets whose sizes are threshold apart differ by at least that many, so only
+    # ledger sets near a changed set's size are indexed: a nation's ledger holds every
+    # version of every area's set, most of them far larger or smaller than what changed.
+    sizes = sorted({len(members) for _, members in changed})
+
+    def near(members: frozenset) -> bool:
+        at = bisect_left(sizes, len(members) - threshold + 1)
+        return at < len(sizes) and sizes[at] < len(members) + threshold
+
+    index = SetIndex(m for m in chain(ledger, published.values()) if sizes and near(m))
+    candidates = [(s, m) for s, m in changed if not index.conflicts(m, threshold)]
     candidates.sort(key=lambda item: (-len(item[1]), repr(item[0])))
     accepted: dict[Hashable, frozenset] = {}
     chosen = SetIndex()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from scoring.disclosure import (
     LevelBand,
+    Plan,
     SetIndex,
     bands_text,
     differ_by_few,
     level_bands,
     plan_publication,
     residual_size,
+    residual_suppression,
 )
 
 T = 5
@@ -102,6 +107,22 @@ def test_residual_counts_groups_in_two_children_or_outside_the_parent():
     assert residual_size(parent, [groups("abcd"), groups("efg")]) == 1  # h left
     assert residual_size(parent, [groups("abcde"), groups("efgh")]) == 1  # e twice
     assert residual_size(parent, [groups("abcdefghX")]) == 1  # X is not in the parent
+    assert residual_size(parent, [groups("abX"), groups("cd")]) == 5  # e-h left, X outside
+    assert residual_size(parent, []) == 8 and residual_size(frozenset(), [groups("ab")]) == 2
+
+
+_member = st.sampled_from("abcdefghijkl")
+_set = st.frozensets(_member, max_size=10)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_set, st.lists(_set, max_size=5))
+def test_residual_is_the_size_of_parent_minus_the_sum_of_its_children(parent, children):
+    """By the definition: each member counts |(1 if in the parent) - (children it is in)|,
+    whether the children split the parent, overlap, or reach outside it."""
+    signed = {m: (m in parent) - sum(m in child for child in children) for m in "abcdefghijkl"}
+    assert residual_size(parent, children) == sum(abs(v) for v in signed.values())
+    assert residual_size(parent, iter(children)) == residual_size(parent, children)
 
 
 def test_level_bands_merge_levels_until_each_holds_the_threshold():
@@ -124,3 +145,36 @@ def test_bands_with_a_lower_threshold_and_in_words():
     assert bands == (LevelBand(1, 2, 2), LevelBand(3, 5, 3))
     assert bands_text(bands) == "levels 1 to 2: 2; levels 3 to 5: 3"
     assert bands_text(None) == ""
+
+
+def _by_the_rule(current, published, ledger, children, threshold) -> Plan:
+    """plan_publication as its docstring states it, comparing every pair of sets."""
+    known = [*ledger, *published.values()]
+    changed = sorted(
+        ((s, m) for s, m in current.items() if len(m) >= threshold and m != published.get(s)),
+        key=lambda item: (-len(item[1]), repr(item[0])),
+    )
+    accepted: dict = {}
+    for slot, members in changed:
+        if not any(differ_by_few(members, k, threshold) for k in [*known, *accepted.values()]):
+            accepted[slot] = members
+    shown = {s: m for s, m in published.items() if len(m) >= threshold} | accepted
+    hidden = residual_suppression(shown, children, threshold)
+    return Plan({s: m for s, m in accepted.items() if s not in hidden}, hidden, shown)
+
+
+_slots = st.dictionaries(st.sampled_from("PABCDE"), _set, max_size=6)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_slots, _slots, st.lists(_set, max_size=8), st.integers(2, 5))
+def test_a_refresh_publishes_exactly_what_the_rule_allows(current, published, ledger, threshold):
+    """Against every pair compared (small sets, so sizes near and far from each other):
+    what is published, hidden and shown is the same, and nothing published differs from
+    the ledger, a last published set or another new figure by 1 to threshold - 1."""
+    children = {"P": ["A", "B", "C"], "A": ["D", "E"]}
+    plan = plan_publication(current, published, ledger, children, threshold)
+    assert plan == _by_the_rule(current, published, ledger, children, threshold)
+    for members in plan.publish.values():
+        others = [*ledger, *published.values(), *plan.publish.values()]
+        assert not any(differ_by_few(members, other, threshold) for other in others)
