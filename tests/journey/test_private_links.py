@@ -44,6 +44,15 @@ def test_the_first_save_moves_the_group_to_its_private_link(client, invite, walk
     # The group's own browser remembers its link and carries on there.
     again = client.get(invited.invitation_url)
     assert again.status_code == 302 and again.location.endswith(f"/r/{private}")
+    # to the same page, whatever else its address names
+    section = client.get(invited.invitation_url + f"/section/{first.id}")
+    assert section.status_code == 302
+    assert section.location.endswith(f"/r/{private}/section/{first.id}")
+    # A browser that opened the private link itself (from the email) remembers it too.
+    emailed = client.application.test_client()
+    assert emailed.get(f"/r/{private}").status_code == 200
+    again = emailed.get(invited.invitation_url)
+    assert again.status_code == 302 and again.location.endswith(f"/r/{private}")
 
 
 def test_the_invitation_link_emails_the_private_link_to_the_groups_address(
@@ -114,12 +123,21 @@ def test_an_admin_sees_a_groups_answers_through_its_link_and_it_is_audited(
     walker(invited).complete(invited.plan(), NO)
     own = invited.url
     login("admin")
+    from survey.journey.links import REMEMBERED
+
+    with client.session_transaction() as session:  # the walk above was the group's, here
+        session.pop(REMEMBERED, None)
     assert client.get(f"{own}/check-answers").status_code == 200
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "group-answers-opened")
     )
     assert event.target == f"organisation:{invited.organisation.id}"
-    assert event.detail["page"] == "journey.check_answers"
+    assert event.detail == {
+        "round": invited.round.slug, "page": "journey.check_answers", "method": "GET"
+    }  # fmt: skip
+    # Staff who open a group's link are not the group: their browser keeps no group link.
+    with client.session_transaction() as session:
+        assert not session.get(REMEMBERED)
 
 
 def test_a_group_accepts_paper_answers_and_they_become_its_submission(client, invite, walker):
