@@ -1,8 +1,9 @@
 """How every workbook looks and stays safe: headers, level colours, text that is never a formula.
 
-All workbooks are written in openpyxl's write-only mode (rows streamed to disk,
-so 10,000 groups cost little memory, and written as text: see ``sheet_stream``); a sheet's widths and frozen panes must be
-set before its first row, which is why ``new_sheet`` takes them up front.
+All workbooks are written in openpyxl's write-only mode (rows streamed to disk as
+text, see ``sheet_stream``, so 10,000 groups cost little memory); a sheet's widths
+and frozen panes must be set before its first row, which is why ``new_sheet`` takes
+them up front.
 """
 
 from __future__ import annotations

@@ -216,21 +216,10 @@ def listing_of(organisation: Organisation, details: dict | None = None) -> Liste
     )
 
 
-def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
-    """Listed groups in any of these areas that named a public venue, with its location
-    (worked out once per state of the directory: a map draws them on every request).
-
-    The same rule as the listing (``_venue``): a venue is published only when the group
-    said it is public; its coordinates come from the venue's postcode, never the group's.
-    """
-    key = tuple(sorted(set(area_ids)))
-    return _VENUES.get(state_token(), key, lambda: _public_venues(list(key)))
-
-
 def venue_layer_json(area_ids: list[int]) -> str | None:
-    """``public_venues`` as the map's point layer, embedded JSON, or None when there are
-    none: kept per state of the directory as the venues are (a national map draws
-    10,000 of them, and making the layer cost more than reading them)."""
+    """``public_venues`` in these areas as the map's point layer (embedded JSON), or None
+    when there are none: worked out once per state of the directory, since a map draws
+    them on every request (a national one, 10,000 of them)."""
     key = tuple(sorted(set(area_ids)))
     return _VENUE_LAYERS.get(state_token(), key, lambda: _venue_layer_json(list(key)))
 
@@ -243,7 +232,12 @@ def _venue_layer_json(area_ids: list[int]) -> str | None:
     return to_embedded_json(venue_layer(markers))
 
 
-def _public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
+def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]:
+    """Listed groups in any of these areas that named a public venue, with its location.
+
+    The same rule as the listing (``_venue``): a venue is published only when the group
+    said it is public; its coordinates come from the venue's postcode, never the group's.
+    """
     within = sa.select(OrganisationArea.organisation_id).where(
         OrganisationArea.area_id.in_(area_ids)
     )
@@ -468,8 +462,7 @@ _MISSING = object()
 # the index, by offset).
 _MATCHES = _PerState(64)
 MAX_KEPT_IDS = 5_000
-_VENUES = _PerState(8)  # area ids -> the public venues in them
-_VENUE_LAYERS = _PerState(8)  # area ids -> those venues as a map's layer (embedded JSON)
+_VENUE_LAYERS = _PerState(8)  # area ids -> the public venues in them, as a map's layer
 _ACTIVITIES = _PerState(1)  # the taxonomy's terms
 
 
