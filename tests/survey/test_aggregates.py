@@ -140,7 +140,7 @@ def test_a_localitys_own_figure_is_its_current_submission_in_this_round_alone(ap
     factories.submitted_response(this, group, {first: 4, OVERALL: 4}, areas=[answered])
     factories.invitation(this, area=waiting)
     db.session.add(Invitation(round=this, area=revoked, revoked_at=utcnow()))
-    own(this, drafted, 1, status="draft")
+    own(this, drafted, 1, status="in_progress")  # a draft
     own(other, elsewhere, 5)
     # a group's link carries its group's area (journey.invitations): not the area's own
     neighbour = factories.organisation(area=elsewhere)
