@@ -72,23 +72,14 @@ def _openpyxl_cell(ws, cell: Cell) -> str:
 
 
 def _styled(ws, cell: Cell, ref: str) -> str:
-    """A cell object: the common kinds rendered here, the rest by openpyxl."""
-    value = cell._value
-    if cell._comment is not None or cell.hyperlink is not None:
-        return _openpyxl_cell(ws, cell)
-    style = f' s="{cell.style_id}"' if cell.has_style else ""
-    kind = cell.data_type
-    if value is None and kind in ("n", "b", "d"):
-        return f'<c r="{ref}"{style} t="{kind}"></c>'
-    if kind == "s" and type(value) is str:
-        return _text(ref, style, value)
-    if kind == "n" and type(value) in (int, float):
-        return f'<c r="{ref}"{style} t="n"><v>{safe_string(value)}</v></c>'
-    if kind == "b":
-        return f'<c r="{ref}"{style} t="b"><v>{safe_string(value)}</v></c>'
-    if kind == "d" and not ws.parent.iso_dates and getattr(value, "tzinfo", None) is None:
-        number = to_excel(value, ws.parent.epoch)
-        return f'<c r="{ref}"{style} t="n"><v>{safe_string(number)}</v></c>'
+    """A cell object: the common kinds written as their ``Styled`` is, the rest (formulas,
+    error codes, rich text, comments, links, dates in ISO form) by openpyxl."""
+    value, kind = cell._value, cell.data_type
+    common = (kind == "s" and type(value) is str) or (
+        kind in ("n", "b", "d") and type(value) is not str and Styled.holds(value)
+    )
+    if common and cell._comment is None and cell.hyperlink is None and not ws.parent.iso_dates:
+        return Styled(value, cell.style_id if cell.has_style else None).xml(ws, ref) or ""
     return _openpyxl_cell(ws, cell)
 
 
