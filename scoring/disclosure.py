@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -126,6 +126,34 @@ class Plan:
     publish: dict[Hashable, frozenset]
     hidden: set[Hashable]
     shown: dict[Hashable, frozenset]  # every slot with a figure after the refresh
+    # slots whose set differs from some ledger set by few: refused again while it is the
+    # same set, since the ledger only grows (given back as ``refused`` next time)
+    refused: frozenset = frozenset()
+
+
+def to_check(
+    current: Mapping[Hashable, frozenset],
+    published: Mapping[Hashable, frozenset],
+    threshold: int,
+    refused: Collection[Hashable] = (),
+) -> list[tuple[Hashable, frozenset]]:
+    """The slots whose set now may get a new figure, to check against the whole ledger.
+
+    A slot with fewer than ``threshold`` members, or with the set of its last
+    figure, gets none. Nor does one whose set differs from its last figure's by
+    1 to threshold - 1 members: that figure is in the ledger, so the rule already
+    refuses it (after one changed score, every area the group is in). Nor one
+    in ``refused``: its set now was refused against the ledger before.
+    """
+    out = []
+    for slot, members in current.items():
+        last = published.get(slot)
+        if len(members) < threshold or last is members or slot in refused:
+            continue
+        if last is not None and (members == last or differ_by_few(members, last, threshold)):
+            continue
+        out.append((slot, members))
+    return out
 
 
 def plan_publication(
@@ -134,6 +162,7 @@ def plan_publication(
     ledger: Iterable[frozenset],
     children: Mapping[Hashable, Iterable[Hashable]],
     threshold: int,
+    refused: Collection[Hashable] = (),
 ) -> Plan:
     """Which slots get a new figure now, and which are hidden, for one round and domain.
 
@@ -146,12 +175,13 @@ def plan_publication(
     differ by few, the larger set wins (ties: the lower slot). Otherwise the last
     published figure stays. Then parents and children are checked together
     (``residual_suppression``); a new figure hidden there is not published.
+
+    ``refused``: slots whose set now a plan refused against the ledger before
+    (its ``refused``): it still differs by few from that ledger set, so it is
+    refused again without looking. At 40,000 groups some 3,800 small areas
+    are refused at every refresh, and checking them was most of one.
     """
-    changed = [
-        (slot, members)
-        for slot, members in current.items()
-        if len(members) >= threshold and members != published.get(slot)
-    ]
+    changed = to_check(current, published, threshold, refused)
     # Two sets whose sizes are threshold apart differ by at least that many, so only
     # ledger sets near a changed set's size are indexed: a nation's ledger holds every
     # version of every area's set, most of them far larger or smaller than what changed.
@@ -162,7 +192,12 @@ def plan_publication(
         return at < len(sizes) and sizes[at] < len(members) + threshold
 
     index = SetIndex(m for m in chain(ledger, published.values()) if sizes and near(m))
-    candidates = [(s, m) for s, m in changed if not index.conflicts(m, threshold)]
+    candidates, refused_now = [], {slot for slot in refused if slot in current}
+    for slot, members in changed:
+        if index.conflicts(members, threshold):
+            refused_now.add(slot)
+        else:
+            candidates.append((slot, members))
     candidates.sort(key=lambda item: (-len(item[1]), repr(item[0])))
     accepted: dict[Hashable, frozenset] = {}
     chosen = SetIndex()
@@ -174,7 +209,7 @@ def plan_publication(
     shown.update(accepted)
     hidden = residual_suppression(shown, children, threshold)
     publish = {s: m for s, m in accepted.items() if s not in hidden}
-    return Plan(publish=publish, hidden=hidden, shown=shown)
+    return Plan(publish=publish, hidden=hidden, shown=shown, refused=frozenset(refused_now))
 
 
 @dataclass(frozen=True)

@@ -621,6 +621,9 @@ class Publication(db.Model):
     threshold: Mapped[int]
     fingerprint: Mapped[str] = mapped_column(sa.String(64))  # of the groups it was made from
     hidden: Mapped[list | None] = mapped_column(sa.JSON)  # [[area id, domain id], ...]
+    # [[area id, domain id, digest of its set], ...]: sets refused against the ledger, refused
+    # again while unchanged (scoring.disclosure.Plan.refused); kept by the view's latest only
+    refused: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True), deferred=True)
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -652,6 +655,9 @@ class PublishedFigure(db.Model):
     response count (n) and the invitations (invited) behind a response rate.
     """
 
+    # a refresh reads from the ledger only the sets near in size to a changed one
+    __table_args__ = (sa.Index("ix_published_figure_round_domain_n", "round_id", "domain_id", "n"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(
         sa.ForeignKey("publication.id", ondelete="CASCADE"), index=True
@@ -663,6 +669,9 @@ class PublishedFigure(db.Model):
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("area.id", ondelete="CASCADE"), index=True)
     domain_id: Mapped[str] = mapped_column(sa.String(80))
     members: Mapped[list] = mapped_column(sa.JSON, deferred=True)
+    # of the members (survey.publication.members_digest): a refresh compares it with the
+    # slot's set now instead of reading the members back
+    digest: Mapped[str | None] = mapped_column(sa.String(64))
     n: Mapped[int]
     mean: Mapped[float | None]
     median: Mapped[float | None]

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
-from scoring.disclosure import plan_publication
+from scoring.disclosure import plan_publication, to_check
 from scoring.paired import paired_change
 
 from . import derived_sets
@@ -82,6 +82,7 @@ class Current:
     invited: dict[int, int] = field(default_factory=dict)
     fingerprint: str = ""
     present: dict[str, frozenset[int]] | None = None  # a summary's: areas with members
+    digests: dict[str, dict[int, str]] = field(default_factory=dict)  # of each set in sets
 
     def members(self, domain_id: str, area_id: int) -> frozenset[str]:
         """The members behind one area's figure in one domain now (empty when none)."""
@@ -199,6 +200,11 @@ def member_key(response_id: int, score: float, level: int) -> str:
     return f"{response_id}:{level}:{float(score)!r}"
 
 
+def members_digest(members: Iterable[str]) -> str:
+    """A set of members as 64 hex digits: equal digests, equal sets."""
+    return hashlib.sha256(",".join(sorted(members)).encode()).hexdigest()
+
+
 def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
     """The member sets of every area and domain of the round now, with a fingerprint of them.
 
@@ -265,12 +271,15 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
         for d, lists in by_area.items()
     }
     frozen = {d: by_area for d, by_area in frozen.items() if by_area}
-    digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
+    digests: dict[str, dict[int, str]] = {}
+    fingerprint = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
     for domain_id in sorted(frozen):
+        of_domain = digests[domain_id] = {}
         for area_id in sorted(frozen[domain_id]):
-            digest.update(f"|{domain_id}|{area_id}|".encode())
-            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
-    return Current(frozen, values, invited_counts(round_), digest.hexdigest())
+            of_domain[area_id] = members_digest(frozen[domain_id][area_id])
+            fingerprint.update(f"|{domain_id}|{area_id}|{of_domain[area_id]}".encode())
+    invited = invited_counts(round_)
+    return Current(frozen, values, invited, fingerprint.hexdigest(), digests=digests)
 
 
 def _latest(round_id: int, moderated: bool) -> Publication | None:
@@ -449,6 +458,7 @@ def _publish_once(
 
 def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
     """Write one publication: new figures where scoring.disclosure allows, hidden slots."""
+    refused = _refused_before(round_id, moderated, threshold, state)
     seq = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Publication.seq), 0)).where(
             Publication.round_id == round_id
@@ -464,39 +474,121 @@ def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> 
     )
     db.session.add(made)
     db.session.flush()  # a second refresh of the round at once fails here
-    ledger: dict[str, list[frozenset]] = defaultdict(list)
-    latest: dict[str, dict[int, tuple[int, frozenset]]] = defaultdict(dict)
-    rows = db.session.execute(
-        sa.select(
-            PublishedFigure.domain_id,
-            PublishedFigure.area_id,
-            PublishedFigure.moderated,
-            PublishedFigure.publication_id,
-            PublishedFigure.members,
-        ).where(PublishedFigure.round_id == round_id)
-    )
-    for domain_id, area_id, view, publication_id, members in rows:
-        members = frozenset(members)
-        ledger[domain_id].append(members)
-        if view == moderated:
-            before = latest[domain_id].get(area_id)
-            if before is None or before[0] < publication_id:
-                latest[domain_id][area_id] = (publication_id, members)
+    published = _published_sets(round_id, moderated, state)
+    ledger = _ledger_near(round_id, threshold, state, published, refused)
     children = children_by_parent()
-    hidden = []
-    for domain_id in sorted(set(state.sets) | set(latest)):
-        published = {a: members for a, (_, members) in latest[domain_id].items()}
+    hidden, refused_now = [], []
+    for domain_id in sorted(set(state.sets) | set(published)):
         plan = plan_publication(
-            state.sets.get(domain_id, {}), published, ledger[domain_id], children, threshold
+            state.sets.get(domain_id, {}),
+            published.get(domain_id, {}),
+            ledger.get(domain_id, ()),
+            children,
+            threshold,
+            refused=refused.get(domain_id, ()),
         )
+        refused_now += [
+            [area_id, domain_id, state.digests[domain_id][area_id]]
+            for area_id in sorted(plan.refused)
+        ]
         for area_id, members in sorted(plan.publish.items()):
             db.session.add(
                 _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold)
             )
         hidden += [[area_id, domain_id] for area_id in sorted(plan.hidden)]
-    made.hidden = hidden
+    made.hidden, made.refused = hidden, refused_now or None
     db.session.flush()
     return made
+
+
+def _refused_before(round_id: int, moderated: bool, threshold: int, state: Current) -> dict:
+    """Domain -> the areas whose set now the view's last refresh refused against the ledger
+    (the same digest, the same threshold); the last publication stops keeping them, as the
+    one being written keeps them from now on."""
+    last = _latest(round_id, moderated)
+    if last is None or not last.refused:
+        return {}
+    out: dict[str, set[int]] = defaultdict(set)
+    if last.threshold == threshold:
+        for area_id, domain_id, digest in last.refused:
+            if state.digests.get(domain_id, {}).get(area_id) == digest:
+                out[domain_id].add(area_id)
+    last.refused = None
+    return out
+
+
+def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str, dict]:
+    """Domain -> area -> the set of the slot's last figure in this view.
+
+    Most slots' last figures were made from the sets they have now (the same
+    digest): those are taken from ``state``, and only the others' members are
+    read back. After one submission at 40,000 groups that is a few hundred
+    sets, not the six million members of the whole round.
+    """
+    last: dict[tuple[str, int], tuple[int, int, str | None]] = {}
+    rows = db.session.execute(
+        sa.select(
+            PublishedFigure.domain_id,
+            PublishedFigure.area_id,
+            PublishedFigure.publication_id,
+            PublishedFigure.id,
+            PublishedFigure.digest,
+        ).where(PublishedFigure.round_id == round_id, PublishedFigure.moderated.is_(moderated))
+    )
+    for domain_id, area_id, publication_id, figure_id, digest in rows:
+        before = last.get((domain_id, area_id))
+        if before is None or before[0] < publication_id:
+            last[domain_id, area_id] = (publication_id, figure_id, digest)
+    out: dict[str, dict] = defaultdict(dict)
+    stale: dict[int, tuple[str, int]] = {}
+    for (domain_id, area_id), (_, figure_id, digest) in last.items():
+        if digest is not None and digest == state.digests.get(domain_id, {}).get(area_id):
+            out[domain_id][area_id] = state.sets[domain_id][area_id]
+        else:
+            stale[figure_id] = (domain_id, area_id)
+    if stale:
+        for figure_id, members in db.session.execute(
+            sa.select(PublishedFigure.id, PublishedFigure.members).where(
+                ids_in(PublishedFigure.id, stale)
+            )
+        ):
+            domain_id, area_id = stale[figure_id]
+            out[domain_id][area_id] = frozenset(members)
+    return out
+
+
+# Above this many sizes in one refresh (a round's first), the ledger is read whole.
+NEAR_SIZES_READ = 2000
+
+
+def _ledger_near(
+    round_id: int, threshold: int, state: Current, published: dict[str, dict], refused: dict
+) -> dict[str, list[frozenset]]:
+    """Domain -> the sets ever published for it (any area, view, moment) whose size is within
+    the threshold of a set that has changed: the only ones that can differ from it by few
+    (scoring.disclosure.plan_publication looks at no other), read by the size index."""
+    sizes: dict[str, set[int]] = defaultdict(set)
+    for domain_id, by_area in state.sets.items():
+        last, known = published.get(domain_id, {}), refused.get(domain_id, ())
+        for _, members in to_check(by_area, last, threshold, known):
+            sizes[domain_id].add(len(members))
+    if not sizes:
+        return {}
+    near = {
+        n
+        for found in sizes.values()
+        for s in found
+        for n in range(s - threshold + 1, s + threshold)
+    }
+    query = sa.select(PublishedFigure.domain_id, PublishedFigure.members).where(
+        PublishedFigure.round_id == round_id, PublishedFigure.domain_id.in_(sorted(sizes))
+    )
+    if len(near) <= NEAR_SIZES_READ:
+        query = query.where(ids_in(PublishedFigure.n, near))
+    ledger: dict[str, list[frozenset]] = defaultdict(list)
+    for domain_id, members in db.session.execute(query):
+        ledger[domain_id].append(frozenset(members))
+    return ledger
 
 
 def _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold):
@@ -507,6 +599,7 @@ def _figure(made, round_id, moderated, area_id, domain_id, members, state, thres
         area_id=area_id,
         domain_id=domain_id,
         members=sorted(members),
+        digest=state.digests[domain_id][area_id],
         n=len(members),
     )
     if domain_id == RESPONDED:
@@ -639,3 +732,4 @@ def forget_responses(response_ids: Iterable[int]) -> None:
                 else m
                 for m in members
             )
+            figure.digest = members_digest(figure.members)

@@ -481,3 +481,74 @@ def test_figures_summary_migration_keeps_rounds_and_downgrades_cleanly(empty_dat
             rounds = conn.execute(sa.text("SELECT count(*) FROM survey_round")).scalar()
         assert "figures_summary" not in tables and rounds == 1
         db.engine.dispose()
+
+
+def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_database):
+    """0013: every published figure gets the digest of its members: sha256 of the members
+    sorted and joined by commas (so ["2:3:3.0", "10:4:4.0"] is hashed as
+    "10:4:4.0,2:3:3.0"), the same as survey.publication.members_digest; 2,001 figures, so
+    the backfill crosses its batch of 2,000. Downgrading drops the column and the index and
+    keeps the figures."""
+    import hashlib
+
+    from survey.publication import members_digest
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_round (id, slug, title, instrument_id, "
+                    "instrument_version, opens_on, closes_on, created_at) VALUES (3, 'c-3', "
+                    "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
+                )
+            )
+            conn.execute(
+                sa.text("INSERT INTO area (id, code, name, type) VALUES (1, 'E1', 'Ward', 'ward')")
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO publication (id, round_id, seq, moderated, threshold, "
+                    "fingerprint, hidden, published_at) "
+                    "VALUES (1, 3, 1, false, 5, 'f', '[]', '2025-06-01')"
+                )
+            )
+            figures = [
+                {"id": 1, "members": json.dumps(["2:3:3.0", "10:4:4.0"]), "n": 2},
+                *(
+                    {"id": i, "members": json.dumps([f"{i}:1:1.0", f"{i + 1}:2:2.0"]), "n": 2}
+                    for i in range(2, 2002)
+                ),
+            ]
+            conn.execute(
+                sa.text(
+                    "INSERT INTO published_figure (id, publication_id, round_id, moderated, "
+                    "area_id, domain_id, members, n) "
+                    "VALUES (:id, 1, 3, false, 1, 'overall', :members, :n)"
+                ),
+                figures,
+            )
+        upgrade(revision="0013")
+        with db.engine.connect() as conn:
+            stored = dict(conn.execute(sa.text("SELECT id, digest FROM published_figure")).all())
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("published_figure")}
+            refused = conn.execute(sa.text("SELECT refused FROM publication")).scalar()
+        assert refused is None  # nothing refused is known for a publication made before
+        assert stored[1] == hashlib.sha256(b"10:4:4.0,2:3:3.0").hexdigest()
+        assert stored[1] == members_digest(["2:3:3.0", "10:4:4.0"])
+        assert len(stored) == 2001
+        assert all(
+            stored[i] == members_digest([f"{i}:1:1.0", f"{i + 1}:2:2.0"]) for i in stored if i > 1
+        )
+        assert "ix_published_figure_round_domain_n" in indexes
+        downgrade(revision="0012")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("published_figure")}
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("published_figure")}
+            kept = conn.execute(sa.text("SELECT count(*) FROM published_figure")).scalar()
+            of_publication = {c["name"] for c in sa.inspect(conn).get_columns("publication")}
+        assert "digest" not in columns and kept == 2001
+        assert "refused" not in of_publication and "hidden" in of_publication
+        assert "ix_published_figure_round_domain_n" not in indexes
+        db.engine.dispose()

@@ -155,12 +155,18 @@ def _by_the_rule(current, published, ledger, children, threshold) -> Plan:
         key=lambda item: (-len(item[1]), repr(item[0])),
     )
     accepted: dict = {}
+    refused = set()  # checked against the ledger (not refused by its own last figure alone)
     for slot, members in changed:
         if not any(differ_by_few(members, k, threshold) for k in [*known, *accepted.values()]):
             accepted[slot] = members
+        elif not differ_by_few(members, published.get(slot, frozenset()), threshold) and any(
+            differ_by_few(members, k, threshold) for k in known
+        ):
+            refused.add(slot)
     shown = {s: m for s, m in published.items() if len(m) >= threshold} | accepted
     hidden = residual_suppression(shown, children, threshold)
-    return Plan({s: m for s, m in accepted.items() if s not in hidden}, hidden, shown)
+    publish = {s: m for s, m in accepted.items() if s not in hidden}
+    return Plan(publish, hidden, shown, frozenset(refused))
 
 
 _slots = st.dictionaries(st.sampled_from("PABCDE"), _set, max_size=6)
@@ -178,3 +184,22 @@ def test_a_refresh_publishes_exactly_what_the_rule_allows(current, published, le
     for members in plan.publish.values():
         others = [*ledger, *published.values(), *plan.publish.values()]
         assert not any(differ_by_few(members, other, threshold) for other in others)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_slots, _slots, st.lists(_set, max_size=8), _slots, st.integers(2, 5))
+def test_a_set_refused_against_the_ledger_is_refused_again_without_looking(
+    current, published, ledger, moved, threshold
+):
+    """A plan's refused slots, given to the next plan (after what it published joined the
+    ledger and some slots' sets moved), change nothing: the next plan is the same as one
+    that checks every slot against the whole ledger. Those that moved are not given."""
+    children = {"P": ["A", "B", "C"], "A": ["D", "E"]}
+    first = plan_publication(current, published, ledger, children, threshold)
+    ledger = [*ledger, *published.values(), *first.publish.values()]  # every set published
+    published = {**published, **first.publish}
+    current = {**current, **moved}
+    still = {s for s in first.refused if current.get(s) is not None and s not in moved}
+    given = still | {"Z"}  # and one with no set now, which no plan may carry on
+    again = plan_publication(current, published, ledger, children, threshold, refused=given)
+    assert again == plan_publication(current, published, ledger, children, threshold)

@@ -135,11 +135,12 @@ def old_current_state(round_, moderated, threshold):
         sets[RESPONDED][area_id].add(str(response_id))
     _old_add_derived(round_, moderated, rows, sets, values)
     frozen = {d: {a: frozenset(m) for a, m in by_area.items()} for d, by_area in sets.items()}
+    # the fingerprint: every set's digest (sha256 of its sorted members), in order
     digest = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
     for domain_id in sorted(frozen):
         for area_id in sorted(frozen[domain_id]):
-            digest.update(f"|{domain_id}|{area_id}|".encode())
-            digest.update(",".join(sorted(frozen[domain_id][area_id])).encode())
+            members = ",".join(sorted(frozen[domain_id][area_id])).encode()
+            digest.update(f"|{domain_id}|{area_id}|{hashlib.sha256(members).hexdigest()}".encode())
     return Current(frozen, values, invited_counts(round_), digest.hexdigest())
 
 
