@@ -17,7 +17,6 @@ they were published (before and after one group submitted). So:
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -126,9 +125,10 @@ class Plan:
     publish: dict[Hashable, frozenset]
     hidden: set[Hashable]
     shown: dict[Hashable, frozenset]  # every slot with a figure after the refresh
-    # slots whose set differs from some ledger set by few: refused again while it is the
-    # same set, since the ledger only grows (given back as ``refused`` next time)
+    # slots checked against the ledger: refused (a ledger set differs by few) or clean (none
+    # does); given back to the next plan while their sets are the same
     refused: frozenset = frozenset()
+    clean: frozenset = frozenset()
 
 
 def to_check(
@@ -137,7 +137,7 @@ def to_check(
     threshold: int,
     refused: Collection[Hashable] = (),
 ) -> list[tuple[Hashable, frozenset]]:
-    """The slots whose set now may get a new figure, to check against the whole ledger.
+    """The slots whose set now may get a new figure, to check against the ledger.
 
     A slot with fewer than ``threshold`` members, or with the set of its last
     figure, gets none. Nor does one whose set differs from its last figure's by
@@ -156,6 +156,12 @@ def to_check(
     return out
 
 
+def sizes_near(sizes: Iterable[int], threshold: int) -> set[int]:
+    """The sizes a set can have and differ by few from a set of one of these sizes: two sets
+    whose sizes are the threshold apart differ by at least the threshold."""
+    return {n for size in sizes for n in range(size - threshold + 1, size + threshold)}
+
+
 def plan_publication(
     current: Mapping[Hashable, frozenset],
     published: Mapping[Hashable, frozenset],
@@ -163,6 +169,8 @@ def plan_publication(
     children: Mapping[Hashable, Iterable[Hashable]],
     threshold: int,
     refused: Collection[Hashable] = (),
+    clean: Collection[Hashable] = (),
+    newer: Iterable[frozenset] = (),
 ) -> Plan:
     """Which slots get a new figure now, and which are hidden, for one round and domain.
 
@@ -176,28 +184,30 @@ def plan_publication(
     published figure stays. Then parents and children are checked together
     (``residual_suppression``); a new figure hidden there is not published.
 
-    ``refused``: slots whose set now a plan refused against the ledger before
-    (its ``refused``): it still differs by few from that ledger set, so it is
-    refused again without looking. At 40,000 groups some 3,800 small areas
-    are refused at every refresh, and checking them was most of one.
+    What an earlier plan found about the same sets is not looked for again (at
+    40,000 groups some 3,800 small areas are checked at every refresh and come
+    out the same, and checking them was most of one):
+
+    - ``refused``: slots whose set now an earlier plan refused against the
+      ledger (its ``refused``). The ledger only grows, so it is refused again.
+    - ``clean``: slots whose set now an earlier plan found clear of the ledger
+      (its ``clean``); ``newer``: the sets published since. Only those can
+      refuse it now.
     """
     changed = to_check(current, published, threshold, refused)
-    # Two sets whose sizes are threshold apart differ by at least that many, so only
-    # ledger sets near a changed set's size are indexed: a nation's ledger holds every
+    # Only ledger sets near a changed set's size are indexed: a nation's ledger holds every
     # version of every area's set, most of them far larger or smaller than what changed.
-    sizes = sorted({len(members) for _, members in changed})
-
-    def near(members: frozenset) -> bool:
-        at = bisect_left(sizes, len(members) - threshold + 1)
-        return at < len(sizes) and sizes[at] < len(members) + threshold
-
-    index = SetIndex(m for m in chain(ledger, published.values()) if sizes and near(m))
+    fresh = sizes_near((len(m) for s, m in changed if s not in clean), threshold)
+    again = sizes_near((len(m) for s, m in changed if s in clean), threshold)
+    index = SetIndex(m for m in chain(ledger, published.values()) if len(m) in fresh)
+    since = SetIndex(m for m in newer if len(m) in again)
     candidates, refused_now = [], {slot for slot in refused if slot in current}
     for slot, members in changed:
-        if index.conflicts(members, threshold):
+        if (since if slot in clean else index).conflicts(members, threshold):
             refused_now.add(slot)
         else:
             candidates.append((slot, members))
+    clean_now = frozenset(slot for slot, _ in candidates)
     candidates.sort(key=lambda item: (-len(item[1]), repr(item[0])))
     accepted: dict[Hashable, frozenset] = {}
     chosen = SetIndex()
@@ -209,7 +219,7 @@ def plan_publication(
     shown.update(accepted)
     hidden = residual_suppression(shown, children, threshold)
     publish = {s: m for s, m in accepted.items() if s not in hidden}
-    return Plan(publish=publish, hidden=hidden, shown=shown, refused=frozenset(refused_now))
+    return Plan(publish, hidden, shown, frozenset(refused_now), clean_now)
 
 
 @dataclass(frozen=True)

@@ -621,9 +621,10 @@ class Publication(db.Model):
     threshold: Mapped[int]
     fingerprint: Mapped[str] = mapped_column(sa.String(64))  # of the groups it was made from
     hidden: Mapped[list | None] = mapped_column(sa.JSON)  # [[area id, domain id], ...]
-    # [[area id, domain id, digest of its set], ...]: sets refused against the ledger, refused
-    # again while unchanged (scoring.disclosure.Plan.refused); kept by the view's latest only
-    refused: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True), deferred=True)
+    # [[area id, domain id, digest of its set, refused], ...]: the sets checked against the
+    # ledger (scoring.disclosure.Plan's refused and clean), not looked for again while they
+    # are the same; kept by the view's latest publication only
+    checked: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True), deferred=True)
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

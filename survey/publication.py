@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
-from scoring.disclosure import plan_publication, to_check
+from scoring.disclosure import plan_publication, sizes_near, to_check
 from scoring.paired import paired_change
 
 from . import derived_sets
@@ -458,7 +458,7 @@ def _publish_once(
 
 def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> Publication:
     """Write one publication: new figures where scoring.disclosure allows, hidden slots."""
-    refused = _refused_before(round_id, moderated, threshold, state)
+    before = _checked_before(round_id, moderated, threshold, state)
     seq = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Publication.seq), 0)).where(
             Publication.round_id == round_id
@@ -475,9 +475,9 @@ def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> 
     db.session.add(made)
     db.session.flush()  # a second refresh of the round at once fails here
     published = _published_sets(round_id, moderated, state)
-    ledger = _ledger_near(round_id, threshold, state, published, refused)
+    ledger, newer = _ledger_near(round_id, threshold, state, published, before)
     children = children_by_parent()
-    hidden, refused_now = [], []
+    hidden, checked = [], []
     for domain_id in sorted(set(state.sets) | set(published)):
         plan = plan_publication(
             state.sets.get(domain_id, {}),
@@ -485,36 +485,45 @@ def _refresh(round_id: int, moderated: bool, threshold: int, state: Current) -> 
             ledger.get(domain_id, ()),
             children,
             threshold,
-            refused=refused.get(domain_id, ()),
+            refused=before.refused.get(domain_id, ()),
+            clean=before.clean.get(domain_id, ()),
+            newer=newer.get(domain_id, ()),
         )
-        refused_now += [
-            [area_id, domain_id, state.digests[domain_id][area_id]]
-            for area_id in sorted(plan.refused)
-        ]
+        digests = state.digests.get(domain_id, {})
+        checked += [[a, domain_id, digests[a], True] for a in sorted(plan.refused)]
+        checked += [[a, domain_id, digests[a], False] for a in sorted(plan.clean)]
         for area_id, members in sorted(plan.publish.items()):
             db.session.add(
                 _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold)
             )
         hidden += [[area_id, domain_id] for area_id in sorted(plan.hidden)]
-    made.hidden, made.refused = hidden, refused_now or None
+    made.hidden, made.checked = hidden, checked or None
     db.session.flush()
     return made
 
 
-def _refused_before(round_id: int, moderated: bool, threshold: int, state: Current) -> dict:
-    """Domain -> the areas whose set now the view's last refresh refused against the ledger
-    (the same digest, the same threshold); the last publication stops keeping them, as the
-    one being written keeps them from now on."""
+class Checked(NamedTuple):
+    """What the view's last refresh found of the sets that are the same now."""
+
+    refused: dict[str, set[int]]  # domain -> areas whose set a ledger set differs from by few
+    clean: dict[str, set[int]]  # domain -> areas whose set no ledger set did
+    since: int  # the last publication: sets published from it on are newer than the checks
+
+
+def _checked_before(round_id: int, moderated: bool, threshold: int, state: Current) -> Checked:
+    """What the view's last refresh checked against the ledger (scoring.disclosure.Plan's
+    refused and clean) of the sets that have the same digest now, under the same threshold.
+    The last publication stops keeping it, as the one being written keeps its own."""
+    out = Checked(defaultdict(set), defaultdict(set), 0)
     last = _latest(round_id, moderated)
-    if last is None or not last.refused:
-        return {}
-    out: dict[str, set[int]] = defaultdict(set)
+    if last is None or not last.checked:
+        return out
     if last.threshold == threshold:
-        for area_id, domain_id, digest in last.refused:
+        for area_id, domain_id, digest, refused in last.checked:
             if state.digests.get(domain_id, {}).get(area_id) == digest:
-                out[domain_id].add(area_id)
-    last.refused = None
-    return out
+                (out.refused if refused else out.clean)[domain_id].add(area_id)
+    last.checked = None
+    return out._replace(since=last.id)
 
 
 def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str, dict]:
@@ -562,33 +571,49 @@ NEAR_SIZES_READ = 2000
 
 
 def _ledger_near(
-    round_id: int, threshold: int, state: Current, published: dict[str, dict], refused: dict
-) -> dict[str, list[frozenset]]:
-    """Domain -> the sets ever published for it (any area, view, moment) whose size is within
-    the threshold of a set that has changed: the only ones that can differ from it by few
-    (scoring.disclosure.plan_publication looks at no other), read by the size index."""
-    sizes: dict[str, set[int]] = defaultdict(set)
+    round_id: int, threshold: int, state: Current, published: dict[str, dict], before: Checked
+) -> tuple[dict[str, list[frozenset]], dict[str, list[frozenset]]]:
+    """Domain -> the sets ever published for it (any area, view, moment) that a set to check
+    could differ from by few, and of those the ones published since the last refresh's
+    checks: near in size to a set checked afresh, or to one found clean last time and
+    published since (scoring.disclosure.plan_publication looks at no other). Read by the
+    size index, not the whole ledger."""
+    fresh: set[int] = set()
+    again: set[int] = set()
+    domains: set[str] = set()
     for domain_id, by_area in state.sets.items():
-        last, known = published.get(domain_id, {}), refused.get(domain_id, ())
-        for _, members in to_check(by_area, last, threshold, known):
-            sizes[domain_id].add(len(members))
-    if not sizes:
-        return {}
-    near = {
-        n
-        for found in sizes.values()
-        for s in found
-        for n in range(s - threshold + 1, s + threshold)
-    }
-    query = sa.select(PublishedFigure.domain_id, PublishedFigure.members).where(
-        PublishedFigure.round_id == round_id, PublishedFigure.domain_id.in_(sorted(sizes))
+        last, clean = published.get(domain_id, {}), before.clean.get(domain_id, ())
+        refused = before.refused.get(domain_id, ())
+        for area_id, members in to_check(by_area, last, threshold, refused):
+            (again if area_id in clean else fresh).add(len(members))
+            domains.add(domain_id)
+    if not domains:
+        return {}, {}
+
+    def sized(sizes: set[int]):
+        near = sizes_near(sizes, threshold)
+        return ids_in(PublishedFigure.n, near) if len(near) <= NEAR_SIZES_READ else sa.true()
+
+    wanted = []
+    if fresh:
+        wanted.append(sized(fresh))
+    if again:
+        wanted.append(sa.and_(sized(again), PublishedFigure.publication_id >= before.since))
+    rows = db.session.execute(
+        sa.select(
+            PublishedFigure.domain_id, PublishedFigure.publication_id, PublishedFigure.members
+        )
+        .where(PublishedFigure.round_id == round_id, PublishedFigure.domain_id.in_(sorted(domains)))
+        .where(sa.or_(*wanted))
     )
-    if len(near) <= NEAR_SIZES_READ:
-        query = query.where(ids_in(PublishedFigure.n, near))
     ledger: dict[str, list[frozenset]] = defaultdict(list)
-    for domain_id, members in db.session.execute(query):
-        ledger[domain_id].append(frozenset(members))
-    return ledger
+    newer: dict[str, list[frozenset]] = defaultdict(list)
+    for domain_id, publication_id, members in rows:
+        members = frozenset(members)
+        ledger[domain_id].append(members)
+        if publication_id >= before.since:
+            newer[domain_id].append(members)
+    return ledger, newer
 
 
 def _figure(made, round_id, moderated, area_id, domain_id, members, state, threshold):

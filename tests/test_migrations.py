@@ -533,8 +533,8 @@ def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_dat
         with db.engine.connect() as conn:
             stored = dict(conn.execute(sa.text("SELECT id, digest FROM published_figure")).all())
             indexes = {i["name"] for i in sa.inspect(conn).get_indexes("published_figure")}
-            refused = conn.execute(sa.text("SELECT refused FROM publication")).scalar()
-        assert refused is None  # nothing refused is known for a publication made before
+            checked = conn.execute(sa.text("SELECT checked FROM publication")).scalar()
+        assert checked is None  # nothing checked is known of a publication made before
         assert stored[1] == hashlib.sha256(b"10:4:4.0,2:3:3.0").hexdigest()
         assert stored[1] == members_digest(["2:3:3.0", "10:4:4.0"])
         assert len(stored) == 2001
@@ -549,6 +549,6 @@ def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_dat
             kept = conn.execute(sa.text("SELECT count(*) FROM published_figure")).scalar()
             of_publication = {c["name"] for c in sa.inspect(conn).get_columns("publication")}
         assert "digest" not in columns and kept == 2001
-        assert "refused" not in of_publication and "hidden" in of_publication
+        assert "checked" not in of_publication and "hidden" in of_publication
         assert "ix_published_figure_round_domain_n" not in indexes
         db.engine.dispose()

@@ -155,18 +155,19 @@ def _by_the_rule(current, published, ledger, children, threshold) -> Plan:
         key=lambda item: (-len(item[1]), repr(item[0])),
     )
     accepted: dict = {}
-    refused = set()  # checked against the ledger (not refused by its own last figure alone)
     for slot, members in changed:
         if not any(differ_by_few(members, k, threshold) for k in [*known, *accepted.values()]):
             accepted[slot] = members
-        elif not differ_by_few(members, published.get(slot, frozenset()), threshold) and any(
-            differ_by_few(members, k, threshold) for k in known
-        ):
-            refused.add(slot)
+    # checked against the ledger: every changed slot but those its own last figure refuses
+    checked = [
+        (s, m) for s, m in changed if not differ_by_few(m, published.get(s, frozenset()), threshold)
+    ]
+    refused = {s for s, m in checked if any(differ_by_few(m, k, threshold) for k in known)}
+    clean = {s for s, _ in checked} - refused
     shown = {s: m for s, m in published.items() if len(m) >= threshold} | accepted
     hidden = residual_suppression(shown, children, threshold)
     publish = {s: m for s, m in accepted.items() if s not in hidden}
-    return Plan(publish, hidden, shown, frozenset(refused))
+    return Plan(publish, hidden, shown, frozenset(refused), frozenset(clean))
 
 
 _slots = st.dictionaries(st.sampled_from("PABCDE"), _set, max_size=6)
@@ -187,19 +188,39 @@ def test_a_refresh_publishes_exactly_what_the_rule_allows(current, published, le
 
 
 @settings(max_examples=300, derandomize=True)
-@given(_slots, _slots, st.lists(_set, max_size=8), _slots, st.integers(2, 5))
-def test_a_set_refused_against_the_ledger_is_refused_again_without_looking(
-    current, published, ledger, moved, threshold
+@given(
+    _slots,
+    _slots,
+    st.lists(_set, max_size=8),
+    _slots,
+    st.lists(_set, max_size=3),
+    st.integers(2, 5),
+)
+def test_what_a_plan_checked_is_not_looked_for_again(
+    current, published, ledger, moved, elsewhere, threshold
 ):
-    """A plan's refused slots, given to the next plan (after what it published joined the
-    ledger and some slots' sets moved), change nothing: the next plan is the same as one
-    that checks every slot against the whole ledger. Those that moved are not given."""
+    """A plan's refused and clean slots, given to the next plan with the sets published
+    since (its own, and ``elsewhere``: the other view's), change nothing: the next plan is
+    the same as one that checks every slot against the whole ledger. Slots whose sets
+    moved are not given, nor is a slot with no set now."""
     children = {"P": ["A", "B", "C"], "A": ["D", "E"]}
     first = plan_publication(current, published, ledger, children, threshold)
-    ledger = [*ledger, *published.values(), *first.publish.values()]  # every set published
+    newer = [*first.publish.values(), *elsewhere]
+    ledger = [*ledger, *published.values(), *newer]  # every set published
     published = {**published, **first.publish}
     current = {**current, **moved}
-    still = {s for s in first.refused if current.get(s) is not None and s not in moved}
-    given = still | {"Z"}  # and one with no set now, which no plan may carry on
-    again = plan_publication(current, published, ledger, children, threshold, refused=given)
+
+    def kept(slots):  # the slots whose sets are the same now, and one with no set
+        return {s for s in slots if s in current and s not in moved} | {"Z"}
+
+    again = plan_publication(
+        current,
+        published,
+        ledger,
+        children,
+        threshold,
+        refused=kept(first.refused),
+        clean=kept(first.clean),
+        newer=newer,
+    )
     assert again == plan_publication(current, published, ledger, children, threshold)

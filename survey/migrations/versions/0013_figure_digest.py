@@ -5,10 +5,10 @@ changed score at 40,000 groups that was six million members, and over a round's 
 ledger grows with every refresh. ``published_figure`` now keeps a digest of its members
 (survey.publication.members_digest), so a refresh reads back only the sets that differ
 from the slots' sets now, and an index on (round, domain, size), so it reads from the
-ledger only the sets near in size to a changed one. ``publication.refused`` keeps the
-sets a refresh refused against the ledger (about 3,800 small areas at 40,000 groups), so
-the next refresh refuses them again without looking while they are unchanged. Existing
-figures get their digest here.
+ledger only the sets near in size to a changed one. ``publication.checked`` keeps what a
+refresh found when it checked sets against the ledger (about 3,800 small areas at 40,000
+groups, at every refresh): the next refresh does not look again for the same sets, except
+among the sets published since. Existing figures get their digest here.
 
 Revision ID: 0013
 Revises: 0012
@@ -38,7 +38,7 @@ def _digest(members) -> str:
 
 def upgrade():
     with op.batch_alter_table('publication') as batch_op:
-        batch_op.add_column(sa.Column('refused', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('checked', sa.JSON(), nullable=True))
     with op.batch_alter_table('published_figure') as batch_op:
         batch_op.add_column(sa.Column('digest', sa.String(length=64), nullable=True))
     op.create_index(
@@ -86,4 +86,4 @@ def downgrade():
     with op.batch_alter_table('published_figure') as batch_op:
         batch_op.drop_column('digest')
     with op.batch_alter_table('publication') as batch_op:
-        batch_op.drop_column('refused')
+        batch_op.drop_column('checked')
