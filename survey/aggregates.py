@@ -256,11 +256,14 @@ def derived_figures(
     round_: Round,
     areas: list[Area],
     *,
-    moderated: bool = False,
+    moderated: bool,
     threshold: int | None = None,
     published: tuple[Publication, Current] | None = None,
 ) -> dict[tuple[int, str], ShownFigure]:
     """(area, set id) -> the published figure of each derived set (survey.derived_sets) shown.
+
+    ``moderated``: which view's publication (every caller says which); unused when
+    ``published`` is given.
 
     The same publication as the domain figures: a set hidden there, or never
     published (too few groups, or a few apart from another), is left out.

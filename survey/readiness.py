@@ -16,7 +16,10 @@ def area_readiness(
     instrument = instrument_for(round_)
     if not asks_readiness(instrument) or not areas:
         return {}
-    shown = derived_figures(round_, areas, threshold=threshold, published=published)
+    # readiness is what groups answered: brokers moderate levels, not answers
+    shown = derived_figures(
+        round_, areas, moderated=False, threshold=threshold, published=published
+    )
     counts: dict[int, dict[str, int]] = {a.id: {} for a in areas}
     for (area_id, set_id), figure in shown.items():
         if set_id.startswith(PREFIX):

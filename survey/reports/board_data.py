@@ -59,7 +59,9 @@ def round_figures(
     """One round's figures for the area, as published."""
     published = publish(round_, moderated=False, threshold=threshold)  # once for every figure
     aggregates = area_aggregates(round_, [area], threshold=threshold, published=published)
-    derived = derived_figures(round_, [area], threshold=threshold, published=published)
+    derived = derived_figures(
+        round_, [area], moderated=False, threshold=threshold, published=published
+    )
     domains = []
     for agg in aggregates:
         s = agg.summary

@@ -71,6 +71,7 @@ def test_a_row_of_plain_values_reads_back_as_it_would_through_styled_cells():
               dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 9, 30)]  # fmt: skip
     assert [plain(v) for v in values[:6]] == [True, True, False, False, True, True]
     assert not any(plain(v) for v in values[6:13]) and not any(plain(v) for v in values[-2:])
+    assert all(plain(v) for v in values[13:-2])  # nothing, numbers, True and False: as they are
 
     def read(make) -> list[list]:
         wb = new_workbook()
@@ -376,3 +377,74 @@ def test_a_due_date_column_takes_only_dates_after_2020_and_says_so_otherwise():
     assert str(rule.sqref) == "B2:B9" and rule.allow_blank
     assert rule.showErrorMessage and rule.errorTitle == "Date"
     assert rule.error == "Enter a date, for example 2026-03-31."
+
+
+def test_filter_buttons_sit_on_the_header_row_over_every_written_row():
+    """Three columns, a header and ten rows: the filter covers A1:C11. An empty sheet's
+    filter is still a valid one-cell range (A1:A1), not a column B that holds nothing."""
+    from exports.workbook_style import add_filter
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "Rows")
+    write_header(ws, ["Group", "Level", "Due"])
+    for n in range(10):
+        write_row(ws, [f"Group {n}", n % 5 + 1, None])
+    add_filter(ws, 3, 11)
+    empty = new_sheet(wb, "Empty")
+    add_filter(empty, 0, 0)
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb)))
+    assert back["Rows"].auto_filter.ref == "A1:C11"
+    assert back["Empty"].auto_filter.ref == "A1:A1"
+
+
+def test_headers_are_white_on_blue_and_wrapped_and_key_values_bold_then_wrapped():
+    """The header row: bold white text on the NHS blue, wrapped so long names fit. The
+    Item / Detail sheets (method, instructions): each item bold, its detail wrapped and
+    not bold."""
+    from exports.workbook_style import write_key_values
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "Method")
+    write_key_values(ws, [("Threshold", "Figures for fewer than 5 groups are not shown.")])
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Method"]
+    item, detail = back["A1"], back["B1"]
+    label, text = back["A2"], back["B2"]
+    assert (item.value, detail.value) == ("Item", "Detail")
+    for header in (item, detail):
+        assert header.font.bold and header.font.color.rgb == "00FFFFFF"
+        assert header.fill.fgColor.rgb == "00005EB8" and header.alignment.wrap_text
+    assert label.font.bold and not label.alignment.wrap_text
+    assert text.alignment.wrap_text and not text.font.bold
+
+
+def test_dates_show_as_dates_and_times_with_their_hour_and_minute():
+    import datetime as dt
+
+    from exports.workbook_style import cell
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "When")
+    write_row(ws, [cell(ws, dt.date(2026, 3, 31)), cell(ws, dt.datetime(2026, 3, 31, 9, 30))])
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["When"]
+    assert back["A1"].number_format == "yyyy-mm-dd"
+    assert back["B1"].number_format == "yyyy-mm-dd hh:mm"
+    assert back["B1"].value == dt.datetime(2026, 3, 31, 9, 30)
+
+
+def test_cells_that_differ_only_by_font_keep_their_own_fonts():
+    """Styles are kept per workbook by what makes them (fill, font, format, wrap, quote):
+    a bold cell and a plain one with the same fill are not given one style."""
+    from exports.workbook_style import BOLD, SUPPRESSED_FILL, cell
+
+    wb = new_workbook()
+    ws = new_sheet(wb, "Fonts")
+    write_row(
+        ws,
+        [
+            cell(ws, "bold", font=BOLD, fill=SUPPRESSED_FILL),
+            cell(ws, "plain", fill=SUPPRESSED_FILL),
+        ],
+    )
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Fonts"]
+    assert back["A1"].font.bold and not back["B1"].font.bold
+    assert back["A1"].fill.fgColor.rgb == back["B1"].fill.fgColor.rgb == "00DDDDDD"

@@ -60,6 +60,7 @@ def test_a_share_needs_both_its_yes_and_its_no_set_published(registry):
     assert view.receiving.share == pytest.approx(0.4)
     level_1 = next(s for s in view.navigation if s.id == "ready:nav:level_1_information")
     assert not level_1.shown and level_1.share is None  # its "no" set is not published
+    assert level_1.kind == "navigation"  # still listed with its kind, as not shown
     assert view.capacity_total == pytest.approx(36.0) and view.capacity_groups == 15
     assert view.supported is None and view.top_help == ()
 
@@ -97,3 +98,45 @@ def test_capacity_is_a_number_or_nothing(registry, given, expected):
     _, capacity = response_flags(instrument, answers)
     assert capacity == expected and (expected is None) == (capacity is None)
     assert capacity is None or type(capacity) is float
+
+
+def _without(instrument, question_id: str):
+    """The instrument with one question taken out."""
+    import dataclasses
+
+    sections = tuple(
+        dataclasses.replace(s, questions=tuple(q for q in s.questions if q.id != question_id))
+        for s in instrument.sections
+    )
+    return dataclasses.replace(instrument, sections=sections)
+
+
+def test_involved_and_supported_is_offered_only_when_both_its_questions_are_asked(registry):
+    """"Involved and supported" is a group that has had referrals and agrees it was
+    supported: an instrument asking only one of the two cannot give it."""
+    from scoring.readiness import SUPPORTED_ID, flags
+
+    confidence = registry.latest("confidence")
+    assert SUPPORTED_ID in {f.id for f in flags(confidence)}
+    for question_id in ("had_referrals", "supported_for_referrals"):
+        assert SUPPORTED_ID not in {f.id for f in flags(_without(confidence, question_id))}
+
+
+def test_each_navigation_and_help_figure_is_named_by_its_answers_words(registry):
+    from scoring.readiness import flags
+
+    instrument = registry.latest("vcse-readiness")
+    named = {f.id: f.label for f in flags(instrument)}
+    for option in instrument.question("support_levels").options:
+        assert named[f"ready:nav:{option.value}"] == option.label
+    for option in instrument.question("sd_help_wanted").options:
+        if option.value != "none":
+            assert named[f"ready:help:sd_help_wanted:{option.value}"] == option.label
+
+
+def test_the_capacity_total_keeps_its_half_places():
+    """Two groups could take 2.5 and 3 more people a month: a published mean of 2.75 over
+    2 groups is a total of 5.5, not rounded to 6."""
+    instrument = load_registry().latest("vcse-readiness")
+    view = readiness_view(instrument, {}, (2, 2.75))
+    assert view.capacity_total == 5.5 and view.capacity_groups == 2

@@ -60,7 +60,8 @@ def test_not_applicable_and_routed_out_items_do_not_count(mini):
         },
     ).domain("online")
     assert (result.score, result.level, result.answered, result.applicable) == (3.0, 3, 1, 1)
-    assert "does not apply to you" in result.explanation
+    # the question is quoted in its own words, without its closing full stop
+    assert "‘Being online worries our volunteers’ does not apply to you" in result.explanation
 
 
 def test_a_question_is_skipped_only_when_its_routing_question_was_answered_so(mini):

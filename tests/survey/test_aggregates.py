@@ -173,3 +173,18 @@ def test_a_localitys_own_figure_is_its_current_submission_in_this_round_alone(ap
         figure = figures[code, first]
         assert (figure.invited, figure.responded, figure.coverage) == (invited, responded, coverage)
         assert figure.summary == EMPTY and figure.level is None and figure.gap is None
+
+
+def test_derived_figures_are_the_derived_sets_shown_and_nothing_else(tree):
+    """Target 4. In the PCN, welcoming levels 1, 2, 3, 4, 5, 1 / 1, 2 / 1, 2, 3, 4, 5, 1, 2:
+    4 groups at or above the target (too few to show), 11 below; overall is 3 for all 15,
+    so 15 below. The derived figures are those two sets alone: not the domains' own
+    figures (welcoming, overall), not the hidden four."""
+    from survey.aggregates import derived_figures
+
+    round_, pcn, _ = tree
+    shown = derived_figures(round_, [pcn], moderated=False)
+    assert {key: figure.n for key, figure in shown.items()} == {
+        (pcn.id, "welcoming~below"): 11,
+        (pcn.id, OVERALL + "~below"): 15,
+    }
