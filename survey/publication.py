@@ -84,15 +84,11 @@ class Current:
     present: dict[str, frozenset[int]] | None = None  # a summary's: areas with members
     digests: dict[str, dict[int, str]] = field(default_factory=dict)  # of each set in sets
 
-    def members(self, domain_id: str, area_id: int) -> frozenset[str]:
-        """The members behind one area's figure in one domain now (empty when none)."""
-        return self.sets.get(domain_id, {}).get(area_id, frozenset())
-
     def has_members(self, domain_id: str, area_id: int) -> bool:
         """True when some group is behind one area's figure in one domain now."""
         if self.present is not None:
             return area_id in self.present.get(domain_id, ())
-        return bool(self.members(domain_id, area_id))
+        return bool(self.sets.get(domain_id, {}).get(area_id))
 
     def summary(self) -> Current:
         """What a page needs of this (which figures have groups, invitations, fingerprint),

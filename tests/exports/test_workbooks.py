@@ -448,3 +448,19 @@ def test_cells_that_differ_only_by_font_keep_their_own_fonts():
     back = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Fonts"]
     assert back["A1"].font.bold and not back["B1"].font.bold
     assert back["A1"].fill.fgColor.rgb == back["B1"].fill.fgColor.rgb == "00DDDDDD"
+
+
+def test_sheets_print_on_a4_landscape_one_page_wide_without_gridlines():
+    """Every sheet prints on A4 (paper size 9) across, as many pages tall as it needs
+    (fit to height 0) and one page wide, with no gridlines; a title is cut to the 31
+    characters Excel allows."""
+    wb = new_workbook()
+    ws = new_sheet(wb, "A sheet title longer than Excel allows")
+    write_row(ws, ["x"])
+    back = openpyxl.load_workbook(io.BytesIO(saved(wb))).worksheets[0]
+    assert back.title == "A sheet title longer than Excel"[:31]
+    assert back.page_setup.orientation == "landscape"
+    assert int(back.page_setup.paperSize) == 9
+    assert int(back.page_setup.fitToWidth) == 1 and int(back.page_setup.fitToHeight) == 0
+    assert back.sheet_properties.pageSetUpPr.fitToPage is True
+    assert not back.print_options.gridLines
