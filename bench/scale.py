@@ -88,6 +88,7 @@ def pages(ics: str, places: list[str], slug: str, token: str, broker: int, natio
         "API aggregates": (f"/api/rounds/{slug}/aggregates?area_type=place", auth),
         "admin scores CSV": (f"/rounds/{slug}/scores.csv", {}),
         "support plans": (f"/portfolio/{slug}/support-plans.xlsx?broker={broker}", {}),
+        "portfolio": (f"/portfolio/{slug}?broker={broker}", {}),
         "ORUK services": ("/oruk/services", {}),
         AFTER_A_CHANGE: (f"/areas/map?round={slug}&type=neighbourhood", {}),
     } | (small if national else {})
