@@ -21,6 +21,18 @@ def test_summary_of_five_scores():
     assert s.level_bands is None
 
 
+def test_one_value_has_no_interval_and_two_have_one():
+    """With a threshold of 1 or 2 (SURVEY_DISCLOSURE_THRESHOLD can be set so), one score
+    has no spread to give an interval from; two, 2 and 4, have: mean 3, sd sqrt(2),
+    half-width t(1) * sqrt(2) / sqrt(2) = 12.706, kept inside the scale as 1 to 5."""
+    one = summarise([3.0], [3], threshold=1)
+    assert (one.n, one.mean, one.median, one.ci_low, one.ci_high) == (1, 3, 3, None, None)
+    two = summarise([2.0, 4.0], [2, 4], threshold=2)
+    assert (two.n, two.mean, two.ci_low, two.ci_high) == (2, 3, 1.0, 5.0)
+    wide = summarise([2.0, 2.2], [2, 2], threshold=2)  # half-width 12.706 * 0.1 = 1.27
+    assert wide.ci_low == 1.0 and wide.ci_high == pytest.approx(2.1 + 12.706 * 0.1, abs=1e-3)
+
+
 def test_interval_is_kept_inside_the_scale():
     s = summarise([1, 1, 1, 1, 5], [1, 1, 1, 1, 5], threshold=5)
     assert s.ci_low == 1.0  # the raw interval would go below 1

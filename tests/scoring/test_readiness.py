@@ -112,7 +112,7 @@ def _without(instrument, question_id: str):
 
 
 def test_involved_and_supported_is_offered_only_when_both_its_questions_are_asked(registry):
-    """"Involved and supported" is a group that has had referrals and agrees it was
+    """ "Involved and supported" is a group that has had referrals and agrees it was
     supported: an instrument asking only one of the two cannot give it."""
     from scoring.readiness import SUPPORTED_ID, flags
 

@@ -151,3 +151,25 @@ def test_erasing_every_member_of_a_figure_leaves_none_of_their_keys(app):
     old = {str(i) for i in ids}
     assert not any(key.split(":", 1)[0] in old for key in keys)
     assert all(key.startswith("gone-") for key in keys)
+
+
+def test_a_response_count_with_every_link_revoked_has_none_invited(app):
+    """Six groups answered and then every link was revoked: the response count published
+    is 6 with 0 live invitations (not unknown, not one), so no rate is made from it."""
+    import datetime as dt
+
+    from survey.models import Invitation
+    from survey.publication import RESPONDED, publish
+
+    round_id, hood_id = _seed(6)
+    for invitation in db.session.scalars(sa.select(Invitation)):
+        invitation.revoked_at = dt.datetime(2026, 1, 1)
+    db.session.commit()
+    publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+    db.session.commit()
+    figure = db.session.execute(
+        sa.select(PublishedFigure.n, PublishedFigure.invited).where(
+            PublishedFigure.area_id == hood_id, PublishedFigure.domain_id == RESPONDED
+        )
+    ).one()
+    assert tuple(figure) == (6, 0)
