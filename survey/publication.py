@@ -527,8 +527,9 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
 
     Most slots' last figures were made from the sets they have now (the same
     digest): those are taken from ``state``, and only the others' members are
-    read back. After one submission at 40,000 groups that is a few hundred
-    sets, not the six million members of the whole round.
+    read back. At 40,000 groups, after a few changed scores, that was 297 of
+    99,624 sets (the areas around the changed groups: 1.1 million members, the
+    big areas' among them), not the 6.3 million members of the whole round.
     """
     last: dict[tuple[str, int], tuple[int, int, str | None]] = {}
     rows = db.session.execute(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+import pytest
 import sqlalchemy as sa
 
 from scoring.disclosure import plan_publication
@@ -215,13 +216,19 @@ def _group_in(round_, *areas):
     return factories.submitted_response(round_, org, {OVERALL: 3}, areas=areas)
 
 
-def test_a_set_the_threshold_minus_one_larger_than_an_earlier_figure_is_held_back(app):
+@pytest.mark.parametrize("whole", [False, True], ids=["sizes-read", "whole-ledger-read"])
+def test_a_set_the_threshold_minus_one_larger_than_an_earlier_figure_is_held_back(
+    app, monkeypatch, whole
+):
     """A ward's figure of 10 groups is published, then one of 15 (five more joined). A
     neighbourhood then has the first 10 and 4 others: 14 against the ward's earlier 10 is a
     difference of 4 (threshold 5), which would give those 4 away by subtraction, so it is
     not published, though nothing shown now is that close (14 against 15 differ by 9). With
     a fifth other group (15 against 10) it is. The earlier set is only in the ledger, at
-    exactly the edge of the sizes a refresh reads."""
+    exactly the edge of the sizes a refresh reads. The same when a refresh has too many
+    sizes to list and reads the domain's whole ledger instead."""
+    if whole:
+        monkeypatch.setattr(publication, "NEAR_SIZES_READ", 0)
     round_ = factories.survey_round("confidence")
     ward = factories.area(type="ward")
     hood = factories.area(type="neighbourhood")
