@@ -20,7 +20,7 @@ from .conftest import assert_no_violations
 PASSWORD = "correct horse battery"
 
 
-def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page):
+def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page, monkeypatch):
     app = live_server.app
     with app.app_context():
         home = factories.area(code="R-N1", name="Canal Neighbourhood", type="neighbourhood")
@@ -70,6 +70,19 @@ def test_a_broker_reminds_its_groups_and_a_group_stops_them(live_server, page):
     choir_row = chase.locator(f'[data-org="{ids["choir"]}"]')
     expect(choir_row.locator("[data-reminded]")).to_have_text(dt.date.today().strftime("%-d %b %Y"))
     assert_no_violations(broker_page, "portfolio after sending reminders")
+    # one row a page: both lists come a page at a time, with GOV.UK pagination
+    from survey.reports import portfolio
+
+    monkeypatch.setattr(portfolio, "PORTFOLIO_PAGE", 1)
+    broker_page.goto(f"{live_server.url}/portfolio/confidence-chase")
+    groups_nav = broker_page.get_by_role("navigation", name="Pages of groups", exact=True)
+    expect(groups_nav).to_contain_text("Page 1 of 2")
+    first = broker_page.locator("#portfolio-groups [data-org]").get_attribute("data-org")
+    assert_no_violations(broker_page, "portfolio a page at a time")
+    groups_nav.get_by_role("link", name="Next page").click()
+    expect(groups_nav).to_contain_text("Page 2 of 2")
+    second = broker_page.locator("#portfolio-groups [data-org]").get_attribute("data-org")
+    assert {first, second} == {str(ids["walkers"]), str(ids["choir"])}
     staff.close()
 
     # The choir follows the email's link to stop reminders (no session: the link is the key).

@@ -20,6 +20,7 @@ from survey.models import (
     Reminder,
     Response,
     ResponseStatus,
+    Round,
 )
 from survey.reports.plans_data import support_plans_workbook
 
@@ -313,3 +314,49 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
     assert results[bare.id].levels == () and results[bare.id].area_name == "no area"
     responses = current_responses(round_, [o.id for o in orgs])
     assert results == {o.id: group_result(round_, o, responses[o.id]) for o in (scored, bare)}
+
+
+def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monkeypatch):
+    """Five rows a page: the broker's 13 groups and 3 silent ones (16) on pages of 5, 5, 5
+    and 1 (a page past the end is the last, a page that is not a number the first). At two
+    rows a page the 3 still to chase are on pages of 2 and 1, and the chase list's links
+    keep the groups' page. The counts and the offers needed are the whole portfolio's on
+    every page."""
+    from survey.reports import portfolio
+
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    for i in range(3):
+        org = factories.organisation(name=f"Silent group {i}", broker=broker)
+        factories.invitation(db.session.get(Round, geography.round.id), organisation=org)
+    db.session.commit()
+    login("broker", broker=broker)
+    monkeypatch.setattr(portfolio, "PORTFOLIO_PAGE", 5)
+
+    def page(query: str = "") -> tuple[str, list[str], list[str]]:
+        html = client.get(f"/portfolio/confidence-2026{query}").get_data(as_text=True)
+        groups = re.search(r'id="portfolio-groups">(.*?)</table>', html, re.S).group(1)
+        chase = re.search(r'id="portfolio-chase">(.*?)</table>', html, re.S).group(1)
+        return html, re.findall(r'data-org="(\d+)"', groups), re.findall(r'data-org="(\d+)"', chase)
+
+    first, groups_1, chase_1 = page()
+    assert "13 of 16 groups have responded; 3 still to chase" in first
+    assert len(groups_1) == 5 and len(chase_1) == 3
+    assert (
+        "Page 1 of 4" in first
+        and 'href="/portfolio/confidence-2026?page=2#portfolio-groups"' in first
+    )
+    _, groups_2, _ = page("?page=2")
+    last, groups_4, _ = page("?page=4")
+    assert len(groups_2) == 5 and len(groups_4) == 1
+    assert not set(groups_1) & set(groups_2) and "Page 4 of 4" in last and 'rel="next"' not in last
+    assert page("?page=99")[1] == groups_4 and page("?page=abc")[1] == groups_1
+    every = {*groups_1, *groups_2, *page("?page=3")[1], *groups_4}
+    assert len(every) == 16
+    offers = re.search(r'id="portfolio-offers">(.*?)</table>', first, re.S).group(1)
+    assert offers in last  # the whole portfolio's, whichever page
+    monkeypatch.setattr(portfolio, "PORTFOLIO_PAGE", 2)
+    html, _, chase_a = page("?page=3")
+    assert len(chase_a) == 2 and "Pages of groups not yet responded" in html
+    assert 'href="/portfolio/confidence-2026?page=3&amp;chase_page=2#portfolio-chase"' in html
+    _, _, chase_b = page("?page=3&chase_page=2")
+    assert len(chase_b) == 1 and not set(chase_a) & set(chase_b)
