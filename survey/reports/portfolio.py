@@ -27,6 +27,7 @@ from .plans_data import (
     chase_list,
     current_responses,
     group_result,
+    group_results,
     portfolio,
     tracked_actions,
 )
@@ -82,12 +83,14 @@ def portfolio_page(slug: str):
         abort(404)
     broker = broker_for_viewer()
     groups = portfolio(broker)
-    responses = current_responses(round_, [g.id for g in groups])
+    results = group_results(round_, groups)  # every group's, as plain rows
     target = round_.target_level or DEFAULT_TARGET
     visible = {g.id: may_see_group_answers(current_user, g) for g in groups}
     groups_page = Page(len(groups), request.args.get("page"))
+    on_page = groups[groups_page.start : groups_page.end]
+    responses = current_responses(round_, [g.id for g in on_page])  # this page's, for its rows
     rows = []
-    for g in groups[groups_page.start : groups_page.end]:
+    for g in on_page:
         response = responses.get(g.id)
         overall = None
         gaps = None
@@ -102,7 +105,7 @@ def portfolio_page(slug: str):
             gaps = sum(1 for level in shown if level is not None and level < target)
         rows.append({"org": g, "response": response, "visible": visible[g.id],
                      "overall": overall, "gaps": gaps})  # fmt: skip
-    chase = chase_list(round_, groups, set(responses), current_user)
+    chase = chase_list(round_, groups, set(results), current_user)
     broker_arg = broker.id if current_user.role == ADMIN else None
     group_ids = {g.id for g in groups}
     due = due_reminders(round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids)
@@ -110,10 +113,8 @@ def portfolio_page(slug: str):
     lines = [  # every group's, not only this page's
         line
         for g in groups
-        if visible[g.id] and g.id in responses
-        for line in plan_lines(
-            instrument, registry().offers, group_result(round_, g, responses[g.id]), target
-        )
+        if visible[g.id] and g.id in results
+        for line in plan_lines(instrument, registry().offers, results[g.id], target)
     ]
     chase_page = Page(len(chase), request.args.get("chase_page"))
 
@@ -139,7 +140,7 @@ def portfolio_page(slug: str):
         page_url=page_url,
         due=due,
         stopped={g.id for g in groups if g.reminders_stopped_at is not None},
-        responded=len(responses),
+        responded=len(results),
         target=target,
         broker_arg=broker_arg,
     )
