@@ -26,6 +26,7 @@ from ..models import (
     Round,
     utcnow,
 )
+from ..sql import ids_in
 from .links import group_link
 
 CSV_HEADER = (
@@ -74,15 +75,18 @@ def invitees(round_: Round) -> tuple[str, list]:
     return "organisation", list(db.session.scalars(query))
 
 
-def live_invitations(round_: Round) -> list[Invitation]:
-    """The round's invitations that have not been revoked."""
-    return list(
-        db.session.scalars(
-            sa.select(Invitation)
-            .where(Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
-            .order_by(Invitation.id)
-        )
+def live_invitations(round_: Round, organisation_ids: set[int] | None = None) -> list[Invitation]:
+    """The round's invitations that have not been revoked (only these groups' when given)."""
+    query = (
+        sa.select(Invitation)
+        .where(Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
+        .order_by(Invitation.id)
     )
+    if organisation_ids is not None:
+        if not organisation_ids:
+            return []
+        query = query.where(ids_in(Invitation.organisation_id, organisation_ids))
+    return list(db.session.scalars(query))
 
 
 def ensure_invitations(round_: Round) -> int:
@@ -148,25 +152,25 @@ def invitation_rows(
     no current submission (not started, or a draft).
     """
     rows = []
+    live = live_invitations(round_, organisation_ids)  # read for these groups only
+    answers = sa.select(
+        Response.organisation_id,
+        Response.area_id,
+        Response.status,
+        Response.is_current,
+        Response.submitted_at,
+    ).where(Response.round_id == round_.id)
+    if organisation_ids:
+        answers = answers.where(ids_in(Response.organisation_id, organisation_ids))
     statuses: dict[tuple, tuple[str, dt.datetime | None]] = {}
-    for org_id, area_id, status, current, submitted_at in db.session.execute(
-        sa.select(
-            Response.organisation_id,
-            Response.area_id,
-            Response.status,
-            Response.is_current,
-            Response.submitted_at,
-        ).where(Response.round_id == round_.id)
-    ):
+    for org_id, area_id, status, current, submitted_at in db.session.execute(answers):
         key = ("org", org_id) if org_id is not None else ("area", area_id)
         if status == ResponseStatus.SUBMITTED and current:
             statuses[key] = (SUBMITTED, submitted_at)
         elif status == ResponseStatus.IN_PROGRESS:
             statuses.setdefault(key, (DRAFT, None))
     reminded = last_reminders(round_)
-    for inv in live_invitations(round_):
-        if organisation_ids is not None and inv.organisation_id not in organisation_ids:
-            continue
+    for inv in live:
         if inv.organisation is not None:
             org = inv.organisation
             key = ("org", org.id)
