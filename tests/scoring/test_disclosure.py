@@ -134,6 +134,11 @@ def test_level_bands_merge_levels_until_each_holds_the_threshold():
     assert level_bands([5, 0, 0, 0, 5], T) == (LevelBand(1, 1, 5), LevelBand(2, 5, 5))
 
 
+def test_fewer_groups_than_the_threshold_make_no_band():
+    assert level_bands([1, 1, 0, 0, 1], T) is None  # 3 groups: no band of 5 can be made
+    assert level_bands([0, 0, 0, 0, 0], T) is None
+
+
 def test_everyone_in_one_band_is_not_shown():
     assert level_bands([0, 0, 0, 6, 0], T) is None  # every group at level 4
     assert level_bands([1, 1, 1, 1, 1], T) is None  # only the whole would be a band

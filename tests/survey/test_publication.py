@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from survey.aggregates import area_aggregates
 from survey.extensions import db
-from survey.models import OVERALL, Publication, PublishedFigure, Round
+from survey.models import OVERALL, OrganisationArea, Publication, PublishedFigure, Round
 
 from .. import factories
 
@@ -173,3 +173,55 @@ def test_a_response_count_with_every_link_revoked_has_none_invited(app):
         )
     ).one()
     assert tuple(figure) == (6, 0)
+
+
+def test_a_figure_hidden_later_is_no_longer_shown_though_it_was_published(app):
+    """A place P of 18 groups: 6 in neighbourhood A, 7 in B, 5 in no neighbourhood. P, A and
+    B are published (18 less 6 and 7 leaves 5). Then a neighbourhood C is drawn round those
+    5 and 2 new groups: C (7) is published, but P (now 20) differs from its figure by 2 and
+    keeps its 18, and 18 less A, B and C leaves the 2 new groups: so the smallest child, A,
+    is hidden. A had a figure; it now shows as suppressed, and the others show theirs. The
+    first publication, read again, still shows what it showed: A's 6, and no C."""
+    from survey.publication import publish, shown_figures
+
+    round_ = factories.survey_round("confidence")
+    place = factories.area(type="place")
+    a, b = (factories.area(type="neighbourhood", parent=place) for _ in range(2))
+
+    def group(*areas):
+        org = factories.organisation(area=areas[0])
+        factories.submitted_response(round_, org, {OVERALL: 3}, areas=areas)
+        return org
+
+    for _ in range(6):
+        group(a, place)
+    for _ in range(7):
+        group(b, place)
+    unplaced = [group(place) for _ in range(5)]
+    db.session.commit()
+    first, _ = publish(round_, moderated=False, threshold=5)
+    db.session.commit()
+    c = factories.area(type="neighbourhood", parent=place)
+    for org in unplaced:
+        db.session.add(OrganisationArea(organisation_id=org.id, area_id=c.id))
+    for _ in range(2):
+        group(c, place)
+    db.session.commit()
+    latest, _ = publish(round_, moderated=False, threshold=5)
+    db.session.commit()
+    assert latest.id != first.id and [a.id, OVERALL] in latest.hidden
+    shown = {
+        area.code: next(x for x in area_aggregates(round_, [area]) if x.domain_id == OVERALL)
+        for area in (place, a, b, c)
+    }
+    assert shown[a.code].suppressed and shown[a.code].summary.n is None
+    assert [shown[x.code].summary.n for x in (place, b, c)] == [18, 7, 7]
+    figures = shown_figures(latest, [place.id, a.id, b.id, c.id])
+    assert {key for key in figures if key[1] == OVERALL} == {
+        (place.id, OVERALL),
+        (b.id, OVERALL),
+        (c.id, OVERALL),
+    }
+    before = shown_figures(first, [place.id, a.id, b.id, c.id])
+    assert before[a.id, OVERALL].n == 6 and (c.id, OVERALL) not in before
+    assert shown_figures(latest, []) == {}
