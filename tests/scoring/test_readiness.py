@@ -140,3 +140,21 @@ def test_the_capacity_total_keeps_its_half_places():
     instrument = load_registry().latest("vcse-readiness")
     view = readiness_view(instrument, {}, (2, 2.75))
     assert view.capacity_total == 5.5 and view.capacity_groups == 2
+
+
+def test_the_readiness_figures_read_only_the_questions_that_ask_them(registry):
+    """The confidence survey asks two of them (had referrals; supported to receive them),
+    the readiness survey five; none of their other questions is read for these figures."""
+    from scoring.readiness import question_ids
+
+    assert question_ids(registry.latest("confidence")) == {
+        "had_referrals",
+        "supported_for_referrals",
+    }
+    assert question_ids(registry.latest("vcse-readiness")) == {
+        "sw_had_referrals",
+        "referral_capacity",
+        "support_levels",
+        "sd_help_wanted",
+        "ss_help_wanted",
+    }

@@ -35,3 +35,36 @@ def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app
         (response.id, "welcoming"): 2.0,
         (response.id, OVERALL): 1.0,
     }
+
+
+def test_one_groups_readiness_is_read_from_its_current_submission_alone(app):
+    """One group submitted (had referrals: yes; supported: agree), in a neighbourhood and
+    its place: it is receiving and supported, in both areas. A draft in the same round and
+    a submission in another round are not read."""
+    from survey.derived_sets import readiness_rows
+    from survey.instruments_store import instrument_for
+    from survey.models import Response
+
+    place = factories.area(type="place")
+    hood = factories.area(type="neighbourhood", parent=place)
+    round_ = factories.survey_round("confidence")
+    other = factories.survey_round("confidence")
+    said = {"had_referrals": "yes", "supported_for_referrals": "agree"}
+    org = factories.organisation(area=hood)
+    sent = factories.submitted_response(
+        round_, org, {OVERALL: 3}, areas=[hood, place], answers=said
+    )
+    drafting = factories.organisation(area=hood)
+    draft = factories.submitted_response(
+        round_, drafting, {OVERALL: 2}, areas=[hood], answers={"had_referrals": "no"}
+    )
+    draft.status = "in_progress"
+    factories.submitted_response(other, org, {OVERALL: 3}, answers={"had_referrals": "no"})
+    db.session.commit()
+    rows = sorted(readiness_rows(round_, instrument_for(round_)))
+    assert rows == sorted(
+        (area.id, flag, sent.id, 1.0)
+        for area in (hood, place)
+        for flag in ("ready:receiving", "ready:supported")
+    )
+    assert db.session.get(Response, draft.id).status == "in_progress"

@@ -225,3 +225,26 @@ def test_a_figure_hidden_later_is_no_longer_shown_though_it_was_published(app):
     before = shown_figures(first, [place.id, a.id, b.id, c.id])
     assert before[a.id, OVERALL].n == 6 and (c.id, OVERALL) not in before
     assert shown_figures(latest, []) == {}
+
+
+def test_a_localitys_row_is_copied_to_every_area_above_it_once(app):
+    """A neighbourhood in a place in an ICS: its row is also the place's and the ICS's. An
+    area whose parents loop back to it (bad boundary data) still ends: each area once."""
+    from survey.publication import up_the_tree
+
+    ics = factories.area(type="ics")
+    place = factories.area(type="place", parent=ics)
+    hood = factories.area(type="neighbourhood", parent=place)
+    ring_a = factories.area(type="ward")
+    ring_b = factories.area(type="ward", parent=ring_a)
+    db.session.execute(  # by SQL: the ORM refuses to write a loop
+        sa.update(factories.Area).where(factories.Area.id == ring_a.id).values(parent_id=ring_b.id)
+    )
+    db.session.commit()
+    assert up_the_tree([(hood.id, "x", 1)]) == [
+        (hood.id, "x", 1),
+        (place.id, "x", 1),
+        (ics.id, "x", 1),
+    ]
+    assert up_the_tree([(ring_a.id, "y")]) == [(ring_a.id, "y"), (ring_b.id, "y")]
+    assert up_the_tree([]) == []
