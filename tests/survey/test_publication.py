@@ -248,3 +248,54 @@ def test_a_localitys_row_is_copied_to_every_area_above_it_once(app):
     ]
     assert up_the_tree([(ring_a.id, "y")]) == [(ring_a.id, "y"), (ring_b.id, "y")]
     assert up_the_tree([]) == []
+
+
+def test_live_invitations_are_counted_in_every_area_and_localities_up_the_tree(app):
+    """An ICS, a place in it, neighbourhoods A and B in the place. Groups lie in their
+    neighbourhood and the place, and each group's link names its neighbourhood (as
+    `survey invitations` makes them): two invited in A, one in A whose link was revoked, one
+    invited in B, one in B invited only to another round. Localities: A's own link and the
+    place's; B's link was revoked, and B has one for another round. So A has 2 groups' links
+    + its own = 3; B 1; the place 3 groups' links + A's and its own = 5; the ICS, where no
+    group lies, the 2 locality links."""
+    import datetime as dt
+
+    from survey.publication import invited_counts
+
+    ics = factories.area(type="ics")
+    place = factories.area(type="place", parent=ics)
+    a = factories.area(type="neighbourhood", parent=place)
+    b = factories.area(type="neighbourhood", parent=place)
+    round_ = factories.survey_round("confidence")
+    other = factories.survey_round("confidence")
+
+    def group(hood):
+        org = factories.organisation(area=hood)
+        for area in (hood, place):
+            db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
+        return org
+
+    revoked = dt.datetime(2026, 1, 1)
+    factories.invitation(round_, group(a), area=a)
+    factories.invitation(round_, group(a), area=a)
+    factories.invitation(round_, group(a), area=a).revoked_at = revoked
+    factories.invitation(round_, group(b), area=b)
+    factories.invitation(other, group(b), area=b)
+    factories.invitation(round_, area=a)
+    factories.invitation(round_, area=place)
+    factories.invitation(round_, area=b).revoked_at = revoked
+    factories.invitation(other, area=b)
+    db.session.commit()
+    assert invited_counts(round_) == {a.id: 3, b.id: 1, place.id: 5, ics.id: 2}
+
+
+def test_an_area_with_one_group_says_too_few_and_one_with_none_says_none(app):
+    """One group answered in neighbourhood A: A's figure is suppressed (fewer than 5), not
+    empty; neighbourhood B, where no group answered, is empty."""
+    round_ = factories.survey_round("confidence")
+    a, b = factories.area(type="neighbourhood"), factories.area(type="neighbourhood")
+    factories.submitted_response(round_, factories.organisation(area=a), {OVERALL: 3}, areas=[a])
+    db.session.commit()
+    shown = {x.area.id: x for x in area_aggregates(round_, [a, b]) if x.domain_id == OVERALL}
+    assert shown[a.id].suppressed and shown[a.id].summary.n is None
+    assert not shown[b.id].suppressed and shown[b.id].summary.n == 0
