@@ -563,7 +563,8 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
     return out
 
 
-# Above this many sizes in one refresh (a round's first), the ledger is read whole.
+# Above this many sizes to read (a round's first refresh), a refresh reads the whole ledger of
+# the domains it checks.
 NEAR_SIZES_READ = 2000
 
 

@@ -21,6 +21,13 @@ from .conftest import ENGINES
 
 FIRST = "0001"
 
+# A round as every revision since the first has its columns (id and slug given).
+ROUND_ROW = sa.text(
+    "INSERT INTO survey_round (id, slug, title, instrument_id, instrument_version, opens_on, "
+    "closes_on, created_at) VALUES (:id, :slug, 'C', 'confidence', '2025.1', '2025-05-01', "
+    "'2025-07-31', '2025-01-01')"
+)
+
 # A few rows in the tables that hold what groups said, as the first schema has them.
 ROWS = {
     "area": [{"id": 1, "code": "E54000048", "name": "Lancashire and South Cumbria", "type": "ics"}],
@@ -294,11 +301,7 @@ def test_score_round_migration_gives_each_score_its_responses_round(empty_databa
         with db.engine.begin() as conn:
             for round_id, year in ((1, 2024), (2, 2025)):
                 conn.execute(
-                    sa.text(
-                        "INSERT INTO survey_round (id, slug, title, instrument_id, "
-                        "instrument_version, opens_on, closes_on, created_at) VALUES (:id, :slug, "
-                        "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
-                    ),
+                    ROUND_ROW,
                     {"id": round_id, "slug": f"c-{year}"},
                 )
             for response_id, round_id in ((1, 2), (2, 1), (3, 2)):
@@ -455,13 +458,7 @@ def test_figures_summary_migration_keeps_rounds_and_downgrades_cleanly(empty_dat
     with app.app_context():
         upgrade(revision="0011")
         with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO survey_round (id, slug, title, instrument_id, "
-                    "instrument_version, opens_on, closes_on, created_at) VALUES (3, 'c-3', "
-                    "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
-                )
-            )
+            conn.execute(ROUND_ROW, {"id": 3, "slug": "c-3"})
         upgrade(revision="0012")
         row = (
             "INSERT INTO figures_summary (round_id, moderated, threshold, token, fingerprint, "
@@ -497,13 +494,7 @@ def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_dat
     with app.app_context():
         upgrade(revision="0012")
         with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO survey_round (id, slug, title, instrument_id, "
-                    "instrument_version, opens_on, closes_on, created_at) VALUES (3, 'c-3', "
-                    "'C', 'confidence', '2025.1', '2025-05-01', '2025-07-31', '2025-01-01')"
-                )
-            )
+            conn.execute(ROUND_ROW, {"id": 3, "slug": "c-3"})
             conn.execute(
                 sa.text("INSERT INTO area (id, code, name, type) VALUES (1, 'E1', 'Ward', 'ward')")
             )

@@ -118,11 +118,11 @@ def portfolio_page(slug: str):
     ]
     chase_page = Page(len(chase), request.args.get("chase_page"))
 
-    def page_url(**pages) -> str:
-        chosen = {"page": groups_page.number, "chase_page": chase_page.number} | pages
-        args = {k: v for k, v in chosen.items() if v != 1}
-        return url_for("reports.portfolio_page", slug=round_.slug, broker=broker_arg, **args) + (
-            "#portfolio-chase" if "chase_page" in pages else "#portfolio-groups"
+    def page_url(anchor: str, **asked: int) -> str:  # each list's links keep the other's page
+        chosen = {"page": groups_page.number, "chase_page": chase_page.number} | asked
+        pages = {k: v for k, v in chosen.items() if v != 1}
+        return (
+            url_for("reports.portfolio_page", slug=round_.slug, broker=broker_arg, **pages) + anchor
         )
 
     needed = Counter(offer for offer, _ in {(ln.offer, ln.org_id) for ln in lines if ln.offer})
@@ -137,7 +137,8 @@ def portfolio_page(slug: str):
         chase=chase[chase_page.start : chase_page.end],
         chase_total=len(chase),
         chase_page=chase_page,
-        page_url=page_url,
+        groups_url=lambda n: page_url("#portfolio-groups", page=n),
+        chase_url=lambda n: page_url("#portfolio-chase", chase_page=n),
         due=due,
         stopped={g.id for g in groups if g.reminders_stopped_at is not None},
         responded=len(results),

@@ -72,3 +72,36 @@ def test_text_is_shown_as_text_and_bad_search_is_refused(app, client):
     assert client.get("/directory/NO-SUCH-AREA").status_code == 404
     assert client.get("/directory/T-HOOD?page=x").status_code == 200
     assert client.get("/directory/T-HOOD?page=%C2%B2").status_code == 200
+
+
+def test_a_long_listing_comes_a_page_at_a_time_and_keeps_the_search(app, client, monkeypatch):
+    """Two groups a page: page 1 links only forward, the last only back, and a search is
+    kept in the links (the pagination shared with the broker's portfolio)."""
+    from survey.oruk import pages
+
+    load_demo(seed=3, groups=24)
+    db.session.commit()
+    monkeypatch.setattr(pages, "PER_PAGE", 2)
+    place = db.session.scalar(sa.select(Area).where(Area.type == "place").order_by(Area.id))
+    listed = [
+        org
+        for org in db.session.scalars(sa.select(Organisation))
+        if org.consent_directory
+        and org.area is not None
+        and (org.area == place or place in org.area.ancestors())
+    ]
+    last = -(-len(listed) // 2)
+    assert last >= 2
+    first = client.get(f"/directory/{place.code}").get_data(as_text=True)
+    assert f"Page 1 of {last}" in first and 'rel="prev"' not in first
+    assert f'href="/directory/{place.code}?page=2" rel="next"' in first
+    end = client.get(f"/directory/{place.code}?page={last}").get_data(as_text=True)
+    assert f"Page {last} of {last}" in end and 'rel="next"' not in end
+    assert f'href="/directory/{place.code}?page={last - 1}" rel="prev"' in end
+    from collections import Counter
+
+    words = Counter(w for org in listed for w in {w.casefold() for w in org.name.split()})
+    word, count = words.most_common(1)[0]
+    assert count >= 3  # in 3 names at least: 2 pages of results at least
+    searched = client.get(f"/directory/{place.code}?search={word}").get_data(as_text=True)
+    assert f'href="/directory/{place.code}?page=2&amp;search={word}" rel="next"' in searched

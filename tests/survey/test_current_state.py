@@ -222,6 +222,17 @@ def test_member_sets_equal_the_per_area_query_on_random_rounds(app):
                 assert shown.summary.n == len(members) >= 5, (seed, shown.domain_id)
 
 
+def scored(round_):
+    """The scores of the round's current submissions that have a level, oldest first."""
+    return (
+        sa.select(DomainScore)
+        .join(Response)
+        .where(Response.round_id == round_.id, Response.is_current.is_(True))
+        .where(Response.status == ResponseStatus.SUBMITTED, DomainScore.level.is_not(None))
+        .order_by(DomainScore.id)
+    )
+
+
 def test_the_sets_are_read_again_after_each_kind_of_change_and_only_then(app, monkeypatch):
     """Between changes a read takes the kept summary (survey.publication_token); after a
     moderation, a group moved out of an area, a revoked invitation or a superseded answer
@@ -247,14 +258,7 @@ def test_the_sets_are_read_again_after_each_kind_of_change_and_only_then(app, mo
 
     assert read()[0] == 1
     assert read()[0] == 0 and read()[0] == 0  # nothing changed: the summary is kept
-    score = db.session.scalar(
-        sa.select(DomainScore)
-        .join(Response)
-        .where(Response.round_id == round_.id, Response.is_current.is_(True))
-        .where(Response.status == ResponseStatus.SUBMITTED, DomainScore.level.is_not(None))
-        .order_by(DomainScore.id)
-        .limit(1)
-    )
+    score = db.session.scalar(scored(round_).limit(1))
     response = score.response
     changes = [
         lambda: setattr(score, "moderated_level", 1 + (score.moderated_level or 1) % 5),
