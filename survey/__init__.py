@@ -44,6 +44,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         instruments_store,
         journey,
         oruk,
+        publication,
         reports,
         security,
         views,
@@ -56,4 +57,6 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     audit.init_app(app)
     for part in (accounts, journey, areas, reports, api, oruk):
         part.init_app(app)
+    # Pages say when their figures leave out answers being published (base.html).
+    app.add_template_global(publication.figures_refreshing, "figures_refreshing")
     return app

@@ -69,4 +69,7 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # Proxies in front that add X-Forwarded-For/-Proto (0: none; trust no such header).
         "PROXY_HOPS": int(os.environ.get("SURVEY_PROXY_HOPS", "0")),
+        # A page shows the last published figures while newer ones are published by a
+        # thread, rather than waiting for them (survey/publication.py); 0 to wait.
+        "PUBLISH_IN_BACKGROUND": _flag("SURVEY_PUBLISH_IN_BACKGROUND", default=True),
     }

@@ -11,6 +11,11 @@ domain by none or by at least the threshold); the others keep their last
 published figure. The first read of a round publishes, so figures appear as
 soon as there are enough groups.
 
+A refresh of a big round takes seconds (about 15 at 40,000 groups). With
+PUBLISH_IN_BACKGROUND a page does not wait for it: it shows the view's latest
+publication, as it was, while a thread of the process publishes the new one. Those
+figures were published already, so showing them again discloses nothing new.
+
 A member of a set is a response id and its value in the domain, so a changed
 score or a moderated level counts as a change of group.
 """
@@ -29,7 +34,7 @@ from itertools import chain
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -310,6 +315,10 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
             _remember(known_key, token, state)
     latest = _latest(round_id, moderated)
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
+        earlier = _shown_while_refreshing(round_id, moderated, threshold, latest)
+        if earlier is not None:
+            read[round_id, moderated, threshold] = earlier
+            return earlier
         with paused_collection():
             state = current_state(round_, moderated, threshold)
         summary = state.summary()
@@ -359,7 +368,14 @@ def _token_digest(token: tuple) -> str:
 
 def _stored_summary(round_id: int, moderated: bool, threshold: int, token: tuple) -> Current | None:
     """The summary another process (or this one, earlier) stored under this very token."""
-    row = db.session.execute(
+    row = _summary_row(round_id, moderated, threshold)
+    if row is None or row.token != _token_digest(token):
+        return None
+    return _summary_of(row)
+
+
+def _summary_row(round_id: int, moderated: bool, threshold: int):
+    return db.session.execute(
         sa.select(
             FiguresSummary.token,
             FiguresSummary.fingerprint,
@@ -371,11 +387,88 @@ def _stored_summary(round_id: int, moderated: bool, threshold: int, token: tuple
             FiguresSummary.threshold == threshold,
         )
     ).first()
-    if row is None or row.token != _token_digest(token):
-        return None
+
+
+def _summary_of(row) -> Current:
     present = {set_id: frozenset(ids) for set_id, ids in row.present.items()}
     invited = {int(area_id): n for area_id, n in row.invited.items()}
     return Current({}, {}, invited, row.fingerprint, present)
+
+
+def _shown_while_refreshing(
+    round_id: int, moderated: bool, threshold: int, latest: Publication | None
+) -> tuple[Publication, Current] | None:
+    """For a page (GET or HEAD) when the app publishes in the background: the view's latest
+    publication and the summary of the groups it was made from, as they were, while a
+    thread publishes the new figures. None when there is no such pair (nothing published
+    yet, or its summary not kept): the caller publishes and waits.
+
+    The page is told that newer answers are on their way (figures_refreshing)."""
+    if (
+        latest is None
+        or not current_app.config.get("PUBLISH_IN_BACKGROUND")
+        or not has_request_context()
+        or request.method not in ("GET", "HEAD")
+    ):
+        return None
+    row = _summary_row(round_id, moderated, threshold)
+    if row is None or row.fingerprint != latest.fingerprint:
+        return None
+    refresh_in_background(current_app._get_current_object(), round_id, moderated, threshold)
+    request.environ[REFRESHING] = True
+    return latest, _summary_of(row)
+
+
+REFRESHING = "survey.figures_refreshing"
+
+
+def figures_refreshing() -> bool:
+    """True when this page shows figures that a background refresh is replacing."""
+    return has_request_context() and bool(request.environ.get(REFRESHING))
+
+
+# (database, round, view, threshold) -> the thread refreshing it: one at a time each
+_REFRESHING: dict[tuple, threading.Thread] = {}
+_REFRESHING_LOCK = threading.Lock()
+
+
+def refresh_in_background(app, round_id: int, moderated: bool, threshold: int) -> None:
+    """Publish the round's view in a thread of this process, unless one is at it already.
+    Another process may be at it too: _publish_once lets one of them write."""
+    key = (str(db.engine.url), round_id, moderated, threshold)
+    with _REFRESHING_LOCK:
+        running = _REFRESHING.get(key)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(
+            target=_refresh_alone,
+            args=(app, round_id, moderated, threshold),
+            name=f"publish round {round_id}",
+            daemon=True,
+        )
+        _REFRESHING[key] = thread
+        thread.start()
+
+
+def _refresh_alone(app, round_id: int, moderated: bool, threshold: int) -> None:
+    """The refresh a page left to a thread: its own app context, session and transaction.
+    A failure is logged; the next page to find the figures out of date starts another."""
+    with app.app_context():
+        try:
+            round_ = db.session.get(Round, round_id)
+            if round_ is not None:  # outside a request: publish waits for the refresh
+                publish(round_, moderated=moderated, threshold=threshold)
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("publishing round %s in the background failed", round_id)
+
+
+def wait_for_refreshes(timeout: float | None = None) -> None:
+    """Until the background refreshes this process has started have finished."""
+    with _REFRESHING_LOCK:
+        threads = list(_REFRESHING.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _may_share() -> bool:

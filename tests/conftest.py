@@ -17,6 +17,12 @@ from .postgres import PostgresServer
 
 ENGINES = ["sqlite", "postgresql"]
 
+# Pages wait for the figures they show to be published: the rules of publication are
+# tested on what a page shows right after a change. Publishing in the background (the
+# service's default) has tests of its own (tests/survey/test_publish_in_background.py);
+# servers the tests start inherit this.
+os.environ["SURVEY_PUBLISH_IN_BACKGROUND"] = "0"
+
 
 @pytest.fixture(scope="session")
 def postgres_url():

@@ -543,3 +543,16 @@ def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_dat
         assert "checked" not in of_publication and "hidden" in of_publication
         assert "ix_published_figure_round_domain_n" not in indexes
         db.engine.dispose()
+
+
+def test_migrating_leaves_the_loggers_made_before_it_logging(tmp_path):
+    """`survey run` upgrades the database in the process that then serves: alembic's
+    logging set-up must not silence the app's own logger, made before it (it did: a
+    refresh failing in the background, or a consent notice not sent, logged nothing)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'l.db'}"})
+    logger = app.logger
+    logger.disabled = False  # as a fresh process has it
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert logger.disabled is False

@@ -1,0 +1,177 @@
+"""Publishing in the background: after a change, a page shows the figures last published
+(as they were) and says newer answers are on their way, while a thread publishes them.
+
+The rule these tests hold: a page never waits for a refresh once something is published,
+never shows a figure that was not published, and the new figures arrive without another
+page having to wait for them. Six groups score welcoming 1, 2, 3, 4, 5, 1 (mean 16/6 =
+2.67); five more at 5 make a change of five, which may be shown: 41/11 = 3.73.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from survey import publication
+from survey.aggregates import area_aggregates
+from survey.config import load_config
+from survey.extensions import db
+from survey.models import OVERALL, Publication, Round
+
+from .. import factories
+
+SLUG = "confidence-bg"
+PAGE = f"/areas/P-N?round={SLUG}"
+WAITING = "they are being added now"
+
+
+@pytest.fixture
+def background(app):
+    app.config["PUBLISH_IN_BACKGROUND"] = True
+    yield app
+    publication.wait_for_refreshes(30)
+
+
+def _seed(count: int) -> tuple[int, int]:
+    hood = factories.area(code="P-N", type="neighbourhood")
+    round_ = factories.survey_round("confidence", slug=SLUG)
+    for i in range(count):
+        org = factories.organisation(area=hood)
+        factories.submitted_response(
+            round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
+        )
+    db.session.commit()
+    return round_.id, hood.id
+
+
+def _five_more_at_five(round_id: int, hood_id: int) -> None:
+    round_, hood = db.session.get(Round, round_id), db.session.get(factories.Area, hood_id)
+    for _ in range(5):
+        org = factories.organisation(area=hood)
+        factories.submitted_response(round_, org, {"welcoming": 5, OVERALL: 3}, areas=[hood])
+    db.session.commit()
+
+
+def _welcoming_on_a_page(app, round_id: int, hood_id: int) -> tuple[float, bool]:
+    """The welcoming mean a page (a GET) is given, and whether it was told to say that
+    newer answers are on their way."""
+    with app.test_request_context(PAGE, method="GET"):
+        round_, hood = db.session.get(Round, round_id), db.session.get(factories.Area, hood_id)
+        [figure] = [a for a in area_aggregates(round_, [hood]) if a.domain_id == "welcoming"]
+        refreshing = publication.figures_refreshing()
+    db.session.rollback()  # end the read: the thread's writes are seen next time
+    return round(figure.summary.mean, 2), refreshing
+
+
+def _publications() -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Publication))
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Background refreshes held until ``release`` is set; ``started`` counts them."""
+    release, started = threading.Event(), []
+    original = publication._refresh_alone
+
+    def refresh(*args):
+        started.append(args)
+        release.wait(30)
+        original(*args)
+
+    monkeypatch.setattr(publication, "_refresh_alone", refresh)
+    yield release, started
+    release.set()
+
+
+def test_a_page_shows_the_last_publication_while_the_new_one_is_published(background, held):
+    release, started = held
+    round_id, hood_id = _seed(6)
+    # nothing published yet: the first page waits for the first figures, and says nothing
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    assert _publications() == 1 and started == []
+    _five_more_at_five(round_id, hood_id)
+    # the refresh is held: two pages get the published 2.67 at once, and one refresh starts
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    assert len(started) == 1 and _publications() == 1
+    release.set()
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (3.73, False)
+    assert len(started) == 1  # the page found the figures up to date: no refresh
+
+
+def test_the_page_says_newer_answers_are_on_their_way_only_while_they_are(
+    background, held, client, login
+):
+    release, _ = held
+    login("admin")
+    round_id, hood_id = _seed(6)
+    first = client.get(PAGE)
+    assert first.status_code == 200 and WAITING not in first.get_data(as_text=True)
+    _five_more_at_five(round_id, hood_id)
+    page = client.get(PAGE)
+    assert page.status_code == 200 and WAITING in page.get_data(as_text=True)
+    release.set()
+    publication.wait_for_refreshes(30)
+    assert WAITING not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_without_a_request_or_with_the_setting_off_reading_waits_for_the_refresh(app, held):
+    """A command, an export job or a POST has no page to show old figures on; nor has a
+    service that turned the setting off: each publishes and waits, as before."""
+    _, started = held
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(app, round_id, hood_id) == (2.67, False)
+    _five_more_at_five(round_id, hood_id)
+    app.config["PUBLISH_IN_BACKGROUND"] = False
+    assert _welcoming_on_a_page(app, round_id, hood_id) == (3.73, False)
+    _five_more_at_five(round_id, hood_id)  # 16 groups: 66/16 = 4.125
+    app.config["PUBLISH_IN_BACKGROUND"] = True
+    round_, hood = db.session.get(Round, round_id), db.session.get(factories.Area, hood_id)
+    [figure] = [a for a in area_aggregates(round_, [hood]) if a.domain_id == "welcoming"]
+    assert figure.summary.mean == 4.125
+    _five_more_at_five(round_id, hood_id)
+    latest = publication._latest(round_id, False)
+    with app.test_request_context(PAGE, method="POST"):
+        assert publication._shown_while_refreshing(round_id, False, 5, latest) is None
+    assert started == []
+
+
+def test_a_failed_refresh_is_logged_and_the_next_page_starts_another(
+    background, monkeypatch, caplog
+):
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    _five_more_at_five(round_id, hood_id)
+    original = publication._publish_once
+    calls = []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "_publish_once", fails_once)
+    with caplog.at_level(logging.ERROR):
+        assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+        publication.wait_for_refreshes(30)
+    assert "publishing round" in caplog.text and "the database went away" in caplog.text
+    assert _publications() == 1
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2 and len(calls) == 2
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (3.73, False)
+
+
+def test_the_service_publishes_in_the_background_unless_told_not_to(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "test")
+    monkeypatch.delenv("SURVEY_PUBLISH_IN_BACKGROUND")
+    assert load_config(tmp_path)["PUBLISH_IN_BACKGROUND"] is True
+    monkeypatch.setenv("SURVEY_PUBLISH_IN_BACKGROUND", "0")
+    assert load_config(tmp_path)["PUBLISH_IN_BACKGROUND"] is False
