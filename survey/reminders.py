@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from . import audit
 from .extensions import db
 from .instruments_store import instrument_for
-from .journey.invitations import DRAFT, NOT_STARTED, invitation_rows
+from .journey.invitations import DRAFT, NOT_STARTED, InvitationRow, invitation_rows
 from .journey.links import group_link
 from .mail import failure_reason, send_mail
 from .models import Organisation, Reminder, Round, utcnow
@@ -89,11 +89,16 @@ def due_reminders(
     interval: dt.timedelta,
     organisation_ids: set[int] | None = None,
     now: dt.datetime | None = None,
+    rows: list[InvitationRow] | None = None,
 ) -> Outcome:
-    """Who would be reminded now, and why each other non-responder would not."""
+    """Who would be reminded now, and why each other non-responder would not.
+
+    ``rows``: the groups' invitation rows not answered, when the caller has read them."""
     now = now or utcnow()
     outcome = Outcome()
-    for row in invitation_rows(round_, organisation_ids, not_answered=True):
+    if rows is None:
+        rows = invitation_rows(round_, organisation_ids, not_answered=True)
+    for row in rows:
         organisation = row.invitation.organisation
         if organisation is None:  # a locality's invitation: not a group's inbox
             continue

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from exports.support_plans import (
     MODERATED,
@@ -24,7 +24,7 @@ from ..access import ADMIN, may_see_group_answers
 from ..extensions import db
 from ..help_requests import visible_requests
 from ..instruments_store import instrument_for, registry
-from ..journey.invitations import NOT_STARTED, WITHHELD, invitation_rows
+from ..journey.invitations import NOT_STARTED, WITHHELD, InvitationRow, invitation_rows
 from ..journey.links import group_link
 from ..models import (
     Broker,
@@ -130,11 +130,12 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
 
 
 def portfolio(broker: Broker) -> list[Organisation]:
-    """A broker's groups, by name."""
+    """A broker's groups, by name (their profiles, which no plan or list shows, not read:
+    a JSON document each, for some 20,000 groups)."""
     return list(
         db.session.scalars(
             sa.select(Organisation)
-            .options(selectinload(Organisation.area))
+            .options(selectinload(Organisation.area), defer(Organisation.profile))
             .where(Organisation.broker_id == broker.id)
             .order_by(Organisation.name, Organisation.id)
         )
@@ -142,13 +143,18 @@ def portfolio(broker: Broker) -> list[Organisation]:
 
 
 def chase_list(
-    round_: Round, orgs: Sequence[Organisation], responded: set[int], viewer=None
+    round_: Round,
+    orgs: Sequence[Organisation],
+    responded: set[int],
+    viewer=None,
+    rows: list[InvitationRow] | None = None,
 ) -> list[NotResponded]:
     """Groups with no submitted answer yet: status, last reminder, broker and journey link.
 
     Status and last reminder are the invitations list's (invitation_rows, as
-    `survey invitations` writes them). A viewer who is not an admin gets no link for a
-    group that answered before and does not share with them (the rule of
+    `survey invitations` writes them; ``rows``: the groups' rows not answered, when the
+    caller has read them). A viewer who is not an admin gets no link for a group that
+    answered before and does not share with them (the rule of
     journey.invitations.withheld_links).
     """
     waiting = [o for o in orgs if o.id not in responded]
@@ -167,10 +173,9 @@ def chase_list(
         and o.id in answered_before
         and not may_see_group_answers(viewer, o)
     }
-    invited = {
-        row.org_id: row
-        for row in invitation_rows(round_, {o.id for o in waiting}, not_answered=True)
-    }
+    if rows is None:
+        rows = invitation_rows(round_, {o.id for o in waiting}, not_answered=True)
+    invited = {row.org_id: row for row in rows}
     chase = []
     for o in waiting:
         row = invited.get(o.id)  # None: no link made yet, so nothing started or sent

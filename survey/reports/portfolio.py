@@ -18,6 +18,7 @@ from .. import audit
 from ..access import ADMIN, BROKER, may_see_group_answers
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
+from ..journey.invitations import invitation_rows
 from ..mail import stopped_part_way
 from ..models import OVERALL, Broker, Organisation, Round
 from ..reminders import due_reminders, send_reminders
@@ -105,10 +106,13 @@ def portfolio_page(slug: str):
             gaps = sum(1 for level in shown if level is not None and level < target)
         rows.append({"org": g, "response": response, "visible": visible[g.id],
                      "overall": overall, "gaps": gaps})  # fmt: skip
-    chase = chase_list(round_, groups, set(results), current_user)
     broker_arg = broker.id if current_user.role == ADMIN else None
     group_ids = {g.id for g in groups}
-    due = due_reminders(round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids)
+    waiting = invitation_rows(round_, group_ids, not_answered=True)  # read once for both
+    chase = chase_list(round_, groups, set(results), current_user, rows=waiting)
+    due = due_reminders(
+        round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids, rows=waiting
+    )
     instrument = instrument_for(round_)
     lines = [  # every group's, not only this page's
         line
