@@ -440,3 +440,23 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
         (None, "Writing PCN", "T-PCN-W", "draft", None),
         (None, "", "", "not started", None),
     ]
+
+
+def test_the_invitations_list_keeps_the_order_the_links_were_made_after_a_change(app):
+    """Links listed in the order they were made (the CSV, the staff page, the chase list),
+    whatever order the database finds them in: here the groups were added in the reverse
+    order of their links (an index on the group gives theirs), and one link changed after
+    (PostgreSQL then keeps its row's new version after the others)."""
+    from survey.journey.invitations import invitation_rows
+
+    round_ = factories.survey_round("confidence", slug="order-test")
+    orgs = [factories.organisation() for _ in range(4)]
+    made = [factories.invitation(round_, organisation=org) for org in reversed(orgs)]
+    db.session.commit()
+    made[0].private_token = "changed-after"
+    db.session.commit()
+    round_ = db.session.get(Round, round_.id)
+    in_order = sorted(i.id for i in made)
+    assert [r.invitation.id for r in invitation_rows(round_)] == in_order
+    some = invitation_rows(round_, {o.id for o in orgs})
+    assert [r.invitation.id for r in some] == in_order

@@ -153,6 +153,73 @@ def test_erasing_every_member_of_a_figure_leaves_none_of_their_keys(app):
     assert all(key.startswith("gone-") for key in keys)
 
 
+def test_erasing_a_group_only_in_later_figures_renames_it_there(app):
+    """Six groups published, then five more (a change of five: new figures of 11). The
+    erased group is one of the five: the first publication's figures, read first, do not
+    hold it, and each of the 11-member figures must lose its key all the same."""
+    from survey.models import Response
+    from survey.publication import forget_responses
+
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    hood = db.session.get(factories.Area, hood_id)
+    area_aggregates(round_, [hood])
+    for _ in range(5):
+        org = factories.organisation(area=hood)
+        factories.submitted_response(round_, org, {"welcoming": 5, OVERALL: 3}, areas=[hood])
+    db.session.commit()
+    assert {a.summary.n for a in area_aggregates(round_, [hood]) if a.domain_id == OVERALL} == {11}
+    db.session.commit()
+    gone = db.session.scalar(sa.select(sa.func.max(Response.id)))
+    forget_responses([gone])
+    db.session.commit()
+    figures = db.session.execute(
+        sa.select(PublishedFigure.id, PublishedFigure.members).order_by(PublishedFigure.id)
+    ).all()
+    sizes = [len(members) for _, members in figures]
+    assert sizes == [6, 6, 6, 11, 11, 11]  # both publications' figures, sizes kept
+    keys = [k for _, members in figures for k in members]
+    assert not any(k.split(":", 1)[0] == str(gone) for k in keys)
+    assert sum(k.startswith("gone-") for k in keys) == 3  # one new key in each later figure
+
+
+def test_figures_kept_by_the_process_are_told_apart_by_database(tmp_path, sqlite_template):
+    """Two databases with the same publication (a copy, as a restored backup is): the
+    figures one shows must come from its own rows, not from what the process kept of the
+    other's, though publication id, round, fingerprint and time are the same."""
+    import shutil
+
+    from survey import create_app
+    from survey.publication import publish, shown_figures
+
+    first = tmp_path / "first.db"
+    shutil.copy(sqlite_template, first)
+    app_one = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{first}", "TESTING": True})
+    with app_one.app_context():
+        round_id, hood_id = _seed(6)
+        made, _ = publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+        db.session.commit()
+        db.engine.dispose()
+    second = tmp_path / "second.db"
+    shutil.copy(first, second)
+    app_two = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{second}", "TESTING": True})
+    with app_two.app_context():
+        db.session.execute(
+            sa.update(PublishedFigure)
+            .where(PublishedFigure.domain_id == "welcoming")
+            .values(mean=4.5)
+        )
+        db.session.commit()
+    means = []
+    for each in (app_one, app_two):
+        with each.app_context():
+            made = db.session.scalar(sa.select(Publication))
+            means.append(shown_figures(made, [hood_id])[hood_id, "welcoming"].mean)
+            db.session.remove()
+            db.engine.dispose()
+    assert means == [16 / 6, 4.5]
+
+
 def test_a_response_count_with_every_link_revoked_has_none_invited(app):
     """Six groups answered and then every link was revoked: the response count published
     is 6 with 0 live invitations (not unknown, not one), so no rate is made from it."""
