@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from survey.aggregates import area_aggregates
@@ -366,3 +367,24 @@ def test_an_area_with_one_group_says_too_few_and_one_with_none_says_none(app):
     shown = {x.area.id: x for x in area_aggregates(round_, [a, b]) if x.domain_id == OVERALL}
     assert shown[a.id].suppressed and shown[a.id].summary.n is None
     assert not shown[b.id].suppressed and shown[b.id].summary.n == 0
+
+
+def test_a_refresh_that_keeps_clashing_gives_up_after_its_attempts_with_the_clash(app, monkeypatch):
+    """Each clash (another refresh got the round's next number first) starts the refresh
+    again, ATTEMPTS times in all; the last clash is then raised as it is, not hidden."""
+    from sqlalchemy.exc import IntegrityError
+
+    from survey import publication
+
+    round_id, _ = _seed(6)
+    tries = []
+
+    def clash(*args):
+        tries.append(1)
+        raise IntegrityError("INSERT INTO publication", {}, Exception("duplicate seq"))
+
+    monkeypatch.setattr(publication, "_refresh", clash)
+    monkeypatch.setattr(publication.time, "sleep", lambda seconds: None)
+    with pytest.raises(IntegrityError, match="duplicate seq"):
+        publication.publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+    assert len(tries) == publication.ATTEMPTS == 5
