@@ -388,3 +388,58 @@ def test_a_refresh_that_keeps_clashing_gives_up_after_its_attempts_with_the_clas
     with pytest.raises(IntegrityError, match="duplicate seq"):
         publication.publish(db.session.get(Round, round_id), moderated=False, threshold=5)
     assert len(tries) == publication.ATTEMPTS == 5
+
+
+def test_a_refresh_queues_other_refreshes_of_its_round_but_not_its_submissions(pg_app, monkeypatch):
+    """On PostgreSQL a refresh holds its round's row (FOR NO KEY UPDATE) until it commits:
+    a second refresh of the round waits, and a submission, whose reference to the round
+    takes only a key share of that row, does not."""
+    from sqlalchemy.exc import OperationalError
+
+    from survey import publication
+
+    round_id, _ = _seed(6)
+    inside, release, errors = threading.Event(), threading.Event(), []
+    original = publication._refresh
+
+    def held(*args):
+        inside.set()
+        release.wait(30)
+        return original(*args)
+
+    monkeypatch.setattr(publication, "_refresh", held)
+
+    def refresh():
+        with pg_app.app_context():
+            try:
+                publication.publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=refresh)
+    thread.start()
+    try:
+        assert inside.wait(30)
+        with db.engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '1s'")
+            other.commit()
+            with other.begin():  # as a submission's insert checks its round
+                got = other.execute(
+                    sa.select(Round.id)
+                    .where(Round.id == round_id)
+                    .with_for_update(read=True, key_share=True)
+                ).scalar()
+            assert got == round_id
+            with pytest.raises(OperationalError, match="lock"), other.begin():
+                other.execute(  # as a second refresh would
+                    sa.select(Round.id)
+                    .where(Round.id == round_id)
+                    .with_for_update(key_share=True, nowait=True)
+                ).all()
+    finally:
+        release.set()
+        thread.join(30)
+    assert errors == []
+    assert _publications() == 1
