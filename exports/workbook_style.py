@@ -78,7 +78,20 @@ def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=Fa
 
     On a streamed sheet the common values come back as a ``Styled`` (the value and its
     style's id), written as this cell would be without building it: a workbook has a
-    million of them."""
+    million of them. And most are repeats (a level, its words, a sub-heading on every
+    group's page), so the workbook keeps each ``Styled`` made (immutable) for the next
+    time the same value is asked for in the same style."""
+    streamed = isinstance(ws, StreamedSheet) and not ws.parent.iso_dates
+    if streamed:
+        made = ws.parent.__dict__.setdefault("_app_cells", {})
+        # the type too: 1, 1.0 and True are equal keys, and are written differently
+        asked = (type(value), value, id(fill), id(font), number_format, wrap)
+        try:
+            known_cell = made.get(asked)
+        except TypeError:  # an unhashable value: made afresh
+            known_cell, asked = None, None
+        if known_cell is not None:
+            return known_cell
     if isinstance(value, str):
         value = clean_text(value)[:MAX_TEXT]
     quote = isinstance(value, str) and looks_like_formula(value)  # Excel keeps it text, too
@@ -92,8 +105,13 @@ def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=Fa
     if known is None:
         known = styles[key] = _style(ws, fill, font, number_format, wrap, quote)
     array, style_id = known[:2]
-    if isinstance(ws, StreamedSheet) and Styled.holds(value) and not ws.parent.iso_dates:
-        return Styled(value, style_id)
+    if streamed and Styled.holds(value):
+        # fill and font stay alive in the styles kept above, so their ids in ``asked``
+        # name them for as long as the workbook lives
+        styled = Styled(value, style_id)
+        if asked is not None:
+            made[asked] = styled
+        return styled
     c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         c.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
