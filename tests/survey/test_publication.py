@@ -133,6 +133,28 @@ def test_an_erasure_leaves_the_published_figure_and_no_trace_of_the_group(app):
     assert not any(k == str(gone_id) or k.startswith(f"{gone_id}:") for k in keys)
 
 
+def test_erasing_every_group_of_a_round_leaves_its_published_figures(app):
+    """All six groups erased: the round has no groups left in any domain, so its next
+    refresh has nothing to publish, and the figures published from the six stay as they
+    were (erasure does not unpublish), with six new keys each."""
+    from survey.accounts.group_records import erase_group
+    from survey.models import Organisation
+
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    hood = db.session.get(factories.Area, hood_id)
+    before = {a.domain_id: a.summary for a in area_aggregates(round_, [hood])}
+    assert before[OVERALL].n == 6 and round(before["welcoming"].mean, 2) == 2.67
+    for org in db.session.scalars(sa.select(Organisation)).all():
+        erase_group(org)
+    db.session.commit()
+    after = {a.domain_id: a.summary for a in area_aggregates(round_, [hood])}
+    assert after == before
+    assert _publications() == 2  # the refresh after the erasures published no figure
+    sizes = [len(m) for (m,) in db.session.execute(sa.select(PublishedFigure.members))]
+    assert sizes == [6, 6, 6]
+
+
 def test_erasing_every_member_of_a_figure_leaves_none_of_their_keys(app):
     """All six groups of a published figure erased: every figure they were in (here
     all three) keeps six keys, each a new one that names no response."""
