@@ -29,6 +29,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import NamedTuple
@@ -452,15 +453,42 @@ def refresh_in_background(app, round_id: int, moderated: bool, threshold: int) -
 
 def _refresh_alone(app, round_id: int, moderated: bool, threshold: int) -> None:
     """The refresh a page left to a thread: its own app context, session and transaction.
-    A failure is logged; the next page to find the figures out of date starts another."""
+    A failure is logged; the next page to find the figures out of date starts another.
+
+    On PostgreSQL, one process at a time: a refresh of a big round holds about a
+    gigabyte while it works, and every worker's pages find the figures out of date at
+    once. The others skip theirs; their next pages find the new figures published."""
     with app.app_context():
         try:
-            round_ = db.session.get(Round, round_id)
-            if round_ is not None:  # outside a request: publish waits for the refresh
-                publish(round_, moderated=moderated, threshold=threshold)
+            with _one_process_at_a_time(round_id, moderated) as mine:
+                round_ = db.session.get(Round, round_id)
+                if mine and round_ is not None:  # outside a request: publish waits for it
+                    publish(round_, moderated=moderated, threshold=threshold)
         except Exception:
             db.session.rollback()
             app.logger.exception("publishing round %s in the background failed", round_id)
+
+
+REFRESH_LOCKS = 0x5055_424C  # the namespace of the background refreshes' advisory locks
+
+
+@contextmanager
+def _one_process_at_a_time(round_id: int, moderated: bool):
+    """True inside when this process may refresh the round's view now: on PostgreSQL, when
+    it holds the view's advisory lock (on a connection of its own, released after);
+    elsewhere always (refreshes of one round still queue on its row in _publish_once)."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = round_id * 2 + int(moderated)
+    with db.engine.connect() as guard:
+        mine = guard.scalar(sa.select(sa.func.pg_try_advisory_lock(REFRESH_LOCKS, key)))
+        try:
+            yield bool(mine)
+        finally:
+            if mine:
+                guard.scalar(sa.select(sa.func.pg_advisory_unlock(REFRESH_LOCKS, key)))
+            guard.commit()
 
 
 def wait_for_refreshes(timeout: float | None = None) -> None:

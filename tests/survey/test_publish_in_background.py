@@ -175,3 +175,30 @@ def test_the_service_publishes_in_the_background_unless_told_not_to(tmp_path, mo
     assert load_config(tmp_path)["PUBLISH_IN_BACKGROUND"] is True
     monkeypatch.setenv("SURVEY_PUBLISH_IN_BACKGROUND", "0")
     assert load_config(tmp_path)["PUBLISH_IN_BACKGROUND"] is False
+
+
+def test_on_postgresql_one_process_at_a_time_refreshes_a_round(pg_app, monkeypatch):
+    """Every worker's pages find the figures out of date at once, and a big round's
+    refresh holds about a gigabyte: while another process refreshes the round (it holds
+    the round's advisory lock), this one's thread skips its own, and its pages keep the
+    published figures; once the other is done, the next page starts one that publishes."""
+    monkeypatch.setitem(pg_app.config, "PUBLISH_IN_BACKGROUND", True)
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(pg_app, round_id, hood_id) == (2.67, False)
+    _five_more_at_five(round_id, hood_id)
+    lock = sa.func.pg_try_advisory_lock(publication.REFRESH_LOCKS, round_id * 2)
+    with db.engine.connect() as other_process:
+        assert other_process.scalar(sa.select(lock)) is True
+        other_process.commit()
+        for _ in range(2):
+            assert _welcoming_on_a_page(pg_app, round_id, hood_id) == (2.67, True)
+            publication.wait_for_refreshes(30)
+            assert _publications() == 1
+        other_process.scalar(
+            sa.select(sa.func.pg_advisory_unlock(publication.REFRESH_LOCKS, round_id * 2))
+        )
+        other_process.commit()
+    assert _welcoming_on_a_page(pg_app, round_id, hood_id) == (2.67, True)
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2
+    assert _welcoming_on_a_page(pg_app, round_id, hood_id) == (3.73, False)
