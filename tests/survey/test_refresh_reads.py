@@ -138,12 +138,13 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
         near.append((sum(len(sets) for sets in out.values()), of_domains))
         return out, newer
 
-    given_refused = []
+    given_refused, plans_now = [], []
     real_plan = publication.plan_publication
 
     def plan(*args, **known):
         given_refused.append((len(known["refused"]), len(known["clean"])))
-        return real_plan(*args, **known)
+        plans_now.append(real_plan(*args, **known))
+        return plans_now[-1]
 
     monkeypatch.setattr(publication, "plan_publication", plan)
     monkeypatch.setattr(publication, "_published_sets", published_sets)
@@ -164,6 +165,7 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
                 .where(PublishedFigure.round_id == round_.id)
             )
             before = db.session.scalar(sa.select(sa.func.max(Publication.id)))
+            plans_now.clear()
             made, _ = publication.publish(round_, moderated=moderated, threshold=THRESHOLD)
             db.session.commit()
             if before is not None and made.id <= before:
@@ -181,6 +183,14 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
                 )
             ).all()
             assert keeping in ([], [made.id]), (seed, step)
+            # and keeps every slot each domain's plan checked, refused or clean
+            stored = made.checked or []
+            assert sum(refused for *_, refused in stored) == sum(
+                len(p.refused) for p in plans_now
+            ), (seed, step)
+            assert sum(not refused for *_, refused in stored) == sum(
+                len(p.clean) for p in plans_now
+            ), (seed, step)
             published_any += len(expected[0])
             hidden_any += len(expected[1])
             # what this refresh read: at most the ledger of the domains it read
