@@ -190,6 +190,52 @@ def score(app, round_slug: str) -> None:
     click.echo(f"Rescored {count} responses in {round_slug}.")
 
 
+@main.command("publish")
+@click.option("--round", "round_slug", help="Only this round (its slug); else every round.")
+@with_app
+def publish_command(app, round_slug: str | None) -> None:
+    """Publish the rounds' area figures now (both views), as the first page would.
+
+    After a bulk import the first page of a big round would wait for its figures (a
+    minute or more at 40,000 groups); run this first and no page waits."""
+    import time
+
+    from ..extensions import db as database
+    from ..instruments_store import instrument_for
+    from ..models import Round
+    from ..publication import publish
+
+    threshold = app.config["DISCLOSURE_THRESHOLD"]
+    rounds = (
+        [round_named(round_slug)]
+        if round_slug
+        else list(database.session.scalars(sa.select(Round).order_by(Round.opens_on, Round.slug)))
+    )
+    for round_ in rounds:
+        if instrument_for(round_).named_results:
+            click.echo(f"{round_.slug}: results shown by name, nothing to publish")
+            continue
+        for moderated, view in ((False, "self-assessed"), (True, "moderated")):
+            start = time.perf_counter()
+            before = _latest_publication_id(round_.id, moderated)
+            made, _ = publish(round_, moderated=moderated, threshold=threshold)
+            database.session.commit()
+            what = "up to date" if made.id == before else f"publication {made.seq}"
+            seconds = time.perf_counter() - start
+            click.echo(f"{round_.slug} ({view}): {what} in {seconds:.1f} s")
+
+
+def _latest_publication_id(round_id: int, moderated: bool) -> int | None:
+    from ..extensions import db as database
+    from ..models import Publication
+
+    return database.session.scalar(
+        sa.select(sa.func.max(Publication.id)).where(
+            Publication.round_id == round_id, Publication.moderated.is_(moderated)
+        )
+    )
+
+
 import_group.add_command(import_responses)
 import_group.add_command(import_support_plans_command)
 for _group in (

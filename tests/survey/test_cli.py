@@ -200,3 +200,33 @@ def test_demo_keeps_its_current_rounds_open(app, cli):
     rounds = {r.slug: r for r in db.session.scalars(sa.select(Round))}
     assert rounds["dmi-organisation-2026"].is_open(dt.date.today())
     assert not rounds["confidence-2024"].is_open(dt.date.today())
+
+
+def test_publish_publishes_each_view_once_and_then_says_up_to_date(app, cli):
+    """Six groups in one area: each view (self-assessed, moderated) gets its first
+    publication; run again with nothing changed, each is up to date and nothing new is
+    written. An unknown round is refused with its name and a non-zero exit."""
+    from survey.models import Publication
+    from tests import factories
+
+    hood = factories.area(code="P-N", type="neighbourhood")
+    round_ = factories.survey_round("confidence", slug="publish-cli")
+    for i in range(6):
+        org = factories.organisation(area=hood)
+        factories.submitted_response(
+            round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
+        )
+    db.session.commit()
+    first = cli("publish", "--round", "publish-cli")
+    assert first.exit_code == 0, first.output
+    assert "publish-cli (self-assessed): publication 1" in first.output
+    assert "publish-cli (moderated): publication 2" in first.output
+    db.session.remove()
+    views = db.session.execute(sa.select(Publication.moderated).order_by(Publication.id)).all()
+    assert [v for (v,) in views] == [False, True]
+    again = cli("publish")
+    assert again.output.count("up to date") == 2, again.output
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Publication)) == 2
+    unknown = CliRunner().invoke(main, ["publish", "--round", "no-such-round"])
+    assert unknown.exit_code != 0 and "no-such-round" in unknown.output
