@@ -294,7 +294,8 @@ def _latest(round_id: int, moderated: bool) -> Publication | None:
 
 
 def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publication, Current]:
-    """The round's publication for this view, refreshed first if its groups have changed.
+    """The round's publication for this view, refreshed first if its groups have changed
+    (for a page, with PUBLISH_IN_BACKGROUND, refreshed after: _shown_while_refreshing).
 
     The refresh is its own transaction (the caller's pending work is committed
     first). On PostgreSQL the round's row is locked so that two requests do
@@ -434,8 +435,8 @@ _REFRESHING_LOCK = threading.Lock()
 
 
 def refresh_in_background(app, round_id: int, moderated: bool, threshold: int) -> None:
-    """Publish the round's view in a thread of this process, unless one is at it already.
-    Another process may be at it too: _publish_once lets one of them write."""
+    """Publish the round's view in a thread of this process, unless one is at it already
+    (another process may be too: see _refresh_alone)."""
     key = (str(db.engine.url), round_id, moderated, threshold)
     with _REFRESHING_LOCK:
         running = _REFRESHING.get(key)
