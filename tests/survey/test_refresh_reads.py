@@ -141,9 +141,11 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
     given_refused, plans_now = [], []
     real_plan = publication.plan_publication
 
-    def plan(*args, **known):
+    def plan(current, *args, **known):
+        # what the last refresh checked comes back as slots of the sets now
+        assert set(known["refused"]) | set(known["clean"]) <= set(current)
         given_refused.append((len(known["refused"]), len(known["clean"])))
-        plans_now.append(real_plan(*args, **known))
+        plans_now.append(real_plan(current, *args, **known))
         return plans_now[-1]
 
     monkeypatch.setattr(publication, "plan_publication", plan)
