@@ -125,6 +125,7 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
             m is not state.sets.get(d, {}).get(a) for d, by in out.items() for a, m in by.items()
         )
         read_back.append((stale, sum(len(by) for by in out.values())))
+        last_published[:] = [out]
         return out
 
     def ledger_near(round_id, *args):
@@ -136,17 +137,19 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
             .where(PublishedFigure.round_id == round_id, PublishedFigure.domain_id.in_(out))
         )
         near.append((sum(len(sets) for sets in out.values()), of_domains))
+        last_read[:] = [(out, newer)]
         return out, newer
 
-    given_refused, plans_now = [], []
+    given_refused, plans_now, last_published, last_read = [], [], [], []
     real_plan = publication.plan_publication
 
     def plan(current, *args, **known):
         # what the last refresh checked comes back as slots of the sets now
         assert set(known["refused"]) | set(known["clean"]) <= set(current)
         given_refused.append((len(known["refused"]), len(known["clean"])))
-        plans_now.append(real_plan(current, *args, **known))
-        return plans_now[-1]
+        made = real_plan(current, *args, **known)
+        plans_now.append((current, known["clean"], made, known["refused"]))
+        return made
 
     monkeypatch.setattr(publication, "plan_publication", plan)
     monkeypatch.setattr(publication, "_published_sets", published_sets)
@@ -167,7 +170,7 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
                 .where(PublishedFigure.round_id == round_.id)
             )
             before = db.session.scalar(sa.select(sa.func.max(Publication.id)))
-            plans_now.clear()
+            plans_now.clear(), last_read.clear(), last_published.clear()
             made, _ = publication.publish(round_, moderated=moderated, threshold=THRESHOLD)
             db.session.commit()
             if before is not None and made.id <= before:
@@ -188,13 +191,14 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
             # and keeps every slot each domain's plan checked, refused or clean
             stored = made.checked or []
             assert sum(refused for *_, refused in stored) == sum(
-                len(p.refused) for p in plans_now
+                len(p.refused) for _, _, p, _ in plans_now
             ), (seed, step)
             assert sum(not refused for *_, refused in stored) == sum(
-                len(p.clean) for p in plans_now
+                len(p.clean) for _, _, p, _ in plans_now
             ), (seed, step)
             published_any += len(expected[0])
             hidden_any += len(expected[1])
+            _read_only_what_the_plans_check(state, last_published, last_read, plans_now)
             # what this refresh read: at most the ledger of the domains it read
             assert near[-1][0] <= near[-1][1] <= ledger_size, (seed, step)
         # erasure renamed members: every stored digest is still its members' digest
@@ -211,6 +215,30 @@ def test_a_refresh_publishes_what_a_plan_from_the_whole_ledger_publishes(app, mo
     # sets refused before were refused again without looking, and those found clean were
     # checked against the newer sets only
     assert max(r for r, _ in given_refused) > 0 and max(c for _, c in given_refused) > 0
+
+
+def _read_only_what_the_plans_check(state, last_published, last_read, plans) -> None:
+    """A refresh reads from the ledger only sets a checked set could differ from by few, in
+    one query for every domain it checks: each set read is within the threshold in size
+    of a set some plan checked afresh, or, published since the last refresh, of one found
+    clean then and checked again now against the newer sets only; and nothing of a domain
+    whose plan checks nothing."""
+    ledger, newer = last_read[0]
+    domains = sorted(set(state.sets) | set(last_published[0]))
+    fresh, again, checking = set(), set(), set()
+    for domain_id, (current, clean_before, plan, refused) in zip(domains, plans, strict=True):
+        assert current == state.sets.get(domain_id, {}), domain_id
+        checked = (plan.refused - set(refused)) | plan.clean  # refused before: not checked
+        again |= {len(current[a]) for a in checked if a in clean_before}
+        fresh |= {len(current[a]) for a in checked if a not in clean_before}
+        if checked:
+            checking.add(domain_id)
+    for domain_id, sets in ledger.items():
+        assert domain_id in checking
+        for read in sets:
+            near_fresh = any(abs(len(read) - n) < THRESHOLD for n in fresh)
+            near_again = any(abs(len(read) - n) < THRESHOLD for n in again)
+            assert near_fresh or (near_again and read in newer[domain_id]), domain_id
 
 
 def _group_in(round_, *areas):
