@@ -192,16 +192,19 @@ def test_derived_figures_are_the_derived_sets_shown_and_nothing_else(tree):
 
 def test_invited_and_responded_counts_follow_the_threshold_and_the_live_links(app):
     """Four neighbourhoods, threshold 5. A: exactly 5 groups answered of 7 invited: the
-    count may be shown (at least 5), with the 7 live links of its publication. B: 3 links,
-    no answer: 0 answered of 3. C: no link and no answer: 0 of 0. D: 2 answered of 4: the
-    count is hidden (None), and the invited count is D's live links, 4."""
+    count may be shown (at least 5), with the 7 live links of its publication; only 3 of
+    them scored welcoming, so that figure is suppressed, and with it the count beside it
+    (5 less the welcoming figure's groups would give those away). B: 3 links, no answer:
+    0 answered of 3. C: no link and no answer: 0 of 0. D: 2 answered of 4: the count is
+    hidden (None), and the invited count is D's live links, 4."""
     round_ = factories.survey_round("confidence")
     a, b, c, d = (factories.area(code=f"I-{x}", type="neighbourhood") for x in "ABCD")
 
-    def answered(area, count):
-        for _ in range(count):
+    def answered(area, count, welcoming=0):
+        for i in range(count):
             org = factories.organisation(area=area)
-            factories.submitted_response(round_, org, {OVERALL: 3}, areas=[area])
+            levels = {OVERALL: 3} | ({"welcoming": 2} if i < welcoming else {})
+            factories.submitted_response(round_, org, levels, areas=[area])
 
     def invited_only(area, count):
         for _ in range(count):
@@ -209,7 +212,7 @@ def test_invited_and_responded_counts_follow_the_threshold_and_the_live_links(ap
             db.session.add(OrganisationArea(organisation_id=org.id, area_id=area.id))
             factories.invitation(round_, organisation=org)
 
-    answered(a, 5)
+    answered(a, 5, welcoming=3)
     invited_only(a, 2)
     invited_only(b, 3)
     answered(d, 2)
@@ -221,3 +224,5 @@ def test_invited_and_responded_counts_follow_the_threshold_and_the_live_links(ap
         if x.domain_id == OVERALL
     }
     assert counts == {"I-A": (7, 5), "I-B": (3, 0), "I-C": (0, 0), "I-D": (4, None)}
+    [welcoming] = [x for x in area_aggregates(round_, [a]) if x.domain_id == "welcoming"]
+    assert welcoming.suppressed and (welcoming.invited, welcoming.responded) == (7, None)
