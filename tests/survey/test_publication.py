@@ -304,6 +304,13 @@ def test_a_response_count_with_every_link_revoked_has_none_invited(app):
         )
     ).one()
     assert tuple(figure) == (6, 0)
+    hood = db.session.get(factories.Area, hood_id)
+    [shown] = [
+        a
+        for a in area_aggregates(db.session.get(Round, round_id), [hood])
+        if a.domain_id == OVERALL
+    ]
+    assert (shown.invited, shown.responded) == (0, 6)
 
 
 def test_a_figure_hidden_later_is_no_longer_shown_though_it_was_published(app):
