@@ -516,3 +516,16 @@ def test_a_refresh_queues_other_refreshes_of_its_round_but_not_its_submissions(p
         thread.join(30)
     assert errors == []
     assert _publications() == 1
+
+
+def test_a_process_store_keeps_the_latest_few_and_a_key_kept_again_is_the_newest():
+    """The stores a process keeps between requests (summaries, figures read) hold at most
+    their limit, forgetting the oldest first; keeping a key again makes it the newest."""
+    from survey import publication
+
+    store, lock = {}, threading.Lock()
+    for key in "abc":
+        publication._keep(store, lock, 3, key, key)
+    publication._keep(store, lock, 3, "a", "a again")
+    publication._keep(store, lock, 3, "d", "d")  # b is now the oldest: it goes
+    assert list(store.items()) == [("c", "c"), ("a", "a again"), ("d", "d")]
