@@ -526,6 +526,7 @@ def test_a_process_store_keeps_the_latest_few_and_a_key_kept_again_is_the_newest
     store, lock = {}, threading.Lock()
     for key in "abc":
         publication._keep(store, lock, 3, key, key)
-    publication._keep(store, lock, 3, "a", "a again")
-    publication._keep(store, lock, 3, "d", "d")  # b is now the oldest: it goes
-    assert list(store.items()) == [("c", "c"), ("a", "a again"), ("d", "d")]
+    publication._keep(store, lock, 3, "b", "b again")  # full, but b is kept: none goes
+    assert list(store.items()) == [("a", "a"), ("c", "c"), ("b", "b again")]
+    publication._keep(store, lock, 3, "d", "d")  # a is the oldest: it goes
+    assert list(store.items()) == [("c", "c"), ("b", "b again"), ("d", "d")]
