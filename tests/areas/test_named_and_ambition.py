@@ -228,6 +228,28 @@ def test_a_localitys_own_gap_to_the_target_is_the_target_less_its_own_level(app)
     assert gaps[unscored] == (None, None)
 
 
+def test_a_localitys_own_levels_in_each_view_and_for_the_domains_asked(app):
+    """A PCN assessed itself at 2 in one domain and a reviewer moderated it to 4: the
+    self-assessed view shows 2, the moderated view 4. A map asks for one domain: it gets
+    that domain's figure alone."""
+    from survey.aggregates import area_aggregates
+
+    pcn = factories.area(code="M-PCN", type="pcn")
+    locality = factories.survey_round("dmi-locality", slug="loc-views")
+    first, second = (d.id for d in registry().latest("dmi-locality").domains[:2])
+    response = _locality_response(locality, pcn, {first: 2, second: 3}, {})
+    response.scores[0].moderated_level = 4
+    db.session.commit()
+
+    def level(moderated: bool) -> int:
+        shown = area_aggregates(locality, [pcn], moderated=moderated)
+        return next(a.level for a in shown if a.domain_id == first)
+
+    assert (level(False), level(True)) == (2, 4)
+    asked = area_aggregates(locality, [pcn], domain_ids={second})
+    assert [(a.domain_id, a.level) for a in asked] == [(second, 3)]
+
+
 def test_trends_follow_one_instrument_oldest_first(app):
     """Rounds of another instrument in the same area are not part of its trend."""
     from survey.aggregates import trend_aggregates
