@@ -101,6 +101,24 @@ def test_a_parent_minus_its_shown_children_must_not_leave_a_few():
     assert plan.hidden == {"B"}
 
 
+def test_a_parent_leaving_one_group_beside_its_child_hides_the_child():
+    """P has six groups, its one shown child A five of them: P less A is one group, the
+    fewest that can be given away, so A is hidden (1 to threshold - 1 left: 1 included)."""
+    a = groups("abcde")
+    assert residual_suppression({"P": a | groups("f"), "A": a}, {"P": ["A"]}, T) == {"A"}
+
+
+def test_every_parent_is_checked_whatever_comes_before_it():
+    """Parents are checked in turn (in one order, whatever kind their slots are: here
+    names and numbers, mixed). A parent already hidden (A), one not shown (0) and one
+    with no shown child (1) come before 7 and are passed over; 7 still leaves two groups
+    beside its child B, so B is hidden."""
+    b = groups("abcde")
+    shown = {7: b | groups("fg"), "B": b, 1: groups("hijklm"), "A": groups("nopqrs"), "C": b}
+    children = {"A": ["C"], 0: ["B"], 1: ["Z"], 7: ["B"]}
+    assert residual_suppression(shown, children, T, hidden={"A"}) == {"A", "B"}
+
+
 def test_residual_counts_groups_in_two_children_or_outside_the_parent():
     parent = groups("abcdefgh")
     assert residual_size(parent, [groups("abcd"), groups("efgh")]) == 0
