@@ -119,6 +119,26 @@ def test_every_parent_is_checked_whatever_comes_before_it():
     assert residual_suppression(shown, children, T, hidden={"A"}) == {"A", "B"}
 
 
+def test_of_two_equal_children_the_lower_slot_is_hidden_whatever_order_they_are_listed():
+    """P leaves two groups beside its children B and A, five groups each: one of them is
+    hidden, the lower slot (A), as ties go everywhere in the plan."""
+    a, b = groups("abcde"), groups("fghij")
+    shown = {"P": a | b | groups("kl"), "A": a, "B": b}
+    assert residual_suppression(shown, {"P": ["B", "A"]}, T) == {"A"}
+
+
+def test_a_child_hidden_for_one_parent_is_checked_again_for_the_others():
+    """P (ten groups) is checked first: its children X and Y cover it, X with nine groups
+    outside it too, so P less X and Y counts 9 and passes. Q, checked next, is X and two
+    more: X is hidden for Q. Now P less Y alone leaves a and b, two groups, so Y must be
+    hidden too: the check goes round again until nothing more is hidden."""
+    x = groups("ab") | groups("pqrstuvwx")
+    y = groups("cdefghij")
+    shown = {"P": groups("abcdefghij"), "Q": x | groups("yz"), "X": x, "Y": y}
+    assert residual_size(shown["P"], [x, y]) == 9
+    assert residual_suppression(shown, {"P": ["X", "Y"], "Q": ["X"]}, T) == {"X", "Y"}
+
+
 def test_residual_counts_groups_in_two_children_or_outside_the_parent():
     parent = groups("abcdefgh")
     assert residual_size(parent, [groups("abcd"), groups("efgh")]) == 0

@@ -530,3 +530,26 @@ def test_a_process_store_keeps_the_latest_few_and_a_key_kept_again_is_the_newest
     assert list(store.items()) == [("a", "a"), ("c", "c"), ("b", "b again")]
     publication._keep(store, lock, 3, "d", "d")  # a is the oldest: it goes
     assert list(store.items()) == [("c", "c"), ("b", "b again"), ("d", "d")]
+
+
+def test_two_rounds_and_two_views_read_in_turn_publish_once_each(app):
+    """Each round's view has its own latest publication: reading round A, round B, A's
+    moderated view and then all three again publishes three times in all, not again each
+    time another round's or view's publication is newer."""
+    from survey.publication import publish
+
+    round_a, _ = _seed(6)
+    hood = db.session.scalar(sa.select(factories.Area))
+    round_b = factories.survey_round("confidence", slug="confidence-other")
+    for i in range(6):
+        org = factories.organisation(area=hood)
+        factories.submitted_response(
+            round_b, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
+        )
+    db.session.commit()
+    round_b = round_b.id
+    reads = [(round_a, False), (round_b, False), (round_a, True)]
+    for round_id, moderated in reads + reads:
+        publish(db.session.get(Round, round_id), moderated=moderated, threshold=5)
+        db.session.commit()
+    assert _publications() == 3
