@@ -553,3 +553,47 @@ def test_two_rounds_and_two_views_read_in_turn_publish_once_each(app):
         publish(db.session.get(Round, round_id), moderated=moderated, threshold=5)
         db.session.commit()
     assert _publications() == 3
+
+
+def test_a_page_reads_a_rounds_figures_once_and_the_next_works_nothing_out_again(app, monkeypatch):
+    """The first page publishes the round's figures. On the next, with nothing changed,
+    two parts show the same round's figures: its latest publication is read once, and the
+    groups' sets are taken as this process kept them (current_state is not run again, and
+    the copy stored for other processes is not read)."""
+    import re
+
+    from survey import publication
+
+    round_id, hood_id = _seed(6)
+    worked_out, statements = [], []
+    real = publication.current_state
+
+    def current_state(*args):
+        worked_out.append(args[1:])
+        return real(*args)
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    monkeypatch.setattr(publication, "current_state", current_state)
+
+    def page() -> int:
+        statements.clear()
+        with app.test_request_context(f"/areas/P-N?round={round_id}", method="GET"):
+            round_, hood = db.session.get(Round, round_id), db.session.get(factories.Area, hood_id)
+            area_aggregates(round_, [hood])
+            area_aggregates(round_, [hood])
+        db.session.rollback()
+        return sum(bool(re.search(r"FROM publication\b", s)) for s in statements)
+
+    def summaries_read() -> int:  # the sets' summary another process may have stored
+        return sum("FROM figures_summary" in s for s in statements)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page()  # the first publishes
+        assert worked_out == [(False, 5)]
+        assert page() == 1 and worked_out == [(False, 5)]
+        assert summaries_read() == 0  # kept by this process: not even the stored copy read
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
