@@ -311,13 +311,15 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
     token = change_token(round_, read.setdefault("token rows", {}))
     known = _KNOWN.get(known_key)
     state = known[1] if token is not None and known is not None and known[0] == token else None
+    stored = None  # the summary stored for other processes, once read
     if state is None and token is not None:  # another process may have worked them out
-        state = _stored_summary(round_id, moderated, threshold, token)
-        if state is not None:
+        stored = _summary_row(round_id, moderated, threshold)
+        if stored is not None and stored.token == _token_digest(token):
+            state = _summary_of(stored)
             _remember(known_key, token, state)
     latest = _latest(round_id, moderated)
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
-        earlier = _shown_while_refreshing(round_id, moderated, threshold, latest)
+        earlier = _shown_while_refreshing(round_id, moderated, threshold, latest, stored)
         if earlier is not None:
             read[round_id, moderated, threshold] = earlier
             return earlier
@@ -368,15 +370,9 @@ def _token_digest(token: tuple) -> str:
     return hashlib.sha256(repr(token).encode()).hexdigest()
 
 
-def _stored_summary(round_id: int, moderated: bool, threshold: int, token: tuple) -> Current | None:
-    """The summary another process (or this one, earlier) stored under this very token."""
-    row = _summary_row(round_id, moderated, threshold)
-    if row is None or row.token != _token_digest(token):
-        return None
-    return _summary_of(row)
-
-
 def _summary_row(round_id: int, moderated: bool, threshold: int):
+    """The summary of the view's sets that a process (this one, or another) stored last,
+    under the change token it was made for."""
     return db.session.execute(
         sa.select(
             FiguresSummary.token,
@@ -398,12 +394,17 @@ def _summary_of(row) -> Current:
 
 
 def _shown_while_refreshing(
-    round_id: int, moderated: bool, threshold: int, latest: Publication | None
+    round_id: int,
+    moderated: bool,
+    threshold: int,
+    latest: Publication | None,
+    stored=None,
 ) -> tuple[Publication, Current] | None:
     """For a page (GET or HEAD) when the app publishes in the background: the view's latest
     publication and the summary of the groups it was made from, as they were, while a
     thread publishes the new figures. None when there is no such pair (nothing published
-    yet, or its summary not kept): the caller publishes and waits.
+    yet, or its summary not kept): the caller publishes and waits. ``stored``: the stored
+    summary's row, if the caller has read it.
 
     The page is told that newer answers are on their way (figures_refreshing)."""
     if (
@@ -413,7 +414,7 @@ def _shown_while_refreshing(
         or request.method not in ("GET", "HEAD")
     ):
         return None
-    row = _summary_row(round_id, moderated, threshold)
+    row = stored if stored is not None else _summary_row(round_id, moderated, threshold)
     if row is None or row.fingerprint != latest.fingerprint:
         return None
     refresh_in_background(current_app._get_current_object(), round_id, moderated, threshold)

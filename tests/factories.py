@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from survey.extensions import db
 from survey.models import (
+    OVERALL,
     Answer,
     Area,
     Broker,
@@ -142,3 +143,11 @@ def user(
     db.session.add(made)
     db.session.flush()
     return made
+
+
+def scored_groups(round_: Round, area: Area, count: int) -> None:
+    """``count`` groups in one area, each with a submitted response: welcoming at levels
+    1, 2, 3, 4, 5, 1, ... in turn and overall at 3."""
+    for i in range(count):
+        org = organisation(area=area)
+        submitted_response(round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[area])

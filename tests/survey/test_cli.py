@@ -211,11 +211,7 @@ def test_publish_publishes_each_view_once_and_then_says_up_to_date(app, cli):
 
     hood = factories.area(code="P-N", type="neighbourhood")
     round_ = factories.survey_round("confidence", slug="publish-cli")
-    for i in range(6):
-        org = factories.organisation(area=hood)
-        factories.submitted_response(
-            round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
-        )
+    factories.scored_groups(round_, hood, 6)
     db.session.commit()
     first = cli("publish", "--round", "publish-cli")
     assert first.exit_code == 0, first.output

@@ -17,11 +17,7 @@ from .. import factories
 def _seed(count: int):
     hood = factories.area(code="P-N", type="neighbourhood")
     round_ = factories.survey_round("confidence", slug="confidence-pub")
-    for i in range(count):
-        org = factories.organisation(area=hood)
-        factories.submitted_response(
-            round_, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
-        )
+    factories.scored_groups(round_, hood, count)
     db.session.commit()
     return round_.id, hood.id
 
@@ -541,11 +537,7 @@ def test_two_rounds_and_two_views_read_in_turn_publish_once_each(app):
     round_a, _ = _seed(6)
     hood = db.session.scalar(sa.select(factories.Area))
     round_b = factories.survey_round("confidence", slug="confidence-other")
-    for i in range(6):
-        org = factories.organisation(area=hood)
-        factories.submitted_response(
-            round_b, org, {"welcoming": 1 + i % 5, OVERALL: 3}, areas=[hood]
-        )
+    factories.scored_groups(round_b, hood, 6)
     db.session.commit()
     round_b = round_b.id
     reads = [(round_a, False), (round_b, False), (round_a, True)]
