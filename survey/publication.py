@@ -284,7 +284,7 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
     return Current(frozen, values, invited, fingerprint.hexdigest(), digests=digests)
 
 
-def _latest(round_id: int, moderated: bool) -> Publication | None:
+def latest_publication(round_id: int, moderated: bool) -> Publication | None:
     return db.session.scalar(
         sa.select(Publication)
         .where(Publication.round_id == round_id, Publication.moderated.is_(moderated))
@@ -317,7 +317,7 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
         if stored is not None and stored.token == _token_digest(token):
             state = _summary_of(stored)
             _remember(known_key, token, state)
-    latest = _latest(round_id, moderated)
+    latest = latest_publication(round_id, moderated)
     if state is None or latest is None or latest.fingerprint != state.fingerprint:
         earlier = _shown_while_refreshing(round_id, moderated, threshold, latest, stored)
         if earlier is not None:
@@ -560,7 +560,7 @@ def _publish_once(
             db.session.execute(
                 sa.select(Round.id).where(Round.id == round_id).with_for_update(key_share=True)
             ).all()
-            latest = _latest(round_id, moderated)
+            latest = latest_publication(round_id, moderated)
             if latest is None or latest.fingerprint != state.fingerprint:
                 latest = _refresh(round_id, moderated, threshold, state)
             if share is not None:
@@ -634,7 +634,7 @@ def _checked_before(round_id: int, moderated: bool, threshold: int, state: Curre
     refused and clean) of the sets that have the same digest now, under the same threshold.
     The last publication stops keeping it, as the one being written keeps its own."""
     out = Checked(defaultdict(set), defaultdict(set), 0)
-    last = _latest(round_id, moderated)
+    last = latest_publication(round_id, moderated)
     if last is None or not last.checked:
         return out
     if last.threshold == threshold:

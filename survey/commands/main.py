@@ -203,7 +203,7 @@ def publish_command(app, round_slug: str | None) -> None:
     from ..extensions import db as database
     from ..instruments_store import instrument_for
     from ..models import Round
-    from ..publication import publish
+    from ..publication import latest_publication, publish
 
     threshold = app.config["DISCLOSURE_THRESHOLD"]
     rounds = (
@@ -217,23 +217,13 @@ def publish_command(app, round_slug: str | None) -> None:
             continue
         for moderated, view in ((False, "self-assessed"), (True, "moderated")):
             start = time.perf_counter()
-            before = _latest_publication_id(round_.id, moderated)
+            before = latest_publication(round_.id, moderated)
+            before_id = before.id if before is not None else None
             made, _ = publish(round_, moderated=moderated, threshold=threshold)
             database.session.commit()
-            what = "up to date" if made.id == before else f"publication {made.seq}"
+            what = "up to date" if made.id == before_id else f"publication {made.seq}"
             seconds = time.perf_counter() - start
             click.echo(f"{round_.slug} ({view}): {what} in {seconds:.1f} s")
-
-
-def _latest_publication_id(round_id: int, moderated: bool) -> int | None:
-    from ..extensions import db as database
-    from ..models import Publication
-
-    return database.session.scalar(
-        sa.select(sa.func.max(Publication.id)).where(
-            Publication.round_id == round_id, Publication.moderated.is_(moderated)
-        )
-    )
 
 
 import_group.add_command(import_responses)

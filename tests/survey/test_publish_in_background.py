@@ -143,7 +143,7 @@ def test_without_a_request_or_with_the_setting_off_reading_waits_for_the_refresh
     [figure] = [a for a in area_aggregates(round_, [hood]) if a.domain_id == "welcoming"]
     assert figure.summary.mean == 4.125
     _five_more_at_five(round_id, hood_id)
-    latest = publication._latest(round_id, False)
+    latest = publication.latest_publication(round_id, False)
     with app.test_request_context(PAGE, method="POST"):
         assert publication._shown_while_refreshing(round_id, False, 5, latest) is None
     assert started == []
