@@ -152,7 +152,6 @@ def invitation_rows(
     no current submission (not started, or a draft).
     """
     rows = []
-    live = live_invitations(round_, organisation_ids)  # read for these groups only
     answers = sa.select(
         Response.organisation_id,
         Response.area_id,
@@ -169,6 +168,11 @@ def invitation_rows(
             statuses[key] = (SUBMITTED, submitted_at)
         elif status == ResponseStatus.IN_PROGRESS:
             statuses.setdefault(key, (DRAFT, None))
+    if not_answered and organisation_ids is not None:  # answered groups' links: not read
+        organisation_ids = {
+            o for o in organisation_ids if statuses.get(("org", o), ("",))[0] != SUBMITTED
+        }
+    live = live_invitations(round_, organisation_ids)  # read for these groups only
     reminded = last_reminders(round_)
     for inv in live:
         if inv.organisation is not None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from exports.support_plans import (
     MODERATED,
@@ -66,16 +66,15 @@ def group_result(round_: Round, org: Organisation, response: Response) -> GroupR
     return _result(instrument_for(round_), org, response.submitted_at, scores)
 
 
-def _result(instrument, org: Organisation, submitted_at, scores) -> GroupResult:
+def _result(instrument, org: Organisation, submitted_at, scores, names=None) -> GroupResult:
     """scores: (domain, level, moderated level, note, ambition) in any order; the result's
-    levels are the instrument's domains in its order (not overall, nor a domain it lacks)."""
-    names = {d.id: d.name for d in instrument.domains}
-    order = {domain_id: i for i, domain_id in enumerate(names)}
+    levels are the instrument's domains in its order (not overall, nor a domain it lacks).
+    names: the instrument's domain names by id, when the caller has them (many groups)."""
+    by_domain = {s[0]: s[1:] for s in scores}  # one score a domain (a unique key)
     levels = tuple(
-        GroupLevel(domain_id, names[domain_id], level, moderated, note, ambition)
-        for domain_id, level, moderated, note, ambition in sorted(
-            (s for s in scores if s[0] in names), key=lambda s: order[s[0]]
-        )
+        GroupLevel(domain_id, name, *by_domain[domain_id])
+        for domain_id, name in (names or _domain_names(instrument)).items()
+        if domain_id in by_domain
     )
     area = org.area
     return GroupResult(
@@ -86,6 +85,10 @@ def _result(instrument, org: Organisation, submitted_at, scores) -> GroupResult:
         submitted_on=submitted_at.date() if submitted_at else None,
         levels=levels,
     )
+
+
+def _domain_names(instrument) -> dict[str, str]:
+    return {d.id: d.name for d in instrument.domains}
 
 
 def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, GroupResult]:
@@ -122,9 +125,10 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
         if score[0] is not None:  # a submission with no score rows still has a result
             scores[org_id].append(tuple(score))
     instrument = instrument_for(round_)
+    names = _domain_names(instrument)
     by_id = {o.id: o for o in orgs}
     return {
-        org_id: _result(instrument, by_id[org_id], at, scores[org_id])
+        org_id: _result(instrument, by_id[org_id], at, scores[org_id], names)
         for org_id, at in submitted.items()
     }
 
@@ -135,7 +139,7 @@ def portfolio(broker: Broker) -> list[Organisation]:
     return list(
         db.session.scalars(
             sa.select(Organisation)
-            .options(selectinload(Organisation.area), defer(Organisation.profile))
+            .options(joinedload(Organisation.area), defer(Organisation.profile))
             .where(Organisation.broker_id == broker.id)
             .order_by(Organisation.name, Organisation.id)
         )

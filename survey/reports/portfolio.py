@@ -86,7 +86,8 @@ def portfolio_page(slug: str):
     groups = portfolio(broker)
     results = group_results(round_, groups)  # every group's, as plain rows
     target = round_.target_level or DEFAULT_TARGET
-    visible = {g.id: may_see_group_answers(current_user, g) for g in groups}
+    viewer = current_user._get_current_object()  # not the proxy, for each of 20,000 groups
+    visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
     groups_page = Page(len(groups), request.args.get("page"))
     on_page = groups[groups_page.start : groups_page.end]
     responses = current_responses(round_, [g.id for g in on_page])  # this page's, for its rows
@@ -113,13 +114,16 @@ def portfolio_page(slug: str):
     due = due_reminders(
         round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids, rows=waiting
     )
-    instrument = instrument_for(round_)
-    lines = [  # every group's, not only this page's
-        line
-        for g in groups
-        if visible[g.id] and g.id in results
-        for line in plan_lines(instrument, registry().offers, results[g.id], target)
-    ]
+    instrument, offers = instrument_for(round_), registry().offers
+    needed: Counter[str] = Counter()  # groups whose plan names each offer: every group's
+    needs: dict[tuple, set[str]] = {}  # a plan's offers follow from the levels shown alone
+    for g in groups:
+        if visible[g.id] and g.id in results:
+            shown = tuple((lv.domain_id, lv.shown) for lv in results[g.id].levels)
+            if shown not in needs:
+                lines = plan_lines(instrument, offers, results[g.id], target)
+                needs[shown] = {line.offer for line in lines if line.offer}
+            needed.update(needs[shown])
     chase_page = Page(len(chase), request.args.get("chase_page"))
 
     def page_url(anchor: str, **asked: int) -> str:  # each list's links keep the other's page
@@ -129,7 +133,6 @@ def portfolio_page(slug: str):
             url_for("reports.portfolio_page", slug=round_.slug, broker=broker_arg, **pages) + anchor
         )
 
-    needed = Counter(offer for offer, _ in {(ln.offer, ln.org_id) for ln in lines if ln.offer})
     return render_template(
         "views/reports/portfolio.html",
         offers_needed=sorted(needed.items(), key=lambda item: (-item[1], item[0])),
