@@ -14,8 +14,10 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db
+from ..instruments_store import instrument_for
 from ..lookups import round_with_slug
 from ..models import AREA_TYPES, Area, Round, utcnow
+from ..publication import kept_reply, publish
 from .openapi import openapi_document
 from .records import area_record, round_aggregates, round_record
 from .tokens import token_from_header
@@ -158,11 +160,26 @@ def aggregates(slug: str):
         )
     else:
         chosen = sorted(round_.areas, key=lambda a: a.code)
-    return jsonify(
-        round=round_.slug,
-        threshold=current_app.config["DISCLOSURE_THRESHOLD"],
-        aggregates=round_aggregates(round_, chosen),
-    )
+    threshold = current_app.config["DISCLOSURE_THRESHOLD"]
+
+    def reply() -> bytes:
+        records = round_aggregates(round_, chosen)
+        return jsonify(round=round_.slug, threshold=threshold, aggregates=records).get_data()
+
+    if instrument_for(round_).named_results:  # each area's own answers, read as they stand
+        body = reply()
+    else:
+        # the same figures for the same question: a small-area reply is 21 MB of JSON
+        question = (
+            round_.slug,
+            round_.instrument_id,
+            round_.instrument_version,
+            round_.target_level,
+            tuple((a.id, a.code, a.name, a.type) for a in chosen),
+        )
+        published = publish(round_, moderated=False, threshold=threshold)
+        body = kept_reply(published, threshold, question, reply)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.route("/<path:anything>")

@@ -1,0 +1,94 @@
+"""The API's aggregates reply is kept for the same figures and question, never past a change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from survey import publication
+from survey.api import views as api_views
+from survey.extensions import db
+from survey.models import OVERALL, Area
+
+from .. import factories
+
+URL = "/api/rounds/confidence-test/aggregates"
+
+
+def _pcn(body: dict) -> dict:
+    (row,) = [r for r in body["aggregates"] if r["domain_id"] == "welcoming"]
+    return row
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[str]:
+    """Each time the API worked its aggregate records out (the real function, counted)."""
+    calls = []
+    real = api_views.round_aggregates
+
+    def counted(round_, areas):
+        calls.append(round_.slug)
+        return real(round_, areas)
+
+    monkeypatch.setattr(api_views, "round_aggregates", counted)
+    return calls
+
+
+def _get(client, bearer, made: list[str]) -> tuple[bytes, int]:
+    """The reply's bytes, and whether its records were worked out for it (1) or kept (0)."""
+    before = len(made)
+    reply = client.get(URL, headers=bearer)
+    assert reply.status_code == 200 and reply.mimetype == "application/json"
+    return reply.data, len(made) - before
+
+
+def test_the_same_question_gets_the_kept_reply_until_the_figures_change(
+    client, scored, bearer, made
+):
+    round_, pcn, hoods = scored
+    first, _ = _get(client, bearer, made)  # publishes the round: its state is worked out in full
+    second, second_made = _get(client, bearer, made)  # the remembered summary: made and kept
+    third, third_made = _get(client, bearer, made)
+    assert second_made == 1
+    assert third_made == 0  # kept
+    assert first == second == third
+    assert _pcn(json.loads(third))["n"] == 15  # 6 + 2 + 7 groups
+
+    # five more groups answer in B (level 4 each): the PCN's 15 become 20, and its mean
+    # 37 / 15 becomes (37 + 20) / 20
+    for _ in range(5):
+        org = factories.organisation(area=hoods[1])
+        factories.submitted_response(
+            round_, org, {"welcoming": 4, OVERALL: 3}, areas=[hoods[1], pcn]
+        )
+    db.session.commit()
+    changed, changed_made = _get(client, bearer, made)
+    shown = _pcn(json.loads(changed))
+    assert changed_made > 0 and shown["n"] == 20 and shown["mean"] == 57 / 20
+    # a state worked out in full (the refresh's, with every member) is never kept
+    assert all(state.present is not None for state, _ in publication._REPLIES.values())
+
+    # the area renamed: the kept reply is not the answer (its name is part of the question)
+    _get(client, bearer, made)  # the new summary remembered: made and kept
+    kept, kept_made = _get(client, bearer, made)
+    assert kept_made == 0
+    db.session.get(Area, pcn.id).name = "Renamed PCN"
+    db.session.commit()
+    renamed, _ = _get(client, bearer, made)
+    assert _pcn(json.loads(renamed))["area_name"] == "Renamed PCN"
+
+
+def test_a_threshold_or_an_area_asked_is_another_question(app, client, scored, bearer, made):
+    _get(client, bearer, made)
+    _get(client, bearer, made)
+    whole = client.get(URL, headers=bearer).get_json()
+    one = client.get(f"{URL}?area=T-NB", headers=bearer).get_json()
+    assert {r["area_code"] for r in whole["aggregates"]} == {"T-PCN"}
+    assert {r["area_code"] for r in one["aggregates"]} == {"T-NB"}
+    app.config["DISCLOSURE_THRESHOLD"] = 2
+    try:
+        lower = client.get(URL, headers=bearer).get_json()
+    finally:
+        app.config["DISCLOSURE_THRESHOLD"] = 5
+    assert lower["threshold"] == 2 and whole["threshold"] == 5
