@@ -112,6 +112,28 @@ def test_a_page_shows_the_last_publication_while_the_new_one_is_published(backgr
     assert len(started) == 1  # the page found the figures up to date: no refresh
 
 
+def test_each_round_has_its_own_background_refresh(background, held):
+    """One refresh at a time for a round's view, not one for the whole service: while
+    one round's is under way, a page of another round that changed starts that round's."""
+    release, started = held
+    round_id, hood_id = _seed(6)
+    other = factories.survey_round("confidence", slug="confidence-bg-other")
+    factories.scored_groups(other, db.session.get(factories.Area, hood_id), 6)
+    db.session.commit()
+    other_id = other.id  # read now: reading it later would start a read before the refresh
+    for changed in (round_id, other_id):
+        assert _welcoming_on_a_page(background, changed, hood_id) == (2.67, False)
+        _five_more_at_five(changed, hood_id)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)  # under way
+    assert _welcoming_on_a_page(background, other_id, hood_id) == (2.67, True)
+    assert [args[1] for args in started] == [round_id, other_id]
+    release.set()
+    publication.wait_for_refreshes(30)
+    for changed in (round_id, other_id):
+        assert _welcoming_on_a_page(background, changed, hood_id) == (3.73, False)
+
+
 def test_the_page_says_newer_answers_are_on_their_way_only_while_they_are(
     background, held, client, login
 ):
@@ -168,7 +190,8 @@ def test_a_failed_refresh_is_logged_and_the_next_page_starts_another(
     with caplog.at_level(logging.ERROR):
         assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
         publication.wait_for_refreshes(30)
-    assert "publishing round" in caplog.text and "the database went away" in caplog.text
+    assert f"publishing round {round_id} in the background failed" in caplog.text
+    assert "the database went away" in caplog.text
     assert _publications() == 1
     assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
     publication.wait_for_refreshes(30)
