@@ -15,7 +15,7 @@ functions that changed and those never run; the report says how many are not run
     scripts/mutation                  every target file, resuming (a first run: hours)
     scripts/mutation --changed [REF]  all mutants of the target files changed since REF
     scripts/mutation FILE ...         all mutants of these target files, again
-    scripts/mutation --rerun-survivors  the survivors again (after new tests)
+    scripts/mutation --rerun-survivors  the survivors not judged equivalent, again (after new tests)
     scripts/mutation --report-only    the table from the kept results
     scripts/mutation --fresh          forget every kept result first
 """
@@ -71,6 +71,20 @@ def still_equivalent(mutant: str, entry: dict, hashes: dict[str, str]) -> bool:
     mutation, which must be judged again."""
     judged = entry.get("function_hash")
     return judged is not None and judged == hashes.get(function_of(mutant))
+
+
+def to_run_again(
+    found: dict[str, dict[str, str]], equivalent: dict[str, dict], hashes: dict[str, str]
+) -> list[str]:
+    """The survivors to run again after new tests: not those judged equivalent, which no
+    test can kill, unless their function changed since (then judged again)."""
+    return [
+        name
+        for statuses in found.values()
+        for name, status in statuses.items()
+        if status == "survived"
+        and not (name in equivalent and still_equivalent(name, equivalent[name], hashes))
+    ]
 
 
 def changed_files(ref: str) -> set[str]:
@@ -324,9 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             # a survivor "survived" a test that fails on it). Mapping afresh costs one run
             # of the target tests; the results stay.
             (SCRATCH / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-            survivors = [
-                n for s in results(shown).values() for n, st in s.items() if st == "survived"
-            ]
+            survivors = to_run_again(results(shown), load_equivalent(), function_hashes(files))
             if not survivors:
                 print("mutation: no survivors to run again")
                 return 0

@@ -48,3 +48,27 @@ def test_an_equivalent_entry_stops_counting_once_its_function_changes(capsys):
     assert out.split("not generated this run (a file changed?):")[1].split() == [
         "pkg.rules.x_f__mutmut_9"
     ]
+
+
+def test_running_survivors_again_leaves_out_those_judged_equivalent():
+    """After new tests, the survivors run again are those a test might now kill: not f's
+    mutant 1, judged equivalent on the f still there; but g's, judged on an older g."""
+    tool = _tool()
+    found = {
+        "pkg/rules.py": {
+            "pkg.rules.x_f__mutmut_1": "survived",
+            "pkg.rules.x_f__mutmut_2": "killed",
+            "pkg.rules.x_f__mutmut_3": "survived",
+            "pkg.rules.x_g__mutmut_1": "survived",
+            "pkg.rules.x_g__mutmut_2": "not run",
+        }
+    }
+    equivalent = {
+        "pkg.rules.x_f__mutmut_1": {"reason": "same", "function_hash": "f0"},
+        "pkg.rules.x_g__mutmut_1": {"reason": "same", "function_hash": "g-old"},
+    }
+    hashes = {"pkg.rules.x_f": "f0", "pkg.rules.x_g": "g-new"}
+    assert tool.to_run_again(found, equivalent, hashes) == [
+        "pkg.rules.x_f__mutmut_3",
+        "pkg.rules.x_g__mutmut_1",
+    ]
