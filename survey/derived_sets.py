@@ -27,7 +27,6 @@ from .extensions import db
 from .models import (
     Answer,
     DomainScore,
-    OrganisationArea,
     Response,
     Round,
     current_submissions,
@@ -110,10 +109,11 @@ def paired_rows(round_: Round, moderated: bool) -> dict[tuple[int, str], float]:
     return out
 
 
-def readiness_rows(
+def readiness_members(
     round_: Round, instrument
-) -> Iterator[tuple[int, str, int, float]]:  # (area, set id, response, value)
-    """Every group's readiness flags and capacity, in every area the group lies in."""
+) -> Iterator[tuple[int, str, float]]:  # (response, set id, value)
+    """Every group's readiness flags and capacity: the sets its response is in, wherever
+    the group lies (survey.publication adds each to the group's areas)."""
     wanted = readiness.question_ids(instrument)
     if not wanted:
         return
@@ -124,19 +124,9 @@ def readiness_rows(
         .where(*_current(round_.id), Answer.question_id.in_(wanted))
     ):
         answers[response_id][question_id] = value
-    if not answers:
-        return
-    areas: dict[int, list[int]] = defaultdict(list)
-    for response_id, area_id in db.session.execute(
-        sa.select(Response.id, OrganisationArea.area_id)
-        .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
-        .where(*_current(round_.id))
-    ):
-        areas[response_id].append(area_id)
     for response_id, given in answers.items():
         flags, capacity = readiness.response_flags(instrument, given)
-        for area_id in areas.get(response_id, ()):
-            for flag_id, yes in flags.items():
-                yield area_id, flag_id if yes else flag_id + readiness.NO, response_id, float(yes)
-            if capacity is not None:
-                yield area_id, readiness.CAPACITY_ID, response_id, capacity
+        for flag_id, yes in flags.items():
+            yield response_id, flag_id if yes else flag_id + readiness.NO, float(yes)
+        if capacity is not None:
+            yield response_id, readiness.CAPACITY_ID, capacity

@@ -253,6 +253,14 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
             entries += member(response_id, ambition_of(domain_id), ambition, ambition)
         for set_id, key in entries:
             gathered[set_id][places].append(key)
+    for response_id, set_id, value in derived_sets.readiness_members(
+        round_, instrument_for(round_)
+    ):
+        places = places_of.get(response_id)
+        if places:
+            key = member_key(response_id, value, 0)
+            values[key] = (value, 0)
+            gathered[set_id][places].append(key)
     responded = gathered[RESPONDED]
     for response_id, places in places_of.items():
         responded[places].append(str(response_id))
@@ -262,12 +270,6 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
         for places, keys in by_places.items():
             for area_id in places:
                 lists[area_id].append(keys)
-    for area_id, set_id, response_id, value in derived_sets.readiness_rows(
-        round_, instrument_for(round_)
-    ):
-        key = member_key(response_id, value, 0)
-        values[key] = (value, 0)
-        by_area[set_id][area_id].append((key,))
     frozen = {
         d: {a: frozenset(chain.from_iterable(parts)) for a, parts in lists.items()}
         for d, lists in by_area.items()

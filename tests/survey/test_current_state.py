@@ -99,6 +99,29 @@ def _old_responded_rows(round_):
     )
 
 
+def _old_readiness_rows(round_):
+    """Each group's readiness members in every area its organisation lies in, one row per
+    area (as derived_sets.readiness_rows gave them before current_state took the areas
+    from the responses' memberships)."""
+    areas = defaultdict(list)
+    for response_id, area_id in db.session.execute(
+        sa.select(Response.id, OrganisationArea.area_id)
+        .join(OrganisationArea, OrganisationArea.organisation_id == Response.organisation_id)
+        .where(
+            Response.round_id == round_.id,
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.is_current.is_(True),
+            Response.organisation_id.is_not(None),
+        )
+    ):
+        areas[response_id].append(area_id)
+    for response_id, set_id, value in derived_sets.readiness_members(
+        round_, instrument_for(round_)
+    ):
+        for area_id in areas[response_id]:
+            yield area_id, set_id, response_id, value
+
+
 def _old_add_derived(round_, moderated, rows, sets, values):
     target = round_.target_level
     changes = derived_sets.paired_rows(round_, moderated)
@@ -113,9 +136,7 @@ def _old_add_derived(round_, moderated, rows, sets, values):
             key = member_key(response_id, change, 0)
             values[key] = (change, 0)
             sets[domain_id + derived_sets.PAIRED][area_id].add(key)
-    for area_id, set_id, response_id, value in derived_sets.readiness_rows(
-        round_, instrument_for(round_)
-    ):
+    for area_id, set_id, response_id, value in _old_readiness_rows(round_):
         key = member_key(response_id, value, 0)
         values[key] = (value, 0)
         sets[set_id][area_id].add(key)

@@ -38,10 +38,10 @@ def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app
 
 
 def test_one_groups_readiness_is_read_from_its_current_submission_alone(app):
-    """One group submitted (had referrals: yes; supported: agree), in a neighbourhood and
-    its place: it is receiving and supported, in both areas. A draft in the same round and
-    a submission in another round are not read."""
-    from survey.derived_sets import readiness_rows
+    """One group submitted (had referrals: yes; supported: agree): its response is in the
+    receiving and supported sets (in every area the group lies in, which current_state
+    adds). A draft in the same round and a submission in another round are not read."""
+    from survey.derived_sets import readiness_members
     from survey.instruments_store import instrument_for
     from survey.models import Response
 
@@ -61,10 +61,6 @@ def test_one_groups_readiness_is_read_from_its_current_submission_alone(app):
     draft.status = "in_progress"
     factories.submitted_response(other, org, {OVERALL: 3}, answers={"had_referrals": "no"})
     db.session.commit()
-    rows = sorted(readiness_rows(round_, instrument_for(round_)))
-    assert rows == sorted(
-        (area.id, flag, sent.id, 1.0)
-        for area in (hood, place)
-        for flag in ("ready:receiving", "ready:supported")
-    )
+    rows = sorted(readiness_members(round_, instrument_for(round_)))
+    assert rows == [(sent.id, "ready:receiving", 1.0), (sent.id, "ready:supported", 1.0)]
     assert db.session.get(Response, draft.id).status == "in_progress"
