@@ -678,5 +678,6 @@ class PublishedFigure(db.Model):
     median: Mapped[float | None]
     ci_low: Mapped[float | None]
     ci_high: Mapped[float | None]
-    level_bands: Mapped[list | None] = mapped_column(sa.JSON)  # [[lowest, highest, count], ...]
+    # [[lowest, highest, count], ...]; None is stored as SQL NULL (not JSON null)
+    level_bands: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
     invited: Mapped[int | None]
