@@ -840,7 +840,7 @@ def kept_reply(
     published: tuple[Publication, Current], threshold: int, key: tuple, make: Callable[[], bytes]
 ) -> bytes:
     """``make()``, or the bytes it made before for the same figures and the same question,
-    kept by the process for the last few asked (REPLIES_KEPT, none over REPLY_KEPT_BYTES).
+    kept by the process for the last few asked (REPLIES_KEPT, REPLIES_BYTES in all).
 
     ``published``: what publish returned for ``threshold``; it decides every figure and
     flag. A publication's figures never change (see shown_figures), and the state it is
@@ -870,15 +870,22 @@ def kept_reply(
     if kept is not None and kept[0] is state:
         return kept[1]
     made = make()
-    if len(made) <= REPLY_KEPT_BYTES:
-        _keep(_REPLIES, _REPLIES_LOCK, REPLIES_KEPT, full, (state, made))
+    if len(made) <= REPLIES_BYTES:
+        with _REPLIES_LOCK:  # the newest kept, the oldest let go beyond the count or bytes
+            _REPLIES.pop(full, None)
+            while _REPLIES and (
+                len(_REPLIES) >= REPLIES_KEPT
+                or sum(len(r) for _, r in _REPLIES.values()) + len(made) > REPLIES_BYTES
+            ):
+                _REPLIES.pop(next(iter(_REPLIES)))
+            _REPLIES[full] = (state, made)
     return made
 
 
 # (database, publication, state, question) -> (state, reply): the last few asked, per process
 _REPLIES: dict[tuple, tuple[Current, bytes]] = {}
-REPLIES_KEPT = 4
-REPLY_KEPT_BYTES = 32 * 2**20
+REPLIES_KEPT = 8
+REPLIES_BYTES = 48 * 2**20  # in all: two small-area replies, or many small ones
 _REPLIES_LOCK = threading.Lock()
 
 

@@ -92,3 +92,19 @@ def test_a_threshold_or_an_area_asked_is_another_question(app, client, scored, b
     finally:
         app.config["DISCLOSURE_THRESHOLD"] = 5
     assert lower["threshold"] == 2 and whole["threshold"] == 5
+
+
+def test_the_kept_replies_stay_within_their_bytes(client, scored, bearer, made, monkeypatch):
+    """Room for one reply only: the next question's reply takes the place of the last."""
+    whole, one = URL, f"{URL}?area=T-NB"
+    for url in (whole, whole, one, one):  # each made twice: then kept under the summary
+        client.get(url, headers=bearer)
+    size = max(len(reply) for _, reply in publication._REPLIES.values())
+    monkeypatch.setattr(publication, "REPLIES_BYTES", size + 10)
+    publication._REPLIES.clear()
+    before = len(made)
+    for url in (whole, whole, one, one, whole):
+        assert client.get(url, headers=bearer).status_code == 200
+    # whole made and kept, then found; one made (whole let go), then found; whole made
+    assert len(made) - before == 3
+    assert len(publication._REPLIES) == 1
