@@ -20,7 +20,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .. import audit
-from ..access import ADMIN, BROKER
+from ..access import ADMIN, BROKER, signed_in_user
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404, round_with_slug
@@ -186,7 +186,7 @@ def invitations(slug: str):
         round=round_,
         rows=rows,
         link_for=link_for,
-        withheld=withheld_links(rows, current_user),
+        withheld=withheld_links(rows, signed_in_user()),
         form=ButtonForm(formdata=None),
         is_admin=current_user.role == ADMIN,
     )
@@ -210,7 +210,7 @@ def invitations_download(slug: str):
     """The links as CSV: org id, name, area code, link."""
     round_ = _round(slug)
     rows = invitation_rows(round_, _portfolio())
-    text = invitations_csv(rows, withheld_links(rows, current_user))
+    text = invitations_csv(rows, withheld_links(rows, signed_in_user()))
     audit.record(current_user, "invitations.download", f"round:{round_.slug}", {"rows": len(rows)})
     db.session.commit()
     return Response(

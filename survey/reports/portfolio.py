@@ -15,7 +15,7 @@ from exports.support_plans import plan_lines, with_tracking
 from instruments.answers import written
 
 from .. import audit
-from ..access import ADMIN, BROKER, may_see_group_answers
+from ..access import ADMIN, BROKER, may_see_group_answers, signed_in_user
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..journey.invitations import invitation_rows
@@ -86,7 +86,7 @@ def portfolio_page(slug: str):
     groups = portfolio(broker)
     results = group_results(round_, groups)  # every group's, as plain rows
     target = round_.target_level or DEFAULT_TARGET
-    viewer = current_user._get_current_object()  # not the proxy, for each of 20,000 groups
+    viewer = signed_in_user()  # checked for each of 20,000 groups
     visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
     groups_page = Page(len(groups), request.args.get("page"))
     on_page = groups[groups_page.start : groups_page.end]
@@ -196,7 +196,7 @@ def portfolio_plans(slug: str):
     """The portfolio's support plans workbook (plans only for groups that consented)."""
     round_ = round_by_slug(slug)
     broker = broker_for_viewer()
-    data = plans_workbook(round_, None, viewer=current_user, actor=actor(), broker=broker)
+    data = plans_workbook(round_, None, viewer=signed_in_user(), actor=actor(), broker=broker)
     return xlsx_download(data, f"support-plans-{round_.slug}.xlsx")
 
 

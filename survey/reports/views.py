@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from exports.trends import change_sentences, chart_alt_text, domains, trend_chart_png, years
 
-from ..access import visible_area_ids
+from ..access import signed_in_user, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
@@ -92,7 +92,9 @@ def roadmap_download(code: str, slug: str):
     area = area_for_viewer(code)
     round_ = round_by_slug(slug)
     moderated = request.args.get("moderated") == "1"
-    data = roadmap_workbook(area, round_, viewer=current_user, actor=actor(), moderated=moderated)
+    data = roadmap_workbook(
+        area, round_, viewer=signed_in_user(), actor=actor(), moderated=moderated
+    )
     return xlsx_download(data, f"roadmap-{area.code}-{round_.slug}.xlsx")
 
 
