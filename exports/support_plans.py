@@ -350,11 +350,26 @@ def _descriptor(instrument: Instrument, domain_id: str, level: int | None) -> st
     return f"{words[0]}: {words[1]}" if words else ""
 
 
+def _descriptors(instrument: Instrument):
+    """_descriptor, each (domain, level) worked out once: a portfolio's two sheets ask
+    for them about 300,000 times."""
+    known: dict[tuple[str, int | None], str] = {}
+
+    def words(domain_id: str, level: int | None) -> str:
+        key = (domain_id, level)
+        if key not in known:
+            known[key] = _descriptor(instrument, domain_id, level)
+        return known[key]
+
+    return words
+
+
 def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> None:
     domains = [d.id for d in instrument.domains]
     names = {d.id: d.name for d in instrument.domains}
     header = ["Group id", "Group", "Area", "Submitted", "Domain", "Self-assessed level"]
     header += ["Moderated level", "Moderation note", "Level shown", "What this level means here"]
+    descriptor = _descriptors(instrument)
     ws = new_sheet(wb, "Levels", widths=(9, 30, 22, 12, 26, 12, 12, 40, 14, 60))
     write_header(ws, header)
     count = 0
@@ -374,7 +389,7 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
                     level_cell(ws, lv.moderated_level, "" if lv.moderated_level is None else None),
                     cell(ws, lv.note or "", wrap=True),
                     lv.shown_as,
-                    cell(ws, _descriptor(instrument, domain_id, lv.shown), wrap=True),
+                    cell(ws, descriptor(domain_id, lv.shown), wrap=True),
                 ],
             )
             count += 1
@@ -396,6 +411,7 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
     for t in others:
         asked_of.setdefault(t.org_id, []).append(t)
     names = {d.id: d.name for d in instrument.domains}
+    descriptor = _descriptors(instrument)
     count = 0
     breaks: list[Break] = []
 
@@ -415,7 +431,7 @@ def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]
                 name,
                 level_cell(ws, lv.shown, "" if lv.shown is None else None),
                 lv.shown_as,
-                cell(ws, _descriptor(instrument, domain_id, lv.shown), wrap=True),
+                cell(ws, descriptor(domain_id, lv.shown), wrap=True),
                 lv.ambition if lv.ambition is not None else "not given",
             ])  # fmt: skip
         add([cell(ws, h, fill=SUBHEADER_FILL) for h in
