@@ -352,7 +352,15 @@ def run(
     out = {}
     timed = pages(ics, places, slug, token, broker, bool(national))
     if only:
-        timed = {label: timed[label] for label in only}
+        # the refresh behind a change is timed with the map after it
+        asked = list(dict.fromkeys(AFTER_A_CHANGE if o == REFRESH_BEHIND else o for o in only))
+        unknown = [label for label in asked if label not in timed]
+        if unknown:
+            raise SystemExit(
+                f"scale.py: no page called {', '.join(map(repr, unknown))}; the pages: "
+                + ", ".join(timed)
+            )
+        timed = {label: timed[label] for label in asked}
     for label, (path, headers) in timed.items():
         times, peak, grown, behind = [], 0.0, 0.0, []
         for attempt in range(repeat + 1):  # the first publishes the figures: not timed
