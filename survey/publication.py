@@ -11,7 +11,7 @@ domain by none or by at least the threshold); the others keep their last
 published figure. The first read of a round publishes, so figures appear as
 soon as there are enough groups.
 
-A refresh of a big round takes seconds (about 15 at 40,000 groups). With
+A refresh of a big round takes seconds (about 11 at 40,000 groups). With
 PUBLISH_IN_BACKGROUND a page does not wait for it: it shows the view's latest
 publication, as it was, while a thread of the process publishes the new one. Those
 figures were published already, so showing them again discloses nothing new.
