@@ -19,7 +19,7 @@ from survey import publication
 from survey.aggregates import area_aggregates
 from survey.config import load_config
 from survey.extensions import db
-from survey.models import OVERALL, Publication, Round
+from survey.models import OVERALL, FiguresState, FiguresSummary, Publication, Round
 
 from .. import factories
 
@@ -132,6 +132,54 @@ def test_each_round_has_its_own_background_refresh(background, held):
     publication.wait_for_refreshes(30)
     for changed in (round_id, other_id):
         assert _welcoming_on_a_page(background, changed, hood_id) == (3.73, False)
+
+
+def test_a_head_request_is_a_page_too(background, held, client, login):
+    """A HEAD (a link checker, a browser's prefetch) gets the page without its body: it
+    does not wait for a refresh either, and starts one in the background."""
+    release, started = held
+    login("admin")
+    round_id, hood_id = _seed(6)
+    assert client.get(PAGE).status_code == 200  # the first publication
+    _five_more_at_five(round_id, hood_id)
+    assert client.head(PAGE).status_code == 200
+    assert len(started) == 1 and _publications() == 1  # not published while it waited
+    release.set()
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2
+
+
+def test_without_change_tokens_a_page_still_shows_the_stored_summarys_publication(background, held):
+    """If the change tokens' rows are gone (emptied by hand), a page cannot tell what is
+    current, so it remembers nothing; but the summary stored with the latest publication
+    still says which figures that publication was made from, and the page shows it while
+    a refresh works the figures out again."""
+    release, started = held
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    _five_more_at_five(round_id, hood_id)
+    db.session.execute(sa.delete(FiguresState))  # after the writes that renew them
+    db.session.commit()
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    assert len(started) == 1 and _publications() == 1
+    release.set()
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2
+
+
+def test_a_summary_of_another_moment_is_never_shown_with_the_publication(background, held):
+    """The counts and flags shown beside published figures must be those of the same
+    moment: if the stored summary is not the one the latest publication was made from
+    (its fingerprint differs), the page does not show the two together; it publishes
+    and waits, as with nothing published."""
+    _, started = held
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    db.session.execute(sa.update(FiguresSummary).values(fingerprint="another moment"))
+    db.session.commit()
+    _five_more_at_five(round_id, hood_id)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (3.73, False)
+    assert started == [] and _publications() == 2
 
 
 def test_the_page_says_newer_answers_are_on_their_way_only_while_they_are(
