@@ -119,15 +119,23 @@ def test_finding_06_simultaneous_first_saves_keep_one_draft_and_lose_no_answer(p
         statuses = sorted(_status(p) for p in pages)
         outcomes.append(statuses)
         assert 500 not in statuses, (run, pages)
-        assert statuses == [302, 409], (run, statuses)
+        # Together, the second gets the 409 page. On a busy machine one request can
+        # finish before the other starts: the link has been used by then, so the later
+        # one is sent to the link's start page (303), with nothing of its saved.
+        assert statuses in ([302, 409], [302, 303]), (run, statuses)
         [draft] = [r for r in _responses(invited) if r.status == "in_progress"]
         saved = next(s for s, p in zip(sent, pages, strict=True) if p.status_code == 302)
         stored = draft.answer_map()
         assert stored, run
         for question_id, value in stored.items():  # the 302's answers, as the page stores them
             assert _same(value, saved[question_id]), (run, question_id, value)
-        _check_conflict_page(next(p for p in pages if p.status_code == 409))
+        if statuses == [302, 409]:
+            _check_conflict_page(next(p for p in pages if p.status_code == 409))
+        else:
+            later = next(p for p in pages if p.status_code == 303)
+            assert later.headers["Location"].endswith(invited.url), (run, later.headers)
     assert len(outcomes) == RUNS
+    assert outcomes.count([302, 409]) >= RUNS // 2, outcomes  # the race itself, mostly
 
 
 def test_finding_06_simultaneous_amends_make_one_draft_and_keep_the_submission(pg):
