@@ -812,15 +812,7 @@ def shown_figures(
     publication is the latest. Reading 45,000 figures for 7,634 small areas took 0.45 s.
     """
     wanted = frozenset(area_ids)
-    key = (
-        str(db.engine.url),
-        publication.id,
-        publication.round_id,
-        publication.moderated,
-        publication.fingerprint,
-        publication.published_at,  # a new database at the same address reuses ids
-        wanted,
-    )
+    key = (*_identity(publication), wanted)
     with _SHOWN_LOCK:
         kept = _SHOWN.get(key)
     if kept is not None:
@@ -828,6 +820,18 @@ def shown_figures(
     out = _read_shown(publication, wanted)
     _keep(_SHOWN, _SHOWN_LOCK, SHOWN_KEPT, key, out)
     return out
+
+
+def _identity(publication: Publication) -> tuple:
+    """A publication as the process's stores know it, across databases and their lifetimes."""
+    return (
+        str(db.engine.url),
+        publication.id,
+        publication.round_id,
+        publication.moderated,
+        publication.fingerprint,
+        publication.published_at,  # a new database at the same address reuses ids
+    )
 
 
 # (database, publication, areas) -> what shown_figures read: the last few asked, per process
@@ -855,16 +859,7 @@ def kept_reply(
     known = _KNOWN.get((str(db.engine.url), publication.round_id, publication.moderated, threshold))
     if known is None or known[1] is not state:
         return make()
-    full = (
-        str(db.engine.url),
-        publication.id,
-        publication.round_id,
-        publication.moderated,
-        publication.fingerprint,
-        publication.published_at,
-        threshold,
-        key,
-    )
+    full = (*_identity(publication), threshold, key)
     with _REPLIES_LOCK:
         kept = _REPLIES.get(full)
     if kept is not None and kept[0] is state:
