@@ -23,7 +23,11 @@ def _pcn(body: dict) -> dict:
 
 @pytest.fixture
 def made(monkeypatch) -> list[str]:
-    """Each time the API worked its aggregate records out (the real function, counted)."""
+    """Each time the API worked its aggregate records out (the real function, counted).
+
+    The process's kept replies start empty: an earlier test's (another database's, never
+    found here) would still take room and make the room these tests set wrong."""
+    publication._REPLIES.clear()
     calls = []
     real = api_views.round_aggregates
 
@@ -108,3 +112,21 @@ def test_the_kept_replies_stay_within_their_bytes(client, scored, bearer, made, 
     # whole made and kept, then found; one made (whole let go), then found; whole made
     assert len(made) - before == 3
     assert len(publication._REPLIES) == 1
+
+
+def test_replies_are_kept_side_by_side_up_to_their_count(client, scored, bearer, made, monkeypatch):
+    """Room for two: two questions asked in turn are both answered from kept replies; a third
+    lets the oldest go."""
+    whole, one, other = URL, f"{URL}?area=T-NB", f"{URL}?area=T-NC"
+    client.get(whole, headers=bearer)  # publishes: the summary is remembered from here on
+    monkeypatch.setattr(publication, "REPLIES_KEPT", 2)
+    publication._REPLIES.clear()
+    before = len(made)
+    for url in (whole, one, whole, one):
+        assert client.get(url, headers=bearer).status_code == 200
+    assert len(made) - before == 2  # each made once, then found beside the other
+    assert client.get(other, headers=bearer).status_code == 200  # made: whole let go
+    assert client.get(one, headers=bearer).status_code == 200  # still kept
+    assert len(made) - before == 3
+    assert client.get(whole, headers=bearer).status_code == 200  # made again
+    assert len(made) - before == 4 and len(publication._REPLIES) == 2

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from instruments import DEFINITIONS_DIR, DONT_KNOW, NOT_APPLICABLE, load_all, load_registry
 from scoring import band, score_frame, score_response
+from scoring.response import score_domain
 
 VALID = Path(__file__).parent.parent / "instruments" / "valid"
 
@@ -97,8 +98,23 @@ def test_dont_know_is_left_out_or_counts_lowest_as_the_domain_says(mini):
     # online excludes don't know: (5 + (6 - 2)) / 2 = 4.5, 2 of 3 answered
     assert (online.score, online.level, online.answered, online.applicable) == (4.5, 5, 2, 3)
     assert "don't know" in online.explanation
-    # referrals says dont_know: lowest, so it scores 1
-    assert result.domain("referrals").score == 1.0
+    # referrals says dont_know: lowest, so it scores 1, and the group is told so
+    referrals = result.domain("referrals")
+    assert referrals.score == 1.0
+    assert referrals.notes == (
+        "You said you don't know for ‘Could you take a referral from a link worker next month’:"
+        " it counts as 1.",
+    )
+
+
+def test_a_domain_with_no_minimum_share_still_needs_one_answer(mini):
+    """min_answered 0 (allowed: a share from 0 to 1) asks for no share of the questions, but
+    a level is an average of answers: with none there is nothing to average."""
+    online = next(d for d in mini.domains if d.id == "online")
+    lenient = dataclasses.replace(online, min_answered=0.0)
+    result = score_domain(mini, lenient, {"has_website": "yes"})
+    assert (result.score, result.level, result.answered, result.applicable) == (None, None, 0, 3)
+    assert score_domain(mini, lenient, {"has_website": "yes", "web_updates": "agree"}).score == 4
 
 
 def test_too_few_answers_is_not_scored_rather_than_guessed(mini):

@@ -9,6 +9,7 @@ from scoring.disclosure import LevelBand
 from survey.aggregates import area_aggregates
 from survey.extensions import db
 from survey.models import OVERALL, OrganisationArea, Response
+from survey.publication import publish
 
 from .. import factories
 
@@ -226,3 +227,26 @@ def test_invited_and_responded_counts_follow_the_threshold_and_the_live_links(ap
     assert counts == {"I-A": (7, 5), "I-B": (3, 0), "I-C": (0, 0), "I-D": (4, None)}
     [welcoming] = [x for x in area_aggregates(round_, [a]) if x.domain_id == "welcoming"]
     assert welcoming.suppressed and (welcoming.invited, welcoming.responded) == (7, None)
+    # D's two groups scored no welcoming: that figure is empty, not suppressed, and the
+    # count beside it is still the hidden count (None), not "0 answered"
+    [empty] = [x for x in area_aggregates(round_, [d]) if x.domain_id == "welcoming"]
+    assert empty.summary == EMPTY and not empty.suppressed
+    assert (empty.invited, empty.responded, empty.coverage) == (4, None, None)
+
+
+def test_a_slot_its_publication_hid_reads_as_suppressed_even_with_no_group_behind_it_now(tree):
+    """A publication hides slots among the figures it shows, and those include each slot's
+    last published figure: a neighbourhood whose groups have all gone since keeps its old
+    figure, and may be the one hidden. Such a slot must read as "too few to show", not as
+    "no groups" (which would say what the hidden figure was hiding: that it is empty)."""
+    round_, pcn, hoods = tree
+    gone = factories.area(code="T-ND", type="neighbourhood", parent=pcn)  # no group now
+    db.session.commit()
+    made, state = publish(round_, moderated=False, threshold=5)
+    assert not state.has_members("welcoming", gone.id)
+    [before] = area_aggregates(round_, [gone], published=(made, state), domain_ids=["welcoming"])
+    assert before.summary == EMPTY and not before.suppressed  # not hidden: no groups
+    made.hidden = [*made.hidden, [gone.id, "welcoming"]]  # as the publication would hide it
+    [hidden] = area_aggregates(round_, [gone], published=(made, state), domain_ids=["welcoming"])
+    db.session.rollback()
+    assert hidden.suppressed and hidden.summary.n is None and hidden.responded is None

@@ -14,7 +14,8 @@ from .. import factories
 
 def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app):
     """Welcoming: level 2 last year, 3 this year, moderated to 4 this year: a change of
-    1 as the group said, 2 moderated. Overall: 2 then 3, never moderated: 1 either way."""
+    1 as the group said, 2 moderated. Overall: 2 then 3, not moderated: 1 either way; then
+    last year's moderated to 1."""
     hood = factories.area(code="D-N1", type="neighbourhood")
     org = factories.organisation(area=hood)
     earlier = factories.round_of_year("confidence", 2025, "conf-d-2025")
@@ -35,6 +36,16 @@ def test_a_groups_change_uses_moderated_levels_only_when_asked_and_where_set(app
         (response.id, "welcoming"): 2.0,
         (response.id, OVERALL): 1.0,
     }
+    # last year's overall moderated to 1: the moderated view compares moderated with
+    # moderated, 3 - 1 = 2; the group's own view still 3 - 2 = 1
+    db.session.execute(
+        sa.update(DomainScore)
+        .where(DomainScore.round_id == earlier.id, DomainScore.domain_id == OVERALL)
+        .values(moderated_level=1)
+    )
+    db.session.commit()
+    assert paired_rows(now, moderated=True)[response.id, OVERALL] == 2.0
+    assert paired_rows(now, moderated=False)[response.id, OVERALL] == 1.0
 
 
 def test_one_groups_readiness_is_read_from_its_current_submission_alone(app):

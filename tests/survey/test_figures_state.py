@@ -340,3 +340,28 @@ def test_a_request_that_may_write_stores_no_summary(app, monkeypatch):
     publication.publish(this, moderated=False, threshold=2)
     db.session.commit()
     assert db.session.scalar(sa.text("SELECT count(*) FROM figures_summary")) == 1
+
+
+def test_a_rounds_token_is_its_rows_in_slot_order_however_they_are_stored(pg_app):
+    """On PostgreSQL a round has 16 token rows (slots 1 to 16), and a renewed row is stored
+    after the others (an update writes a new row version at the end). The token still lists them by
+    slot: the same rows give the same token however the table happens to be stored and
+    read."""
+    values = _setting()
+    this = db.session.get(publication.Round, values["this"])
+    db.session.commit()
+    _write("UPDATE figures_state SET token = 'renewed-first' WHERE round_id = :this AND slot = 1",
+           values)  # fmt: skip
+    for scan in ("indexscan", "indexonlyscan", "bitmapscan"):  # read as stored, not by index
+        db.session.execute(sa.text(f"SET LOCAL enable_{scan} = off"))
+    stored = (
+        db.session.execute(  # in the table's stored order: the renewed row last
+            sa.text("SELECT slot FROM figures_state WHERE round_id = :this"), values
+        )
+        .scalars()
+        .all()
+    )
+    assert stored[-1] == 1
+    token = change_token(this)
+    assert token is not None and _tokens(values)["this"][0] == "renewed-first"
+    assert dict(token[-1])[values["this"]] == _tokens(values)["this"]  # by slot

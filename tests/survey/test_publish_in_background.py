@@ -280,3 +280,23 @@ def test_on_postgresql_one_process_at_a_time_refreshes_a_round(pg_app, monkeypat
     publication.wait_for_refreshes(30)
     assert _publications() == 2
     assert _welcoming_on_a_page(pg_app, round_id, hood_id) == (3.73, False)
+
+
+def test_waiting_for_the_background_refreshes_gives_up_at_its_limit(background, held):
+    """wait_for_refreshes(limit) returns after the limit with a refresh still under way (a
+    refresh that hangs must not hang whoever waits for it); without one it waits it out."""
+    release, started = held
+    round_id, hood_id = _seed(6)
+    _welcoming_on_a_page(background, round_id, hood_id)
+    _five_more_at_five(round_id, hood_id)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    letting_go = threading.Timer(3, release.set)  # else the held refresh would wait 30 s
+    letting_go.start()
+    try:
+        publication.wait_for_refreshes(0.2)
+        assert not release.is_set() and _publications() == 1  # still held: not waited for
+    finally:
+        letting_go.cancel()
+        release.set()
+    publication.wait_for_refreshes()
+    assert len(started) == 1 and _publications() == 2

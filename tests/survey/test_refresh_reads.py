@@ -324,3 +324,52 @@ def test_a_set_that_lost_to_a_larger_one_is_held_back_once_that_one_is_published
     db.session.commit()
     assert figures() == sorted([(hood.id, 12), (town.id, 30)])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Publication)) == 2
+
+
+def test_a_set_found_clean_is_checked_again_against_the_sets_published_since_only(app, monkeypatch):
+    """An old area's figure of 11 groups of its own is published first. Then a ward of 10
+    groups and a neighbourhood of those 10 and 2 more: the ward's 10 is checked against the
+    ledger (the old 11 is near in size, but shares no group: clean) and loses to the
+    neighbourhood's 12. A score then changes far away and the ward, the same 10, is checked
+    again: only against what was published since its check (the neighbourhood's 12). The
+    old 11 cannot have come closer, so it is not read again."""
+    round_ = factories.survey_round("confidence")
+    old, ward = factories.area(type="place"), factories.area(type="ward")
+    hood, town = factories.area(type="neighbourhood"), factories.area(type="place")
+    for _ in range(11):
+        _group_in(round_, old)
+    db.session.commit()
+    read = []
+    real_near = publication._ledger_near
+
+    def ledger_near(*args):
+        out, newer = real_near(*args)
+        read.append(sorted(len(s) for s in out.get(OVERALL, ())))
+        return out, newer
+
+    monkeypatch.setattr(publication, "_ledger_near", ledger_near)
+
+    def refresh():
+        read.clear()
+        publication.publish(round_, moderated=False, threshold=THRESHOLD)
+        db.session.commit()
+        return read[0] if read else None
+
+    assert refresh() == []  # the first figure: nothing published before it to read
+    for _ in range(10):
+        _group_in(round_, ward, hood)
+    for _ in range(2):
+        _group_in(round_, hood)
+    far = [_group_in(round_, town) for _ in range(30)]
+    db.session.commit()
+    assert refresh() == [11]  # 10, 12 and 30 checked afresh: the old 11 is near the first two
+    [score] = [s for s in far[0].scores if s.domain_id == OVERALL]
+    score.score, score.level = 4.0, 4
+    db.session.commit()
+    assert refresh() == [12]  # the ward's 10 again: only the neighbourhood's 12, newer
+    shown = db.session.execute(
+        sa.select(PublishedFigure.area_id, PublishedFigure.n).where(
+            PublishedFigure.domain_id == OVERALL
+        )
+    )
+    assert sorted(shown) == sorted([(old.id, 11), (hood.id, 12), (town.id, 30)])
