@@ -77,12 +77,16 @@ def to_run_again(
     found: dict[str, dict[str, str]], equivalent: dict[str, dict], hashes: dict[str, str]
 ) -> list[str]:
     """The survivors to run again after new tests: not those judged equivalent, which no
-    test can kill, unless their function changed since (then judged again)."""
+    test can kill, unless their function changed since (then judged again). With them,
+    the mutants that ran with no test mapped to them ("no tests": mutmut's map of which
+    tests reach a function can miss one, and is made afresh for this run) or whose run
+    ended oddly: none of these has been tested."""
+    untested = {"survived", "no tests", "suspicious"}
     return [
         name
         for statuses in found.values()
         for name, status in statuses.items()
-        if status == "survived"
+        if status in untested
         and not (name in equivalent and still_equivalent(name, equivalent[name], hashes))
     ]
 

@@ -52,7 +52,9 @@ def test_an_equivalent_entry_stops_counting_once_its_function_changes(capsys):
 
 def test_running_survivors_again_leaves_out_those_judged_equivalent():
     """After new tests, the survivors run again are those a test might now kill: not f's
-    mutant 1, judged equivalent on the f still there; but g's, judged on an older g."""
+    mutant 1, judged equivalent on the f still there; but g's, judged on an older g; and
+    those no test was run for (no tests mapped, or an odd exit), not those killed, timed
+    out or not run yet (a plain run takes those)."""
     tool = _tool()
     found = {
         "pkg/rules.py": {
@@ -61,6 +63,9 @@ def test_running_survivors_again_leaves_out_those_judged_equivalent():
             "pkg.rules.x_f__mutmut_3": "survived",
             "pkg.rules.x_g__mutmut_1": "survived",
             "pkg.rules.x_g__mutmut_2": "not run",
+            "pkg.rules.x_g__mutmut_3": "no tests",
+            "pkg.rules.x_g__mutmut_4": "timeout",
+            "pkg.rules.x_g__mutmut_5": "suspicious",
         }
     }
     equivalent = {
@@ -71,4 +76,6 @@ def test_running_survivors_again_leaves_out_those_judged_equivalent():
     assert tool.to_run_again(found, equivalent, hashes) == [
         "pkg.rules.x_f__mutmut_3",
         "pkg.rules.x_g__mutmut_1",
+        "pkg.rules.x_g__mutmut_3",  # no test was mapped to it: never tested
+        "pkg.rules.x_g__mutmut_5",
     ]

@@ -21,6 +21,7 @@ from ..instruments_store import instrument_for, registry
 from ..journey.invitations import invitation_rows
 from ..mail import stopped_part_way
 from ..models import OVERALL, Broker, Organisation, Round
+from ..paging import Page
 from ..reminders import due_reminders, send_reminders
 from .paper_import import import_paper, paper_template
 from .plans_data import (
@@ -88,7 +89,7 @@ def portfolio_page(slug: str):
     target = round_.target_level or DEFAULT_TARGET
     viewer = signed_in_user()  # checked for each of 20,000 groups
     visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
-    groups_page = Page(len(groups), request.args.get("page"))
+    groups_page = Page(len(groups), request.args.get("page"), PORTFOLIO_PAGE)
     on_page = groups[groups_page.start : groups_page.end]
     responses = current_responses(round_, [g.id for g in on_page])  # this page's, for its rows
     rows = []
@@ -124,7 +125,7 @@ def portfolio_page(slug: str):
                 lines = plan_lines(instrument, offers, results[g.id], target)
                 needs[shown] = {line.offer for line in lines if line.offer}
             needed.update(needs[shown])
-    chase_page = Page(len(chase), request.args.get("chase_page"))
+    chase_page = Page(len(chase), request.args.get("chase_page"), PORTFOLIO_PAGE)
 
     def page_url(anchor: str, **asked: int) -> str:  # each list's links keep the other's page
         chosen = {"page": groups_page.number, "chase_page": chase_page.number} | asked
@@ -152,19 +153,6 @@ def portfolio_page(slug: str):
         target=target,
         broker_arg=broker_arg,
     )
-
-
-class Page:
-    """One page of a list of ``total`` rows, PORTFOLIO_PAGE at a time: ``asked`` is the
-    query's page number (anything but a whole number from 1 is page 1; past the end, the
-    last page)."""
-
-    def __init__(self, total: int, asked: str | None) -> None:
-        self.pages = max(1, -(-total // PORTFOLIO_PAGE))
-        number = int(asked) if asked and asked.isdigit() else 1
-        self.number = min(max(number, 1), self.pages)
-        self.start = (self.number - 1) * PORTFOLIO_PAGE
-        self.end = self.start + PORTFOLIO_PAGE
 
 
 @bp.post("/portfolio/<slug>/reminders")

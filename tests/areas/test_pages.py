@@ -91,6 +91,38 @@ def test_the_table_sorts_without_javascript(client, login, locality):
     assert by_n[:4] == ["T-DELTA", "T-ALPHA", "T-EPSILON", "T-ZETA"]
 
 
+def test_a_long_table_comes_a_page_at_a_time_in_its_sort_order(
+    client, login, locality, monkeypatch
+):
+    """Two rows a page (a national small-area map has 7,634): the six neighbourhoods by
+    value, highest first, over three pages; the map itself still draws every area; each
+    page links to the next and previous in the same order; sorting again starts at page 1,
+    and a page past the end is the last."""
+    from survey.areas import views
+
+    monkeypatch.setattr(views, "MAP_TABLE_PAGE", 2)
+    login("admin")
+    url = "/areas/map?round=confidence-test&type=neighbourhood&sort=value&order=desc"
+    first = get(client, url)
+    assert list(table_rows(first)) == ["T-ALPHA", "T-EPSILON"]
+    assert len(map_features(first)) == 6
+    assert "Areas 1 to 2 of 6" in first and "Page 1 of 3" in first
+    assert 'rel="prev"' not in first
+    [following] = re.findall(r'href="([^"]+)" rel="next"', first)
+    second = get(client, html.unescape(following))
+    assert list(table_rows(second)) == ["T-ZETA", "T-BETA"]  # then no value, by name
+    assert "Areas 3 to 4 of 6" in second and 'rel="prev"' in second
+    last = get(client, url + "&page=9")
+    assert list(table_rows(last)) == ["T-DELTA", "T-GAMMA"] and 'rel="next"' not in last
+    assert "Page 3 of 3" in last
+    # the sort links, and the downloads, do not carry the page
+    sort_links = re.findall(r'class="govuk-link app-sort-link" href="([^"]+)"', last)
+    assert len(sort_links) == 3 and all("page=" not in link for link in sort_links)
+    assert "page=" not in re.search(r'id="map-png" href="([^"]+)"', last).group(1)
+    # a short table has no pagination at all
+    assert "govuk-pagination" not in get(client, "/areas/map?round=confidence-test&type=ics")
+
+
 def test_area_page_lists_children_with_values_and_a_way_back(client, login, locality):
     login("board")
     page = get(client, "/areas/T-ICS?round=confidence-test")
