@@ -291,10 +291,10 @@ def map_page():
         table=table[table_page.start : table_page.end],
         table_page=table_page,
         table_total=len(table),
-        table_url=lambda n: url_for(
-            "areas.map_page", **args, sort=sort, order=order, page=n if n > 1 else None
-        )
-        + "#map-table",
+        table_url=lambda n: (
+            url_for("areas.map_page", **args, sort=sort, order=order, page=n if n > 1 else None)
+            + "#map-table"
+        ),
         sort=sort,
         order=order,
         args=args,
