@@ -65,6 +65,11 @@ def plan_id(round_slug: str, org_id: int, key: str) -> str:
     return f"{PLAN_ID}:{round_slug}:{org_id}:{key}"
 
 
+def shown_level(level: int | None, moderated_level: int | None) -> int | None:
+    """The level a plan works from: the moderated one when there is one."""
+    return moderated_level if moderated_level is not None else level
+
+
 @dataclass(frozen=True)
 class GroupLevel:
     """One group's level in one domain: as it assessed itself, and as moderated."""
@@ -79,7 +84,7 @@ class GroupLevel:
     @property
     def shown(self) -> int | None:
         """The level the plan works from: the moderated one when there is one."""
-        return self.moderated_level if self.moderated_level is not None else self.level
+        return shown_level(self.level, self.moderated_level)
 
     @property
     def shown_as(self) -> str:

@@ -43,6 +43,10 @@ COPIED = ["templates", "tests", "bench", "scripts", "pyproject.toml"]
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), folded into our columns.
 STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", 24: "timeout", -24: "timeout"}
 STATUS.update({152: "timeout", 255: "timeout", 5: "no tests", 33: "no tests", None: "not run"})
+# -9: the test run was killed (SIGKILL: out of memory). Seen for a mutant that turns a loop
+# guard off (up_the_tree's seen set), whose test then grows a list without end: the tests
+# never pass, so it counts as a timeout does.
+STATUS[-9] = "timeout"
 
 
 def load_targets() -> dict[str, list[str]]:

@@ -15,8 +15,10 @@ import smtplib
 from collections import Counter
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import defer
 
 from . import audit
 from .extensions import db
@@ -25,6 +27,7 @@ from .journey.invitations import DRAFT, NOT_STARTED, InvitationRow, invitation_r
 from .journey.links import group_link
 from .mail import failure_reason, send_mail
 from .models import Organisation, Reminder, Round, utcnow
+from .sql import ids_in
 
 TEMPLATE = "reminder-1"  # the wording in templates/views/journey/reminder_email.txt
 DEFAULT_INTERVAL_DAYS = 7
@@ -83,6 +86,18 @@ def unsubscribe_link(organisation_id: int) -> str:
     return f"{base}/reminders/stop/{unsubscribe_token(organisation_id)}"
 
 
+def _groups(ids: set[int]) -> dict[int, Organisation]:
+    """The groups with these ids, in one query (not one each), without their profiles."""
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(Organisation)
+        .options(defer(Organisation.profile))
+        .where(ids_in(Organisation.id, ids))
+    )
+    return {o.id: o for o in found}
+
+
 def due_reminders(
     round_: Round,
     *,
@@ -98,8 +113,9 @@ def due_reminders(
     outcome = Outcome()
     if rows is None:
         rows = invitation_rows(round_, organisation_ids, not_answered=True)
+    groups = _groups({row.org_id for row in rows} - {None})
     for row in rows:
-        organisation = row.invitation.organisation
+        organisation = groups.get(row.org_id)
         if organisation is None:  # a locality's invitation: not a group's inbox
             continue
         if not (organisation.email or "").strip():

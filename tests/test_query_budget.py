@@ -15,7 +15,7 @@ from flask import g
 
 from survey.api.tokens import issue_token
 from survey.extensions import db
-from survey.models import Area, Round
+from survey.models import Area, Broker, Organisation, Round
 from tests import factories
 from tests.areas.conftest import add_responses, square
 
@@ -29,7 +29,10 @@ READS_FULL_SHAPE = re.compile(r"area\.geometry(?!\s+IS)")
 
 def _pages(token: str) -> dict[str, tuple[str, dict]]:
     auth = {"Authorization": f"Bearer {token}"}
+    broker = db.session.scalar(sa.select(Broker.id).where(Broker.name == "Q broker"))
     return {
+        "portfolio": (f"/portfolio/{SLUG}?broker={broker}", {}),
+        "support plans": (f"/portfolio/{SLUG}/support-plans.xlsx?broker={broker}", {}),
         "map (level)": (f"/areas/map?round={SLUG}&type=neighbourhood", {}),
         "map (change)": (f"/areas/map?round={SLUG}&type=neighbourhood&measure=change", {}),
         "area page (ICS)": (f"/areas/Q-ICS?round={SLUG}", {}),
@@ -63,10 +66,22 @@ def _geography() -> list[Area]:
 
 
 def _add_groups(hoods: list[Area], per_hood: int) -> None:
-    """per_hood more groups in each neighbourhood, answering both rounds."""
-    for round_ in db.session.scalars(sa.select(Round)):
+    """per_hood more groups in each neighbourhood, answering both rounds; as many more
+    invited to both and not answering (half with an email address, so some are due a
+    reminder); every group in the broker's portfolio, half sharing their answers."""
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Q broker"))
+    broker = broker or factories.broker("Q broker")
+    rounds = list(db.session.scalars(sa.select(Round)))
+    for round_ in rounds:
         for i, hood in enumerate(hoods):
             add_responses(round_, hood, [1.0 + (i + k) % 5 for k in range(per_hood)])
+    for hood in hoods:
+        for k in range(per_hood):
+            org = factories.organisation(area=hood, email="q@example.org" if k % 2 else None)
+            for round_ in rounds:
+                factories.invitation(round_, org)
+    for k, org in enumerate(db.session.scalars(sa.select(Organisation))):
+        org.broker_id, org.consent_broker = broker.id, k % 2 == 0
     db.session.commit()
 
 

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
     Area,
+    Broker,
     Invitation,
     Organisation,
     OrganisationArea,
@@ -143,6 +144,20 @@ def last_reminders(round_: Round) -> dict[int, dt.datetime]:
     )
 
 
+def _groups_named(ids: set[int]) -> dict[int, tuple[str, str, str]]:
+    """Group id -> (name, its area's code or "", its broker's name or ""), as plain rows:
+    a broker's thousands of links do not each load their group, area and broker."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Area.code, Broker.name)
+        .outerjoin(Area, Area.id == Organisation.area_id)
+        .outerjoin(Broker, Broker.id == Organisation.broker_id)
+        .where(ids_in(Organisation.id, ids))
+    )
+    return {org_id: (name, code or "", broker or "") for org_id, name, code, broker in rows}
+
+
 def invitation_rows(
     round_: Round, organisation_ids: set[int] | None = None, *, not_answered: bool = False
 ) -> list[InvitationRow]:
@@ -174,19 +189,19 @@ def invitation_rows(
         }
     live = live_invitations(round_, organisation_ids)  # read for these groups only
     reminded = last_reminders(round_)
+    groups = _groups_named({inv.organisation_id for inv in live} - {None})
     for inv in live:
-        if inv.organisation is not None:
-            org = inv.organisation
-            key = ("org", org.id)
-            name, code = org.name, org.area.code if org.area else ""
+        if inv.organisation_id is not None:
+            key = ("org", inv.organisation_id)
+            name, code, broker = groups[inv.organisation_id]
         else:
             key = ("area", inv.area_id)
             name = inv.area.name if inv.area else ""
             code = inv.area.code if inv.area else ""
+            broker = ""
         status, submitted_at = statuses.get(key, (NOT_STARTED, None))
         if not_answered and status == SUBMITTED:
             continue
-        broker = inv.organisation.broker if inv.organisation is not None else None
         rows.append(
             InvitationRow(
                 inv,
@@ -196,7 +211,7 @@ def invitation_rows(
                 status,
                 submitted_at,
                 reminded.get(inv.organisation_id),
-                broker.name if broker is not None else "",
+                broker,
             )
         )
     return rows

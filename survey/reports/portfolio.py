@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from exports.paper import PaperFileError
-from exports.support_plans import plan_lines, with_tracking
+from exports.support_plans import plan_lines, shown_level, with_tracking
 from instruments.answers import written
 
 from .. import audit
@@ -29,8 +28,10 @@ from .plans_data import (
     chase_list,
     current_responses,
     group_result,
-    group_results,
-    portfolio,
+    offers_needed,
+    portfolio_ids,
+    portfolio_rows,
+    shown_levels,
     tracked_actions,
 )
 from .plans_data import support_plans_workbook as plans_workbook
@@ -84,8 +85,8 @@ def portfolio_page(slug: str):
     if instrument_for(round_).kind != "organisation":
         abort(404)
     broker = broker_for_viewer()
-    groups = portfolio(broker)
-    results = group_results(round_, groups)  # every group's, as plain rows
+    groups = portfolio_rows(broker)  # plain rows: the page shows a hundred of them
+    levels = shown_levels(round_, [g.id for g in groups])  # every group's, as plain rows
     target = round_.target_level or DEFAULT_TARGET
     viewer = signed_in_user()  # checked for each of 20,000 groups
     visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
@@ -101,9 +102,7 @@ def portfolio_page(slug: str):
             scores = {s.domain_id: s for s in response.scores}
             overall = scores.get(OVERALL).level if OVERALL in scores else None
             shown = [
-                s.moderated_level if s.moderated_level is not None else s.level
-                for d, s in scores.items()
-                if d != OVERALL
+                shown_level(s.level, s.moderated_level) for d, s in scores.items() if d != OVERALL
             ]
             gaps = sum(1 for level in shown if level is not None and level < target)
         rows.append({"org": g, "response": response, "visible": visible[g.id],
@@ -111,20 +110,16 @@ def portfolio_page(slug: str):
     broker_arg = broker.id if current_user.role == ADMIN else None
     group_ids = {g.id for g in groups}
     waiting = invitation_rows(round_, group_ids, not_answered=True)  # read once for both
-    chase = chase_list(round_, groups, set(results), current_user, rows=waiting)
+    chase = chase_list(round_, groups, set(levels), current_user, rows=waiting)
     due = due_reminders(
         round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids, rows=waiting
     )
-    instrument, offers = instrument_for(round_), registry().offers
-    needed: Counter[str] = Counter()  # groups whose plan names each offer: every group's
-    needs: dict[tuple, set[str]] = {}  # a plan's offers follow from the levels shown alone
-    for g in groups:
-        if visible[g.id] and g.id in results:
-            shown = tuple((lv.domain_id, lv.shown) for lv in results[g.id].levels)
-            if shown not in needs:
-                lines = plan_lines(instrument, offers, results[g.id], target)
-                needs[shown] = {line.offer for line in lines if line.offer}
-            needed.update(needs[shown])
+    needed = offers_needed(  # every group's that shares its answers, not this page's
+        instrument_for(round_),
+        registry().offers,
+        (levels[g.id] for g in groups if visible[g.id] and g.id in levels),
+        target,
+    )
     chase_page = Page(len(chase), request.args.get("chase_page"), PORTFOLIO_PAGE)
 
     def page_url(anchor: str, **asked: int) -> str:  # each list's links keep the other's page
@@ -149,7 +144,7 @@ def portfolio_page(slug: str):
         chase_url=lambda n: page_url("#portfolio-chase", chase_page=n),
         due=due,
         stopped={g.id for g in groups if g.reminders_stopped_at is not None},
-        responded=len(results),
+        responded=len(levels),
         target=target,
         broker_arg=broker_arg,
     )
@@ -164,7 +159,7 @@ def portfolio_reminders(slug: str):
     broker = broker_for_viewer()
     if not FlaskForm().validate():
         abort(400)
-    group_ids = {g.id for g in portfolio(broker)}
+    group_ids = portfolio_ids(broker)
     outcome = send_reminders(
         round_, actor=current_user, interval=REMINDER_INTERVAL, organisation_ids=group_ids
     )
@@ -306,11 +301,7 @@ def paper():
         else:
             group_ids = None
             if current_user.role == BROKER:
-                group_ids = (
-                    {o.id for o in portfolio(current_user.broker)}
-                    if (current_user.broker)
-                    else set()
-                )
+                group_ids = portfolio_ids(current_user.broker) if (current_user.broker) else set()
             try:
                 outcome = import_paper(
                     upload.read(),

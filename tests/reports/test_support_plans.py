@@ -59,6 +59,32 @@ def test_plan_lines_put_the_biggest_gap_first_and_name_offers():
     assert horizons == sorted(horizons, key=order.index)
 
 
+def test_offers_needed_counts_each_group_once_for_each_offer_its_plan_names():
+    """Two groups at level 1 in safe, one at target (nothing needed), one at 1 in safe and
+    welcoming at 3 (target 4): each offer of safe's level 1 next steps is needed by three
+    groups, each of welcoming's level 3 by one; an offer named in both counts a group once."""
+    from survey.reports.plans_data import offers_needed
+
+    instrument = load_registry().latest("confidence")
+    offers = load_registry().offers
+    welcoming, safe = (d.id for d in instrument.domains[:2])
+
+    def named(domain_id, level):
+        steps = instrument.domain(domain_id).level(level).next_steps
+        return {offers[o].name for step in steps for o in step.offers}
+
+    both = ((welcoming, 3), (safe, 1))
+    needed = offers_needed(
+        instrument, offers, [((safe, 1),), ((safe, 1),), ((safe, 4),), both], target=4
+    )
+    expected = {
+        offer: 2 * (offer in named(safe, 1)) + (offer in named(safe, 1) | named(welcoming, 3))
+        for offer in named(safe, 1) | named(welcoming, 3)
+    }
+    assert named(safe, 1) and named(welcoming, 3)  # both levels name offers
+    assert dict(needed) == expected
+
+
 def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
     org = geography.orgs["P1 group 0"]  # level 1 everywhere, target 4: a gap of 3 in each
     out = tmp_path / "plan.xlsx"
@@ -266,7 +292,12 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
     instrument's domain order, whatever order the scores were stored in, without overall
     and without a domain the instrument does not have. A replaced submission, a draft and
     another round count for nothing; a submission with no scores still has a result."""
-    from survey.reports.plans_data import current_responses, group_result, group_results
+    from survey.reports.plans_data import (
+        current_responses,
+        group_result,
+        group_results,
+        shown_levels,
+    )
 
     hood = factories.area("GR-N", name="Result Ward")
     round_ = factories.survey_round("confidence", slug="conf-results")
@@ -314,6 +345,16 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
     assert results[bare.id].levels == () and results[bare.id].area_name == "no area"
     responses = current_responses(round_, [o.id for o in orgs])
     assert results == {o.id: group_result(round_, o, responses[o.id]) for o in (scored, bare)}
+    # the portfolio page's reading: only the level a plan works from (the moderated 3 for
+    # the first domain, nothing for the unscored second), in the same order, same groups
+    assert shown_levels(round_, [o.id for o in orgs]) == {
+        scored.id: ((first, 3), (second, None), (third, 4)),
+        bare.id: (),
+    }
+    assert shown_levels(round_, [o.id for o in orgs]) == {
+        org_id: tuple((lv.domain_id, lv.shown) for lv in result.levels)
+        for org_id, result in results.items()
+    }
 
 
 def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monkeypatch):
