@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 
 import pytest
@@ -26,15 +28,34 @@ os.environ["SURVEY_PUBLISH_IN_BACKGROUND"] = "0"
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A PostgreSQL server for the session (or SURVEY_TEST_POSTGRES_URL if given)."""
+    """A PostgreSQL server for the session, or a database of this session's own on the
+    server SURVEY_TEST_POSTGRES_URL names (scripts/mutation gives one server to the test
+    runs of mutants it runs side by side: in one database, each run's emptying of the
+    tables failed the other's tests, which counted as kills)."""
     given = os.environ.get("SURVEY_TEST_POSTGRES_URL")
     if given:
-        yield given
+        with _own_database(given) as url:
+            yield url
         return
     server = PostgresServer()
     url = server.start()
     yield url
     server.stop()
+
+
+@contextlib.contextmanager
+def _own_database(server_url: str):
+    """A new database on that server for as long as the block runs, then dropped."""
+    name = f"survey_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _migrated_app(url: str):

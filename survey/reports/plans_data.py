@@ -284,7 +284,7 @@ def chase_list(
     answered_before = set(
         db.session.scalars(
             sa.select(Response.organisation_id)
-            .where(Response.organisation_id.in_([o.id for o in waiting]))
+            .where(ids_in(Response.organisation_id, [o.id for o in waiting]))
             .distinct()
         )
     )
@@ -329,7 +329,7 @@ def tracked_actions(round_: Round, orgs: Sequence[Organisation], viewer) -> list
         return []
     query = (sa.select(HelpRequest) if viewer is None else visible_requests(viewer)).where(
         HelpRequest.round_id == round_.id,
-        HelpRequest.organisation_id.in_([o.id for o in orgs]),
+        ids_in(HelpRequest.organisation_id, [o.id for o in orgs]),
     )
     names = {o.id: o for o in orgs}
     found = db.session.scalars(query.options(selectinload(HelpRequest.owner)))
