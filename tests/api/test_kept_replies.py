@@ -130,3 +130,53 @@ def test_replies_are_kept_side_by_side_up_to_their_count(client, scored, bearer,
     assert len(made) - before == 3
     assert client.get(whole, headers=bearer).status_code == 200  # made again
     assert len(made) - before == 4 and len(publication._REPLIES) == 2
+
+
+def test_a_reply_exactly_the_room_left_is_kept(client, scored, bearer, made, monkeypatch):
+    """The room is a limit, not a bar: a reply of exactly REPLIES_BYTES is kept, and two
+    replies that fill the room to the byte are both kept."""
+    whole, one = URL, f"{URL}?area=T-NB"
+    client.get(whole, headers=bearer)  # publishes: the summary is remembered from here on
+    sizes = {url: len(client.get(url, headers=bearer).data) for url in (whole, one)}
+    monkeypatch.setattr(publication, "REPLIES_BYTES", sizes[whole])
+    publication._REPLIES.clear()
+    before = len(made)
+    for url in (whole, whole):
+        assert client.get(url, headers=bearer).status_code == 200
+    assert len(made) - before == 1  # made, then found
+    monkeypatch.setattr(publication, "REPLIES_BYTES", sizes[whole] + sizes[one])
+    publication._REPLIES.clear()
+    before = len(made)
+    for url in (whole, one, whole, one):
+        assert client.get(url, headers=bearer).status_code == 200
+    assert len(made) - before == 2  # each made once, then found beside the other
+
+
+def test_a_reply_made_again_takes_its_old_place_not_another_rounds(
+    client, scored, bearer, made, monkeypatch
+):
+    """Room for two: round X's reply, then round Y's. A new link in Y changes Y's summary
+    but not its figures, so Y's reply is made again under the same question: it replaces
+    its own old copy, and X's reply, still right, stays kept."""
+    other = factories.survey_round("confidence", slug="confidence-other")
+    hood = factories.area(code="T-OTHER", type="neighbourhood")
+    other.areas = [hood]
+    factories.scored_groups(other, hood, 6)
+    db.session.commit()
+    mine, theirs = URL, "/api/rounds/confidence-other/aggregates"
+    for url in (mine, mine, theirs, theirs):  # each published, then its summary remembered
+        client.get(url, headers=bearer)
+    monkeypatch.setattr(publication, "REPLIES_KEPT", 2)
+    publication._REPLIES.clear()
+    for url in (mine, theirs):
+        assert client.get(url, headers=bearer).status_code == 200
+    published = publication.latest_publication(other.id, False).id
+    invited = factories.organisation(area=hood)
+    factories.invitation(other, invited)
+    db.session.commit()
+    for _ in range(2):  # worked out afresh (not kept), then made under the new summary
+        assert client.get(theirs, headers=bearer).status_code == 200
+    assert publication.latest_publication(other.id, False).id == published  # same figures
+    before = made.count("confidence-test")
+    assert client.get(mine, headers=bearer).status_code == 200
+    assert made.count("confidence-test") == before  # still kept
