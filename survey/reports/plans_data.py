@@ -139,7 +139,7 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
 
 
 class Named(NamedTuple):
-    """An area's or a broker's code and name, as a portfolio row carries them."""
+    """An area's code and name, or a broker's name, as a portfolio row carries them."""
 
     code: str
     name: str
@@ -181,22 +181,14 @@ def portfolio_rows(broker: Broker) -> list[GroupRow]:
         .where(Organisation.broker_id == broker.id)
         .order_by(Organisation.name, Organisation.id)
     )
-    named = Named(str(broker.id), broker.name)
-    return [
-        GroupRow(
-            org_id,
-            name,
-            email,
-            area_id,
-            Named(code, area_name) if area_id else None,
-            broker.id,
-            named,
-            consent_broker,
-            consent_area_lead,
-            stopped,
-        )  # fmt: skip
-        for org_id, name, email, area_id, code, area_name, consent_broker, consent_area_lead, stopped in rows
-    ]
+    named = Named("", broker.name)  # a broker has no code
+    out = []
+    for org_id, name, email, area_id, code, area_name, *consents_and_stop in rows:
+        area = Named(code, area_name) if area_id is not None else None
+        out.append(
+            GroupRow(org_id, name, email, area_id, area, broker.id, named, *consents_and_stop)
+        )
+    return out
 
 
 def portfolio_ids(broker: Broker) -> set[int]:

@@ -401,3 +401,24 @@ def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monke
     assert 'href="/portfolio/confidence-2026?page=3&amp;chase_page=2#portfolio-chase"' in html
     _, _, chase_b = page("?page=3&chase_page=2")
     assert len(chase_b) == 1 and not set(chase_a) & set(chase_b)
+
+
+def test_a_portfolios_plain_rows_say_what_its_groups_say(app, geography):
+    """portfolio_rows (the portfolio page's plain reading) against the groups themselves:
+    the same groups in the same order, each field as the group has it, area or none."""
+    from survey.reports.plans_data import portfolio, portfolio_ids, portfolio_rows
+
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    homeless = factories.organisation(name="No area yet", broker_id=broker.id, email="n@x.org")
+    db.session.commit()
+    groups, rows = portfolio(broker), portfolio_rows(broker)
+    assert [r.id for r in rows] == [g.id for g in groups] and homeless.id in portfolio_ids(broker)
+    assert set(portfolio_ids(broker)) == {g.id for g in groups}
+    fields = ("name", "email", "area_id", "broker_id", "consent_broker", "consent_area_lead",
+              "reminders_stopped_at")  # fmt: skip
+    for group, row in zip(groups, rows, strict=True):
+        assert [getattr(row, f) for f in fields] == [getattr(group, f) for f in fields]
+        area = (group.area.code, group.area.name) if group.area else None
+        assert (tuple(row.area) if row.area else None) == area
+        assert row.broker.name == "Test CVS"
+    assert rows[[r.id for r in rows].index(homeless.id)].area is None
