@@ -327,26 +327,29 @@ def test_another_process_takes_the_summary_stored_under_the_same_token_and_no_ot
 
 
 def test_a_request_that_may_write_stores_no_summary(app, monkeypatch):
-    """Storing commits: never inside a request that may have writes of its own pending."""
+    """Storing commits: never inside a request that may have writes of its own pending (a
+    POST), but from a page that only reads (GET, HEAD) or from no request at all."""
     values = _setting()
     this = db.session.get(publication.Round, values["this"])
-    monkeypatch.setattr(publication, "_KNOWN", {})
-    with app.test_request_context("/", method="POST"):
-        publication.publish(this, moderated=False, threshold=2)
-    db.session.commit()
-    stored = db.session.scalar(sa.text("SELECT count(*) FROM figures_summary"))
-    assert stored == 0
-    monkeypatch.setattr(publication, "_KNOWN", {})
-    publication.publish(this, moderated=False, threshold=2)
-    db.session.commit()
-    assert db.session.scalar(sa.text("SELECT count(*) FROM figures_summary")) == 1
+    for method, stores in (("POST", 0), ("HEAD", 1), ("GET", 1), (None, 1)):
+        db.session.execute(sa.text("DELETE FROM figures_summary"))
+        db.session.commit()
+        monkeypatch.setattr(publication, "_KNOWN", {})  # a process that knows nothing yet
+        if method is None:
+            publication.publish(this, moderated=False, threshold=2)
+        else:
+            with app.test_request_context("/", method=method):
+                publication.publish(this, moderated=False, threshold=2)
+        db.session.commit()
+        stored = db.session.scalar(sa.text("SELECT count(*) FROM figures_summary"))
+        assert stored == stores, method
 
 
 def test_a_rounds_token_is_its_rows_in_slot_order_however_they_are_stored(pg_app):
     """On PostgreSQL a round has 16 token rows (slots 1 to 16), and a renewed row is stored
-    after the others (an update writes a new row version at the end). The token still lists them by
-    slot: the same rows give the same token however the table happens to be stored and
-    read."""
+    after the others (an update writes a new row version at the end). The token still
+    lists them by slot: the same rows give the same token however the table happens to
+    be stored and read."""
     values = _setting()
     this = db.session.get(publication.Round, values["this"])
     db.session.commit()
