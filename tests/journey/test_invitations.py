@@ -302,9 +302,10 @@ def test_a_locality_round_makes_each_areas_link_once(app):
     ics = factories.area(type="ics")
     for i in (2, 0, 1):
         factories.area(type="pcn", parent=ics, code=f"T-PCN{i}")
+    factories.area(type="pcn", parent=factories.area(type="ics"), code="T-PCN-ELSEWHERE")
     round_ = make_round(instrument("dmi-locality"), [ics], slug="dmi-locality-once")
     db.session.commit()
-    assert ensure_invitations(round_) == 3
+    assert ensure_invitations(round_) == 3  # the round's ICS's PCNs, not another ICS's
     assert ensure_invitations(round_) == 0
     made = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
     assert [i.area.code for i in made] == ["T-PCN0", "T-PCN1", "T-PCN2"]  # in code order
@@ -369,7 +370,7 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
     Restricting to some groups skips the others wherever they fall in the list.
     L invites two PCNs by area: one submitted, one with a draft, and a link with neither a
     group nor an area (the schema allows it) lists blank rather than failing the page."""
-    from survey.journey.invitations import invitation_rows, reissue
+    from survey.journey.invitations import invitation_rows, invitations_csv, reissue
     from survey.models import Reminder
 
     hood = factories.area(type="neighbourhood", code="T-LIST")
@@ -423,6 +424,11 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
     assert [x.name for x in invitation_rows(r, not_answered=True)] == [
         "Redoing", "Homeless", "Reissued",
     ]  # fmt: skip
+    # the CSV's dates: the day submitted and the day last reminded, blank when none
+    table = list(csv.reader(io.StringIO(invitations_csv(rows))))
+    assert [(line[5], line[6]) for line in table[1:]] == [
+        ("2026-06-02", "2026-05-20"), ("", "2026-05-03"), ("", ""), ("", ""),
+    ]  # fmt: skip
     # a broker's chase list: only its own groups' links, and of those only the unanswered
     assert [x.name for x in invitation_rows(r, {answered.id, redoing.id}, not_answered=True)] == [
         "Redoing"
@@ -449,6 +455,7 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
         (None, "Writing PCN", "T-PCN-W", "draft", None),
         (None, "", "", "not started", None),
     ]
+    assert {x.broker for x in invitation_rows(loc)} == {""}  # an area's link: no broker
 
 
 def test_the_invitations_list_keeps_the_order_the_links_were_made_after_a_change(app):
