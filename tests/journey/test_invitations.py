@@ -124,9 +124,12 @@ def test_a_broker_sees_only_its_own_groups_links(client, login, two_areas):
     broker = factories.broker()
     groups[2].broker_id = broker.id
     db.session.commit()
-    from survey.journey.invitations import ensure_invitations
+    from survey.journey.invitations import ensure_invitations, live_invitations
 
     ensure_invitations(round_)
+    made = live_invitations(round_)
+    # each group's link names the area the group was placed in (its figures count it there)
+    assert made and all(i.area_id is not None and i.area_id == i.organisation.area_id for i in made)
     login("broker", broker=broker)
     rows = list(
         csv.DictReader(io.StringIO(client.get("/rounds/confidence-2030/invitations.csv").text))
@@ -292,6 +295,12 @@ def test_the_groups_invited_are_those_in_the_rounds_areas_by_membership_or_place
     kind, people = invitees(round_)
     assert kind == "organisation"
     assert [p.name for p in people] == ["Both", "Member only", "Placed only"]
+    # a round with no areas named is everyone's: every group is invited
+    everywhere = make_round(instrument("confidence"), [], slug="confidence-everyone")
+    db.session.commit()
+    assert [p.name for p in invitees(everywhere)[1]] == [
+        "Both", "Member only", "Placed only", "Outside",
+    ]  # fmt: skip
 
 
 def test_a_locality_round_makes_each_areas_link_once(app):

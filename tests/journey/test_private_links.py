@@ -227,7 +227,8 @@ def test_two_first_saves_at_once_end_with_the_one_private_token_stored_first(app
 def test_a_browser_remembers_the_five_groups_links_it_used_most_recently(app):
     """One shared computer, six groups: A to E saved in turn, then A again, then F. The five
     used most recently are B's to F's without B: A was used after B, so B goes. A link whose
-    private token was reissued is remembered with the new token. Using the newest link
+    private token was reissued is remembered with the new token, and the old token a
+    browser kept no longer counts. Using the newest link
     again leaves the browser's session as it was (no new cookie on every page)."""
     from flask import session
 
@@ -243,6 +244,9 @@ def test_a_browser_remembers_the_five_groups_links_it_used_most_recently(app):
             _remember(invitation)
         assert list(session[REMEMBERED]) == [str(i.id) for i in (c, d, e, a, f)]
         assert _remembered(b) is None and _remembered(a) == "own-0"
+        a.private_token = "own-0-reissued"  # reissued for the group elsewhere: this copy is stale
+        assert _remembered(a) is None  # and no longer opens the group's answers here
+        a.private_token = "own-0"
         c.private_token = "own-2-reissued"
         _remember(c)
         assert list(session[REMEMBERED].items())[-1] == (str(c.id), "own-2-reissued")
