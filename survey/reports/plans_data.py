@@ -71,7 +71,9 @@ def group_result(round_: Round, org: Organisation, response: Response) -> GroupR
     return _result(instrument_for(round_), org, response.submitted_at, scores)
 
 
-def _result(instrument, org: Organisation, submitted_at, scores, names=None) -> GroupResult:
+def _result(
+    instrument, org: Organisation | GroupRow, submitted_at, scores, names=None
+) -> GroupResult:
     """scores: (domain, level, moderated level, note, ambition) in any order; the result's
     levels are the instrument's domains in its order (not overall, nor a domain it lacks).
     names: the instrument's domain names by id, when the caller has them (many groups)."""
@@ -96,7 +98,20 @@ def _domain_names(instrument) -> dict[str, str]:
     return {d.id: d.name for d in instrument.domains}
 
 
-def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, GroupResult]:
+def _score_rows(round_: Round, org_ids: Sequence[int], *columns):
+    """(organisation id, *columns) for each score row of these groups' current submissions
+    in the round, and one row with the score columns None for a submission with none."""
+    return db.session.execute(
+        sa.select(Response.organisation_id, *columns)
+        .outerjoin(
+            DomainScore,
+            sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
+        )
+        .where(*current_submissions(round_.id), ids_in(Response.organisation_id, org_ids))
+    )
+
+
+def group_results(round_: Round, orgs: Sequence[Organisation | GroupRow]) -> dict[int, GroupResult]:
     """Organisation id -> its result, for each of the groups with a current submission.
 
     The same as group_result over current_responses, read as plain rows: for a portfolio
@@ -104,24 +119,15 @@ def group_results(round_: Round, orgs: Sequence[Organisation]) -> dict[int, Grou
     ids = [o.id for o in orgs]
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            Response.organisation_id,
-            Response.submitted_at,
-            DomainScore.domain_id,
-            DomainScore.level,
-            DomainScore.moderated_level,
-            DomainScore.moderation_note,
-            DomainScore.ambition,
-        )
-        .outerjoin(
-            DomainScore,
-            sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
-        )
-        .where(
-            *current_submissions(round_.id),
-            ids_in(Response.organisation_id, ids),
-        )
+    rows = _score_rows(
+        round_,
+        ids,
+        Response.submitted_at,
+        DomainScore.domain_id,
+        DomainScore.level,
+        DomainScore.moderated_level,
+        DomainScore.moderation_note,
+        DomainScore.ambition,
     )
     submitted: dict[int, object] = {}
     scores: dict[int, list[tuple]] = defaultdict(list)
@@ -204,18 +210,8 @@ def shown_levels(round_: Round, org_ids: Sequence[int]) -> dict[int, tuple]:
     group_results, for a portfolio's page that shows a hundred groups of 20,000)."""
     if not org_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            Response.organisation_id,
-            DomainScore.domain_id,
-            DomainScore.level,
-            DomainScore.moderated_level,
-        )
-        .outerjoin(
-            DomainScore,
-            sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
-        )
-        .where(*current_submissions(round_.id), ids_in(Response.organisation_id, org_ids))
+    rows = _score_rows(
+        round_, org_ids, DomainScore.domain_id, DomainScore.level, DomainScore.moderated_level
     )
     order = {d.id: i for i, d in enumerate(instrument_for(round_).domains)}
     found: dict[int, list] = {}
@@ -259,7 +255,7 @@ def portfolio(broker: Broker) -> list[Organisation]:
 
 def chase_list(
     round_: Round,
-    orgs: Sequence[Organisation],
+    orgs: Sequence[Organisation | GroupRow],
     responded: set[int],
     viewer=None,
     rows: list[InvitationRow] | None = None,
@@ -315,7 +311,9 @@ def chase_list(
     return chase
 
 
-def tracked_actions(round_: Round, orgs: Sequence[Organisation], viewer) -> list[Tracked]:
+def tracked_actions(
+    round_: Round, orgs: Sequence[Organisation | GroupRow], viewer
+) -> list[Tracked]:
     """The groups' help requests in the round that the viewer's caseload holds (all: CLI)."""
     if not orgs:
         return []

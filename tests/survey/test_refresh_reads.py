@@ -290,6 +290,18 @@ def test_a_set_the_threshold_minus_one_larger_than_an_earlier_figure_is_held_bac
     assert figures(hood) == [15]
 
 
+def _ward_in_hood_and_a_far_town(round_, ward, hood, town) -> list:
+    """Ten groups in the ward and the neighbourhood, two more in the neighbourhood alone,
+    thirty in the town; returns the town's responses."""
+    for _ in range(10):
+        _group_in(round_, ward, hood)
+    for _ in range(2):
+        _group_in(round_, hood)
+    far = [_group_in(round_, town) for _ in range(30)]
+    db.session.commit()
+    return far
+
+
 def test_a_set_that_lost_to_a_larger_one_is_held_back_once_that_one_is_published(app):
     """A ward of 10 groups and a neighbourhood of those 10 and 2 more: 12 against 10, a
     difference of 2, so only the larger is published, and the ward's set was clear of the
@@ -301,12 +313,7 @@ def test_a_set_that_lost_to_a_larger_one_is_held_back_once_that_one_is_published
     ward = factories.area(type="ward")
     hood = factories.area(type="neighbourhood")
     town = factories.area(type="place")
-    for _ in range(10):
-        _group_in(round_, ward, hood)
-    for _ in range(2):
-        _group_in(round_, hood)
-    far = [_group_in(round_, town) for _ in range(30)]
-    db.session.commit()
+    far = _ward_in_hood_and_a_far_town(round_, ward, hood, town)
 
     def figures():
         publication.publish(round_, moderated=False, threshold=THRESHOLD)
@@ -356,12 +363,7 @@ def test_a_set_found_clean_is_checked_again_against_the_sets_published_since_onl
         return read[0] if read else None
 
     assert refresh() == []  # the first figure: nothing published before it to read
-    for _ in range(10):
-        _group_in(round_, ward, hood)
-    for _ in range(2):
-        _group_in(round_, hood)
-    far = [_group_in(round_, town) for _ in range(30)]
-    db.session.commit()
+    far = _ward_in_hood_and_a_far_town(round_, ward, hood, town)
     assert refresh() == [11]  # 10, 12 and 30 checked afresh: the old 11 is near the first two
     [score] = [s for s in far[0].scores if s.domain_id == OVERALL]
     score.score, score.level = 4.0, 4
