@@ -7,11 +7,16 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 
-def ids_in(column, ids: Iterable[int]):
+def ids_in(column, ids: Iterable[int] | sa.Select):
     """``column IN (ids)`` with the ids written into the statement as numbers, not one bound
     parameter each: for the 7,634 areas of a national small-area map, binding took 0.1 to
     0.25 s of the query (on PostgreSQL) against 0.05 s for the whole query with literals.
-    Only whole numbers, so nothing else can be written into the SQL."""
+    Only whole numbers, so nothing else can be written into the SQL.
+
+    ``ids`` may instead be a query of one column of ids (a broker's groups): the database
+    reads them itself, where writing 20,000 numbers into a statement took 0.1 s."""
+    if isinstance(ids, sa.Select):
+        return column.in_(ids)
     numbers = [int(i) for i in ids]
     return column.in_(
         sa.bindparam("ids", numbers, expanding=True, literal_execute=True, unique=True)

@@ -30,6 +30,7 @@ from .plans_data import (
     group_result,
     offers_needed,
     portfolio_ids,
+    portfolio_query,
     portfolio_rows,
     shown_levels,
     tracked_actions,
@@ -86,7 +87,7 @@ def portfolio_page(slug: str):
         abort(404)
     broker = broker_for_viewer()
     groups = portfolio_rows(broker)  # plain rows: the page shows a hundred of them
-    levels = shown_levels(round_, [g.id for g in groups])  # every group's, as plain rows
+    levels = shown_levels(round_, portfolio_query(broker))  # every group's, one row each
     target = round_.target_level or DEFAULT_TARGET
     viewer = signed_in_user()  # checked for each of 20,000 groups
     visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
@@ -108,19 +109,23 @@ def portfolio_page(slug: str):
         rows.append({"org": g, "response": response, "visible": visible[g.id],
                      "overall": overall, "gaps": gaps})  # fmt: skip
     broker_arg = broker.id if current_user.role == ADMIN else None
-    group_ids = {g.id for g in groups}
-    waiting = invitation_rows(round_, group_ids, not_answered=True)  # read once for both
-    chase = chase_list(round_, groups, set(levels), current_user, rows=waiting)
-    due = due_reminders(
-        round_, interval=REMINDER_INTERVAL, organisation_ids=group_ids, rows=waiting
-    )
+    not_answered = [g for g in groups if g.id not in levels]  # the chase list's groups
+    waiting = invitation_rows(round_, {g.id for g in not_answered}, not_answered=True)
+    due = due_reminders(round_, interval=REMINDER_INTERVAL, rows=waiting)  # rows read once
     needed = offers_needed(  # every group's that shares its answers, not this page's
         instrument_for(round_),
         registry().offers,
         (levels[g.id] for g in groups if visible[g.id] and g.id in levels),
         target,
     )
-    chase_page = Page(len(chase), request.args.get("chase_page"), PORTFOLIO_PAGE)
+    chase_page = Page(len(not_answered), request.args.get("chase_page"), PORTFOLIO_PAGE)
+    chase = chase_list(  # this page's lines: one a group not answered, in the same order
+        round_,
+        not_answered[chase_page.start : chase_page.end],
+        set(levels),
+        current_user,
+        rows=waiting,
+    )
 
     def page_url(anchor: str, **asked: int) -> str:  # each list's links keep the other's page
         chosen = {"page": groups_page.number, "chase_page": chase_page.number} | asked
@@ -137,8 +142,8 @@ def portfolio_page(slug: str):
         rows=rows,
         groups_total=len(groups),
         groups_page=groups_page,
-        chase=chase[chase_page.start : chase_page.end],
-        chase_total=len(chase),
+        chase=chase,
+        chase_total=len(not_answered),
         chase_page=chase_page,
         groups_url=lambda n: page_url("#portfolio-groups", page=n),
         chase_url=lambda n: page_url("#portfolio-chase", chase_page=n),

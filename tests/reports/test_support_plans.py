@@ -17,6 +17,7 @@ from survey.models import (
     AuditEvent,
     Broker,
     DomainScore,
+    Organisation,
     Reminder,
     Response,
     ResponseStatus,
@@ -355,6 +356,10 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
         org_id: tuple((lv.domain_id, lv.shown) for lv in result.levels)
         for org_id, result in results.items()
     }
+    # the groups given as a query of their ids (a broker's portfolio): the same, and only
+    # those the query names
+    chosen = sa.select(Organisation.id).where(Organisation.name.in_(["Scored", "Drafting"]))
+    assert shown_levels(round_, chosen) == {scored.id: ((first, 3), (second, None), (third, 4))}
 
 
 def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monkeypatch):
