@@ -257,15 +257,13 @@ def offers_needed(instrument, offers, levels: Iterable[tuple], target: int) -> C
     set of levels is planned once (a portfolio of 20,000 groups has a few hundred)."""
     names = _domain_names(instrument)
     needed: Counter[str] = Counter()
-    needs: dict[tuple, set[str]] = {}
-    for shown in levels:
-        if shown not in needs:
-            result = GroupResult(0, "", "", "", None, tuple(
-                GroupLevel(domain_id, names[domain_id], level) for domain_id, level in shown
-            ))  # fmt: skip
-            lines = plan_lines(instrument, offers, result, target)
-            needs[shown] = {line.offer for line in lines if line.offer}
-        needed.update(needs[shown])
+    for shown, groups in Counter(levels).items():
+        result = GroupResult(0, "", "", "", None, tuple(
+            GroupLevel(domain_id, names[domain_id], level) for domain_id, level in shown
+        ))  # fmt: skip
+        lines = plan_lines(instrument, offers, result, target)
+        for offer in {line.offer for line in lines if line.offer}:
+            needed[offer] += groups
     return needed
 
 

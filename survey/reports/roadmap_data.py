@@ -45,6 +45,8 @@ from ..models import (
 from ..readiness import area_readiness
 from .method import method_lines
 
+BATCH = 5000  # rows read at a time from the database for an area's groups (yield_per)
+
 
 def area_figures(aggregates: list[AreaAggregate]) -> list[AreaFigures]:
     """Aggregates (area x domain) regrouped as one row per area, order kept."""
@@ -113,13 +115,6 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         .order_by(Organisation.name, Organisation.id)
     )
     areas = visible_area_ids(viewer) if viewer is not None and viewer.role == AREA_LEAD else None
-    orgs = [
-        r
-        for r in db.session.execute(query)
-        if viewer is None or may_see_group_answers(viewer, r, areas=areas)
-    ]
-    levels: dict[int, dict[str, tuple]] = defaultdict(dict)
-    submitted: dict[int, object] = {}
     score_query = (
         sa.select(
             Response.organisation_id,
@@ -136,30 +131,41 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
             DomainScore.round_id == round_.id,
         )
     )
-    for org_id, at, domain_id, level, moderated_level in db.session.execute(score_query):
-        levels[org_id][domain_id] = (level, moderated_level)
+    # Read in batches, each group's levels kept as the row will show them (an ICS's
+    # 200,000 score rows read whole, and kept per domain, were 40 MB of its peak).
+    column = {domain_id: i for i, domain_id in enumerate(domain_ids)}
+    shown: dict[int, list] = {}
+    submitted: dict[int, object] = {}
+    any_moderated: set[int] = set()
+    for org_id, at, domain_id, level, moderated_level in db.session.execute(
+        score_query, execution_options={"yield_per": BATCH}
+    ):
+        slots = shown.get(org_id)
+        if slots is None:
+            slots = shown[org_id] = [None] * len(domain_ids)
         submitted[org_id] = at
+        i = column.get(domain_id)
+        if i is not None:
+            slots[i] = _shown((level, moderated_level), moderated)
+            if moderated and moderated_level is not None:
+                any_moderated.add(org_id)
+    no_levels = (None,) * len(domain_ids)
     rows = []
-    for org in orgs:
-        org_id, name, code, area_name, broker = (
-            org.id, org.name, org.area_code, org.area_name, org.broker_name
-        )  # fmt: skip
-        mine = levels.get(org_id, {})
-        chosen = [_shown(mine.get(d), moderated) for d in domain_ids]
-        any_moderated = moderated and any(
-            m is not None for _, m in (mine.get(d, (None, None)) for d in domain_ids)
-        )
+    for org in db.session.execute(query, execution_options={"yield_per": BATCH}):
+        if viewer is not None and not may_see_group_answers(viewer, org, areas=areas):
+            continue
+        org_id = org.id
         at = submitted.get(org_id)
         rows.append(
             GroupRow(
                 org_id=org_id,
-                name=name,
-                area_code=code or "",
-                area_name=area_name or "",
-                broker=broker,
+                name=org.name,
+                area_code=org.area_code or "",
+                area_name=org.area_name or "",
+                broker=org.broker_name,
                 submitted_on=at.date() if at else None,
-                levels=tuple(chosen),
-                shown_as=MODERATED if any_moderated else SELF_ASSESSED,
+                levels=tuple(shown[org_id]) if org_id in shown else no_levels,
+                shown_as=MODERATED if org_id in any_moderated else SELF_ASSESSED,
             )
         )
     return rows
