@@ -32,6 +32,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 MAX_TEXT = 32767  # characters in a cell; openpyxl cuts text there
+TEXTS_KEPT = 20_000  # distinct texts a sheet keeps written (row_xml): a few MB
 
 
 def _escaped(text: str) -> str:
@@ -54,11 +55,16 @@ def _plain_text(value: str) -> bool:
 
 
 def _text(ref: str, style: str, value: str) -> str:
+    return f'<c r="{ref}"{_text_tail(style, value)}'
+
+
+def _text_tail(style: str, value: str) -> str:
+    """A text cell after its reference: the same for each cell of the same text and style."""
     if not value:
-        return f'<c r="{ref}"{style} t="inlineStr"></c>'
+        return f'{style} t="inlineStr"></c>'
     space = ' xml:space="preserve"' if value != value.strip() else ""
     text = _escaped(value)
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _openpyxl_cell(ws, cell: Cell) -> str:
@@ -115,30 +121,45 @@ class Styled(NamedTuple):
 
 
 def row_xml(ws, values, row: int) -> bytes:
-    """One appended row as the bytes openpyxl's writer would put in the sheet."""
+    """One appended row as the bytes openpyxl's writer would put in the sheet.
+
+    Plain text is checked and escaped once per sheet for each distinct text (a support
+    plans workbook writes 1.3 million texts, most of them repeats: a group's name on each
+    of its lines, a domain's name and its level's words), kept in ``texts``: its cell
+    after the reference, or "" for text that is not plain. At most TEXTS_KEPT of them:
+    the first a sheet meets (an Id column's texts are each met once)."""
+    texts = ws.__dict__.setdefault("_app_texts", {})
     parts = [f'<row r="{row}">']
     for column, value in enumerate(values, start=1):
         if value is None:
             continue
         kind = type(value)
         ref = f"{get_column_letter(column)}{row}"
-        if kind is str and _plain_text(value):
-            parts.append(_text(ref, "", value))
+        if kind is str:
+            tail = texts.get(value)
+            if tail is None:
+                tail = _text_tail("", value) if _plain_text(value) else ""
+                if len(texts) < TEXTS_KEPT:
+                    texts[value] = tail
+            if tail:
+                parts.append(f'<c r="{ref}"{tail}')
+                continue  # text that is not plain: openpyxl's own reading, below
         elif kind is int or kind is float:
             parts.append(f'<c r="{ref}" t="n"><v>{safe_string(value)}</v></c>')
+            continue
         elif kind is Styled:
             xml = value.xml(ws, ref)
             if xml is not None:
                 parts.append(xml)
-        else:
-            if not isinstance(value, Cell):
-                value = WriteOnlyCell(ws, value=value)  # openpyxl's own reading of the value
-            value.column, value.row = column, row
-            if value.hyperlink is not None:
-                value.hyperlink.ref = ref
-            if value._value is None and not value.has_style and value._comment is None:
-                continue  # openpyxl skips an empty, plain cell
-            parts.append(_styled(ws, value, ref))
+            continue
+        if not isinstance(value, Cell):
+            value = WriteOnlyCell(ws, value=value)  # openpyxl's own reading of the value
+        value.column, value.row = column, row
+        if value.hyperlink is not None:
+            value.hyperlink.ref = ref
+        if value._value is None and not value.has_style and value._comment is None:
+            continue  # openpyxl skips an empty, plain cell
+        parts.append(_styled(ws, value, ref))
     parts.append("</row>")
     return "".join(parts).encode("ascii", "xmlcharrefreplace")
 

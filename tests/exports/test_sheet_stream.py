@@ -22,6 +22,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from exports import sheet_stream
 from exports.sheet_stream import StreamedSheet, Styled
 from exports.workbook_style import (
     BOLD,
@@ -84,6 +85,18 @@ def test_every_kind_of_value_is_written_as_openpyxl_writes_it():
     assert ours == stock
     # and the comparison is not of two empty sheets: the values are in it
     assert b"caf&#233; &#128512;" in ours and b"<f>SUM(A1:A2)</f>" in ours
+
+
+@pytest.mark.parametrize("kept", [0, 3, 1000])
+def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
+    """Each distinct text is checked and escaped once a sheet (at most TEXTS_KEPT kept):
+    a text met again, a formula or error code met again (not plain: openpyxl writes it),
+    and texts past the number kept are all written as openpyxl writes them."""
+    monkeypatch.setattr(sheet_stream, "TEXTS_KEPT", kept)
+    rows = [["a & b", "=1+2", "#N/A", " x", "a & b"], ["=1+2", "a & b", "new", "#N/A", " x"]]
+    stock, ours, _ = _sheets(lambda ws: rows * 3)
+    assert ours == stock
+    assert ours.count(b"<f>1+2</f>") == 6 and ours.count(b"a &amp; b") == 9
 
 
 def test_styled_cells_dates_comments_and_links_are_written_as_openpyxl_writes_them():
