@@ -126,8 +126,9 @@ def row_xml(ws, values, row: int) -> bytes:
     Plain text is checked and escaped once per sheet for each distinct text (a support
     plans workbook writes 1.3 million texts, most of them repeats: a group's name on each
     of its lines, a domain's name and its level's words), kept in ``texts``: its cell
-    after the reference, or "" for text that is not plain. At most TEXTS_KEPT of them:
-    the first a sheet meets (an Id column's texts are each met once)."""
+    after the reference, or "" for text that is not plain. Numbers and ``Styled`` values
+    likewise (keyed by their types too; "" for a ``Styled`` that writes no cell). At most
+    TEXTS_KEPT of them: the first a sheet meets (an Id column's texts are each met once)."""
     texts = ws.__dict__.setdefault("_app_texts", {})
     parts = [f'<row r="{row}">']
     for column, value in enumerate(values, start=1):
@@ -144,13 +145,22 @@ def row_xml(ws, values, row: int) -> bytes:
             if tail:
                 parts.append(f'<c r="{ref}"{tail}')
                 continue  # text that is not plain: openpyxl's own reading, below
-        elif kind is int or kind is float:
-            parts.append(f'<c r="{ref}" t="n"><v>{safe_string(value)}</v></c>')
-            continue
-        elif kind is Styled:
-            xml = value.xml(ws, ref)
-            if xml is not None:
-                parts.append(xml)
+        elif kind is int or kind is float or kind is Styled:
+            # the types in the key: 1, 1.0 and True are equal, and written differently;
+            # a float is never kept (0.0 and -0.0 are equal too)
+            inner = type(value.value) if kind is Styled else kind
+            key = None if inner is float else (kind, inner, value)
+            tail = None if key is None else texts.get(key)
+            if tail is None:
+                if kind is Styled:
+                    tail = value.xml(ws, "")
+                    tail = "" if tail is None else tail[len('<c r=""') :]
+                else:
+                    tail = f' t="n"><v>{safe_string(value)}</v></c>'
+                if key is not None and len(texts) < TEXTS_KEPT:
+                    texts[key] = tail
+            if tail:
+                parts.append(f'<c r="{ref}"{tail}')
             continue
         if not isinstance(value, Cell):
             value = WriteOnlyCell(ws, value=value)  # openpyxl's own reading of the value

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .formula import looks_like_formula
-from .sheet_stream import MAX_TEXT, StreamedSheet, Styled
+from .sheet_stream import MAX_TEXT, TEXTS_KEPT, StreamedSheet, Styled
 
 # Same colours as app.css .app-level--N, so a level looks the same on a page and in a sheet.
 LEVEL_COLOURS = {1: "D4351C", 2: "F47738", 3: "FFDD00", 4: "85994B", 5: "00703C"}
@@ -84,10 +84,13 @@ def cell(ws, value: object, *, fill=None, font=None, number_format=None, wrap=Fa
     streamed = isinstance(ws, StreamedSheet) and not ws.parent.iso_dates
     if streamed:
         made = ws.parent.__dict__.setdefault("_app_cells", {})
-        # the type too: 1, 1.0 and True are equal keys, and are written differently
-        asked = (type(value), value, id(fill), id(font), number_format, wrap)
+        # the type too: 1, 1.0 and True are equal keys, and are written differently; and
+        # no float (0.0 and -0.0 are equal keys too)
+        asked = None
+        if type(value) is not float:
+            asked = (type(value), value, id(fill), id(font), number_format, wrap)
         try:
-            known_cell = made.get(asked)
+            known_cell = None if asked is None else made.get(asked)
         except TypeError:  # an unhashable value: made afresh
             known_cell, asked = None, None
         if known_cell is not None:
@@ -180,10 +183,30 @@ def plain(value: object) -> bool:
     )
 
 
+_AS_THEY_ARE = frozenset({type(None), int, float, bool, Styled})  # plain, or made by cell
+
+
 def write_row(ws, values: Iterable[object]) -> None:
     """A row of values, text kept as text. Plain values go to openpyxl as they are: a
-    styled cell object for each of a workbook's million values was most of its cost."""
-    ws.append([v if isinstance(v, Cell | Styled) or plain(v) else cell(ws, v) for v in values])
+    styled cell object for each of a workbook's million values was most of its cost.
+    Whether a text is plain is worked out once a sheet for each distinct text (at most
+    TEXTS_KEPT kept): most of a big workbook's texts are repeats."""
+    known = ws.__dict__.setdefault("_app_plain", {})
+    row = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            is_plain = known.get(value)
+            if is_plain is None:
+                is_plain = plain(value)
+                if len(known) < TEXTS_KEPT:
+                    known[value] = is_plain
+            row.append(value if is_plain else cell(ws, value))
+        elif kind in _AS_THEY_ARE or isinstance(value, Cell):
+            row.append(value)
+        else:  # anything else (a date, a str or int subclass) as cell makes it
+            row.append(cell(ws, value))
+    ws.append(row)
 
 
 def add_filter(ws, columns: int, rows: int, first_row: int = 1) -> None:

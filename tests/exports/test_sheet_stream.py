@@ -94,9 +94,18 @@ def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
     and texts past the number kept are all written as openpyxl writes them."""
     monkeypatch.setattr(sheet_stream, "TEXTS_KEPT", kept)
     rows = [["a & b", "=1+2", "#N/A", " x", "a & b"], ["=1+2", "a & b", "new", "#N/A", " x"]]
-    stock, ours, _ = _sheets(lambda ws: rows * 3)
+    # equal values written differently: 1, 1.0 and True; 0.0 and -0.0; and the same as
+    # styled cells, none of which may be written as the one before it
+    rows.append([1, 1.0, True, 0.0, -0.0, 0, -0.0, 0.0, 1, True])
+
+    def made(ws):
+        styled = [cell(ws, v, wrap=True) for v in (1, 1.0, True, 0.0, -0.0, "1", -0.0)]
+        return [*rows, styled, styled[::-1]] * 3
+
+    stock, ours, _ = _sheets(made)
     assert ours == stock
     assert ours.count(b"<f>1+2</f>") == 6 and ours.count(b"a &amp; b") == 9
+    assert ours.count(b"<v>-0</v>") == 3 * 6  # a copy: twice plain, twice a styled row
 
 
 def test_styled_cells_dates_comments_and_links_are_written_as_openpyxl_writes_them():
