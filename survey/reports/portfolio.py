@@ -110,7 +110,11 @@ def portfolio_page(slug: str):
                      "overall": overall, "gaps": gaps})  # fmt: skip
     broker_arg = broker.id if current_user.role == ADMIN else None
     not_answered = [g for g in groups if g.id not in levels]  # the chase list's groups
-    waiting = invitation_rows(round_, {g.id for g in not_answered}, not_answered=True)
+    waiting = (  # none asked for reads none (no ids at all would read the whole round's)
+        invitation_rows(round_, {g.id for g in not_answered}, not_answered=True)
+        if not_answered
+        else []
+    )
     due = due_reminders(round_, interval=REMINDER_INTERVAL, rows=waiting)  # rows read once
     needed = offers_needed(  # every group's that shares its answers, not this page's
         instrument_for(round_),

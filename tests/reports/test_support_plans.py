@@ -427,3 +427,30 @@ def test_a_portfolios_plain_rows_say_what_its_groups_say(app, geography):
         assert (tuple(row.area) if row.area else None) == area
         assert row.broker.name == "Test CVS"
     assert rows[[r.id for r in rows].index(homeless.id)].area is None
+
+
+def test_a_portfolio_whose_groups_have_all_responded_has_no_one_to_chase(client, login, geography):
+    """Two groups, both answered: both counted, none to chase, no chase rows; a third,
+    silent, makes one to chase (the same page read the other way round)."""
+    round_ = db.session.get(Round, geography.round.id)
+    broker = factories.broker("All Answered CVS")
+    for name in ("Answered one", "Answered two"):
+        org = factories.organisation(name=name, broker=broker, consent_broker=True)
+        factories.submitted_response(round_, org, {"welcoming": 2})
+    db.session.commit()
+    login("broker", broker=broker)
+
+    def counts_and_chased() -> tuple[str, list[str]]:
+        html = client.get("/portfolio/confidence-2026").get_data(as_text=True)
+        counts = re.search(r'id="portfolio-counts">(.*?)\.', html).group(1)
+        chase = re.search(r'id="portfolio-chase">(.*?)</table>', html, re.S)
+        return counts, re.findall(r'data-org="(\d+)"', chase.group(1)) if chase else []
+
+    assert counts_and_chased() == ("2 of 2 groups have responded; 0 still to chase", [])
+    silent = factories.organisation(name="Silent one", broker=broker)
+    factories.invitation(round_, organisation=silent)
+    db.session.commit()
+    assert counts_and_chased() == (
+        "2 of 3 groups have responded; 1 still to chase",
+        [str(silent.id)],
+    )
