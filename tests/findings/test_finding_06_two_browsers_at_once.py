@@ -132,8 +132,13 @@ def test_finding_06_simultaneous_first_saves_keep_one_draft_and_lose_no_answer(p
         if statuses == [302, 409]:
             _check_conflict_page(next(p for p in pages if p.status_code == 409))
         else:
+            # back to the link that browser came in on, not the group's private link (which
+            # the first save has made by now, and which this browser was never given)
             later = next(p for p in pages if p.status_code == 303)
-            assert later.headers["Location"].endswith(invited.url), (run, later.headers)
+            location = later.headers["Location"]
+            assert location.endswith(invited.invitation_url), (run, later.headers)
+            assert invited.token != invited.invitation_token, run  # the private one exists
+            assert invited.token not in location, (run, later.headers)
     assert len(outcomes) == RUNS
     assert outcomes.count([302, 409]) >= RUNS // 2, outcomes  # the race itself, mostly
 
