@@ -41,7 +41,7 @@ from ..models import (
     Round,
     current_submissions,
 )
-from ..sql import ids_in
+from ..sql import ids_in, pivoted
 from .method import method_lines
 
 DEFAULT_TARGET = 3
@@ -224,14 +224,13 @@ def shown_levels(round_: Round, org_ids: Sequence[int] | sa.Select) -> dict[int,
     if not isinstance(org_ids, sa.Select) and not org_ids:
         return {}
     domains = [d.id for d in instrument_for(round_).domains]
-    columns = []
-    for domain_id in domains:  # not overall, nor a domain the instrument lacks
-        mine = DomainScore.domain_id == domain_id
-        columns += [
-            sa.func.count(sa.case((mine, 1))),
-            sa.func.max(sa.case((mine, DomainScore.level))),
-            sa.func.max(sa.case((mine, DomainScore.moderated_level))),
-        ]
+    columns = pivoted(  # not overall, nor a domain the instrument lacks
+        DomainScore.domain_id,
+        domains,
+        DomainScore.level,
+        DomainScore.moderated_level,
+        present=True,
+    )
     rows = db.session.execute(
         _score_query(round_, org_ids, *columns).group_by(Response.organisation_id)
     )

@@ -43,6 +43,7 @@ from ..models import (
     current_submissions,
 )
 from ..readiness import area_readiness
+from ..sql import pivoted
 from .method import method_lines
 
 BATCH = 5000  # rows read at a time from the database for an area's groups (yield_per)
@@ -118,13 +119,9 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     # One row a group, each domain's score in two columns of it (level, moderated level),
     # read in batches: an ICS's 200,000 score rows, read whole and kept per domain, were
     # 40 MB of its roadmap's peak and most of the time it took to gather them.
-    columns = []
-    for domain_id in domain_ids:
-        mine = DomainScore.domain_id == domain_id
-        columns += [
-            sa.func.max(sa.case((mine, DomainScore.level))),
-            sa.func.max(sa.case((mine, DomainScore.moderated_level))),
-        ]
+    columns = pivoted(
+        DomainScore.domain_id, domain_ids, DomainScore.level, DomainScore.moderated_level
+    )
     score_query = (
         sa.select(Response.organisation_id, sa.func.max(Response.submitted_at), *columns)
         .join(DomainScore, DomainScore.response_id == Response.id)

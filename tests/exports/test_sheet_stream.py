@@ -105,7 +105,7 @@ def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
     stock, ours, _ = _sheets(made)
     assert ours == stock
     assert ours.count(b"<f>1+2</f>") == 6 and ours.count(b"a &amp; b") == 9
-    assert ours.count(b"<v>-0</v>") == 3 * 6  # a copy: twice plain, twice a styled row
+    assert ours.count(b"<v>-0</v>") == 3 * 6  # a copy: twice plain, twice in each styled row
 
 
 def test_styled_cells_dates_comments_and_links_are_written_as_openpyxl_writes_them():
