@@ -21,6 +21,8 @@ from instruments.registry import version_key
 
 from .formula import looks_like_formula
 
+CSV_TEXTS_KEPT = 20_000  # distinct texts a CSV download keeps the cell of (iter_csv)
+
 META_COLUMNS = (
     "response_id",
     "round",
@@ -217,13 +219,32 @@ def iter_csv(
     rows: Iterable[Mapping | Sequence], columns: Sequence[str], every: int = 500
 ) -> Iterator[str]:
     """``write_csv`` in pieces of ``every`` rows (the header first), for a streamed download.
-    A row is a mapping by column name, or a list of values in the columns' order."""
+    A row is a mapping by column name, or a list of values in the columns' order.
+
+    Each distinct text's cell is worked out once (the first CSV_TEXTS_KEPT of them): most
+    answers are one of a few options, and a round's download has 1.4 million cells.
+    Numbers and None go to the writer as they are (it writes None as an empty cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
+    texts: dict[str, object] = {}
     for i, row in enumerate(rows, 1):
         values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
-        writer.writerow(["" if v is None else csv_cell(v) for v in values])
+        line = []
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                cell = texts.get(value)
+                if cell is None:
+                    cell = csv_cell(value)
+                    if len(texts) < CSV_TEXTS_KEPT:
+                        texts[value] = cell
+            elif value is None or kind is int or kind is float:
+                cell = value
+            else:
+                cell = csv_cell(value)
+            line.append(cell)
+        writer.writerow(line)
         if i % every == 0:
             yield out.getvalue()
             out.seek(0)

@@ -42,6 +42,7 @@ def _pages(token: str) -> dict[str, tuple[str, dict]]:
         "board pack": ("/areas/Q-ICS/board-pack", {}),
         "roadmap": (f"/areas/Q-ICS/rounds/{SLUG}/roadmap.xlsx", {}),
         "API aggregates": (f"/api/rounds/{SLUG}/aggregates?area_type=neighbourhood", auth),
+        "admin scores CSV": (f"/rounds/{SLUG}/scores.csv", {}),
     }
 
 
@@ -98,6 +99,7 @@ def _statements(app, client, pages) -> dict[str, list[tuple[str, object]]]:
         sa.event.listen(db.engine, "before_cursor_execute", record)
         try:
             reply = client.get(path, headers=headers)
+            reply.get_data()  # a streamed download reads as it is sent
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", record)
         assert reply.status_code == 200, label

@@ -7,21 +7,21 @@ caller can leak a small number by forgetting to hide it.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator
-from operator import itemgetter
 
 import sqlalchemy as sa
 from flask import current_app
 
 from exports.tables import ResponseRecord
+from instruments import OVERALL
 from scoring.disclosure import LevelBand
 
 from ..aggregates import AreaAggregate, area_aggregates
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import Answer, Area, DomainScore, Response, Round, current_submissions
+from ..sql import json_object_text, pivoted
 
 
 def _rounded(value: float | None) -> float | None:
@@ -128,89 +128,56 @@ def count_long_rows(round_: Round) -> int:
     return db.session.scalar(answers) + db.session.scalar(scores)
 
 
-def _answer_value(text: str | None) -> object:
-    """An answer's stored JSON text as its value. Most answers are plain words, stored as
-    a JSON string with no escapes: that is the text between the quotes, so json.loads is
-    spared; anything else (numbers, lists, escapes, JSON null) goes through it."""
-    if text is None:
-        return None
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and "\\" not in text:
-        return text[1:-1]
-    return json.loads(text)
-
-
-def _by_response(rows) -> Iterator[tuple[int, list]]:
-    """Rows sorted by response id (their first column), as (response id, its rows)."""
-    for response_id, group in itertools.groupby(rows, key=itemgetter(0)):
-        yield response_id, list(group)
-
-
-def _merged(rows, answers, scores) -> Iterator[tuple[tuple, dict, dict]]:
-    """Each response row with its answers ({question: value}) and scores ({domain:
-    (score, level)}), from groups by response id, all three sorted by response id.
-
-    Each query has its own snapshot: a response submitted between them may be in one
-    and not another, so groups for responses that are not among the rows are passed over.
-    """
-    next_answers, next_scores = next(answers, None), next(scores, None)
-    for row in rows:
-        response_id = row[0]
-        while next_answers is not None and next_answers[0] < response_id:
-            next_answers = next(answers, None)
-        while next_scores is not None and next_scores[0] < response_id:
-            next_scores = next(scores, None)
-        given: dict[str, object] = {}
-        if next_answers is not None and next_answers[0] == response_id:
-            given = {question_id: _answer_value(text) for _, question_id, text in next_answers[1]}
-            next_answers = next(answers, None)
-        scored: dict[str, tuple] = {}
-        if next_scores is not None and next_scores[0] == response_id:
-            scored = {domain_id: (score, level) for _, domain_id, score, level in next_scores[1]}
-            next_scores = next(scores, None)
-        yield tuple(row), given, scored
-
-
 def response_records(round_: Round) -> Iterator[ResponseRecord]:
     """Every current submitted response of a round, with answers and stored scores, in
-    response order. Three queries, each sorted by response and read RECORDS_CHUNK rows
-    at a time (server-side cursors on PostgreSQL), are merged as they come: Core rows, no
-    ORM objects and no lists of ids, so a download of 100,000 responses streams in
-    constant memory. Answers are read as their JSON text (decoded by _answer_value)."""
-    submitted = current_submissions(round_.id)
-    connection = db.session.connection()
-
-    def stream(query: sa.Select):  # options on the query: the session's connection stays as it is
-        return connection.execute(query.execution_options(yield_per=RECORDS_CHUNK))
-
-    answers = _by_response(
-        stream(
-            sa.select(Answer.response_id, Answer.question_id, sa.cast(Answer.value, sa.Text))
-            .join(Response, Response.id == Answer.response_id)
-            .where(*submitted)
-            .order_by(Answer.response_id, Answer.question_id)
-        )
+    response order: one query, one row a response, read RECORDS_CHUNK rows at a time (a
+    server-side cursor on PostgreSQL), so a download of 100,000 responses streams in
+    constant memory. A response's answers come as one JSON object, decoded once; its
+    scores as a column pair a domain of the round's instrument (and overall), with
+    whether it has a score row, as the domain's rows were one row each (202,624 rows
+    for 28,948 responses, read and merged one by one)."""
+    domains = [d.id for d in instrument_for(round_).domains] + [OVERALL]
+    answers = (  # one JSON object a response: {question: value}
+        sa.select(json_object_text(Answer.question_id, Answer.value))
+        .where(Answer.response_id == Response.id)
+        .scalar_subquery()
     )
-    scores = _by_response(
-        stream(
-            sa.select(
-                DomainScore.response_id, DomainScore.domain_id, DomainScore.score, DomainScore.level
-            )
-            .join(Response, Response.id == DomainScore.response_id)
-            .where(DomainScore.round_id == round_.id, *submitted)
-            .order_by(DomainScore.response_id, DomainScore.id)
-        )
-    )
-    rows = stream(
+    scores = (
         sa.select(
-            Response.id, Response.organisation_id, Area.code, Response.source, Response.submitted_at
+            DomainScore.response_id,
+            *pivoted(
+                DomainScore.domain_id, domains, DomainScore.score, DomainScore.level, present=True
+            ),
+        )
+        .where(DomainScore.round_id == round_.id)
+        .group_by(DomainScore.response_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            Response.id,
+            Response.organisation_id,
+            Area.code,
+            Response.source,
+            Response.submitted_at,
+            answers,
+            *list(scores.c)[1:],
         )
         .outerjoin(Area, Area.id == Response.area_id)
-        .where(*submitted)
+        .outerjoin(scores, scores.c.response_id == Response.id)
+        .where(*current_submissions(round_.id))
         .order_by(Response.id)
+        .execution_options(yield_per=RECORDS_CHUNK)
     )
-    for (response_id, organisation_id, area_code, source, submitted_at), given, scored in _merged(
-        rows, answers, scores
-    ):
+    for (
+        response_id,
+        organisation_id,
+        area_code,
+        source,
+        submitted_at,
+        given,
+        *scored,
+    ) in db.session.connection().execute(query):
         yield ResponseRecord(
             response_id=response_id,
             round=round_.slug,
@@ -220,6 +187,12 @@ def response_records(round_: Round) -> Iterator[ResponseRecord]:
             area_code=area_code,
             source=source,
             submitted_at=submitted_at,
-            answers=given,
-            scores=scored,
+            answers=json.loads(given) if given else {},
+            scores={
+                domain: (score, level)
+                for domain, has, score, level in zip(
+                    domains, scored[::3], scored[1::3], scored[2::3], strict=True
+                )
+                if has
+            },
         )

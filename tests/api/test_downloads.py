@@ -12,6 +12,7 @@ from survey.extensions import db
 from survey.instruments_store import registry
 from survey.models import Area, AuditEvent
 
+from .. import factories
 from .conftest import FORMULA
 
 CSV_URL = "/rounds/confidence-test/scores.csv"
@@ -162,3 +163,48 @@ def test_the_streamed_csv_is_the_same_read_in_chunks_of_any_size(
     assert client.get(CSV_URL).get_data(as_text=True) == whole
     assert client.get(CSV_URL + "?layout=long").get_data(as_text=True) == long_whole
     assert whole.count("\r\n") == 16  # the header and 15 responses
+
+
+def test_each_kind_of_answer_and_score_comes_back_as_it_was_stored(client, login, scored):
+    """A response's answers are read as one JSON object and its scores as a column pair a
+    domain: each value must come back as stored. Text with quotes, a backslash and
+    non-ASCII letters; a list; a decimal; a whole number; JSON null; true. A score of
+    10/3 keeps every digit; a domain with a score row but no score is there with nulls;
+    a domain with no row is not there at all. (An answer's number is read as SQLite
+    stores it: a REAL, written with 15 significant digits, as it was before answers were
+    read as one object; a person's answer has fewer.)"""
+    from survey.models import DomainScore
+
+    round_, _, hoods = scored
+    answers = {
+        "group_postcode": 'Say "hi" \\ to Zoë ✓',
+        "activity_types": ["sport", "arts & crafts"],
+        "governed_insurance": 2.75,
+        "governed_clear_roles": 12,
+        "governed_money_records": None,
+        "had_referrals": True,
+    }
+    made = factories.submitted_response(
+        round_, factories.organisation(area=hoods[0]), {"welcoming": 3}, answers=answers
+    )
+    made.scores[0].score = 10 / 3
+    made.scores.append(DomainScore(domain_id="safe", score=None, level=None))
+    db.session.commit()
+    login("admin")
+    long = client.get(JSON_URL + "?layout=long").get_json()["rows"]
+    mine = [r for r in long if r["response_id"] == made.id]
+    assert {r["key"]: r["value"] for r in mine if r["kind"] == "answer"} == answers
+    assert [(r["key"], r["score"], r["level"]) for r in mine if r["kind"] == "domain"] == [
+        ("welcoming", 10 / 3, 3),
+        ("safe", None, None),
+    ]
+    _, rows = _rows(client.get(CSV_URL))
+    (row,) = [r for r in rows if r["response_id"] == str(made.id)]
+    assert row["answer.governed_insurance"] == "2.75"
+    assert row["answer.activity_types"] == "sport; arts & crafts"
+    assert row["answer.had_referrals"] == "true"
+    assert (row["score.welcoming"], row["score.safe"], row["level.safe"]) == (repr(10 / 3), "", "")
+    assert row["score.growing"] == row["answer.governed_money_records"] == ""
+    # the 15 responses with no answers at all: every answer column empty, scores there
+    others = [r for r in rows if r["response_id"] != str(made.id)]
+    assert len(others) == 15 and all(r["score.overall"] == "3.0" for r in others)

@@ -168,6 +168,30 @@ def test_formula_text_survives_a_csv_round_trip_as_text():
     assert rows[0]["value"] == "<b>hi</b>"
 
 
+@pytest.mark.parametrize("kept", [0, 1, 1000])
+def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
+    """A CSV keeps each distinct text's cell once worked out (up to CSV_TEXTS_KEPT): a
+    formula met again is quoted again, and keeping none, one or all gives the same file,
+    cell for cell what csv_cell says, with True not taken for the 1 met before it."""
+    import exports.tables
+
+    monkeypatch.setattr(exports.tables, "CSV_TEXTS_KEPT", kept)
+    rows = [
+        ["=1+1", "agree", 1, None],
+        ["agree", "=1+1", True, 1.0],
+        ["=1+1", ["=x", "arts"], -0.0, "-2"],
+        ["-2", "agree", False, ["arts", "=x"]],
+    ]
+    written = list(csv.reader(io.StringIO(write_csv(rows, ["a", "b", "c", "d"]))))
+    assert written[1:] == [
+        ["'=1+1", "agree", "1", ""],
+        ["agree", "'=1+1", "true", "1.0"],
+        ["'=1+1", "'=x; arts", "-0.0", "'-2"],
+        ["'-2", "agree", "false", "arts; =x"],
+    ]
+    assert written[1:] == [[str(csv_cell(v)) for v in row] for row in rows]
+
+
 def test_flat_aggregate_writes_level_bands_and_keeps_suppressed_cells_empty():
     bands = [
         {"lowest": 1, "highest": 2, "count": 7},
