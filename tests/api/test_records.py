@@ -16,9 +16,7 @@ from .. import factories
 # SQLite keeps a stored number as a REAL (or a 64-bit INTEGER) and writes a REAL with 15
 # significant digits, as it did when each answer was read as text: a person's answer
 # has fewer. Infinity and NaN are not JSON.
-FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(
-    lambda x: float(f"{x:.15g}") == x
-)
+FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: float(f"{x:.15g}") == x)
 # What an answer can hold: words (quotes, backslashes, any script), numbers, ticks.
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | FLOATS | st.text(),
