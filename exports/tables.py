@@ -163,18 +163,20 @@ def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
 
 def iter_long_rows(records: Iterable[ResponseRecord]) -> Iterator[dict]:
     """``long_rows`` one at a time, as the records come (a download streams them)."""
+    for values in iter_long_values(records):
+        yield dict(zip(LONG_COLUMNS, values, strict=True))
+
+
+def iter_long_values(records: Iterable[ResponseRecord]) -> Iterator[list]:
+    """Each long row as a list in ``LONG_COLUMNS`` order, one at a time as the records
+    come: what a download streams (a round's long CSV has a million rows; a dict each
+    doubled its time)."""
     for record in records:
-        meta = dict(zip(META_COLUMNS, _meta(record), strict=True))
+        meta = _meta(record)
         for question_id, value in sorted(record.answers.items()):
-            yield {**meta, "kind": "answer", "key": question_id, "value": value} | {
-                "score": None,
-                "level": None,
-            }
+            yield [*meta, "answer", question_id, value, None, None]
         for domain_id, (score, level) in record.scores.items():
-            yield {**meta, "kind": "domain", "key": domain_id, "value": None} | {
-                "score": score,
-                "level": level,
-            }
+            yield [*meta, "domain", domain_id, None, score, level]
 
 
 def flat_aggregate(record: Mapping) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import sqlalchemy as sa
 
@@ -208,3 +209,26 @@ def test_each_kind_of_answer_and_score_comes_back_as_it_was_stored(client, login
     # the 15 responses with no answers at all: every answer column empty, scores there
     others = [r for r in rows if r["response_id"] != str(made.id)]
     assert len(others) == 15 and all(r["score.overall"] == "3.0" for r in others)
+
+
+def test_the_streamed_json_is_the_document_jsonify_would_send(
+    app, client, login, scored, monkeypatch
+):
+    """The JSON download is written a few rows at a time: byte for byte the document
+    jsonify makes of the same content (compact, keys sorted, a newline at the end), the
+    same in pieces of any size, and an empty round's rows an empty list."""
+    from survey.api import downloads
+
+    login("admin")
+    for layout in ("wide", "long"):
+        body = client.get(f"{JSON_URL}?layout={layout}").get_data(as_text=True)
+        document = json.loads(body)
+        assert len(document["rows"]) == (15 if layout == "wide" else 31)  # 15 + 1 answer
+        assert app.json.response(**document).get_data(as_text=True) == body
+        monkeypatch.setattr(downloads.iter_json, "__defaults__", (2,))
+        assert client.get(f"{JSON_URL}?layout={layout}").get_data(as_text=True) == body
+        monkeypatch.undo()
+    empty = factories.survey_round("confidence", slug="confidence-empty")
+    db.session.commit()
+    body = client.get(f"/rounds/{empty.slug}/scores.json").get_data(as_text=True)
+    assert json.loads(body)["rows"] == [] and body.endswith('"rows":[]}\n')
