@@ -168,18 +168,14 @@ def write_header(ws, names: Sequence[str]) -> None:
     ws.append([cell(ws, n, fill=HEADER_FILL, font=HEADER_FONT, wrap=True) for n in names])
 
 
-def plain(value: object) -> bool:
-    """True for a value openpyxl writes as it is, just as ``cell`` would: nothing, a number,
-    or text with no formula start, no control character and not an error code (which
-    openpyxl would store as an error). Anything else goes through ``cell``."""
-    kind = type(value)
-    if value is None or kind is int or kind is float or kind is bool:
-        return True
+def plain(text: str) -> bool:
+    """True for text openpyxl writes as it is, just as ``cell`` would: no formula start, no
+    control character, and not an error code (which openpyxl would store as an error).
+    Other text goes through ``cell``; write_row passes numbers and None as they are."""
     return (
-        kind is str
-        and not looks_like_formula(value)
-        and value not in ERROR_CODES
-        and not ILLEGAL_CHARACTERS_RE.search(value)
+        not looks_like_formula(text)
+        and text not in ERROR_CODES
+        and not ILLEGAL_CHARACTERS_RE.search(text)
     )
 
 
