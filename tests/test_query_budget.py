@@ -153,3 +153,19 @@ def test_no_staff_page_scans_the_whole_score_table_on_postgresql(pg_app):
             if "Seq Scan on domain_score" in plan:
                 scans.append(f"{statement}\n{plan}")
     assert scans == [], "\n\n".join(scans)
+
+
+def test_postgresql_connections_compile_no_jit_even_after_a_rollback(pg_app):
+    """JIT compiling cost staff statements more than it saved (see extensions): each new
+    connection of the app's turns it off, as a setting that a rolled-back transaction
+    does not undo. The server's default is on (a connection made without SQLAlchemy)."""
+    import psycopg
+
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    db.session.rollback()
+    db.session.remove()
+    db.engine.dispose()  # a new connection
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    plain = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain) as outside:
+        assert outside.execute("SHOW jit").fetchone() == ("on",)
