@@ -22,6 +22,7 @@ from instruments.registry import version_key
 from .formula import looks_like_formula
 
 CSV_TEXTS_KEPT = 20_000  # distinct texts a CSV download keeps the cell of (iter_csv)
+CSV_ROWS_A_PIECE = 500  # rows a streamed CSV sends at a time
 
 META_COLUMNS = (
     "response_id",
@@ -217,10 +218,9 @@ def write_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
     return "".join(iter_csv(rows, columns))
 
 
-def iter_csv(
-    rows: Iterable[Mapping | Sequence], columns: Sequence[str], every: int = 500
-) -> Iterator[str]:
-    """``write_csv`` in pieces of ``every`` rows (the header first), for a streamed download.
+def iter_csv(rows: Iterable[Mapping | Sequence], columns: Sequence[str]) -> Iterator[str]:
+    """``write_csv`` in pieces of CSV_ROWS_A_PIECE rows (the header first), for a streamed
+    download.
     A row is a mapping by column name, or a list of values in the columns' order.
 
     Each distinct text's cell is worked out once (the first CSV_TEXTS_KEPT of them): most
@@ -247,7 +247,7 @@ def iter_csv(
                 cell = csv_cell(value)
             line.append(cell)
         writer.writerow(line)
-        if i % every == 0:
+        if i % CSV_ROWS_A_PIECE == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()

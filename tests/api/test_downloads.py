@@ -160,7 +160,7 @@ def test_the_streamed_csv_is_the_same_read_in_chunks_of_any_size(
     whole = client.get(CSV_URL).get_data(as_text=True)
     long_whole = client.get(CSV_URL + "?layout=long").get_data(as_text=True)
     monkeypatch.setattr(records, "RECORDS_CHUNK", 4)
-    monkeypatch.setattr(exports.tables.iter_csv, "__defaults__", (3,))
+    monkeypatch.setattr(exports.tables, "CSV_ROWS_A_PIECE", 3)
     assert client.get(CSV_URL).get_data(as_text=True) == whole
     assert client.get(CSV_URL + "?layout=long").get_data(as_text=True) == long_whole
     assert whole.count("\r\n") == 16  # the header and 15 responses
@@ -225,7 +225,7 @@ def test_the_streamed_json_is_the_document_jsonify_would_send(
         document = json.loads(body)
         assert len(document["rows"]) == (15 if layout == "wide" else 31)  # 15 + 1 answer
         assert app.json.response(**document).get_data(as_text=True) == body
-        monkeypatch.setattr(downloads.iter_json, "__defaults__", (2,))
+        monkeypatch.setattr(downloads, "JSON_ROWS_A_PIECE", 2)
         assert client.get(f"{JSON_URL}?layout={layout}").get_data(as_text=True) == body
         monkeypatch.undo()
     empty = factories.survey_round("confidence", slug="confidence-empty")
