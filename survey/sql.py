@@ -42,10 +42,12 @@ def pivoted(key, keys: Iterable, *values, present: bool = False) -> list:
 
 class json_object_text(FunctionElement):  # noqa: N801 (used as a SQL function)
     """An aggregate of (key, JSON value) rows as one JSON object's text: ``{"key": value,
-    ...}``, keys in order, or NULL (PostgreSQL) / ``{}`` (SQLite) for no rows. Each value
-    is written as it is stored, so decoding the object gives what decoding each value
-    would. A download of 28,948 responses read 848,238 answer rows one by one; as one
-    object a response, it reads 28,948."""
+    ...}`` (keys in order on PostgreSQL), or NULL (PostgreSQL) / ``{}`` (SQLite) for no
+    rows. Each value is written as it is stored, so decoding the object gives what
+    decoding each value would (SQLite stores a number as a REAL and writes it with 15
+    significant digits, as it did when each value was read as text). A download of
+    28,948 responses read 848,238 answer rows one by one; as one object a response, it
+    reads 28,948."""
 
     type = sa.Text()
     inherit_cache = True
