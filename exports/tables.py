@@ -20,6 +20,7 @@ from instruments import OVERALL, Instrument
 from instruments.registry import version_key
 
 from .formula import looks_like_formula
+from .kept import Kept
 
 CSV_TEXTS_KEPT = 20_000  # distinct texts a CSV download keeps the cell of (iter_csv)
 CSV_ROWS_A_PIECE = 500  # rows a streamed CSV sends at a time
@@ -229,23 +230,18 @@ def iter_csv(rows: Iterable[Mapping | Sequence], columns: Sequence[str]) -> Iter
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    texts: dict[str, object] = {}
+    texts = Kept(csv_cell, CSV_TEXTS_KEPT)  # text only: True and 1 are equal keys
     for i, row in enumerate(rows, 1):
         values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
         line = []
         for value in values:
             kind = type(value)
             if kind is str:
-                cell = texts.get(value)
-                if cell is None:
-                    cell = csv_cell(value)
-                    if len(texts) < CSV_TEXTS_KEPT:
-                        texts[value] = cell
+                line.append(texts[value])
             elif value is None or kind is int or kind is float:
-                cell = value
+                line.append(value)
             else:
-                cell = csv_cell(value)
-            line.append(cell)
+                line.append(csv_cell(value))
         writer.writerow(line)
         if i % CSV_ROWS_A_PIECE == 0:
             yield out.getvalue()

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .formula import looks_like_formula
+from .kept import Kept
 from .sheet_stream import MAX_TEXT, TEXTS_KEPT, StreamedSheet, Styled
 
 # Same colours as app.css .app-level--N, so a level looks the same on a page and in a sheet.
@@ -187,17 +188,14 @@ def write_row(ws, values: Iterable[object]) -> None:
     styled cell object for each of a workbook's million values was most of its cost.
     Whether a text is plain is worked out once a sheet for each distinct text (at most
     TEXTS_KEPT kept): most of a big workbook's texts are repeats."""
-    known = ws.__dict__.setdefault("_app_plain", {})
+    known = ws.__dict__.get("_app_plain")
+    if known is None:
+        known = ws.__dict__["_app_plain"] = Kept(plain, TEXTS_KEPT)
     row = []
     for value in values:
         kind = type(value)
         if kind is str:
-            is_plain = known.get(value)
-            if is_plain is None:
-                is_plain = plain(value)
-                if len(known) < TEXTS_KEPT:
-                    known[value] = is_plain
-            row.append(value if is_plain else cell(ws, value))
+            row.append(value if known[value] else cell(ws, value))
         elif kind in _AS_THEY_ARE or isinstance(value, Cell):
             row.append(value)
         else:  # anything else (a date, a str or int subclass) as cell makes it
