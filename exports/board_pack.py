@@ -27,6 +27,7 @@ from .workbook_style import (
     level_cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_key_values,
     write_row,
@@ -213,7 +214,7 @@ def write_board_pack(
     _readiness(wb, packs)
     sheet = new_sheet(wb, "Method", widths=(24, 110), freeze=None)
     write_key_values(sheet, method)
-    wb.save(out)
+    save_workbook(wb, out)
 
 
 def _rates(wb, packs) -> None:

@@ -37,6 +37,7 @@ from .workbook_style import (
     cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_key_values,
     write_row,
@@ -146,7 +147,7 @@ def write_template(
         rule = DataValidation(**spec)
         rule.add(target)
         ws.data_validations.append(rule)
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 def _question_text(question: Question) -> str:

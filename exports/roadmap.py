@@ -31,6 +31,7 @@ from .workbook_style import (
     level_cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_key_values,
     write_row,
@@ -269,7 +270,7 @@ def write_roadmap(out: str | Path | IO[bytes], roadmap: Roadmap) -> None:
         _readiness_sheet(wb, roadmap.readiness)
     ws = new_sheet(wb, "Method", widths=(24, 110), freeze=None)
     write_key_values(ws, roadmap.method)
-    wb.save(out)
+    save_workbook(wb, out)
 
 
 def _domains(roadmap: Roadmap) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from typing import NamedTuple
 
 from lxml.etree import xmlfile
@@ -120,22 +121,55 @@ class Styled(NamedTuple):
         return f'<c r="{ref}"{style} t="n"><v>{safe_string(value)}</v></c>'
 
 
+_CELL_STARTS: list[str] = ['<c r="']  # '<c r="' and a column's letters, by column number
+_CELL_STARTS_GROWN = threading.Lock()  # two threads growing it at once would misalign it
+
+
+def _cell_starts(columns: int) -> list[str]:
+    """'<c r="A', '<c r="B', ... for columns 1 to ``columns`` at least (index 0 unused)."""
+    with _CELL_STARTS_GROWN:
+        for column in range(len(_CELL_STARTS), columns + 1):
+            _CELL_STARTS.append(f'<c r="{get_column_letter(column)}')
+    return _CELL_STARTS
+
+
+def _number_tail(value: int | float) -> str:
+    return f' t="n"><v>{safe_string(value)}</v></c>'
+
+
+def _styled_tail(ws, value: Styled) -> str:
+    """A ``Styled``'s cell after its reference ("" for one that writes no cell)."""
+    xml = value.xml(ws, "")
+    return "" if xml is None else xml[len('<c r=""') :]
+
+
 def row_xml(ws, values, row: int) -> bytes:
     """One appended row as the bytes openpyxl's writer would put in the sheet.
 
-    Plain text is checked and escaped once per sheet for each distinct text (a support
-    plans workbook writes 1.3 million texts, most of them repeats: a group's name on each
-    of its lines, a domain's name and its level's words), kept in ``texts``: its cell
-    after the reference, or "" for text that is not plain. Numbers and ``Styled`` values
-    likewise (keyed by their types too; "" for a ``Styled`` that writes no cell). At most
-    TEXTS_KEPT of them: the first a sheet meets (an Id column's texts are each met once)."""
-    texts = ws.__dict__.setdefault("_app_texts", {})
+    A cell is its reference and a tail that is the same for each cell of the same value:
+    a support plans workbook writes 1.8 million cells, most of them repeats (a group's
+    name on each of its lines, a domain's name, a level and its words). So the tail of
+    each distinct value is worked out once a sheet and kept, at most TEXTS_KEPT of each
+    kind (the first a sheet meets: an Id column's values are each met once):
+    - text by its value ("" for text that is not plain: openpyxl's own reading, below);
+    - an int by its value (only ints are looked up there: True and 1 are equal keys);
+    - a ``Styled`` by the object itself, which its entry holds (``cell`` gives the same
+      object for the same value and style; equal ones may be written differently: 1,
+      1.0 and True, 0.0 and -0.0). Floats are not kept."""
+    memo = ws.__dict__.get("_app_tails")
+    if memo is None:
+        memo = ws.__dict__["_app_tails"] = ({}, {}, {})
+    texts, ints, styled = memo
+    if type(values) is not list:
+        values = list(values)  # a tuple, a range or a generator, as openpyxl takes
+    starts = _CELL_STARTS if len(values) < len(_CELL_STARTS) else _cell_starts(len(values))
+    at = f'{row}"'
     parts = [f'<row r="{row}">']
+    add = parts.append
     for column, value in enumerate(values, start=1):
         if value is None:
             continue
         kind = type(value)
-        ref = f"{get_column_letter(column)}{row}"
         if kind is str:
             tail = texts.get(value)
             if tail is None:
@@ -143,25 +177,31 @@ def row_xml(ws, values, row: int) -> bytes:
                 if len(texts) < TEXTS_KEPT:
                     texts[value] = tail
             if tail:
-                parts.append(f'<c r="{ref}"{tail}')
+                add(f"{starts[column]}{at}{tail}")
                 continue  # text that is not plain: openpyxl's own reading, below
-        elif kind is int or kind is float or kind is Styled:
-            # the types in the key: 1, 1.0 and True are equal, and written differently;
-            # a float is never kept (0.0 and -0.0 are equal too)
-            inner = type(value.value) if kind is Styled else kind
-            key = None if inner is float else (kind, inner, value)
-            tail = None if key is None else texts.get(key)
-            if tail is None:
-                if kind is Styled:
-                    tail = value.xml(ws, "")
-                    tail = "" if tail is None else tail[len('<c r=""') :]
-                else:
-                    tail = f' t="n"><v>{safe_string(value)}</v></c>'
-                if key is not None and len(texts) < TEXTS_KEPT:
-                    texts[key] = tail
+        elif kind is Styled:
+            kept = styled.get(id(value))
+            if kept is not None and kept[0] is value:
+                tail = kept[1]
+            else:
+                tail = _styled_tail(ws, value)
+                if len(styled) < TEXTS_KEPT:
+                    styled[id(value)] = (value, tail)  # held: its id is not reused
             if tail:
-                parts.append(f'<c r="{ref}"{tail}')
+                add(f"{starts[column]}{at}{tail}")
             continue
+        elif kind is int:
+            tail = ints.get(value)
+            if tail is None:
+                tail = _number_tail(value)
+                if len(ints) < TEXTS_KEPT:
+                    ints[value] = tail
+            add(f"{starts[column]}{at}{tail}")
+            continue
+        elif kind is float:
+            add(f"{starts[column]}{at}{_number_tail(value)}")
+            continue
+        ref = f"{get_column_letter(column)}{row}"
         if not isinstance(value, Cell):
             value = WriteOnlyCell(ws, value=value)  # openpyxl's own reading of the value
         value.column, value.row = column, row
@@ -169,8 +209,8 @@ def row_xml(ws, values, row: int) -> bytes:
             value.hyperlink.ref = ref
         if value._value is None and not value.has_style and value._comment is None:
             continue  # openpyxl skips an empty, plain cell
-        parts.append(_styled(ws, value, ref))
-    parts.append("</row>")
+        add(_styled(ws, value, ref))
+    add("</row>")
     return "".join(parts).encode("ascii", "xmlcharrefreplace")
 
 
@@ -199,6 +239,14 @@ class StreamedSheet(WriteOnlyWorksheet):
         if self._writer is None:
             self._writer = _Writer(self)
             self._writer.write_top()
+
+    def append(self, row):
+        """openpyxl's append; a list after the first row goes straight to the writer
+        (openpyxl's checks took as long as rendering a short row)."""
+        if type(row) is list and self._rows is not None:
+            self._rows.send(row)
+        else:
+            super().append(row)
 
     def _write_rows(self):
         xf = self._writer.xf.send(True)

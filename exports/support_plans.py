@@ -30,6 +30,7 @@ from .workbook_style import (
     level_cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_key_values,
     write_row,
@@ -283,7 +284,7 @@ def write_support_plans(
         _chase_sheet(wb, not_responded)
     ws = new_sheet(wb, "Method", widths=(28, 100), freeze=None)
     write_key_values(ws, [*method, BREAKS_NOTE] if len(groups) > MAX_PAGE_BREAKS else method)
-    wb.save(out)
+    save_workbook(wb, out)
     return lines
 
 

@@ -26,6 +26,7 @@ from .workbook_style import (
     level_cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_key_values,
     write_row,
@@ -179,7 +180,7 @@ def write_trends(
     _wide_sheet(wb, points)
     sheet = new_sheet(wb, "Method", widths=(24, 110), freeze=None)
     write_key_values(sheet, method)
-    wb.save(out)
+    save_workbook(wb, out)
 
 
 def _number(ws, value: float | None, point: TrendPoint):

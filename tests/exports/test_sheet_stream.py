@@ -87,6 +87,24 @@ def test_every_kind_of_value_is_written_as_openpyxl_writes_it():
     assert b"caf&#233; &#128512;" in ours and b"<f>SUM(A1:A2)</f>" in ours
 
 
+def test_wide_rows_and_rows_given_as_tuples_ranges_or_generators_are_written_as_openpyxl_does():
+    def rows(ws):
+        return [
+            [f"c{n}" if n % 2 else n for n in range(800)],  # to column ADT, past ZZ
+            ("a tuple", 1, None, 2.5),
+            range(3),
+            (v for v in ["a generator", None, 7]),
+            ["short"],
+            [None] * 799 + ["last of 800"],
+        ]
+
+    stock, ours, _ = _sheets(rows)
+    assert ours == stock
+    assert b'<c r="ADT1" t="inlineStr"><is><t>c799</t>' in ours
+    assert b'<c r="ADT6" t="inlineStr"><is><t>last of 800</t>' in ours
+    assert b'<c r="A4" t="inlineStr"><is><t>a generator</t>' in ours
+
+
 @pytest.mark.parametrize("kept", [0, 3, 1000])
 def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
     """Each distinct text is checked and escaped once a sheet (at most TEXTS_KEPT kept):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
+import zlib
 
 import openpyxl
 import pandas as pd
@@ -21,10 +24,14 @@ from exports.roadmap import (
 )
 from exports.trends import TrendPoint, change_sentences, trend_chart_png, write_trends
 from exports.workbook_style import (
+    COMPRESS_LEVEL,
+    HEADER_FILL,
     LEVEL_COLOURS,
+    cell,
     level_cell,
     new_sheet,
     new_workbook,
+    save_workbook,
     write_header,
     write_row,
 )
@@ -38,6 +45,42 @@ def saved(wb) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def test_a_workbook_is_saved_as_openpyxl_saves_it_compressed_at_a_quicker_level():
+    """save_workbook writes the parts Workbook.save writes, each deflated at
+    COMPRESS_LEVEL (quicker than zlib's default 6), and notes when it was saved."""
+
+    def made():
+        wb = new_workbook()
+        ws = new_sheet(wb, "Plans", widths=(10, 30))
+        write_header(ws, ["Id", "Action"])
+        for n in range(2000):
+            write_row(ws, [n, f"Plan step {n % 7}", cell(ws, "=risky", fill=HEADER_FILL)])
+        return wb
+
+    ours, stock = io.BytesIO(), io.BytesIO()
+    save_workbook(made(), ours)
+    made().save(stock)
+    ours_zip, stock_zip = zipfile.ZipFile(ours), zipfile.ZipFile(stock)
+    assert ours_zip.namelist() == stock_zip.namelist()
+    for name in ours_zip.namelist():
+        if name != "docProps/core.xml":  # the time saved
+            assert ours_zip.read(name) == stock_zip.read(name), name
+    for info in ours_zip.infolist():
+        assert info.compress_type == zipfile.ZIP_DEFLATED, info.filename
+        deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        data = ours_zip.read(info.filename)
+        assert info.compress_size == len(deflate.compress(data) + deflate.flush())
+    sheet_info = ours_zip.getinfo("xl/worksheets/sheet1.xml")  # and not openpyxl's level
+    assert sheet_info.compress_size > stock_zip.getinfo(sheet_info.filename).compress_size
+    back = openpyxl.load_workbook(io.BytesIO(ours.getvalue()))
+    saved_at = back.properties.modified
+    assert abs(saved_at - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=5)
+    assert back["Plans"]["B2001"].value == "Plan step 4" and back["Plans"]["C5"].value == "=risky"
+    empty = io.BytesIO()
+    save_workbook(new_workbook(), empty)  # a workbook with no sheet gets one, as openpyxl's
+    assert len(openpyxl.load_workbook(empty).worksheets) == 1
 
 
 def test_text_that_looks_like_a_formula_is_stored_as_text():
