@@ -15,6 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from instruments import OVERALL, Instrument
 from instruments.registry import version_key
@@ -164,21 +165,29 @@ def long_rows(records: Iterable[ResponseRecord]) -> list[dict]:
 
 
 def iter_long_rows(records: Iterable[ResponseRecord]) -> Iterator[dict]:
-    """``long_rows`` one at a time, as the records come (a download streams them)."""
-    for values in iter_long_values(records):
-        yield dict(zip(LONG_COLUMNS, values, strict=True))
+    """``long_rows`` one at a time, as the records come."""
+    for lead, rest in iter_long_led(records):
+        yield dict(zip(LONG_COLUMNS, (*lead, *rest), strict=True))
 
 
-def iter_long_values(records: Iterable[ResponseRecord]) -> Iterator[list]:
-    """Each long row as a list in ``LONG_COLUMNS`` order, one at a time as the records
-    come: what a download streams (a round's long CSV has a million rows; a dict each
-    doubled its time)."""
+class Led(NamedTuple):
+    """A row as its first values, the same object for the rows of one response (its
+    META_COLUMNS), and the rest: ``iter_csv`` writes a lead's cells once for its rows."""
+
+    lead: tuple
+    rest: list
+
+
+def iter_long_led(records: Iterable[ResponseRecord]) -> Iterator[Led]:
+    """Each long row (``LONG_COLUMNS``), one at a time as the records come: what a download
+    streams. A response's answers by question id, then its domains' scores in the order
+    they come, each led by the response's META_COLUMNS (one tuple for all its rows)."""
     for record in records:
         meta = _meta(record)
         for question_id, value in sorted(record.answers.items()):
-            yield [*meta, "answer", question_id, value, None, None]
+            yield Led(meta, ["answer", question_id, value, None, None])
         for domain_id, (score, level) in record.scores.items():
-            yield [*meta, "domain", domain_id, None, score, level]
+            yield Led(meta, ["domain", domain_id, None, score, level])
 
 
 def flat_aggregate(record: Mapping) -> dict:
@@ -219,10 +228,12 @@ def write_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
     return "".join(iter_csv(rows, columns))
 
 
-def iter_csv(rows: Iterable[Mapping | Sequence], columns: Sequence[str]) -> Iterator[str]:
+def iter_csv(rows: Iterable[Mapping | Sequence | Led], columns: Sequence[str]) -> Iterator[str]:
     """``write_csv`` in pieces of CSV_ROWS_A_PIECE rows (the header first), for a streamed
     download.
-    A row is a mapping by column name, or a list of values in the columns' order.
+    A row is a mapping by column name, a list of values in the columns' order, or a
+    ``Led`` row (its lead's cells written once for the rows that share it: a long CSV's
+    million rows share 29,000 leads).
 
     Each distinct text's cell is worked out once (the first CSV_TEXTS_KEPT of them): most
     answers are one of a few options, and a round's download has 1.4 million cells.
@@ -231,20 +242,44 @@ def iter_csv(rows: Iterable[Mapping | Sequence], columns: Sequence[str]) -> Iter
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     texts = Kept(csv_cell, CSV_TEXTS_KEPT)  # text only: True and 1 are equal keys
+    lead, lead_text = None, ""
     for i, row in enumerate(rows, 1):
-        values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
-        line = []
-        for value in values:
-            kind = type(value)
-            if kind is str:
-                line.append(texts[value])
-            elif value is None or kind is int or kind is float:
-                line.append(value)
-            else:
-                line.append(csv_cell(value))
-        writer.writerow(line)
+        if type(row) is Led and row.lead and len(row.rest) > 1:  # see _lead_text
+            if row.lead is not lead:
+                lead, lead_text = row.lead, _lead_text(_csv_cells(row.lead, texts))
+            out.write(lead_text)
+            values = row.rest
+        elif type(row) is Led:
+            values = [*row.lead, *row.rest]
+        else:
+            values = [row.get(c) for c in columns] if isinstance(row, Mapping) else row
+        writer.writerow(_csv_cells(values, texts))
         if i % CSV_ROWS_A_PIECE == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _csv_cells(values: Iterable, texts: Kept) -> list:
+    """Each value as its CSV cell: text through ``texts`` (csv_cell, kept), numbers and
+    None as they are (the writer writes None as an empty cell), the rest by csv_cell."""
+    return [
+        texts[value]
+        if (kind := type(value)) is str
+        else value
+        if value is None or kind is int or kind is float
+        else csv_cell(value)
+        for value in values
+    ]
+
+
+def _lead_text(cells: list) -> str:
+    """A row's first cells as the CSV writer writes them at the start of a longer row,
+    up to the comma before the next. Each cell is quoted as it would be anywhere in a
+    row, but for the one case the writer treats apart: a row of one empty cell is written
+    '""'. So the cells are written with one more, empty, cell after them (written as
+    nothing), and the rest of a row must have two cells or more."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([*cells, ""])
+    return out.getvalue().removesuffix("\r\n")

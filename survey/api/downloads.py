@@ -21,9 +21,10 @@ from flask_login import current_user
 from exports.tables import (
     AGGREGATE_COLUMNS,
     LONG_COLUMNS,
+    Led,
     flat_aggregate,
     iter_csv,
-    iter_long_values,
+    iter_long_led,
     iter_wide_values,
     wide_columns,
 )
@@ -68,7 +69,7 @@ def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict | list], i
             abort(400, "layout must be wide or long")
         records = response_records(round_)
         if layout == "long":
-            rows = iter_long_values(records)  # lists in the columns' order
+            rows = iter_long_led(records)  # Led rows: a response's columns, then the rest
             return "responses-long", list(LONG_COLUMNS), rows, count_long_rows(round_)
         versions = [i for i in registry().all() if i.id == round_.instrument_id]
         rows = iter_wide_values(records, versions)  # lists in the columns' order
@@ -135,7 +136,9 @@ def round_scores_json(slug: str):
     )
 
 
-def iter_json(head: Mapping, columns: list[str], rows: Iterable[Mapping | list]) -> Iterator[str]:
+def iter_json(
+    head: Mapping, columns: list[str], rows: Iterable[Mapping | list | Led]
+) -> Iterator[str]:
     """The document ``jsonify(**head, rows=[...])`` sends (each row an object by column),
     written JSON_ROWS_A_PIECE rows at a time as they are read: 29,000 responses held as dicts
     for jsonify took 255 MB."""
@@ -145,6 +148,8 @@ def iter_json(head: Mapping, columns: list[str], rows: Iterable[Mapping | list])
     batch: list[str] = []
     comma = ""
     for row in rows:
+        if type(row) is Led:
+            row = [*row.lead, *row.rest]
         batch.append(
             dumps(row if isinstance(row, Mapping) else dict(zip(columns, row, strict=True)))
         )

@@ -10,14 +10,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exports.tables import (
     AGGREGATE_COLUMNS,
     LONG_COLUMNS,
     META_COLUMNS,
+    Led,
     ResponseRecord,
     csv_cell,
     flat_aggregate,
+    iter_csv,
+    iter_long_led,
     long_rows,
     stable_keys,
     wide_columns,
@@ -190,6 +195,82 @@ def test_texts_met_again_are_written_as_the_first_time(kept, monkeypatch):
         ["'-2", "agree", "false", "arts; =x"],
     ]
     assert written[1:] == [[str(csv_cell(v)) for v in row] for row in rows]
+
+
+_cell_value = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "=1+1", "-2", "a,b", 'say "hi"', "two\r\nlines", "plain"]),
+    st.text(max_size=6),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.sampled_from(["arts", "=x", ""]), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_cell_value, max_size=3).map(tuple),  # a lead, shared by some rows
+            st.lists(st.lists(_cell_value, max_size=4), max_size=3),  # their rests
+        ),
+        max_size=5,
+    ),
+    st.sampled_from([1, 2, 500]),
+    st.sampled_from([0, 1000]),
+)
+def test_led_rows_are_written_as_the_same_rows_written_whole(groups, piece, kept):
+    """A Led row's lead is written once for the rows that share it (the same tuple), and
+    the file is the one its rows written whole make: any lead (none, one empty cell,
+    quotes, commas, line breaks, formulas) and any rest (none, one cell, several)."""
+    import exports.tables
+
+    exports.tables.CSV_ROWS_A_PIECE, was_piece = piece, exports.tables.CSV_ROWS_A_PIECE
+    exports.tables.CSV_TEXTS_KEPT, was_kept = kept, exports.tables.CSV_TEXTS_KEPT
+    try:
+        led = [Led(lead, rest) for lead, rests in groups for rest in rests]
+        whole = [[*lead, *rest] for lead, rests in groups for rest in rests]
+        columns = ["a", "b"]
+        assert "".join(iter_csv(led, columns)) == "".join(iter_csv(whole, columns))
+    finally:
+        exports.tables.CSV_ROWS_A_PIECE, exports.tables.CSV_TEXTS_KEPT = was_piece, was_kept
+
+
+def test_a_long_csvs_rows_share_their_responses_lead_and_read_back_whole():
+    """Each response's rows share one lead (its META_COLUMNS), written once a response; read
+    back, each row has every column, a formula-looking answer kept as text."""
+    records = [
+        ResponseRecord(
+            response_id=n,
+            round="r,1",
+            instrument_id="mini",
+            instrument_version="1",
+            organisation_id=10 + n,
+            area_code='E0"1',
+            source="=web",
+            submitted_at=None,
+            answers={"q2": "=1+1", "q1": "yes"},
+            scores={"d1": (2.5, 2)},
+        )
+        for n in (1, 2)
+    ]
+    led = list(iter_long_led(records))
+    assert [row.lead for row in led] == [led[0].lead] * 3 + [led[3].lead] * 3
+    assert led[0].lead is led[2].lead and led[3].lead is led[5].lead
+    header, rows = _csv_header_and_rows("".join(iter_csv(led, LONG_COLUMNS)))
+    assert header == list(LONG_COLUMNS)
+    assert [(r["response_id"], r["kind"], r["key"], r["value"], r["score"]) for r in rows] == [
+        ("1", "answer", "q1", "yes", ""),
+        ("1", "answer", "q2", "'=1+1", ""),
+        ("1", "domain", "d1", "", "2.5"),
+        ("2", "answer", "q1", "yes", ""),
+        ("2", "answer", "q2", "'=1+1", ""),
+        ("2", "domain", "d1", "", "2.5"),
+    ]
+    assert {(r["round"], r["area_code"], r["source"]) for r in rows} == {
+        ("r,1", 'E0"1', "'=web")
+    }
 
 
 def test_flat_aggregate_writes_level_bands_and_keeps_suppressed_cells_empty():
