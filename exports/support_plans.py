@@ -275,10 +275,11 @@ def write_support_plans(
     are the caseload's, in words, for the Status column's drop-down.
     """
     lines = [ln for g in groups for ln in plan_lines(instrument, offers, g, target)]
+    paired = with_tracking(lines, tracked)  # both sheets' actions: worked out once
     wb = new_workbook()
-    _plans_sheet(wb, lines, round_slug, tracked, statuses)
+    _plans_sheet(wb, paired, round_slug, statuses)
     _levels_sheet(wb, instrument, groups)
-    _group_pages_sheet(wb, instrument, groups, lines, tracked)
+    _group_pages_sheet(wb, instrument, groups, paired)
     if not_responded is not None:
         _cohort_sheet(wb, lines)
         _chase_sheet(wb, not_responded)
@@ -306,11 +307,13 @@ def with_tracking(
     return pairs, sorted(others, key=lambda t: (t.group, t.org_id, t.number))
 
 
-def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuses) -> None:
+def _plans_sheet(wb, paired, round_slug: str, statuses) -> None:
+    """Each plan line with its tracking, then the tracked requests no line is about
+    (``paired``: ``with_tracking``'s)."""
     ws = new_sheet(wb, PLANS, widths=[w for _, w in PLAN_COLUMNS])
     ws.column_dimensions["R"].hidden = True  # Version: the optimistic lock, not for editing
     write_header(ws, [name for name, _ in PLAN_COLUMNS])
-    pairs, others = with_tracking(lines, tracked)
+    pairs, others = paired
     for ln, t in pairs:
         write_row(
             ws,
@@ -336,7 +339,7 @@ def _plans_sheet(wb, lines, round_slug: str, tracked: Sequence[Tracked], statuse
         row = [request_id(t.number), t.org_id, t.group, t.area_name]
         row += [None] * 6 + [cell(ws, t.subject, wrap=True), None, None, None]
         write_row(ws, [*row, *_tracking(t)])
-    last = len(lines) + len(others) + 1
+    last = len(pairs) + len(others) + 1
     add_filter(ws, len(PLAN_COLUMNS), last)
     add_date_check(ws, "P", 2, max(last, 2))
     add_status_choices(ws, "Q", 2, max(last, 2), statuses)
@@ -405,11 +408,12 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
 GROUP_PAGES = "One page per group"
 
 
-def _group_pages_sheet(wb, instrument, groups, lines, tracked: Sequence[Tracked]) -> None:
-    """Each group's plan as the one-page plan shows it, a page break after each group."""
+def _group_pages_sheet(wb, instrument, groups, paired) -> None:
+    """Each group's plan as the one-page plan shows it, a page break after each group
+    (``paired``: the plan lines with their tracking, ``with_tracking``'s)."""
     ws = new_sheet(wb, GROUP_PAGES, widths=(48, 14, 30, 40, 12, 13), freeze=None)
     ws.page_setup.fitToHeight = False
-    pairs, others = with_tracking(lines, tracked)
+    pairs, others = paired
     actions_of: dict[int, list] = {}
     for ln, t in pairs:
         actions_of.setdefault(ln.org_id, []).append((ln, t))
