@@ -52,7 +52,7 @@ def save_workbook(workbook: Workbook, out: str | Path | IO[bytes]) -> None:
     """Write the workbook: as ``Workbook.save`` does, with quicker compression."""
     if not workbook.worksheets:
         workbook.create_sheet()
-    archive = ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESS_LEVEL)
+    archive = ZipFile(out, "w", ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)  # zip64 as needed
     workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     ExcelWriter(workbook, archive).save()
 

@@ -268,9 +268,7 @@ def test_a_long_csvs_rows_share_their_responses_lead_and_read_back_whole():
         ("2", "answer", "q2", "'=1+1", ""),
         ("2", "domain", "d1", "", "2.5"),
     ]
-    assert {(r["round"], r["area_code"], r["source"]) for r in rows} == {
-        ("r,1", 'E0"1', "'=web")
-    }
+    assert {(r["round"], r["area_code"], r["source"]) for r in rows} == {("r,1", 'E0"1', "'=web")}
 
 
 def test_flat_aggregate_writes_level_bands_and_keeps_suppressed_cells_empty():

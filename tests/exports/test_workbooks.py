@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 import zipfile
 import zlib
 
@@ -47,9 +48,24 @@ def saved(wb) -> bytes:
     return out.getvalue()
 
 
-def test_a_workbook_is_saved_as_openpyxl_saves_it_compressed_at_a_quicker_level():
+@pytest.fixture
+def clock_five_hours_behind(monkeypatch):
+    """The process's local time five hours behind UTC (POSIX "EST5": no zone files
+    needed) for the test, and back after it."""
+    monkeypatch.setenv("TZ", "EST5")
+    time.tzset()
+    assert time.timezone == 5 * 3600
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_workbook_is_saved_as_openpyxl_saves_it_compressed_at_a_quicker_level(
+    clock_five_hours_behind,
+):
     """save_workbook writes the parts Workbook.save writes, each deflated at
-    COMPRESS_LEVEL (quicker than zlib's default 6), and notes when it was saved."""
+    COMPRESS_LEVEL (quicker than zlib's default 6), and notes when it was saved, in UTC
+    as the file's format asks (on a machine whose local time is not UTC)."""
 
     def made():
         wb = new_workbook()
