@@ -59,10 +59,11 @@ def _areas_for(round_: Round) -> list[Area]:
     )
 
 
-def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict | list], int]:
+def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict | list | Led], int]:
     """(kind, columns, rows, how many responses or areas) this person may download for the
     round; an admin's rows, one per response, come as they are read (an iterator). A row
-    is a dict by column, or (the wide layout) a list in the columns' order."""
+    is a dict by column, (the wide layout) a list in the columns' order, or (the long
+    layout) a ``Led`` row: its response's columns, then the rest."""
     if current_user.role == ADMIN:
         layout = request.args.get("layout", "wide")
         if layout not in LAYOUTS:
