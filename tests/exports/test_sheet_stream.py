@@ -154,6 +154,15 @@ def test_a_streamed_sheets_cells_are_written_without_cell_objects():
     assert cell(ws, "plain").style_id is None
 
 
+@pytest.mark.parametrize("value", [["a list"], {"a": "dict"}, {"a set"}])
+def test_a_value_no_cell_can_hold_is_refused_as_openpyxl_refuses_it(value):
+    """A list, dict or set cannot be a key of the workbook's cells made (unhashable): it is
+    handed to openpyxl, which says what is wrong, on a streamed sheet as on its own."""
+    for ws in (Workbook(write_only=True).create_sheet("Sheet"), new_sheet(new_workbook(), "S")):
+        with pytest.raises(ValueError, match="Cannot convert"):
+            cell(ws, value, wrap=True)
+
+
 def test_text_openpyxl_refuses_is_refused_the_same_way():
     with pytest.raises(IllegalCharacterError):
         _sheets(lambda ws: [["bell \x07"]])
