@@ -32,6 +32,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from .kept import Kept
+
 MAX_TEXT = 32767  # characters in a cell; openpyxl cuts text there
 TEXTS_KEPT = 20_000  # distinct texts a sheet keeps written (row_xml): a few MB
 
@@ -137,6 +139,11 @@ def _number_tail(value: int | float) -> str:
     return f' t="n"><v>{safe_string(value)}</v></c>'
 
 
+def _text_tail_if_plain(value: str) -> str:
+    """A text cell after its reference, "" for text that is not plain (openpyxl reads it)."""
+    return _text_tail("", value) if _plain_text(value) else ""
+
+
 def _styled_tail(ws, value: Styled) -> str:
     """A ``Styled``'s cell after its reference ("" for one that writes no cell)."""
     xml = value.xml(ws, "")
@@ -153,12 +160,19 @@ def row_xml(ws, values, row: int) -> bytes:
     kind (the first a sheet meets: an Id column's values are each met once):
     - text by its value ("" for text that is not plain: openpyxl's own reading, below);
     - an int by its value (only ints are looked up there: True and 1 are equal keys);
-    - a ``Styled`` by the object itself, which its entry holds (``cell`` gives the same
-      object for the same value and style; equal ones may be written differently: 1,
-      1.0 and True, 0.0 and -0.0). Floats are not kept."""
+    - a ``Styled`` by its id, with the object held in its entry so the id is not reused
+      while kept. Not by value, as ``Kept`` keeps: equal ones may be written
+      differently (1, 1.0 and True; 0.0 and -0.0), and ``cell`` gives the same object
+      for the same value and style.
+
+    Floats are not kept."""
     memo = ws.__dict__.get("_app_tails")
     if memo is None:
-        memo = ws.__dict__["_app_tails"] = ({}, {}, {})
+        memo = ws.__dict__["_app_tails"] = (
+            Kept(_text_tail_if_plain, TEXTS_KEPT),
+            Kept(_number_tail, TEXTS_KEPT),
+            {},  # Styled tails by id
+        )
     texts, ints, styled = memo
     if type(values) is not list:
         values = list(values)  # a tuple, a range or a generator, as openpyxl takes
@@ -171,32 +185,23 @@ def row_xml(ws, values, row: int) -> bytes:
             continue
         kind = type(value)
         if kind is str:
-            tail = texts.get(value)
-            if tail is None:
-                tail = _text_tail("", value) if _plain_text(value) else ""
-                if len(texts) < TEXTS_KEPT:
-                    texts[value] = tail
+            tail = texts[value]
             if tail:
                 add(f"{starts[column]}{at}{tail}")
                 continue  # text that is not plain: openpyxl's own reading, below
-        elif kind is Styled:
-            kept = styled.get(id(value))
-            if kept is not None and kept[0] is value:
-                tail = kept[1]
+        elif kind is Styled:  # by id, with the object held (see the note above)
+            entry = styled.get(id(value))
+            if entry is not None and entry[0] is value:
+                tail = entry[1]
             else:
                 tail = _styled_tail(ws, value)
                 if len(styled) < TEXTS_KEPT:
-                    styled[id(value)] = (value, tail)  # held: its id is not reused
+                    styled[id(value)] = (value, tail)
             if tail:
                 add(f"{starts[column]}{at}{tail}")
             continue
         elif kind is int:
-            tail = ints.get(value)
-            if tail is None:
-                tail = _number_tail(value)
-                if len(ints) < TEXTS_KEPT:
-                    ints[value] = tail
-            add(f"{starts[column]}{at}{tail}")
+            add(f"{starts[column]}{at}{ints[value]}")
             continue
         elif kind is float:
             add(f"{starts[column]}{at}{_number_tail(value)}")
