@@ -6,13 +6,15 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from exports.formula import csv_text
 
 from .. import audit
-from ..access import ADMIN, area_ids_under, may_see_group_answers
+from ..access import ADMIN, area_ids_under, may_see_group_answers, visible_area_ids
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
@@ -37,11 +39,23 @@ NOT_STARTED, DRAFT, SUBMITTED = "not started", "draft", "submitted"
 WITHHELD = "sent to the group only"
 
 
+class Link(NamedTuple):
+    """What a list of links needs of an invitation, read as a plain row with Invitation's
+    attribute names (so link_for, the lists and the templates take either): a
+    portfolio's 5,521 links not answered took 0.2 s to load as Invitation objects."""
+
+    id: int
+    organisation_id: int | None
+    area_id: int | None
+    token: str
+    private_token: str | None
+
+
 @dataclass
 class InvitationRow:
     """One invited group (or area) and its live link."""
 
-    invitation: Invitation
+    invitation: Invitation | Link
     org_id: int | None
     name: str
     area_code: str
@@ -76,18 +90,23 @@ def invitees(round_: Round) -> tuple[str, list]:
     return "organisation", list(db.session.scalars(query))
 
 
-def live_invitations(round_: Round, organisation_ids: set[int] | None = None) -> list[Invitation]:
+def _live(round_: Round, organisation_ids: set[int] | None, *columns) -> sa.Select:
     """The round's invitations that have not been revoked (only these groups' when given)."""
     query = (
-        sa.select(Invitation)
+        sa.select(*columns)
         .where(Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
         .order_by(Invitation.id)
     )
     if organisation_ids is not None:
-        if not organisation_ids:
-            return []
         query = query.where(ids_in(Invitation.organisation_id, organisation_ids))
-    return list(db.session.scalars(query))
+    return query
+
+
+def live_invitations(round_: Round, organisation_ids: set[int] | None = None) -> list[Invitation]:
+    """The round's invitations that have not been revoked (only these groups' when given)."""
+    if organisation_ids is not None and not organisation_ids:
+        return []
+    return list(db.session.scalars(_live(round_, organisation_ids, Invitation)))
 
 
 def ensure_invitations(round_: Round) -> int:
@@ -144,20 +163,6 @@ def last_reminders(round_: Round) -> dict[int, dt.datetime]:
     )
 
 
-def _groups_named(ids: set[int]) -> dict[int, tuple[str, str, str]]:
-    """Group id -> (name, its area's code or "", its broker's name or ""), as plain rows:
-    a broker's thousands of links do not each load their group, area and broker."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Area.code, Broker.name)
-        .outerjoin(Area, Area.id == Organisation.area_id)
-        .outerjoin(Broker, Broker.id == Organisation.broker_id)
-        .where(ids_in(Organisation.id, ids))
-    )
-    return {org_id: (name, code or "", broker or "") for org_id, name, code, broker in rows}
-
-
 def invitation_rows(
     round_: Round, organisation_ids: set[int] | None = None, *, not_answered: bool = False
 ) -> list[InvitationRow]:
@@ -187,34 +192,54 @@ def invitation_rows(
         organisation_ids = {
             o for o in organisation_ids if statuses.get(("org", o), ("",))[0] != SUBMITTED
         }
-    live = live_invitations(round_, organisation_ids)  # read for these groups only
+    if organisation_ids is not None and not organisation_ids:
+        return []
     reminded = last_reminders(round_)
-    groups = _groups_named({inv.organisation_id for inv in live} - {None})
-    for inv in live:
-        if inv.organisation_id is not None:
-            key = ("org", inv.organisation_id)
-            name, code, broker = groups[inv.organisation_id]
+    own_area, group_area = aliased(Area), aliased(Area)
+    live = db.session.execute(  # read for these groups only, with their names, in one query
+        _live(round_, organisation_ids, *(getattr(Invitation, name) for name in Link._fields))
+        .add_columns(Organisation.name, group_area.code, Broker.name, own_area.name, own_area.code)
+        .outerjoin(Organisation, Organisation.id == Invitation.organisation_id)
+        .outerjoin(group_area, group_area.id == Organisation.area_id)
+        .outerjoin(Broker, Broker.id == Organisation.broker_id)
+        .outerjoin(  # a locality's link: its own area's name and code
+            own_area,
+            sa.and_(own_area.id == Invitation.area_id, Invitation.organisation_id.is_(None)),
+        )
+    )
+    for *fields, name, code, broker, area_name, area_code in live:
+        link = Link(*fields)
+        if link.organisation_id is not None:
+            key = ("org", link.organisation_id)
         else:
-            key = ("area", inv.area_id)
-            name = inv.area.name if inv.area else ""
-            code = inv.area.code if inv.area else ""
-            broker = ""
+            key = ("area", link.area_id)
+            name, code, broker = area_name, area_code, ""
         status, submitted_at = statuses.get(key, (NOT_STARTED, None))
         if not_answered and status == SUBMITTED:
             continue
         rows.append(
             InvitationRow(
-                inv,
-                inv.organisation_id,
-                name,
-                code,
+                link,
+                link.organisation_id,
+                name or "",
+                code or "",
                 status,
                 submitted_at,
-                reminded.get(inv.organisation_id),
-                broker,
+                reminded.get(link.organisation_id),
+                broker or "",
             )
         )
     return rows
+
+
+class Sharing(NamedTuple):
+    """What access.may_see_group_answers reads of a group, as a plain row."""
+
+    id: int
+    broker_id: int | None
+    consent_broker: bool
+    area_id: int | None
+    consent_area_lead: bool
 
 
 def withheld_links(rows: list[InvitationRow], user) -> set[int]:
@@ -228,18 +253,21 @@ def withheld_links(rows: list[InvitationRow], user) -> set[int]:
     if user.role == ADMIN:
         return set()
     org_ids = {r.org_id for r in rows if r.org_id is not None}
-    answered = set(
-        db.session.scalars(
-            sa.select(Response.organisation_id)
-            .where(Response.organisation_id.in_(org_ids))
-            .distinct()
+    if not org_ids:
+        return set()
+    answered = sa.select(Response.organisation_id).where(ids_in(Response.organisation_id, org_ids))
+    sharing = db.session.execute(  # what may_see_group_answers reads, of the groups answered
+        sa.select(*(getattr(Organisation, name) for name in Sharing._fields)).where(
+            Organisation.id.in_(answered)
         )
     )
-    return {
-        r.invitation.id
-        for r in rows
-        if r.org_id in answered and not may_see_group_answers(user, r.invitation.organisation)
+    areas = visible_area_ids(user)  # for an area lead: worked out once, not once a group
+    kept = {
+        row.id
+        for row in map(Sharing._make, sharing)
+        if not may_see_group_answers(user, row, areas=areas)
     }
+    return {r.invitation.id for r in rows if r.org_id in kept}
 
 
 def link_for(invitation: Invitation, base_url: str | None = None) -> str:

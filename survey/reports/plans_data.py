@@ -176,7 +176,7 @@ class GroupRow(NamedTuple):
 
 def portfolio_rows(broker: Broker) -> list[GroupRow]:
     """A broker's groups, by name, as plain rows (see GroupRow)."""
-    rows = db.session.execute(
+    query = (
         sa.select(
             Organisation.id,
             Organisation.name,
@@ -192,12 +192,18 @@ def portfolio_rows(broker: Broker) -> list[GroupRow]:
         .where(Organisation.broker_id == broker.id)
         .order_by(Organisation.name, Organisation.id)
     )
-    named = Named("", broker.name)  # a broker has no code
+    # Core rows, fetched at once: for 20,000 groups the ORM's rows added 0.04 s, and
+    # fetching them one at a time took as long as the query
+    rows = db.session.connection().execute(query).all()
+    broker_id, named = broker.id, Named("", broker.name)  # a broker has no code
+    areas: dict[int | None, Named | None] = {None: None}  # one Named an area, not a group
     out = []
     for org_id, name, email, area_id, code, area_name, *consents_and_stop in rows:
-        area = Named(code, area_name) if area_id is not None else None
+        area = areas.get(area_id)
+        if area is None and area_id is not None:
+            area = areas[area_id] = Named(code, area_name)
         out.append(
-            GroupRow(org_id, name, email, area_id, area, broker.id, named, *consents_and_stop)
+            GroupRow(org_id, name, email, area_id, area, broker_id, named, *consents_and_stop)
         )
     return out
 

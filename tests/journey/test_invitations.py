@@ -485,3 +485,53 @@ def test_the_invitations_list_keeps_the_order_the_links_were_made_after_a_change
     assert [r.invitation.id for r in invitation_rows(round_)] == in_order
     some = invitation_rows(round_, {o.id for o in orgs})
     assert [r.invitation.id for r in some] == in_order
+
+
+def test_a_link_is_withheld_from_staff_only_for_a_group_that_answered_and_does_not_share(app):
+    """withheld_links, role by role. Groups (each answered an earlier round unless said):
+    - Sharer: lets its broker and its area lead see its answers: held by both;
+    - Keeper: shares with neither: withheld from both;
+    - Fresh: shares with neither but has never answered: held by both (nothing to open);
+    - Lead only: shares with its area lead, not its broker;
+    - Outside: shares with everyone, but lies outside the lead's area and has another
+      broker: withheld from both (neither may see its answers);
+    and a locality's link (no group): never withheld. An admin holds every link."""
+    from survey.journey.invitations import invitation_rows, withheld_links
+
+    ics = factories.area(type="ics")
+    hood = factories.area(type="neighbourhood", parent=ics, code="T-HELD")
+    away = factories.area(type="neighbourhood", code="T-AWAY")
+    mine, theirs = factories.broker("Mine"), factories.broker("Theirs")
+    both = {"consent_broker": True, "consent_area_lead": True}
+    none = {"consent_broker": False, "consent_area_lead": False}
+    groups = {
+        "Sharer": factories.organisation("Sharer", hood, broker=mine, **both),
+        "Keeper": factories.organisation("Keeper", hood, broker=mine, **none),
+        "Fresh": factories.organisation("Fresh", hood, broker=mine, **none),
+        "Lead only": factories.organisation(
+            "Lead only", hood, broker=mine, consent_broker=False, consent_area_lead=True
+        ),
+        "Outside": factories.organisation("Outside", away, broker=theirs, **both),
+    }
+    before = factories.survey_round("confidence", slug="held-before")
+    for name, group in groups.items():
+        if name != "Fresh":
+            factories.submitted_response(before, group, {"welcoming": 3})
+    now = factories.survey_round("confidence", slug="held-now")
+    links = {name: factories.invitation(now, group) for name, group in groups.items()}
+    locality = factories.invitation(now, area=hood)
+    broker = factories.user(role="broker", broker=mine)
+    lead = factories.user(role="area-lead", areas=[ics])
+    admin = factories.user(role="admin")
+    db.session.commit()
+    rows = invitation_rows(now)
+    assert len(rows) == 6 and locality.id in {r.invitation.id for r in rows}
+
+    def held_back(user) -> set[str]:
+        withheld = withheld_links(rows, user)
+        return {name for name, link in links.items() if link.id in withheld}
+
+    assert held_back(broker) == {"Keeper", "Lead only", "Outside"}
+    assert held_back(lead) == {"Keeper", "Outside"}
+    assert withheld_links(rows, admin) == set()
+    assert locality.id not in withheld_links(rows, broker) | withheld_links(rows, lead)
