@@ -213,10 +213,11 @@ def plan_lines(
     return lines
 
 
-def cohort_counts(lines: Sequence[PlanLine]) -> dict[tuple[str, str], int]:
-    """(offer name, area name) -> how many groups need that offer there."""
-    pairs = {(ln.offer, ln.area_name, ln.org_id) for ln in lines if ln.offer}
-    return dict(Counter((offer, area) for offer, area, _ in pairs))
+def cohort_counts(lines: Sequence[PlanLine]) -> dict[tuple[str, str, str], int]:
+    """(offer name, area code, area name) -> how many groups need that offer there (by code
+    as well as name: wards of one name lie in many places)."""
+    pairs = {(ln.offer, ln.area_code, ln.area_name, ln.org_id) for ln in lines if ln.offer}
+    return dict(Counter((offer, code, name) for offer, code, name, _ in pairs))
 
 
 PLAN_COLUMNS = (
@@ -466,16 +467,25 @@ def _shown_tracking(t: Tracked | None) -> list:
     return [t.owner, t.due_on, t.status] if t else ["", None, "not started"]
 
 
+NO_AREA = "No area given"  # the Cohort sheet's line for groups without an area
+ALL_AREAS = "All areas"  # its last line: each offer's groups, wherever they are
+
+
 def _cohort_sheet(wb, lines: Sequence[PlanLine]) -> None:
+    """Areas down, offers across: a portfolio's groups can lie in thousands of areas (every
+    small area of a county), far more than the 16,384 columns a sheet has, but it draws
+    on a few dozen offers. The last line, outside the filter so that a sort leaves it
+    there, counts each offer's groups once however many areas they are in."""
     counts = cohort_counts(lines)
-    offers = sorted({o for o, _ in counts})
-    areas = sorted({a for _, a in counts})
-    ws = new_sheet(wb, "Cohort", widths=(40, *[14] * len(areas), 10), freeze="B2")
-    write_header(ws, ["Support offer", *areas, "All areas"])
+    offers = sorted({offer for offer, _, _ in counts})
+    areas = sorted({(name, code) for _, code, name in counts})
+    ws = new_sheet(wb, "Cohort", widths=(30, 12, *[16] * len(offers)), freeze="C2")
+    write_header(ws, ["Area", "Area code", *offers])
+    for name, code in areas:
+        write_row(ws, [name or NO_AREA, code, *(counts.get((o, code, name), 0) for o in offers)])
     groups_per_offer = Counter(o for o, _ in {(ln.offer, ln.org_id) for ln in lines if ln.offer})
-    for offer in offers:
-        write_row(ws, [offer, *(counts.get((offer, a), 0) for a in areas), groups_per_offer[offer]])
-    add_filter(ws, len(areas) + 2, len(offers) + 1)
+    add_filter(ws, len(offers) + 2, len(areas) + 1)
+    write_row(ws, [cell(ws, ALL_AREAS, font=BOLD), "", *(groups_per_offer[o] for o in offers)])
 
 
 CHASE_HEADER = ("Group id", "Group", "Area", "Status", "Last reminded", "Broker", "Email",

@@ -524,3 +524,45 @@ def test_sheets_print_on_a4_landscape_one_page_wide_without_gridlines():
     assert int(back.page_setup.fitToWidth) == 1 and int(back.page_setup.fitToHeight) == 0
     assert back.sheet_properties.pageSetUpPr.fitToPage is True
     assert not back.print_options.gridLines
+
+
+def test_the_cohort_sheet_fits_any_number_of_areas_and_keeps_same_named_areas_apart(dmi):
+    """A portfolio's groups in 17,000 small areas: more than a sheet's 16,384 columns,
+    which the cohort's areas once were (Excel refuses a file past column XFD). Areas are
+    lines, offers columns, so the sheet stays as wide as the offers. Two wards named
+    "Central" in different places stay two lines; groups with no area share one line;
+    the last line counts each offer's groups once, wherever they are. (The sheet alone:
+    the whole workbook for 17,000 groups takes seconds to write.)"""
+    from exports import support_plans
+
+    offers = load_registry().offers
+    domain = dmi.domains[0]
+    below = support_plans.GroupLevel(domain.id, domain.name, 1)
+
+    def group(n: int, code: str, name: str) -> support_plans.GroupResult:
+        return support_plans.GroupResult(n, f"Group {n}", code, name, None, (below,))
+
+    groups = [group(n, f"E{n:08d}", f"Small area {n:05d}") for n in range(17_000)]
+    groups += [
+        group(17_000, "E05000001", "Central"),
+        group(17_001, "E05000002", "Central"),
+        group(17_002, "E05000002", "Central"),
+        group(17_003, "", ""),
+        group(17_004, "", ""),
+    ]
+    lines = [ln for g in groups for ln in support_plans.plan_lines(dmi, offers, g, 3)]
+    named = sorted({ln.offer for ln in lines if ln.offer})
+    assert named, "the domain's level-1 step names an offer"
+    wb = new_workbook()
+    support_plans._cohort_sheet(wb, lines)
+    ws = openpyxl.load_workbook(io.BytesIO(saved(wb)))["Cohort"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("Area", "Area code", *named)
+    assert ws.max_column == 2 + len(named) and len(rows) == 1 + 17_003 + 1
+    by_area = {(name, code): counts for name, code, *counts in rows[1:-1]}
+    assert by_area["Central", "E05000001"] == [1] * len(named)
+    assert by_area["Central", "E05000002"] == [2] * len(named)
+    assert by_area["No area given", None] == [2] * len(named)
+    assert by_area["Small area 16999", "E00016999"] == [1] * len(named)
+    assert rows[-1] == ("All areas", None, *(17_005 for _ in named))
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(2 + len(named))}17004"

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import sqlalchemy as sa
+from openpyxl.utils import get_column_letter
 
 from exports.support_plans import GroupLevel, GroupResult, plan_lines
 from instruments import HORIZON_LABELS, load_registry
@@ -186,14 +187,17 @@ def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monke
     names = [c for c in wb["Not yet responded"]["B"] if c.value == FORMULA]
     assert [c.data_type for c in names] == ["s"]  # kept as text, never a formula
     plans = pd.read_excel(io.BytesIO(data), sheet_name="Support plans")
-    cohort = pd.read_excel(io.BytesIO(data), sheet_name="Cohort").set_index("Support offer")
-    for offer, row in cohort.iterrows():
+    cohort = pd.read_excel(io.BytesIO(data), sheet_name="Cohort").set_index("Area")
+    # areas down (the groups' areas that need an offer), offers across, all areas last
+    assert list(cohort.index) == ["Place P1", "Place P2", "All areas"]
+    assert set(cohort.columns) == {"Area code"} | set(plans["Support offer"].dropna())
+    for offer in cohort.columns.drop("Area code"):
         needing = plans[plans["Support offer"] == offer]
-        assert row["All areas"] == needing["Group id"].nunique()
-        for area in ("Place P1", "Place P2", "Place P3"):
-            if area in cohort.columns:
-                in_area = needing[needing["Area"] == area]["Group id"].nunique()
-                assert row[area] == in_area
+        assert cohort.loc["All areas", offer] == needing["Group id"].nunique() > 0
+        for area in ("Place P1", "Place P2"):
+            in_area = needing[needing["Area"] == area]["Group id"].nunique()
+            assert cohort.loc[area, offer] == in_area
+    assert wb["Cohort"].auto_filter.ref == f"A1:{get_column_letter(len(cohort.columns) + 1)}3"
     # target 4: everyone below 4 has a plan; P3 groups are at 4 and P1 group 5 at 5
     at_or_above_target = {"P1 group 4", "P1 group 5", "P3 group 0", "P3 group 1"}
     assert set(plans["Group"]) == set(geography.orgs) - at_or_above_target
@@ -227,8 +231,9 @@ def test_portfolio_page_shows_own_groups_and_hides_answers_without_consent(
             table,
         )
     }
-    cohort = {r["Support offer"]: r["All areas"] for r in rows_of(book["Cohort"])}
-    assert on_page == cohort and on_page
+    *_, everywhere = rows_of(book["Cohort"])
+    assert everywhere.pop("Area") == "All areas" and everywhere.pop("Area code") is None
+    assert on_page == everywhere and on_page
 
 
 def test_another_broker_cannot_see_the_portfolio_groups(client, login, geography):
