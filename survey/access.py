@@ -10,11 +10,15 @@ applies ``may_see_group_answers`` to signed-in staff on every page with answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import sqlalchemy as sa
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from .extensions import db
 from .models import ROLES, Area, Organisation, User
+from .sql import ids_in
 
 ADMIN, BROKER, AREA_LEAD, BOARD = ROLES
 PUBLIC = frozenset({"public"})
@@ -187,15 +191,19 @@ def _check_request():
     abort(403)
 
 
+def areas_under(area_ids: Iterable[int]) -> sa.Select:
+    """These areas and every area below them, down the parent links, as a query of their
+    ids (one recursive query: a walk a level at a time sent an ICS's 8,908 areas back as
+    bound parameters, 0.1 s, and the roadmap sent them again to read its localities). A
+    loop in the parent links ends: UNION drops an area already found."""
+    tree = sa.select(Area.id).where(ids_in(Area.id, area_ids)).cte(recursive=True)
+    tree = tree.union(sa.select(Area.id).join(tree, Area.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
 def area_ids_under(area_ids: set[int]) -> set[int]:
     """These areas and every area below them, down the parent links."""
-    found = set(area_ids)
-    frontier = set(area_ids)
-    while frontier:
-        children = set(db.session.scalars(db.select(Area.id).where(Area.parent_id.in_(frontier))))
-        frontier = children - found
-        found |= children
-    return found
+    return set(db.session.scalars(areas_under(area_ids))) if area_ids else set()
 
 
 def visible_area_ids(user) -> set[int] | None:

@@ -214,9 +214,9 @@ def _map_request():
     within_area = None
     if within:
         within_area = _area_or_404(within)
-        from ..access import area_ids_under
+        from ..access import areas_under
 
-        query = query.where(Area.id.in_(area_ids_under({within_area.id})))
+        query = query.where(Area.id.in_(areas_under({within_area.id})))
     areas = list(db.session.scalars(query))
     rows = figures(round_, areas, measure, domain, threshold()) if areas else []
     return {

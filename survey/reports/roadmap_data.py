@@ -23,7 +23,7 @@ from ..access import (
     ADMIN,
     AREA_LEAD,
     BROKER,
-    area_ids_under,
+    areas_under,
     may_see_group_answers,
     visible_area_ids,
 )
@@ -193,7 +193,7 @@ def locality_results(round_: Round, area: Area) -> list[LocalityResult]:
             for r in db.session.scalars(sa.select(Round).order_by(Round.opens_on.desc()))
             if instrument_for(r).kind == "locality"
         ]
-    within = area_ids_under({area.id})
+    within = areas_under({area.id})  # read by the database, not sent back to it
     for candidate in rounds:
         responses = db.session.scalars(
             sa.select(Response)
