@@ -258,16 +258,28 @@ def shown_levels(round_: Round, org_ids: Sequence[int] | sa.Select) -> dict[int,
 
 def offers_needed(instrument, offers, levels: Iterable[tuple], target: int) -> Counter[str]:
     """Support offer -> how many of these groups' plans name it. ``levels``: each group's
-    levels shown (shown_levels). A plan's offers follow from those alone, so each distinct
-    set of levels is planned once (a portfolio of 20,000 groups has a few hundred)."""
+    levels shown (shown_levels).
+
+    A plan's lines are its domains' lines, each following from that domain's level
+    alone (plan_lines; only their priorities depend on the others), so a plan names
+    the offers its domains' levels name. Those are planned once a domain and level
+    (a few dozen), where planning each distinct set of levels took 0.1 s for the
+    1,268 sets of a portfolio of 20,000 groups."""
     names = _domain_names(instrument)
+    named: dict[tuple, frozenset[str]] = {}  # (domain, level) -> the offers its lines name
+
+    def offers_of(domain_id: str, level: int) -> frozenset[str]:
+        if (domain_id, level) not in named:
+            alone = GroupResult(
+                0, "", "", "", None, (GroupLevel(domain_id, names[domain_id], level),)
+            )
+            lines = plan_lines(instrument, offers, alone, target)
+            named[domain_id, level] = frozenset(line.offer for line in lines if line.offer)
+        return named[domain_id, level]
+
     needed: Counter[str] = Counter()
     for shown, groups in Counter(levels).items():
-        result = GroupResult(0, "", "", "", None, tuple(
-            GroupLevel(domain_id, names[domain_id], level) for domain_id, level in shown
-        ))  # fmt: skip
-        lines = plan_lines(instrument, offers, result, target)
-        for offer in {line.offer for line in lines if line.offer}:
+        for offer in frozenset().union(*(offers_of(d, level) for d, level in shown)):
             needed[offer] += groups
     return needed
 

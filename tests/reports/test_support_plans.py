@@ -8,6 +8,8 @@ import re
 
 import pandas as pd
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from exports.support_plans import GroupLevel, GroupResult, plan_lines
@@ -85,6 +87,50 @@ def test_offers_needed_counts_each_group_once_for_each_offer_its_plan_names():
     }
     assert named(safe, 1) and named(welcoming, 3)  # both levels name offers
     assert dict(needed) == expected
+
+
+REGISTRY = load_registry()
+KINDS = sorted({i.id for i in REGISTRY.all() if i.kind == "organisation"})
+
+
+@st.composite
+def portfolios(draw):
+    """An instrument, a target, and groups' levels shown as shown_levels gives them: some of
+    the instrument's domains (in its order), each at a level 1-5 or none."""
+    instrument = REGISTRY.latest(draw(st.sampled_from(KINDS)))
+    ids = [d.id for d in instrument.domains]
+    group = st.lists(st.sampled_from(ids), unique=True).map(
+        lambda chosen: [d for d in ids if d in chosen]
+    )
+    levels = st.lists(
+        group.flatmap(
+            lambda ds: st.tuples(
+                *(st.tuples(st.just(d), st.none() | st.integers(1, 5)) for d in ds)
+            )
+        ),
+        max_size=30,
+    )
+    return instrument, draw(st.integers(1, 5)), draw(levels)
+
+
+@settings(max_examples=150)
+@given(portfolios())
+def test_offers_needed_are_the_offers_each_groups_whole_plan_names(portfolio):
+    """offers_needed plans each domain and level once; here each group's whole plan is
+    made (plan_lines, as the workbook makes it) and its offers counted: the same counts."""
+    from survey.reports.plans_data import offers_needed
+
+    instrument, target, levels = portfolio
+    names = {d.id: d.name for d in instrument.domains}
+    expected: dict[str, int] = {}
+    for shown in levels:
+        whole = GroupResult(
+            1, "", "", "", None, tuple(GroupLevel(d, names[d], level) for d, level in shown)
+        )
+        for offer in {ln.offer for ln in plan_lines(instrument, REGISTRY.offers, whole, target)}:
+            if offer:
+                expected[offer] = expected.get(offer, 0) + 1
+    assert dict(offers_needed(instrument, REGISTRY.offers, levels, target)) == expected
 
 
 def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
