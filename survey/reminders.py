@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import sqlalchemy as sa
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -27,7 +26,6 @@ from .journey.invitations import DRAFT, NOT_STARTED, InvitationRow, invitation_r
 from .journey.links import group_link
 from .mail import failure_reason, send_mail
 from .models import Organisation, Reminder, Round, utcnow
-from .sql import ids_in
 
 TEMPLATE = "reminder-1"  # the wording in templates/views/journey/reminder_email.txt
 DEFAULT_INTERVAL_DAYS = 7
@@ -95,19 +93,6 @@ class Recipient(NamedTuple):
     reminders_stopped_at: dt.datetime | None
 
 
-def _groups(ids: set[int]) -> dict[int, Recipient]:
-    """The groups with these ids, in one query (not one each), as plain rows: for a
-    portfolio's 5,521 groups not answered, Organisation objects took 0.23 s, these 0.05."""
-    if not ids:
-        return {}
-    found = db.session.execute(
-        sa.select(*(getattr(Organisation, name) for name in Recipient._fields)).where(
-            ids_in(Organisation.id, ids)
-        )
-    )
-    return {row[0]: Recipient(*row) for row in found}
-
-
 def due_reminders(
     round_: Round,
     *,
@@ -123,11 +108,11 @@ def due_reminders(
     outcome = Outcome()
     if rows is None:
         rows = invitation_rows(round_, organisation_ids, not_answered=True)
-    groups = _groups({row.org_id for row in rows} - {None})
     for row in rows:
-        organisation = groups.get(row.org_id)
-        if organisation is None:  # a locality's invitation: not a group's inbox
+        if row.org_id is None:  # a locality's invitation: not a group's inbox
             continue
+        # read with the row: a second query by the ids of a portfolio's 5,521 groups took 0.05 s
+        organisation = Recipient(row.org_id, row.name, row.email, row.reminders_stopped_at)
         if not (organisation.email or "").strip():
             outcome.skipped[NO_EMAIL] += 1
         elif organisation.reminders_stopped_at is not None:

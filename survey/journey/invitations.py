@@ -63,6 +63,8 @@ class InvitationRow:
     submitted_at: dt.datetime | None = None
     last_reminded: dt.datetime | None = None
     broker: str = ""
+    email: str | None = None  # the group's address (a reminder's), None for an area's link
+    reminders_stopped_at: dt.datetime | None = None  # when the group asked for no more
 
 
 def _round_area_ids(round_: Round) -> set[int] | None:
@@ -198,7 +200,15 @@ def invitation_rows(
     own_area, group_area = aliased(Area), aliased(Area)
     live = db.session.execute(  # read for these groups only, with their names, in one query
         _live(round_, organisation_ids, *(getattr(Invitation, name) for name in Link._fields))
-        .add_columns(Organisation.name, group_area.code, Broker.name, own_area.name, own_area.code)
+        .add_columns(
+            Organisation.name,
+            group_area.code,
+            Broker.name,
+            own_area.name,
+            own_area.code,
+            Organisation.email,
+            Organisation.reminders_stopped_at,
+        )
         .outerjoin(Organisation, Organisation.id == Invitation.organisation_id)
         .outerjoin(group_area, group_area.id == Organisation.area_id)
         .outerjoin(Broker, Broker.id == Organisation.broker_id)
@@ -207,7 +217,7 @@ def invitation_rows(
             sa.and_(own_area.id == Invitation.area_id, Invitation.organisation_id.is_(None)),
         )
     )
-    for *fields, name, code, broker, area_name, area_code in live:
+    for *fields, name, code, broker, area_name, area_code, email, stopped in live:
         link = Link(*fields)
         if link.organisation_id is not None:
             key = ("org", link.organisation_id)
@@ -227,6 +237,8 @@ def invitation_rows(
                 submitted_at,
                 reminded.get(link.organisation_id),
                 broker or "",
+                email,
+                stopped,
             )
         )
     return rows
