@@ -104,11 +104,9 @@ def _live(round_: Round, organisation_ids: set[int] | None, *columns) -> sa.Sele
     return query
 
 
-def live_invitations(round_: Round, organisation_ids: set[int] | None = None) -> list[Invitation]:
-    """The round's invitations that have not been revoked (only these groups' when given)."""
-    if organisation_ids is not None and not organisation_ids:
-        return []
-    return list(db.session.scalars(_live(round_, organisation_ids, Invitation)))
+def live_invitations(round_: Round) -> list[Invitation]:
+    """The round's invitations that have not been revoked."""
+    return list(db.session.scalars(_live(round_, None, Invitation)))
 
 
 def ensure_invitations(round_: Round) -> int:

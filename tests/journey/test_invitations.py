@@ -400,6 +400,8 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
 
     links = {o: factories.invitation(r, o) for o in (answered, redoing, homeless, reissued)}
     factories.invitation(other, elsewhere)
+    # what a reminder reads with the row: the group's address, and when it asked for none
+    redoing.email, homeless.reminders_stopped_at = "redo@example.org", dt.datetime(2026, 4, 1)
     answer(answered, "submitted", may, current=False)
     answer(answered, "submitted", june)
     answer(redoing, "submitted", may, current=False)
@@ -424,6 +426,9 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
         (fresh.id, "Reissued", "T-LIST", "not started"),
     ]
     assert [x.submitted_at for x in rows] == [june, None, None, None]
+    assert [(x.email, x.reminders_stopped_at) for x in rows] == [
+        (None, None), ("redo@example.org", None), (None, dt.datetime(2026, 4, 1)), (None, None),
+    ]  # fmt: skip
     assert [x.last_reminded for x in rows] == [
         dt.datetime(2026, 5, 20, 8, 0), dt.datetime(2026, 5, 3, 8, 0), None, None,
     ]  # fmt: skip
@@ -465,6 +470,7 @@ def test_the_links_list_gives_each_live_link_of_the_round_once_with_where_its_an
         (None, "", "", "not started", None),
     ]
     assert {x.broker for x in invitation_rows(loc)} == {""}  # an area's link: no broker
+    assert {(x.email, x.reminders_stopped_at) for x in invitation_rows(loc)} == {(None, None)}
 
 
 def test_the_invitations_list_keeps_the_order_the_links_were_made_after_a_change(app):
