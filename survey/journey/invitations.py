@@ -166,7 +166,8 @@ def last_reminders(round_: Round) -> dict[int, dt.datetime]:
 def invitation_rows(
     round_: Round, organisation_ids: set[int] | None = None, *, not_answered: bool = False
 ) -> list[InvitationRow]:
-    """Live invitations with names, area codes, status, last reminder and broker.
+    """Live invitations with names, area codes, status, last reminder and broker, and a
+    group's email and stop date (what a reminder reads), all as plain rows.
 
     ``organisation_ids`` limits the rows to some groups; ``not_answered`` to those with
     no current submission (not started, or a draft).
