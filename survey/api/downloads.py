@@ -30,11 +30,12 @@ from exports.tables import (
 )
 
 from .. import audit
-from ..access import ADMIN, area_ids_under, visible_area_ids
+from ..access import ADMIN, areas_under, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
 from ..models import Area, Round
+from ..sql import ids_in
 from .records import count_long_rows, count_responses, response_records, round_aggregates
 
 bp = Blueprint("downloads", __name__)
@@ -48,15 +49,11 @@ def _round(slug: str) -> Round:
 
 def _areas_for(round_: Round) -> list[Area]:
     """The round's areas and every area under them that this person may see."""
-    ids = area_ids_under({a.id for a in round_.areas})
+    query = sa.select(Area).where(Area.id.in_(areas_under({a.id for a in round_.areas})))
     visible = visible_area_ids(current_user)
     if visible is not None:
-        ids &= visible
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(sa.select(Area).where(Area.id.in_(ids)).order_by(Area.type, Area.code))
-    )
+        query = query.where(ids_in(Area.id, visible))
+    return list(db.session.scalars(query.order_by(Area.type, Area.code)))
 
 
 def score_table(round_: Round) -> tuple[str, list[str], Iterable[dict | list | Led], int]:

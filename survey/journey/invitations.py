@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from exports.formula import csv_text
 
 from .. import audit
-from ..access import ADMIN, area_ids_under, may_see_group_answers, visible_area_ids
+from ..access import ADMIN, areas_under, may_see_group_answers, visible_area_ids
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
@@ -67,14 +67,15 @@ class InvitationRow:
     reminders_stopped_at: dt.datetime | None = None  # when the group asked for no more
 
 
-def _round_area_ids(round_: Round) -> set[int] | None:
+def _round_areas(round_: Round) -> sa.Select | None:
+    """The round's areas and those under them, as a query (None: a round for everywhere)."""
     ids = {a.id for a in round_.areas}
-    return area_ids_under(ids) if ids else None
+    return areas_under(ids) if ids else None
 
 
 def invitees(round_: Round) -> tuple[str, list]:
     """('organisation', [Organisation]) or ('locality', [Area]) the round should invite."""
-    within = _round_area_ids(round_)
+    within = _round_areas(round_)
     if instrument_for(round_).kind == "locality":
         query = sa.select(Area).where(Area.type == "pcn").order_by(Area.code)
         if within is not None:

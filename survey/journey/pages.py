@@ -9,7 +9,7 @@ from instruments import Question, Section
 from instruments.answers import answer_type, parse, show
 from instruments.routing import section_applies
 
-from ..access import area_ids_under
+from ..access import areas_under
 from ..extensions import db
 from ..models import Area
 from . import messages
@@ -58,9 +58,8 @@ def area_choices(respondent: Respondent) -> list[tuple[str, str]]:
     if not round_ids:
         rows = db.session.execute(sa.select(Area.code, Area.name, Area.type)).all()
     else:
-        within = area_ids_under(round_ids)
-        rows = db.session.execute(
-            sa.select(Area.code, Area.name, Area.type).where(Area.id.in_(within))
+        rows = db.session.execute(  # the areas under the round's, read by the database
+            sa.select(Area.code, Area.name, Area.type).where(Area.id.in_(areas_under(round_ids)))
         ).all()
     for kind in AREA_TYPES_BY_KIND.get(respondent.instrument.kind, ()):
         found = sorted((name, code) for code, name, t in rows if t == kind)
