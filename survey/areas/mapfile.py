@@ -10,14 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import undefer
 
 from maps.mapfile import Assets, map_file
 
 from ..errors import InputError
-from ..extensions import db
 from ..models import AREA_TYPES, Area, Round
 from .measures import (
     ATTRIBUTION,
@@ -26,6 +23,7 @@ from .measures import (
     domain_choices,
     figures,
     groups_known,
+    map_places,
     map_title,
     scale_for,
 )
@@ -74,14 +72,7 @@ def export_map(round_: Round, area_type: str, measure: str, domain: str) -> str:
     domains = domain_choices(round_)
     if domain not in dict(domains):
         raise InputError(f"--domain: '{domain}' is not one of {', '.join(d for d, _ in domains)}")
-    areas = list(
-        db.session.scalars(
-            sa.select(Area)
-            .where(Area.type == area_type)
-            .order_by(Area.name)
-            .options(undefer(Area.display_geometry))
-        )
-    )
+    areas = map_places(Area.type == area_type)
     if not areas:
         raise InputError(f"--type: no {area_type} areas have been imported")
     threshold = int(current_app.config["DISCLOSURE_THRESHOLD"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -33,11 +34,34 @@ MEASURES = {
 READINESS_MEASURES = ("receiving", "supported", "capacity")
 
 
+class MapPlace(NamedTuple):
+    """An area as a map reads it (Area's attribute names, so the figures take either), with
+    the shape it is drawn with: 7,634 LSOAs as Area objects took 0.18 s to load, and as
+    long again to read their attributes, on a page that took 0.74 s."""
+
+    id: int
+    code: str
+    name: str
+    type: str
+    footprint_method: str | None
+    display_geometry: str | None
+
+
+def map_places(*criteria) -> list[MapPlace]:
+    """The areas that meet these conditions, by name, as MapPlace rows."""
+    query = (
+        sa.select(*(getattr(Area, name) for name in MapPlace._fields))
+        .where(*criteria)
+        .order_by(Area.name, Area.code)
+    )
+    return list(map(MapPlace._make, db.session.connection().execute(query)))
+
+
 @dataclass(frozen=True)
 class AreaFigure:
     """One area's value of one measure, ready for a map, a table row or a PNG."""
 
-    area: Area
+    area: Area | MapPlace
     aggregate: AreaAggregate
     value: float | None
     label: str
@@ -202,7 +226,7 @@ def _figure(measure, agg: AreaAggregate, before: AreaAggregate | None, threshold
 
 
 def figures(
-    round_: Round, areas: list[Area], measure: str, domain_id: str, threshold: int
+    round_: Round, areas: list[Area] | list[MapPlace], measure: str, domain_id: str, threshold: int
 ) -> list[AreaFigure]:
     """Each area's figure for the measure in one domain (or overall) of the round."""
     published = publish(round_, moderated=False, threshold=threshold)  # once for both reads

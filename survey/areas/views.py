@@ -7,7 +7,6 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import undefer
 
 from maps.choropleth import HATCH_DEFS, legend, map_json, to_embedded_json
 from maps.footprints import footprint_notes
@@ -35,6 +34,7 @@ from .measures import (
     domain_choices,
     figures,
     groups_known,
+    map_places,
     map_title,
     rounds_in_order,
     scale_for,
@@ -70,8 +70,13 @@ def threshold() -> int:
 
 def _visible_query(query):
     """The query narrowed to areas the signed-in user may see."""
+    return query.where(*_visible())
+
+
+def _visible() -> list:
+    """The condition that an area is one the signed-in user may see (none for all)."""
     visible = visible_area_ids(current_user)
-    return query if visible is None else query.where(Area.id.in_(visible or {-1}))
+    return [] if visible is None else [Area.id.in_(visible or {-1})]
 
 
 def _may_see(area: Area) -> bool:
@@ -205,19 +210,14 @@ def _map_request():
     domains = domain_choices(round_)
     domain = _choice("domain", [d for d, _ in domains], OVERALL)
     within = request.args.get("within") or None
-    query = _visible_query(
-        sa.select(Area)
-        .where(Area.type == area_type)
-        .order_by(Area.name)
-        .options(undefer(Area.display_geometry))  # drawn; the full shape is for placing only
-    )
+    criteria = [Area.type == area_type, *_visible()]
     within_area = None
     if within:
         within_area = _area_or_404(within)
         from ..access import areas_under
 
-        query = query.where(Area.id.in_(areas_under({within_area.id})))
-    areas = list(db.session.scalars(query))
+        criteria.append(Area.id.in_(areas_under({within_area.id})))
+    areas = map_places(*criteria)  # with the shape drawn; the full one is for placing only
     rows = figures(round_, areas, measure, domain, threshold()) if areas else []
     return {
         "rounds": rounds,
