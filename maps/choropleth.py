@@ -237,25 +237,26 @@ def to_embedded_json_text(text: str) -> str:
     )
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def map_json(areas: Sequence[MapArea], scale: Scale, threshold: int, title: str = "") -> str:
     """The map's data (as map_data gives it) as embeddable JSON text.
 
     Geometries given as GeoJSON text (as stored) are spliced in without being
     parsed and written again: for thousands of areas that is most of the work.
     """
-    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    encode = _COMPACT.encode  # one encoder, not one a call to json.dumps with options
     features = []
     for area in areas:
         if not area.geometry:
             continue
         geometry = area.geometry
         if not isinstance(geometry, str):
-            geometry = json.dumps(geometry, **compact)
-        properties = json.dumps(_properties(area, scale), **compact)
+            geometry = encode(geometry)
+        properties = encode(_properties(area, scale))
         features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{properties}}}')
-    head = json.dumps(
-        {"title": title, "legend": legend(scale, threshold), "style": STYLE}, **compact
-    )
+    head = encode({"title": title, "legend": legend(scale, threshold), "style": STYLE})
     text = (
         head[:-1] + ',"areas":{"type":"FeatureCollection","features":[' + ",".join(features) + "]}}"
     )

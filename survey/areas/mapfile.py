@@ -22,7 +22,6 @@ from .measures import (
     AreaFigure,
     domain_choices,
     figures,
-    groups_known,
     map_places,
     map_title,
     scale_for,
@@ -50,8 +49,7 @@ def map_file_html(
     rows: list[AreaFigure], measure: str, threshold: int, title: str, attribution: str
 ) -> str:
     """The figures as the self-contained page (no links: the area pages are not in the file)."""
-    known = groups_known([row.area for row in rows])
-    areas = [row.map_area(None, row.area.display_geometry, known[row.area.id]) for row in rows]
+    areas = [row.map_area(None, row.area.display_geometry, row.area.groups) for row in rows]
     return map_file(
         areas,
         scale_for(measure),

@@ -19,7 +19,6 @@ from ..derived_sets import previous_round
 from ..extensions import db
 from ..models import OVERALL, Area, OrganisationArea, Response, ResponseStatus, Round
 from ..publication import publish
-from ..sql import ids_in
 
 MEASURES = {
     "level": "Level (mean score)",
@@ -36,8 +35,9 @@ READINESS_MEASURES = ("receiving", "supported", "capacity")
 
 class MapPlace(NamedTuple):
     """An area as a map reads it (Area's attribute names, so the figures take either), with
-    the shape it is drawn with: 7,634 LSOAs as Area objects took 0.18 s to load, and as
-    long again to read their attributes, on a page that took 0.74 s."""
+    the shape it is drawn with and how many groups the service knows there: 7,634 LSOAs
+    as Area objects took 0.18 s to load, and as long again to read their attributes, on a
+    page that took 0.74 s."""
 
     id: int
     code: str
@@ -45,16 +45,28 @@ class MapPlace(NamedTuple):
     type: str
     footprint_method: str | None
     display_geometry: str | None
+    groups: int  # every group placed there, answered or not
 
 
 def map_places(*criteria) -> list[MapPlace]:
-    """The areas that meet these conditions, by name, as MapPlace rows."""
+    """The areas that meet these conditions, by name, as MapPlace rows.
+
+    The groups known are a count of groups, not of answers: the small-numbers rule is
+    for figures made from answers, and this one says nothing about what any group
+    answered. Counted an area at a time down the index: for 7,634 LSOAs, 0.05 s against
+    0.1 s for one count grouped by area over their ids (and 0.06 s to write the ids)."""
+    groups = (
+        sa.select(sa.func.count())
+        .where(OrganisationArea.area_id == Area.id)
+        .correlate(Area)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(*(getattr(Area, name) for name in MapPlace._fields))
+        sa.select(*(getattr(Area, name) for name in MapPlace._fields[:-1]), groups)
         .where(*criteria)
         .order_by(Area.name, Area.code)
     )
-    return list(map(MapPlace._make, db.session.connection().execute(query)))
+    return list(map(MapPlace._make, db.session.connection().execute(query).all()))
 
 
 @dataclass(frozen=True)
@@ -85,21 +97,6 @@ class AreaFigure:
             level=self.level_class,
             groups=groups,
         )
-
-
-def groups_known(areas) -> dict[int, int]:
-    """How many groups the service knows in each area (every group placed there, answered
-    or not). A count of groups, not of answers: the small-numbers rule is for figures made
-    from answers, and this one says nothing about what any group answered."""
-    ids = [a.id for a in areas]
-    if not ids:
-        return {}
-    counted = db.session.execute(
-        sa.select(OrganisationArea.area_id, sa.func.count())
-        .where(ids_in(OrganisationArea.area_id, ids))
-        .group_by(OrganisationArea.area_id)
-    )
-    return {a: 0 for a in ids} | {area_id: n for area_id, n in counted}
 
 
 def rounds_in_order() -> list[Round]:

@@ -33,7 +33,6 @@ from .measures import (
     default_round,
     domain_choices,
     figures,
-    groups_known,
     map_places,
     map_title,
     rounds_in_order,
@@ -257,7 +256,7 @@ def map_page():
     order = _choice("order", ("asc", "desc"), "asc")
     scale = scale_for(choice["measure"])
     urls = area_urls(choice["rows"], choice["round"])
-    known = groups_known([row.area for row in choice["rows"]])
+    known = {row.area.id: row.area.groups for row in choice["rows"]}
     areas = _map_areas(choice["rows"], urls, known)
     args = {k: v for k, v in request.args.items() if k not in ("sort", "order", "page")}
     args.update(

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from survey.extensions import db
-from survey.models import OrganisationArea
+from survey.models import Area, OrganisationArea
 from tests import factories
 
 
-def test_each_areas_groups_are_counted_for_a_nations_worth_of_areas_at_once(app):
-    """Ward A holds three groups (one also in B), B two, C none. Asked with 40,000 more area
-    ids besides (about the number of England's small areas, in one statement), every area
-    gets its count and the empty ones 0."""
-    from survey.areas.measures import groups_known
+def test_each_area_on_a_map_carries_how_many_groups_are_placed_there(app):
+    """Wards made in the order B, A, C, D (so that by name is not the order made): Ward B
+    holds three groups (one also in Ward A), Ward A two (one also in Ward D), Ward C none,
+    and Ward D is not asked for. Each area asked for gets its own count, an empty one 0,
+    and the rows come by name with the shape they are drawn with."""
+    from survey.areas.measures import map_places
 
-    a, b, c = (factories.area(code=f"GK-{x}") for x in "ABC")
-    for org, areas in (("one", [a, b]), ("two", [a]), ("three", [a]), ("four", [b])):
+    a, b, c, d = (factories.area(code=f"GK-{x}", name=f"Ward {x}") for x in "BACD")
+    a.display_geometry = '{"type": "Point", "coordinates": [0, 0]}'
+    for org, areas in (("one", [a, b]), ("two", [a]), ("three", [a]), ("four", [b, d])):
         made = factories.organisation(name=org)
         db.session.add_all(OrganisationArea(organisation_id=made.id, area_id=x.id) for x in areas)
     db.session.commit()
-    others = [SimpleNamespace(id=1_000_000 + i) for i in range(40_000)]
-    known = groups_known([a, b, c, *others])
-    assert (known[a.id], known[b.id], known[c.id]) == (3, 2, 0)
-    assert len(known) == 40_003 and set(known.values()) == {0, 2, 3}
+    places = map_places(Area.code.in_(["GK-B", "GK-A", "GK-C"]))
+    assert [(p.code, p.name, p.groups) for p in places] == [
+        ("GK-A", "Ward A", 2),
+        ("GK-B", "Ward B", 3),
+        ("GK-C", "Ward C", 0),
+    ]
+    assert [p.display_geometry for p in places] == [None, a.display_geometry, None]
+    assert [p.id for p in places] == [b.id, a.id, c.id]
 
 
 def test_only_whole_numbers_are_written_into_the_statement(app):
