@@ -24,7 +24,7 @@ from exports.support_plans import (
 )
 
 from .. import audit
-from ..access import ADMIN, may_see_group_answers
+from ..access import ADMIN, group_answers_rule
 from ..extensions import db
 from ..help_requests import visible_requests
 from ..instruments_store import instrument_for, registry
@@ -41,6 +41,7 @@ from ..models import (
     Round,
     current_submissions,
 )
+from ..publication_token import change_token
 from ..sql import ids_in, pivoted
 from .method import method_lines
 
@@ -104,15 +105,21 @@ def _score_rows(round_: Round, org_ids: Sequence[int] | sa.Select, *columns):
     return db.session.execute(_score_query(round_, org_ids, *columns))
 
 
-def _score_query(round_: Round, org_ids: Sequence[int] | sa.Select, *columns) -> sa.Select:
-    """_score_rows' query (group it by organisation for one row a group)."""
+def _score_query(round_: Round, org_ids: Sequence[int] | sa.Select | None, *columns) -> sa.Select:
+    """_score_rows' query (group it by organisation for one row a group); ``org_ids``
+    None: every group's."""
+    chosen = (
+        Response.organisation_id.is_not(None)
+        if org_ids is None
+        else ids_in(Response.organisation_id, org_ids)
+    )
     return (
         sa.select(Response.organisation_id, *columns)
         .outerjoin(
             DomainScore,
             sa.and_(DomainScore.response_id == Response.id, DomainScore.round_id == round_.id),
         )
-        .where(*current_submissions(round_.id), ids_in(Response.organisation_id, org_ids))
+        .where(*current_submissions(round_.id), chosen)
     )
 
 
@@ -218,16 +225,41 @@ def portfolio_ids(broker: Broker) -> set[int]:
     return set(db.session.scalars(portfolio_query(broker)))
 
 
-def shown_levels(round_: Round, org_ids: Sequence[int] | sa.Select) -> dict[int, tuple]:
+# (database, round id) -> (its figures' change token, every group's levels shown then)
+_LEVELS: dict[tuple[str, int], tuple[tuple, dict[int, tuple]]] = {}
+_LEVELS_KEPT = 4  # rounds
+
+
+def round_levels(round_: Round) -> dict[int, tuple]:
+    """shown_levels of every group of the round, kept while nothing they are made from
+    changes: the round's change token (survey.publication_token) is renewed in the same
+    transaction as any write to its current submissions or their scores, whoever writes.
+    A portfolio's page shows a hundred groups of 20,000 but counts them all, on each of
+    its pages; the levels of a round's 14,479 answered groups took 0.2 s to read."""
+    token = change_token(round_)
+    key = (str(db.engine.url), round_.id)
+    kept = _LEVELS.get(key)
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
+    levels = shown_levels(round_, None)
+    if token is not None:
+        if key not in _LEVELS and len(_LEVELS) >= _LEVELS_KEPT:
+            _LEVELS.pop(next(iter(_LEVELS)), None)
+        _LEVELS[key] = (token, levels)
+    return levels
+
+
+def shown_levels(round_: Round, org_ids: Sequence[int] | sa.Select | None) -> dict[int, tuple]:
     """Organisation id -> ((domain, level shown), ...) in the instrument's domain order, for
     each group with a current submission (what its plan's actions follow from; the rest of
     group_results, for a portfolio's page that shows a hundred groups of 20,000).
-    ``org_ids``: the groups' ids, or a query of them (portfolio_query).
+    ``org_ids``: the groups' ids, or a query of them (portfolio_query), or None for every
+    group of the round.
 
     One row a group, each domain's score row in three columns of it (has one, its level,
     its moderated level): 14,479 rows for a portfolio of 20,000 groups, where one row a
     score was 100,000 for Python to gather."""
-    if not isinstance(org_ids, sa.Select) and not org_ids:
+    if org_ids is not None and not isinstance(org_ids, sa.Select) and not org_ids:
         return {}
     domains = [d.id for d in instrument_for(round_).domains]
     columns = pivoted(  # not overall, nor a domain the instrument lacks
@@ -320,13 +352,11 @@ def chase_list(
             .distinct()
         )
     )
+    sees = group_answers_rule(viewer) if viewer is not None else None
     withheld = {
         o.id
         for o in waiting
-        if viewer is not None
-        and viewer.role != ADMIN
-        and o.id in answered_before
-        and not may_see_group_answers(viewer, o)
+        if sees is not None and viewer.role != ADMIN and o.id in answered_before and not sees(o)
     }
     if rows is None:
         rows = invitation_rows(round_, {o.id for o in waiting}, not_answered=True)
@@ -402,7 +432,8 @@ def support_plans_workbook(
     """
     instrument = instrument_for(round_)
     everyone = portfolio_rows(broker) if broker is not None else list(orgs or [])
-    visible = [o for o in everyone if viewer is None or may_see_group_answers(viewer, o)]
+    sees = group_answers_rule(viewer) if viewer is not None else None
+    visible = [o for o in everyone if sees is None or sees(o)]
     results = group_results(round_, everyone)
     groups = [results[o.id] for o in visible if o.id in results]
     target = round_.target_level or DEFAULT_TARGET

@@ -14,7 +14,7 @@ from exports.support_plans import plan_lines, shown_level, with_tracking
 from instruments.answers import written
 
 from .. import audit
-from ..access import ADMIN, BROKER, may_see_group_answers, signed_in_user
+from ..access import ADMIN, BROKER, group_answers_rule, may_see_group_answers, signed_in_user
 from ..extensions import db
 from ..instruments_store import instrument_for, registry
 from ..journey.invitations import invitation_rows
@@ -30,9 +30,8 @@ from .plans_data import (
     group_result,
     offers_needed,
     portfolio_ids,
-    portfolio_query,
     portfolio_rows,
-    shown_levels,
+    round_levels,
     tracked_actions,
 )
 from .plans_data import support_plans_workbook as plans_workbook
@@ -87,10 +86,12 @@ def portfolio_page(slug: str):
         abort(404)
     broker = broker_for_viewer()
     groups = portfolio_rows(broker)  # plain rows: the page shows a hundred of them
-    levels = shown_levels(round_, portfolio_query(broker))  # every group's, one row each
+    every = round_levels(round_)  # the round's, kept while unchanged
+    levels = {g.id: every[g.id] for g in groups if g.id in every}  # every group's here
     target = round_.target_level or DEFAULT_TARGET
     viewer = signed_in_user()  # checked for each of 20,000 groups
-    visible = {g.id: may_see_group_answers(viewer, g) for g in groups}
+    sees = group_answers_rule(viewer)  # the consent rule, the viewer read once
+    visible = {g.id: sees(g) for g in groups}
     groups_page = Page(len(groups), request.args.get("page"), PORTFOLIO_PAGE)
     on_page = groups[groups_page.start : groups_page.end]
     responses = current_responses(round_, [g.id for g in on_page])  # this page's, for its rows

@@ -413,6 +413,61 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
     assert shown_levels(round_, chosen) == {scored.id: ((first, 3), (second, None), (third, 4))}
 
 
+def test_a_rounds_levels_are_kept_until_a_submission_or_a_score_changes(app):
+    """round_levels is read once while nothing changes (the same object comes back), and
+    read again, with the change in it, after a moderation, a new submission, a replaced
+    submission and an erasure, each committed by plain SQL as another process would."""
+    from survey.reports.plans_data import round_levels
+
+    round_ = factories.survey_round("confidence", slug="conf-kept")
+    first, second = (d.id for d in registry().latest("confidence").domains[:2])
+    ward = factories.area("KEPT-W")  # groups placed in it: the areas' token rows exist
+    one, two = (factories.organisation(name=n, area=ward) for n in ("One", "Two"))
+
+    def submit(org, level):
+        response = Response(
+            round=round_, invitation=factories.invitation(round_, org), organisation=org,
+            status="submitted", is_current=True, submitted_at=dt.datetime(2026, 6, 2),
+        )  # fmt: skip
+        response.scores.append(DomainScore(domain_id=first, score=level, level=level))
+        db.session.add(response)
+        db.session.commit()
+        return response
+
+    first_answer = submit(one, 2)
+    levels = round_levels(round_)
+    assert levels == {one.id: ((first, 2),)}
+    assert round_levels(round_) is levels  # kept: nothing changed
+
+    db.session.execute(
+        sa.update(DomainScore)
+        .where(DomainScore.response_id == first_answer.id)
+        .values(moderated_level=4)
+    )
+    db.session.commit()
+    assert round_levels(round_) == {one.id: ((first, 4),)}  # a moderation
+
+    submit(two, 1)
+    assert round_levels(round_) == {one.id: ((first, 4),), two.id: ((first, 1),)}
+
+    db.session.execute(
+        sa.update(Response).where(Response.id == first_answer.id).values(is_current=False)
+    )
+    again = submit(one, 3)  # replaced
+    db.session.add(
+        DomainScore(response_id=again.id, round_id=round_.id, domain_id=second, score=5, level=5)
+    )
+    db.session.commit()
+    assert round_levels(round_) == {one.id: ((first, 3), (second, 5)), two.id: ((first, 1),)}
+
+    db.session.execute(sa.delete(DomainScore).where(DomainScore.response_id == again.id))
+    db.session.execute(sa.delete(Response).where(Response.organisation_id == one.id))
+    db.session.commit()
+    kept = round_levels(round_)
+    assert kept == {two.id: ((first, 1),)}  # erased
+    assert round_levels(round_) is kept
+
+
 def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monkeypatch):
     """Five rows a page: the broker's 13 groups and 3 silent ones (16) on pages of 5, 5, 5
     and 1 (a page past the end is the last, a page that is not a number the first). At two
