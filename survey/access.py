@@ -10,7 +10,7 @@ applies ``may_see_group_answers`` to signed-in staff on every page with answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from flask import Flask, abort, g, redirect, request, url_for
@@ -227,15 +227,36 @@ def may_see_group_answers(
 
     areas: the user's visible_area_ids when the caller already has them (a list of groups).
     """
+    return group_answers_rule(user, areas=areas)(organisation)
+
+
+def group_answers_rule(user, *, areas: set[int] | None = None) -> Callable[[Organisation], bool]:
+    """may_see_group_answers for one user, as a check to make of many groups: the user's
+    role, broker and areas are read once (a portfolio checks 20,000 groups, and reading
+    the user's attributes for each took 0.07 s)."""
     if not user.is_authenticated:
-        return False
-    if user.role == ADMIN:
-        return True
-    if user.role == BROKER:
-        return organisation.broker_id == user.broker_id and organisation.consent_broker
-    if user.role == AREA_LEAD:
-        areas = areas if areas is not None else visible_area_ids(user) or set()
-        return organisation.area_id in areas and organisation.consent_area_lead
+        return _no_group
+    role = user.role
+    if role == ADMIN:
+        return _any_group
+    if role == BROKER:
+        broker_id = user.broker_id
+        return lambda organisation: (
+            organisation.broker_id == broker_id and (organisation.consent_broker)
+        )
+    if role == AREA_LEAD:
+        mine = areas if areas is not None else visible_area_ids(user) or set()
+        return lambda organisation: (
+            organisation.area_id in mine and (organisation.consent_area_lead)
+        )
+    return _no_group
+
+
+def _any_group(organisation) -> bool:
+    return True
+
+
+def _no_group(organisation) -> bool:
     return False
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from exports.formula import csv_text
 
 from .. import audit
-from ..access import ADMIN, areas_under, may_see_group_answers, visible_area_ids
+from ..access import ADMIN, areas_under, group_answers_rule
 from ..extensions import db
 from ..instruments_store import instrument_for
 from ..models import (
@@ -273,12 +273,8 @@ def withheld_links(rows: list[InvitationRow], user) -> set[int]:
             Organisation.id.in_(answered)
         )
     )
-    areas = visible_area_ids(user)  # for an area lead: worked out once, not once a group
-    kept = {
-        row.id
-        for row in map(Sharing._make, sharing)
-        if not may_see_group_answers(user, row, areas=areas)
-    }
+    sees = group_answers_rule(user)  # for an area lead, its areas worked out once
+    kept = {row.id for row in map(Sharing._make, sharing) if not sees(row)}
     return {r.invitation.id for r in rows if r.org_id in kept}
 
 

@@ -24,8 +24,7 @@ from ..access import (
     AREA_LEAD,
     BROKER,
     areas_under,
-    may_see_group_answers,
-    visible_area_ids,
+    group_answers_rule,
 )
 from ..aggregates import AreaAggregate, area_aggregates, derived_figures
 from ..derived_sets import BELOW, TARGET
@@ -115,7 +114,7 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
         .where(OrganisationArea.area_id == area.id)
         .order_by(Organisation.name, Organisation.id)
     )
-    areas = visible_area_ids(viewer) if viewer is not None and viewer.role == AREA_LEAD else None
+    sees = group_answers_rule(viewer) if viewer is not None else None  # an area lead's areas once
     # One row a group, each domain's score in two columns of it (level, moderated level),
     # read in batches: an ICS's 200,000 score rows, read whole and kept per domain, were
     # 40 MB of its roadmap's peak and most of the time it took to gather them.
@@ -154,7 +153,7 @@ def groups_in_area(round_: Round, area: Area, *, moderated: bool, viewer) -> lis
     no_levels = (None,) * len(domain_ids)
     rows = []
     for org in db.session.execute(query, execution_options={"yield_per": BATCH}):
-        if viewer is not None and not may_see_group_answers(viewer, org, areas=areas):
+        if sees is not None and not sees(org):
             continue
         org_id = org.id
         at = submitted.get(org_id)
