@@ -30,8 +30,8 @@ from .plans_data import (
     group_result,
     offers_needed,
     portfolio_ids,
+    portfolio_levels,
     portfolio_rows,
-    round_levels,
     tracked_actions,
 )
 from .plans_data import support_plans_workbook as plans_workbook
@@ -86,8 +86,8 @@ def portfolio_page(slug: str):
         abort(404)
     broker = broker_for_viewer()
     groups = portfolio_rows(broker)  # plain rows: the page shows a hundred of them
-    every = round_levels(round_)  # the round's, kept while unchanged
-    levels = {g.id: every[g.id] for g in groups if g.id in every}  # every group's here
+    # every group's, one row each, kept while unchanged
+    levels = portfolio_levels(round_, broker, frozenset(g.id for g in groups))
     target = round_.target_level or DEFAULT_TARGET
     viewer = signed_in_user()  # checked for each of 20,000 groups
     sees = group_answers_rule(viewer)  # the consent rule, the viewer read once

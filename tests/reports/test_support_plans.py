@@ -413,16 +413,20 @@ def test_a_groups_result_is_its_current_submission_in_the_instruments_domain_ord
     assert shown_levels(round_, chosen) == {scored.id: ((first, 3), (second, None), (third, 4))}
 
 
-def test_a_rounds_levels_are_kept_until_a_submission_or_a_score_changes(app):
-    """round_levels is read once while nothing changes (the same object comes back), and
-    read again, with the change in it, after a moderation, a new submission, a replaced
-    submission and an erasure, each committed by plain SQL as another process would."""
-    from survey.reports.plans_data import round_levels
+def test_a_portfolios_levels_are_kept_until_a_submission_a_score_or_its_groups_change(app):
+    """portfolio_levels is read once while nothing changes (the same object comes back),
+    and read again, with the change in it, after a moderation, a new submission, a
+    replaced submission and an erasure, each committed by plain SQL as another process
+    would, and when a group joins the broker (which no figure's token follows)."""
+    from survey.reports.plans_data import portfolio_ids, portfolio_levels
 
     round_ = factories.survey_round("confidence", slug="conf-kept")
     first, second = (d.id for d in registry().latest("confidence").domains[:2])
     ward = factories.area("KEPT-W")  # groups placed in it: the areas' token rows exist
-    one, two = (factories.organisation(name=n, area=ward) for n in ("One", "Two"))
+    broker, elsewhere = Broker(name="Kept CVS"), Broker(name="Other CVS")
+    db.session.add_all([broker, elsewhere])
+    one, two, three = (factories.organisation(name=n, area=ward) for n in ("One", "Two", "Three"))
+    one.broker, two.broker, three.broker = broker, broker, elsewhere
 
     def submit(org, level):
         response = Response(
@@ -434,10 +438,14 @@ def test_a_rounds_levels_are_kept_until_a_submission_or_a_score_changes(app):
         db.session.commit()
         return response
 
+    def levels():
+        return portfolio_levels(round_, broker, frozenset(portfolio_ids(broker)))
+
     first_answer = submit(one, 2)
-    levels = round_levels(round_)
-    assert levels == {one.id: ((first, 2),)}
-    assert round_levels(round_) is levels  # kept: nothing changed
+    submit(three, 5)  # another broker's
+    kept = levels()
+    assert kept == {one.id: ((first, 2),)}
+    assert levels() is kept  # nothing changed
 
     db.session.execute(
         sa.update(DomainScore)
@@ -445,10 +453,10 @@ def test_a_rounds_levels_are_kept_until_a_submission_or_a_score_changes(app):
         .values(moderated_level=4)
     )
     db.session.commit()
-    assert round_levels(round_) == {one.id: ((first, 4),)}  # a moderation
+    assert levels() == {one.id: ((first, 4),)}  # a moderation
 
     submit(two, 1)
-    assert round_levels(round_) == {one.id: ((first, 4),), two.id: ((first, 1),)}
+    assert levels() == {one.id: ((first, 4),), two.id: ((first, 1),)}
 
     db.session.execute(
         sa.update(Response).where(Response.id == first_answer.id).values(is_current=False)
@@ -458,14 +466,20 @@ def test_a_rounds_levels_are_kept_until_a_submission_or_a_score_changes(app):
         DomainScore(response_id=again.id, round_id=round_.id, domain_id=second, score=5, level=5)
     )
     db.session.commit()
-    assert round_levels(round_) == {one.id: ((first, 3), (second, 5)), two.id: ((first, 1),)}
+    assert levels() == {one.id: ((first, 3), (second, 5)), two.id: ((first, 1),)}
 
     db.session.execute(sa.delete(DomainScore).where(DomainScore.response_id == again.id))
     db.session.execute(sa.delete(Response).where(Response.organisation_id == one.id))
     db.session.commit()
-    kept = round_levels(round_)
+    kept = levels()
     assert kept == {two.id: ((first, 1),)}  # erased
-    assert round_levels(round_) is kept
+    assert levels() is kept
+
+    db.session.execute(
+        sa.update(Organisation).where(Organisation.id == three.id).values(broker_id=broker.id)
+    )
+    db.session.commit()
+    assert levels() == {two.id: ((first, 1),), three.id: ((first, 5),)}  # a group joined
 
 
 def test_a_long_portfolio_comes_a_page_at_a_time(client, login, geography, monkeypatch):
