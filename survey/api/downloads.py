@@ -139,19 +139,19 @@ def iter_json(
 ) -> Iterator[str]:
     """The document ``jsonify(**head, rows=[...])`` sends (each row an object by column),
     written JSON_ROWS_A_PIECE rows at a time as they are read: 29,000 responses held as dicts
-    for jsonify took 255 MB."""
+    for jsonify took 255 MB. A piece's rows are encoded in one call, as a list whose
+    brackets are dropped: the same text as encoding each row, where a call a row took
+    0.4 s of 5 s for 28,949 responses."""
     dumps = functools.partial(current_app.json.dumps, separators=(",", ":"))
     opening = dumps({**head, "rows": []})  # "rows" sorts last, and is put last
     yield opening.removesuffix("[]}") + "["
-    batch: list[str] = []
+    batch: list[Mapping] = []
     comma = ""
     for row in rows:
         if type(row) is Led:
             row = [*row.lead, *row.rest]
-        batch.append(
-            dumps(row if isinstance(row, Mapping) else dict(zip(columns, row, strict=True)))
-        )
+        batch.append(row if isinstance(row, Mapping) else dict(zip(columns, row, strict=True)))
         if len(batch) == JSON_ROWS_A_PIECE:
-            yield comma + ",".join(batch)
+            yield comma + dumps(batch)[1:-1]
             batch, comma = [], ","
-    yield (comma + ",".join(batch) if batch else "") + "]}\n"
+    yield (comma + dumps(batch)[1:-1] if batch else "") + "]}\n"
