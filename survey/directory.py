@@ -46,6 +46,7 @@ from maps.postcodes import great_circle_metres
 
 from .extensions import db
 from .models import Area, DirectoryEntry, DirectoryState, Organisation, OrganisationArea
+from .sql import ids_in
 
 
 def listed_select() -> sa.Select:
@@ -238,8 +239,8 @@ def public_venues(area_ids: list[int]) -> list[tuple[ListedGroup, float, float]]
     The same rule as the listing (``_venue``): a venue is published only when the group
     said it is public; its coordinates come from the venue's postcode, never the group's.
     """
-    within = sa.select(OrganisationArea.organisation_id).where(
-        OrganisationArea.area_id.in_(area_ids)
+    within = sa.select(OrganisationArea.organisation_id).where(  # one value, however many
+        ids_in(OrganisationArea.area_id, area_ids)
     )
     query = (
         sa.select(
