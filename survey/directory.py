@@ -372,10 +372,10 @@ def _filtered(filters: Filters) -> sa.Select:
             query = query.where(clause)
     if filters.area_ids is not None:
         inside = sa.select(OrganisationArea.organisation_id).where(
-            OrganisationArea.area_id.in_(filters.area_ids)
+            ids_in(OrganisationArea.area_id, filters.area_ids)
         )
         query = query.where(
-            sa.or_(Organisation.id.in_(inside), Organisation.area_id.in_(filters.area_ids))
+            sa.or_(Organisation.id.in_(inside), ids_in(Organisation.area_id, filters.area_ids))
         )
     if filters.near is not None:
         query = query.where(Organisation.area_id.in_(areas_within(*filters.near)))

@@ -22,6 +22,7 @@ from ..models import AREA_TYPES, OVERALL, Area, Round
 from ..paging import Page
 from ..publication import publish
 from ..readiness import area_readiness
+from ..sql import ids_in
 from .charts import compare_png
 from .compare import MAX_AREAS, MIN_AREAS, compare_rows, differences
 from .mapfile import map_file_html
@@ -75,7 +76,7 @@ def _visible_query(query):
 def _visible() -> list:
     """The condition that an area is one the signed-in user may see (none for all)."""
     visible = visible_area_ids(current_user)
-    return [] if visible is None else [Area.id.in_(visible or {-1})]
+    return [] if visible is None else [ids_in(Area.id, visible)]  # one value, however many
 
 
 def _may_see(area: Area) -> bool:
