@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.models import Area, OrganisationArea
@@ -37,3 +38,17 @@ def test_only_whole_numbers_are_written_into_the_statement(app):
 
     with pytest.raises(ValueError):
         ids_in(OrganisationArea.area_id, [1, "2); DROP TABLE area; --"])
+
+
+def test_ids_in_takes_a_nations_worth_of_ids(app):
+    """ids_in with 40,000 ids besides two real ones (about England's small areas: past
+    SQLite's limit of 32,766 bound parameters, were each its own) finds the two, and no
+    ids find nothing."""
+    from survey.sql import ids_in
+
+    a, b, c = (factories.area(code=f"ID-{x}") for x in "ABC")
+    db.session.commit()
+    wanted = [a.id, c.id, *range(1_000_000, 1_040_000)]
+    query = sa.select(Area.code).where(ids_in(Area.id, wanted)).order_by(Area.code)
+    assert db.session.scalars(query).all() == ["ID-A", "ID-C"]
+    assert db.session.scalars(sa.select(Area.code).where(ids_in(Area.id, []))).all() == []
