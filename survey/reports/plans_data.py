@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
@@ -223,6 +224,7 @@ def portfolio_ids(broker: Broker) -> set[int]:
 # levels shown), for a few portfolios
 _LEVELS: dict[tuple[str, int, int], tuple[tuple, frozenset[int], dict[int, tuple]]] = {}
 _LEVELS_KEPT = 8
+_LEVELS_LOCK = threading.Lock()  # a threaded server's requests share them
 
 
 def portfolio_levels(round_: Round, broker: Broker, group_ids: frozenset[int]) -> dict[int, tuple]:
@@ -239,9 +241,10 @@ def portfolio_levels(round_: Round, broker: Broker, group_ids: frozenset[int]) -
         return kept[2]
     levels = shown_levels(round_, group_ids)  # these ids: read together with the groups
     if token is not None:
-        if key not in _LEVELS and len(_LEVELS) >= _LEVELS_KEPT:
-            _LEVELS.pop(next(iter(_LEVELS)), None)
-        _LEVELS[key] = (token, group_ids, levels)
+        with _LEVELS_LOCK:
+            if key not in _LEVELS and len(_LEVELS) >= _LEVELS_KEPT:
+                _LEVELS.pop(next(iter(_LEVELS)))  # the oldest
+            _LEVELS[key] = (token, group_ids, levels)
     return levels
 
 
