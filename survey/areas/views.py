@@ -240,11 +240,10 @@ def area_urls(rows, round_: Round) -> dict[str, str]:
     }
 
 
-def _map_areas(rows, urls: dict[str, str], known: dict[int, int] | None = None) -> list:
+def _map_areas(rows, urls: dict[str, str]) -> list:
     """The plain data the map core takes; geometries stay as the stored GeoJSON text."""
-    known = known or {}
     return [
-        row.map_area(urls[row.area.code], row.area.display_geometry, known.get(row.area.id))
+        row.map_area(urls[row.area.code], row.area.display_geometry, row.area.groups)
         for row in rows
     ]
 
@@ -257,8 +256,7 @@ def map_page():
     order = _choice("order", ("asc", "desc"), "asc")
     scale = scale_for(choice["measure"])
     urls = area_urls(choice["rows"], choice["round"])
-    known = {row.area.id: row.area.groups for row in choice["rows"]}
-    areas = _map_areas(choice["rows"], urls, known)
+    areas = _map_areas(choice["rows"], urls)
     args = {k: v for k, v in request.args.items() if k not in ("sort", "order", "page")}
     args.update(
         round=choice["round"].slug,
@@ -305,7 +303,6 @@ def map_page():
         notes=footprint_notes(row.area.footprint_method for row in choice["rows"]),
         points_json=practice_points(choice),
         venues_json=venue_points(choice),
-        known=known,
     )
 
 
