@@ -1,7 +1,8 @@
 """Statistical disclosure control over sets of groups: what may be published, and when.
 
 Pure set logic; the shell decides which groups (member keys) feed which
-figure. A figure is published from a set of members; two published figures
+figure. A set is a frozenset or, for a whole round, a scoring.members.MemberSet
+(the same answers, in arrays); one plan is given one kind. A figure is published from a set of members; two published figures
 whose sets differ by 1 to threshold - 1 members would give those few away by
 subtraction, whatever their areas (wards overlap neighbourhoods) and whenever
 they were published (before and after one group submitted). So:
@@ -21,6 +22,10 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+
+import numpy as np
+
+from .members import MemberSet
 
 Members = frozenset
 
@@ -71,20 +76,30 @@ def residual_size(parent: frozenset, children: Iterable[frozenset]) -> int:
 
     A member in the parent and in no child counts once; a member in a child and
     not the parent, or in two children, counts once per extra appearance: the
-    size of the signed combination ``parent - sum(children)``.
+    size of the signed combination ``parent - sum(children)``. Member by member,
+    that is each parent member's one less the children holding it (in absolute
+    value), and each other member's children: in all, the parent's size and the
+    children's, less twice the parent members some child holds.
     """
     children = list(children)
-    covered = frozenset().union(*children)
-    if len(covered) == sum(len(child) for child in children):
-        # No member in two children (areas that split their parent, the usual case):
-        # set arithmetic gives the same count, without counting member by member.
-        return len(parent - covered) + len(covered - parent)
-    counts: Counter = Counter()
-    for child in children:
-        counts.update(child)
-    left = sum(1 for m in parent if counts.get(m, 0) == 0)
-    extra = sum(abs(c - (1 if m in parent else 0)) for m, c in counts.items())
-    return left + extra
+    every = sum(len(child) for child in children)
+    return len(parent) + every - 2 * _held(parent, children)
+
+
+def _held(parent: frozenset, children: list[frozenset]) -> int:
+    """How many of the parent's members some child holds."""
+    if not children:
+        return 0
+    if not isinstance(parent, MemberSet):
+        return len(parent.intersection(frozenset().union(*children)))
+    ours = parent.codes
+    if not ours.size:
+        return 0
+    theirs = np.concatenate([child.codes for child in children])
+    at = np.minimum(np.searchsorted(ours, theirs), ours.size - 1)  # where each would be
+    held = np.zeros(ours.size, dtype=bool)
+    held[at[ours[at] == theirs]] = True
+    return int(np.count_nonzero(held))
 
 
 def residual_suppression(

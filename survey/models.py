@@ -670,7 +670,7 @@ class PublishedFigure(db.Model):
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("area.id", ondelete="CASCADE"), index=True)
     domain_id: Mapped[str] = mapped_column(sa.String(80))
     members: Mapped[list] = mapped_column(sa.JSON, deferred=True)
-    # of the members (survey.publication.members_digest): a refresh compares it with the
+    # of the members (scoring.members.members_digest): a refresh compares it with the
     # slot's set now instead of reading the members back
     digest: Mapped[str | None] = mapped_column(sa.String(64))
     n: Mapped[int]

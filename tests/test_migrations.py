@@ -483,12 +483,12 @@ def test_figures_summary_migration_keeps_rounds_and_downgrades_cleanly(empty_dat
 def test_figure_digest_migration_gives_every_figure_its_members_digest(empty_database):
     """0013: every published figure gets the digest of its members: sha256 of the members
     sorted and joined by commas (so ["2:3:3.0", "10:4:4.0"] is hashed as
-    "10:4:4.0,2:3:3.0"), the same as survey.publication.members_digest; 2,001 figures, so
+    "10:4:4.0,2:3:3.0"), the same as scoring.members.members_digest; 2,001 figures, so
     the backfill crosses its batch of 2,000. Downgrading drops the column and the index and
     keeps the figures."""
     import hashlib
 
-    from survey.publication import members_digest
+    from scoring.members import members_digest
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
     with app.app_context():

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from scoring.disclosure import plan_publication
+from scoring.members import members_digest
 from survey import publication
 from survey.extensions import db
 from survey.instruments_store import registry
@@ -28,10 +29,10 @@ from survey.models import (
     Publication,
     PublishedFigure,
 )
-from survey.publication import children_by_parent, current_state, members_digest
+from survey.publication import children_by_parent, current_state
 
 from .. import factories
-from .test_current_state import _random_rounds, scored
+from .test_current_state import _random_rounds, as_keys, scored
 
 THRESHOLD = 5
 
@@ -58,9 +59,10 @@ def _oracle(round_id: int, moderated: bool, state) -> tuple[dict, set]:
                 latest[domain_id][area_id] = (publication_id, members)
     children = children_by_parent()
     published, hidden = {}, set()
-    for domain_id in sorted(set(state.sets) | set(latest)):
+    now = as_keys(state)  # the plan made over the members' text keys, as frozensets
+    for domain_id in sorted(set(now) | set(latest)):
         plan = plan_publication(
-            state.sets.get(domain_id, {}),
+            now.get(domain_id, {}),
             {a: m for a, (_, m) in latest[domain_id].items()},
             ledger[domain_id],
             children,

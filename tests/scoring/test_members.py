@@ -1,0 +1,141 @@
+"""Member sets as sorted arrays of codes (scoring.members): the same answers as frozensets."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.disclosure import differ_by_few, plan_publication, residual_size, to_check
+from scoring.members import MemberSet, MemberTable, members_digest, sets_by_area
+
+LETTERS = "abcdefghijkl"
+CODE_OF = {letter: code for code, letter in enumerate(LETTERS)}
+
+_set = st.frozensets(st.sampled_from(LETTERS), max_size=10)
+_slots = st.dictionaries(st.sampled_from("PABCDE"), _set, max_size=6)
+
+
+def coded(letters: frozenset) -> MemberSet:
+    return MemberSet.of(CODE_OF[m] for m in letters)
+
+
+def lettered(members: MemberSet) -> frozenset:
+    return frozenset(LETTERS[code] for code in members)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_set, _set)
+def test_a_member_set_answers_as_the_frozenset_of_the_same_members(a, b):
+    ours, theirs = coded(a), coded(b)
+    assert len(ours) == len(a) and bool(ours) == bool(a)
+    assert list(ours) == sorted(CODE_OF[m] for m in a)  # iterated in order
+    assert all((CODE_OF[m] in ours) == (m in a) for m in LETTERS)
+    assert (ours == theirs) == (a == b) and (ours != theirs) == (a != b)
+    if a == b:
+        assert hash(ours) == hash(theirs) and len({ours, theirs}) == 1
+    assert lettered(ours ^ theirs) == a ^ b
+    assert lettered(ours - theirs) == a - b
+    assert lettered(ours.union(theirs)) == a | b and lettered(ours.union()) == a
+    for threshold in (2, 3, 5):
+        assert differ_by_few(ours, theirs, threshold) == differ_by_few(a, b, threshold)
+
+
+def test_a_member_set_is_not_equal_to_a_frozenset():
+    assert coded(frozenset("ab")) != frozenset({0, 1})
+    assert MemberSet.of([3, 1, 3, 2]).codes.tolist() == [1, 2, 3]  # sorted, repeats dropped
+    assert MemberSet.of(np.array([5, 5], dtype=np.int64)).codes.dtype == np.int32
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_set, st.lists(_set, max_size=5))
+def test_the_residual_of_member_sets_is_the_frozensets_residual(parent, children):
+    """Children that split the parent, overlap, repeat or reach outside it, or none."""
+    assert residual_size(coded(parent), [coded(c) for c in children]) == residual_size(
+        parent, children
+    )
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_slots, _slots, st.lists(_set, max_size=8), st.integers(2, 5))
+def test_a_plan_over_member_sets_is_the_plan_over_frozensets(current, published, ledger, threshold):
+    """Published, hidden, shown, refused and clean: slot for slot, member for member."""
+    children = {"P": ["A", "B", "C"], "A": ["D", "E"]}
+    expected = plan_publication(current, published, ledger, children, threshold)
+    plan = plan_publication(
+        {s: coded(m) for s, m in current.items()},
+        {s: coded(m) for s, m in published.items()},
+        [coded(m) for m in ledger],
+        children,
+        threshold,
+    )
+    assert {s: lettered(m) for s, m in plan.publish.items()} == expected.publish
+    assert {s: lettered(m) for s, m in plan.shown.items()} == expected.shown
+    assert (plan.hidden, plan.refused, plan.clean) == (
+        expected.hidden,
+        expected.refused,
+        expected.clean,
+    )
+    checking = to_check({s: coded(m) for s, m in current.items()}, {}, threshold)
+    assert [(s, lettered(m)) for s, m in checking] == to_check(current, {}, threshold)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(1, 6), min_size=1, max_size=3, unique=True),
+            st.lists(st.integers(0, 40), min_size=1, max_size=8),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_each_area_gets_the_union_of_the_parts_placed_in_it(parts):
+    """Parts of any sizes, codes repeated within and across parts, areas shared."""
+    places = [tuple(areas) for areas, _ in parts]
+    codes = np.array([c for _, part in parts for c in part], dtype=np.int32)
+    made = sets_by_area(places, [len(part) for _, part in parts], codes)
+    expected: dict[int, set] = {}
+    for areas, part in parts:
+        for area in areas:
+            expected.setdefault(area, set()).update(part)
+    assert list(made) == sorted(expected)  # in area order
+    assert {a: m.codes.tolist() for a, m in made.items()} == {
+        a: sorted(m) for a, m in expected.items()
+    }
+    assert sets_by_area([], [], np.empty(0, np.int32)) == {}
+
+
+def test_a_tables_codes_follow_the_keys_order_and_digests_are_the_keys_digests():
+    values = {"10:4:4.0": (4.0, 4), "2:3:3.0": (3.0, 3), "2:1:1.5": (1.5, 1)}
+    table = MemberTable(values, plain=["2", "10"])
+    # "10" < "10:4:4.0" < "2" < "2:1:1.5" < "2:3:3.0": text order, not number order
+    assert table.codes(["2:3:3.0", "10", "2"]).tolist() == [4, 0, 2]
+    sets = {
+        7: MemberSet.of(table.codes(["2:3:3.0", "10:4:4.0", "2:1:1.5"])),
+        8: MemberSet.of([]),
+        9: MemberSet.of(table.codes(["2"])),
+    }
+    assert table.keys_of(sets[7]) == ["10:4:4.0", "2:1:1.5", "2:3:3.0"]
+
+    def by_definition(keys):  # members_digest, spelled out
+        return hashlib.sha256(",".join(sorted(keys)).encode()).hexdigest()
+
+    assert members_digest(["b", "a,"]) == by_definition(["a,", "b"])
+    assert table.digests(sets) == {
+        7: by_definition(["2:3:3.0", "10:4:4.0", "2:1:1.5"]),
+        8: by_definition([]),
+        9: by_definition(["2"]),
+    }
+    assert table.digest(sets[9]) == by_definition(["2"])
+    assert table.values() == values
+    assert table.scores[table.codes(["2:1:1.5"])].tolist() == [1.5]
+    assert table.levels[table.codes(["10:4:4.0"])].tolist() == [4]
+    # keys met later (the ledger's earlier or erased members) are numbered after
+    earlier = table.member_set(["gone-1f", "2:3:3.0", "gone-1f", "9:1:1.0"])
+    assert earlier.codes.tolist() == [4, 5, 6]
+    assert table.keys_of(earlier) == ["2:3:3.0", "gone-1f", "9:1:1.0"]
+    assert table.member_set(["9:1:1.0"]).codes.tolist() == [6]
