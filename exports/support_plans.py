@@ -20,6 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from instruments import HORIZON_LABELS, HORIZONS, Instrument, SupportOffer
 
+from .kept import Kept
 from .workbook_style import (
     BOLD,
     SUBHEADER_FILL,
@@ -38,6 +39,7 @@ from .workbook_style import (
 
 SELF_ASSESSED, MODERATED = "self-assessed", "moderated"
 PLANS = "Support plans"
+TAILS_KEPT = 20_000  # a sheet's distinct lines of levels kept made (a few dozen, but notes)
 PLAN_ID = "plan"  # an action no one has tracked yet: plan:<round>:<group id>:<subject key>
 
 
@@ -382,26 +384,29 @@ def _levels_sheet(wb, instrument: Instrument, groups: Sequence[GroupResult]) -> 
     descriptor = _descriptors(instrument)
     ws = new_sheet(wb, "Levels", widths=(9, 30, 22, 12, 26, 12, 12, 40, 14, 60))
     write_header(ws, header)
+
+    def levels(domain_id: str, level, moderated_level, note) -> list:
+        """A line's cells after the group's: the same for each group at the same levels."""
+        lv = GroupLevel(domain_id, names[domain_id], level, moderated_level, note)
+        return [
+            names[domain_id],
+            level_cell(ws, lv.level, "" if lv.level is None else None),
+            level_cell(ws, lv.moderated_level, "" if lv.moderated_level is None else None),
+            cell(ws, lv.note or "", wrap=True),
+            lv.shown_as,
+            cell(ws, descriptor(domain_id, lv.shown), wrap=True),
+        ]
+
+    tails = Kept(lambda key: levels(*key), TAILS_KEPT)
     count = 0
     for g in groups:
         by_domain = {lv.domain_id: lv for lv in g.levels}
         for domain_id in domains:
-            lv = by_domain.get(domain_id) or GroupLevel(domain_id, names[domain_id], None)
-            write_row(
-                ws,
-                [
-                    g.org_id,
-                    g.name,
-                    g.area_name,
-                    g.submitted_on,
-                    names[domain_id],
-                    level_cell(ws, lv.level, "" if lv.level is None else None),
-                    level_cell(ws, lv.moderated_level, "" if lv.moderated_level is None else None),
-                    cell(ws, lv.note or "", wrap=True),
-                    lv.shown_as,
-                    cell(ws, descriptor(domain_id, lv.shown), wrap=True),
-                ],
-            )
+            lv = by_domain.get(domain_id)
+            key = (domain_id, None, None, None) if lv is None else (
+                domain_id, lv.level, lv.moderated_level, lv.note or None
+            )  # fmt: skip
+            write_row(ws, [g.org_id, g.name, g.area_name, g.submitted_on, *tails[key]])
             count += 1
     add_filter(ws, len(header), count + 1)
 
@@ -431,26 +436,40 @@ def _group_pages_sheet(wb, instrument, groups, paired) -> None:
         write_row(ws, values)
         count += 1
 
+    def level_line(domain_id: str, shown, moderated: bool, ambition) -> list:
+        """A domain's line: the same for each group at the same level and ambition."""
+        lv = GroupLevel(domain_id, names[domain_id], shown, shown if moderated else None)
+        return [
+            names[domain_id],
+            level_cell(ws, lv.shown, "" if lv.shown is None else None),
+            lv.shown_as,
+            cell(ws, descriptor(domain_id, lv.shown), wrap=True),
+            ambition if ambition is not None else "not given",
+        ]
+
+    def action(domain: str, text: str, horizon: str, offer: str | None, provider) -> list:
+        """An action's first cells: the same in each group's plan that has it."""
+        support = f"{offer} ({provider})" if offer else ""
+        return [cell(ws, f"{domain}: {text}", wrap=True), horizon, cell(ws, support, wrap=True)]
+
+    level_lines = Kept(lambda key: level_line(*key), TAILS_KEPT)
+    action_cells = Kept(lambda key: action(*key), TAILS_KEPT)
     for g in groups:
         add([cell(ws, g.name, font=BOLD), g.area_name, f"Submitted {g.submitted_on or ''}"])
         add([cell(ws, h, fill=SUBHEADER_FILL) for h in
              ("Area of work", "Level now", "Level shown", "What the level means", "Ambition")])  # fmt: skip
         by_domain = {lv.domain_id: lv for lv in g.levels}
-        for domain_id, name in names.items():
-            lv = by_domain.get(domain_id) or GroupLevel(domain_id, name, None)
-            add([
-                name,
-                level_cell(ws, lv.shown, "" if lv.shown is None else None),
-                lv.shown_as,
-                cell(ws, descriptor(domain_id, lv.shown), wrap=True),
-                lv.ambition if lv.ambition is not None else "not given",
-            ])  # fmt: skip
+        for domain_id in names:
+            lv = by_domain.get(domain_id)
+            key = (domain_id, None, False, None) if lv is None else (
+                domain_id, lv.shown, lv.moderated_level is not None, lv.ambition
+            )  # fmt: skip
+            add(level_lines[key])
         add([cell(ws, h, fill=SUBHEADER_FILL) for h in
              ("Agreed action", "When", "Support", "Owner", "Due date", "Status")])  # fmt: skip
         for ln, t in actions_of.get(g.org_id, []):
-            support = f"{ln.offer} ({ln.provider})" if ln.offer else ""
-            add([cell(ws, f"{ln.domain}: {ln.action}", wrap=True), ln.horizon,
-                 cell(ws, support, wrap=True), *_shown_tracking(t)])  # fmt: skip
+            add([*action_cells[ln.domain, ln.action, ln.horizon, ln.offer, ln.provider],
+                 *_shown_tracking(t)])  # fmt: skip
         for t in asked_of.get(g.org_id, []):
             add([cell(ws, t.subject, wrap=True), "asked by the group", "",
                  *_shown_tracking(t)])  # fmt: skip

@@ -133,6 +133,70 @@ def test_offers_needed_are_the_offers_each_groups_whole_plan_names(portfolio):
     assert dict(offers_needed(instrument, REGISTRY.offers, levels, target)) == expected
 
 
+def test_groups_at_the_same_levels_keep_their_own_notes_moderation_and_ambitions():
+    """Lines that repeat from group to group are made once (a portfolio's 115,000 lines of
+    levels are a few dozen distinct ones); what differs between groups at the same levels
+    still shows: a moderation note, a level moderated to the one another group assessed
+    itself at, an ambition, a domain not answered."""
+    from exports.support_plans import write_support_plans
+
+    instrument = load_registry().latest("confidence")
+    first, second = instrument.domains[:2]
+    out_of = [d for d in instrument.domains if d.id not in (first.id, second.id)]
+
+    def group(org_id, level, moderated, note, ambition):
+        levels = (
+            GroupLevel(first.id, first.name, level, moderated, note, ambition),
+            GroupLevel(second.id, second.name, 2),
+            *(GroupLevel(d.id, d.name, 5) for d in out_of[1:]),  # out_of[0]: not answered
+        )
+        return GroupResult(org_id, f"Group {org_id}", "N1", "North", None, levels)
+
+    groups = [
+        group(1, 3, None, None, None),
+        group(2, 3, None, "Seen the policy", 4),
+        group(3, 4, 3, "Policy out of date", 5),
+        group(4, 3, None, None, 4),
+        group(5, 3, None, None, None),
+    ]
+    out = io.BytesIO()
+    write_support_plans(
+        out,
+        instrument=instrument,
+        offers=REGISTRY.offers,
+        groups=groups,
+        target=4,
+        method=[("Round", "test")],
+    )
+    wb = workbook(out.getvalue())
+    levels = [r for r in rows_of(wb["Levels"]) if r["Domain"] == first.name]
+    assert [
+        (r["Group id"], r["Self-assessed level"], r["Moderated level"], r["Moderation note"],
+         r["Level shown"]) for r in levels
+    ] == [
+        (1, 3, None, None, "self-assessed"),
+        (2, 3, None, "Seen the policy", "self-assessed"),
+        (3, 4, 3, "Policy out of date", "moderated"),
+        (4, 3, None, None, "self-assessed"),
+        (5, 3, None, None, "self-assessed"),
+    ]  # fmt: skip
+    assert len({r["What this level means here"] for r in levels}) == 1  # level 3 shown by each
+    unanswered = [r for r in rows_of(wb["Levels"]) if r["Domain"] == out_of[0].name]
+    assert [(r["Self-assessed level"], r["Level shown"]) for r in unanswered] == [
+        (None, "self-assessed")
+    ] * 5
+    page = list(wb["One page per group"].iter_rows(values_only=True))
+    lines = [r for r in page if r[0] == first.name]
+    assert [(r[1], r[2], r[4]) for r in lines] == [
+        (3, "self-assessed", "not given"),
+        (3, "self-assessed", 4),
+        (3, "moderated", 5),
+        (3, "self-assessed", 4),
+        (3, "self-assessed", "not given"),
+    ]
+    assert [r[1:3] for r in page if r[0] == out_of[0].name] == [(None, "self-assessed")] * 5
+
+
 def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
     org = geography.orgs["P1 group 0"]  # level 1 everywhere, target 4: a gap of 3 in each
     out = tmp_path / "plan.xlsx"
