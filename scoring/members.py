@@ -13,8 +13,8 @@ mixed: a rule given MemberSets is given nothing else.
 
 ``MemberTable`` numbers the text keys of a round's current members in their sorted
 order, so a set's codes in order are its keys in sorted order: the set's digest
-(``digest``) is the text keys' ``members_digest``, which the ledger stores. Keys met later (a ledger's earlier or erased members) are numbered
-after them, as they come.
+(``digest``) is the text keys' ``members_digest``, which the ledger stores. Keys met
+later (a ledger's earlier or erased members) are numbered after them, as they come.
 """
 
 from __future__ import annotations
@@ -128,7 +128,9 @@ def sets_by_area(
 
 
 class MemberTable:
-    """Text member keys and their codes, with each current member's value."""
+    """Text member keys and their codes, with each current member's value (a member without
+    one, a response counted as responded, has the score NaN, which no score read from the
+    database is)."""
 
     def __init__(self, values: Mapping[str, tuple[float, int]], plain: Iterable[str] = ()) -> None:
         """``values``: key -> (score, level) of each current member that has a value;

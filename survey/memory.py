@@ -1,4 +1,5 @@
-"""The process's cyclic garbage collector, around the app's few big passes over data.
+"""The process's memory around the app's few big passes over data: the cyclic garbage
+collector, and the C heap's free pages.
 
 Python frees almost everything by reference counting; the cyclic collector is only for
 reference cycles, and each of its full passes walks every container object alive. A pass
@@ -9,6 +10,7 @@ median of 3). Those passes make no cycles, so nothing they make waits for the co
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 from collections.abc import Iterator
@@ -48,3 +50,27 @@ def settle_worker(worker=None) -> None:
     what the page itself costs (bench/scale.py). What later requests make is collected
     as before. gunicorn calls it (post_worker_init); bench/scale.py does, as a worker."""
     gc.freeze()
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None (another C library, another system)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def release_memory() -> None:
+    """After a big pass (a download, a refresh of a round's figures): hand the pages the
+    C heap holds free back to the system, so the worker's resident size falls back.
+
+    Python frees its objects, but glibc keeps the freed pages of its heap for later
+    unless they are at its very top: a worker stayed at the size of its biggest pass
+    so far. At 40,000 groups, trimming took a worker from 574 to 419 MB after a
+    refresh and from 495 to 431 MB after the support-plans export, in 15 ms and 5 ms
+    (bench/scale.py times the pages with it)."""
+    if _trim is not None:
+        _trim(0)

@@ -48,7 +48,7 @@ from scoring.paired import paired_change
 from . import derived_sets
 from .extensions import db
 from .instruments_store import instrument_for
-from .memory import paused_collection
+from .memory import paused_collection, release_memory
 from .models import (
     Area,
     DomainScore,
@@ -468,6 +468,8 @@ def _refresh_alone(app, round_id: int, moderated: bool, threshold: int) -> None:
         except Exception:
             db.session.rollback()
             app.logger.exception("publishing round %s in the background failed", round_id)
+        finally:
+            release_memory()  # the member sets' pages, back to the system
 
 
 REFRESH_LOCKS = 0x5055_424C  # the namespace of the background refreshes' advisory locks

@@ -34,6 +34,7 @@ from ..access import ADMIN, areas_under, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
+from ..memory import release_memory
 from ..models import Area, Round
 from ..sql import ids_in
 from .records import count_long_rows, count_responses, response_records, round_aggregates
@@ -101,7 +102,7 @@ def round_scores_csv(slug: str):
     round_ = _round(slug)
     kind, columns, rows, count = score_table(round_)
     _audit(round_, kind, "csv", count)
-    return Response(
+    reply = Response(
         stream_with_context(iter_csv(rows, columns)),
         mimetype="text/csv",
         headers={
@@ -109,6 +110,8 @@ def round_scores_csv(slug: str):
             "Cache-Control": "no-store",
         },
     )
+    reply.call_on_close(release_memory)  # once it is sent
+    return reply
 
 
 @bp.get("/rounds/<slug>/scores.json")
@@ -124,7 +127,7 @@ def round_scores_json(slug: str):
         "kind": kind,
         "columns": columns,
     }
-    return Response(
+    reply = Response(
         stream_with_context(iter_json(head, columns, rows)),
         mimetype="application/json",
         headers={
@@ -132,6 +135,8 @@ def round_scores_json(slug: str):
             "Cache-Control": "no-store",
         },
     )
+    reply.call_on_close(release_memory)  # once it is sent
+    return reply
 
 
 def iter_json(

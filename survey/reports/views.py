@@ -23,6 +23,7 @@ from ..access import signed_in_user, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
+from ..memory import release_memory
 from ..models import Area, Round
 from .roadmap_data import roadmap_workbook
 from .trends_data import trend_points, trends_workbook
@@ -35,8 +36,9 @@ YEARLY = "confidence"
 
 
 def xlsx_download(data: bytes, filename: str) -> Response:
-    """A workbook as a download that is never cached."""
-    return Response(
+    """A workbook as a download that is never cached (the heap trimmed once it is sent:
+    survey.memory.release_memory)."""
+    reply = Response(
         data,
         mimetype=XLSX,
         headers={
@@ -44,6 +46,8 @@ def xlsx_download(data: bytes, filename: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
+    reply.call_on_close(release_memory)
+    return reply
 
 
 def actor() -> str:

@@ -232,3 +232,24 @@ def test_the_streamed_json_is_the_document_jsonify_would_send(
     db.session.commit()
     body = client.get(f"/rounds/{empty.slug}/scores.json").get_data(as_text=True)
     assert json.loads(body)["rows"] == [] and body.endswith('"rows":[]}\n')
+
+
+def test_a_download_hands_the_heaps_free_pages_back_once_it_is_sent(
+    client, login, scored, monkeypatch
+):
+    """survey.memory.release_memory (glibc's malloc_trim here) runs when a CSV or JSON
+    download has been sent, not before, and not for a page."""
+    from survey import memory
+
+    assert memory._trim is not None  # this machine's C library has malloc_trim
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "_trim", trims.append)
+    login("admin")
+    for url in (CSV_URL, JSON_URL, CSV_URL + "?layout=long"):
+        reply = client.get(url)
+        assert reply.status_code == 200 and len(reply.get_data()) > 100
+        before = len(trims)
+        reply.close()
+        assert len(trims) == before + 1 and trims[-1] == 0, url
+    assert client.get("/downloads/scores").status_code == 200
+    assert len(trims) == 3

@@ -219,6 +219,22 @@ def test_without_a_request_or_with_the_setting_off_reading_waits_for_the_refresh
     assert started == []
 
 
+def test_a_background_refresh_hands_the_heaps_free_pages_back_when_it_ends(background, monkeypatch):
+    """Its member sets are the biggest pass a worker makes (survey.memory.release_memory);
+    a page that publishes while it waits does not trim."""
+    from survey import memory
+
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "_trim", trims.append)
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    assert trims == []
+    _five_more_at_five(round_id, hood_id)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, True)
+    publication.wait_for_refreshes(30)
+    assert _publications() == 2 and trims == [0]
+
+
 def test_a_failed_refresh_is_logged_and_the_next_page_starts_another(
     background, monkeypatch, caplog
 ):
