@@ -39,7 +39,7 @@ from .workbook_style import (
 
 SELF_ASSESSED, MODERATED = "self-assessed", "moderated"
 PLANS = "Support plans"
-TAILS_KEPT = 20_000  # a sheet's distinct lines of levels kept made (a few dozen, but notes)
+TAILS_KEPT = 20_000  # distinct lines a sheet keeps made (a few dozen; more with notes)
 PLAN_ID = "plan"  # an action no one has tracked yet: plan:<round>:<group id>:<subject key>
 
 

@@ -71,6 +71,6 @@ def release_memory() -> None:
     unless they are at its very top: a worker stayed at the size of its biggest pass
     so far. At 40,000 groups, trimming took a worker from 574 to 419 MB after a
     refresh and from 495 to 431 MB after the support-plans export, in 15 ms and 5 ms
-    (bench/scale.py times the pages with it)."""
+    (bench/scale.py's timed requests include it: the bench closes each reply)."""
     if _trim is not None:
         _trim(0)

@@ -195,6 +195,18 @@ def test_groups_at_the_same_levels_keep_their_own_notes_moderation_and_ambitions
         (3, "self-assessed", "not given"),
     ]
     assert [r[1:3] for r in page if r[0] == out_of[0].name] == [(None, "self-assessed")] * 5
+    # each group's actions on its page: the plans sheet's lines, offer and provider each
+    plans = rows_of(wb["Support plans"])
+    offered = {p["Support offer"] for p in plans if p["Support offer"]}
+    assert len(offered) > 1 and len({p["Provider"] for p in plans if p["Provider"]}) > 1
+    assert [r[:3] for r in page if r[5] == "not started"] == [
+        (
+            f"{p['Domain']}: {p['Next step']}",
+            p["Horizon"],
+            f"{p['Support offer']} ({p['Provider']})" if p["Support offer"] else None,
+        )
+        for p in plans
+    ]
 
 
 def test_one_groups_plan_from_the_command_line(geography, cli, tmp_path):
