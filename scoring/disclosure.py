@@ -2,10 +2,11 @@
 
 Pure set logic; the shell decides which groups (member keys) feed which
 figure. A set is a frozenset or, for a whole round, a scoring.members.MemberSet
-(the same answers, in arrays); one plan is given one kind. A figure is published from a set of members; two published figures
-whose sets differ by 1 to threshold - 1 members would give those few away by
-subtraction, whatever their areas (wards overlap neighbourhoods) and whenever
-they were published (before and after one group submitted). So:
+(the same answers, in arrays); one plan is given one kind. A figure is published
+from a set of members; two published figures whose sets differ by 1 to
+threshold - 1 members would give those few away by subtraction, whatever their
+areas (wards overlap neighbourhoods) and whenever they were published (before
+and after one group submitted). So:
 
 - a new figure is published only from a set of at least ``threshold`` members
   that differs from every set ever published for the same round and domain
