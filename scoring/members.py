@@ -15,6 +15,9 @@ mixed: a rule given MemberSets is given nothing else.
 order, so a set's codes in order are its keys in sorted order: the set's digest
 (``digest``) is the text keys' ``members_digest``, which the ledger stores. Keys met
 later (a ledger's earlier or erased members) are numbered after them, as they come.
+
+``AreaBits`` is a set of area ids as one bit each: which areas have members, the part of
+a round's member sets that each process keeps between requests.
 """
 
 from __future__ import annotations
@@ -93,6 +96,56 @@ class MemberSet:
 
     def __repr__(self) -> str:
         return f"MemberSet({self.codes.tolist()!r})"
+
+
+class AreaBits:
+    """A set of area ids (0 or more) held as one bit each: a summary's areas with members.
+
+    A round's summary, which each process keeps between requests for each view, says in
+    which areas each figure has groups behind it: at 40,000 groups over 7,834 areas,
+    316,000 ids a view. As frozensets of ints the two views held 62 MB of every worker;
+    as bits, 1 KB for each figure. Iterates in ascending order.
+    """
+
+    __slots__ = ("bits",)
+
+    def __init__(self, bits: bytes) -> None:
+        """``bits``: id i is bit i % 8 of byte i // 8, with no zero bytes at the end
+        (``of`` makes them so)."""
+        self.bits = bits
+
+    @classmethod
+    def of(cls, ids: Iterable[int]) -> AreaBits:
+        """The set of these ids (in any order, repeats dropped)."""
+        found = np.fromiter(ids, dtype=np.int64)
+        if not found.size:
+            return cls(b"")
+        if found.min() < 0:
+            raise ValueError("area ids are 0 or more")
+        flags = np.zeros(int(found.max()) + 1, dtype=bool)
+        flags[found] = True
+        return cls(np.packbits(flags, bitorder="little").tobytes())
+
+    def __contains__(self, area_id: int) -> bool:
+        byte = area_id >> 3
+        return 0 <= byte < len(self.bits) and bool(self.bits[byte] >> (area_id & 7) & 1)
+
+    def __iter__(self):
+        flags = np.unpackbits(np.frombuffer(self.bits, dtype=np.uint8), bitorder="little")
+        return iter(np.flatnonzero(flags).tolist())
+
+    def __len__(self) -> int:
+        return int.from_bytes(self.bits, "little").bit_count()
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, AreaBits):
+            return NotImplemented
+        return self.bits == other.bits
+
+    __hash__ = None  # like a set's: compared, not a key
+
+    def __repr__(self) -> str:
+        return f"AreaBits.of({list(self)!r})"
 
 
 def sets_by_area(

@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
 from scoring.disclosure import plan_publication, sizes_near, to_check
-from scoring.members import MemberSet, MemberTable, members_digest, sets_by_area
+from scoring.members import AreaBits, MemberSet, MemberTable, members_digest, sets_by_area
 from scoring.paired import paired_change
 
 from . import derived_sets
@@ -89,7 +89,7 @@ class Current:
     members: MemberTable | None = None  # the sets' members' keys and values
     invited: dict[int, int] = field(default_factory=dict)
     fingerprint: str = ""
-    present: dict[str, frozenset[int]] | None = None  # a summary's: areas with members
+    present: dict[str, AreaBits] | None = None  # a summary's: areas with members
     digests: dict[str, dict[int, str]] = field(default_factory=dict)  # of each set in sets
 
     def has_members(self, domain_id: str, area_id: int) -> bool:
@@ -101,7 +101,7 @@ class Current:
     def summary(self) -> Current:
         """What a page needs of this (which figures have groups, invitations, fingerprint),
         without the members: small enough to keep between requests."""
-        present = {d: frozenset(a for a, m in by.items() if m) for d, by in self.sets.items()}
+        present = {d: AreaBits.of(a for a, m in by.items() if m) for d, by in self.sets.items()}
         return Current(invited=self.invited, fingerprint=self.fingerprint, present=present)
 
 
@@ -387,7 +387,7 @@ def _summary_row(round_id: int, moderated: bool, threshold: int):
 
 
 def _summary_of(row) -> Current:
-    present = {set_id: frozenset(ids) for set_id, ids in row.present.items()}
+    present = {set_id: AreaBits.of(ids) for set_id, ids in row.present.items()}
     invited = {int(area_id): n for area_id, n in row.invited.items()}
     return Current(invited=invited, fingerprint=row.fingerprint, present=present)
 
@@ -515,7 +515,7 @@ def _summary_upsert(round_id: int, moderated: bool, threshold: int, token: tuple
         "threshold": threshold,
         "token": _token_digest(token),
         "fingerprint": summary.fingerprint,
-        "present": {set_id: sorted(ids) for set_id, ids in (summary.present or {}).items()},
+        "present": {set_id: list(ids) for set_id, ids in (summary.present or {}).items()},
         "invited": {str(area_id): n for area_id, n in summary.invited.items()},
     }
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.disclosure import differ_by_few, plan_publication, residual_size, to_check
-from scoring.members import MemberSet, MemberTable, members_digest, sets_by_area
+from scoring.members import AreaBits, MemberSet, MemberTable, members_digest, sets_by_area
 
 LETTERS = "abcdefghijkl"
 CODE_OF = {letter: code for code, letter in enumerate(LETTERS)}
@@ -47,6 +48,29 @@ def test_a_member_set_is_not_equal_to_a_frozenset():
     assert coded(frozenset("ab")) != frozenset({0, 1})
     assert MemberSet.of([3, 1, 3, 2]).codes.tolist() == [1, 2, 3]  # sorted, repeats dropped
     assert MemberSet.of(np.array([5, 5], dtype=np.int64)).codes.dtype == np.int32
+
+
+_ids = st.lists(st.integers(min_value=0, max_value=70), max_size=25)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_ids, _ids)
+def test_area_bits_answer_as_the_frozenset_of_the_same_ids(a, b):
+    """Ids on either side of a byte's edge (7, 8), repeated, or none."""
+    ours, theirs = AreaBits.of(a), AreaBits.of(b)
+    assert list(ours) == sorted(set(a))  # iterated in order, once each
+    assert len(ours) == len(set(a))
+    assert all((i in ours) == (i in a) for i in range(-9, 90))
+    assert (ours == theirs) == (set(a) == set(b)) and (ours != theirs) == (set(a) != set(b))
+    assert AreaBits.of(reversed(a)) == ours
+
+
+def test_area_bits_take_no_negative_id_and_are_not_a_frozenset():
+    with pytest.raises(ValueError, match="0 or more"):
+        AreaBits.of([3, -1])
+    assert AreaBits.of([]).bits == b"" and 0 not in AreaBits.of([])
+    assert AreaBits.of([9, 0]).bits == bytes([1, 2])  # id i: bit i % 8 of byte i // 8
+    assert AreaBits.of([1]) != frozenset({1})
 
 
 @settings(max_examples=300, derandomize=True)
