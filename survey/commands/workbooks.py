@@ -12,7 +12,7 @@ import click
 
 from ..errors import InputError
 from .context import with_app
-from .files import write_file
+from .files import atomic_output, write_file
 from .lookups import area_coded, round_named
 
 OUTPUT = click.option(
@@ -56,17 +56,18 @@ def support_plans(app, org_id: int | None, broker_id: int | None, round_slug: st
     if (org_id is None) == (broker_id is None):
         raise InputError("give either --org ID or --broker ID")
     round_ = round_named(round_slug)
+    orgs, broker = None, None
     if org_id is not None:
         org = db.session.get(Organisation, org_id)
         if org is None:
             raise InputError(f"--org: no group with id {org_id}")
-        data = support_plans_workbook(round_, [org], viewer=None, actor="cli")
+        orgs = [org]
     else:
         broker = db.session.get(Broker, broker_id)
         if broker is None:
             raise InputError(f"--broker: no broker with id {broker_id}")
-        data = support_plans_workbook(round_, None, viewer=None, actor="cli", broker=broker)
-    write_file(output, data)
+    with atomic_output(output) as out:
+        support_plans_workbook(round_, orgs, out, viewer=None, actor="cli", broker=broker)
     click.echo(f"Wrote {output}")
 
 

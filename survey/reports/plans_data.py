@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -418,15 +417,18 @@ def tracked_actions(
 def support_plans_workbook(
     round_: Round,
     orgs: Sequence[Organisation] | None,
+    out: IO[bytes],
     *,
     viewer,
     actor: str,
     broker: Broker | None = None,
-) -> bytes:
-    """The support plans workbook for some groups, or a broker's whole portfolio.
+) -> None:
+    """Write the support plans workbook for some groups, or a broker's whole portfolio.
 
-    ``viewer`` None is the command line (an administrator): every group. A
-    signed-in viewer only gets the plans of groups whose answers they may see.
+    ``out``: a file, not bytes in memory (a portfolio of 14,000 groups' is 12 MB). A
+    route writes to a temporary file and sends it from there; the command line writes
+    to its output. ``viewer`` None is the command line (an administrator): every group.
+    A signed-in viewer only gets the plans of groups whose answers they may see.
     """
     instrument = instrument_for(round_)
     everyone = portfolio_rows(broker) if broker is not None else list(orgs or [])
@@ -449,7 +451,6 @@ def support_plans_workbook(
         target=target,
         extra=extra,
     )
-    out = io.BytesIO()
     write_support_plans(
         out,
         instrument=instrument,
@@ -469,4 +470,3 @@ def support_plans_workbook(
         {"groups": len(groups)},
     )
     db.session.commit()
-    return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -189,8 +190,9 @@ def portfolio_plans(slug: str):
     """The portfolio's support plans workbook (plans only for groups that consented)."""
     round_ = round_by_slug(slug)
     broker = broker_for_viewer()
-    data = plans_workbook(round_, None, viewer=signed_in_user(), actor=actor(), broker=broker)
-    return xlsx_download(data, f"support-plans-{round_.slug}.xlsx")
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (closed once sent: xlsx_download)
+    plans_workbook(round_, None, out, viewer=signed_in_user(), actor=actor(), broker=broker)
+    return xlsx_download(out, f"support-plans-{round_.slug}.xlsx")
 
 
 def _answered_group(slug: str, org_id: int):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import io
+from typing import IO
 
 import sqlalchemy as sa
 from flask import (
@@ -16,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.wsgi import FileWrapper
 
 from exports.trends import change_sentences, chart_alt_text, domains, trend_chart_png, years
 
@@ -31,21 +34,28 @@ from .trends_data import trend_points, trends_workbook
 bp = Blueprint("reports", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEND_PIECE = 64 * 1024  # bytes of a workbook file sent at a time
 CHOOSABLE_TYPES = ("ics", "place", "pcn", "lad")
 YEARLY = "confidence"
 
 
-def xlsx_download(data: bytes, filename: str) -> Response:
+def xlsx_download(data: bytes | IO[bytes], filename: str) -> Response:
     """A workbook as a download that is never cached (the heap trimmed once it is sent:
-    survey.memory.release_memory)."""
-    reply = Response(
-        data,
-        mimetype=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    survey.memory.release_memory).
+
+    ``data``: the workbook's bytes, or a file it was written to, sent from its start in
+    pieces (SEND_PIECE) and closed once sent: a large workbook is not held in memory."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    if isinstance(data, bytes):
+        reply = Response(data, mimetype=XLSX, headers=headers)
+    else:
+        headers["Content-Length"] = str(data.seek(0, io.SEEK_END))
+        data.seek(0)
+        # not direct_passthrough: werkzeug would then never call the reply's close
+        reply = Response(FileWrapper(data, SEND_PIECE), mimetype=XLSX, headers=headers)
     reply.call_on_close(release_memory)
     return reply
 

@@ -272,7 +272,9 @@ def test_a_brokers_portfolio_has_a_cohort_and_a_chase_list(app, geography, monke
     )
     db.session.commit()
     monkeypatch.setitem(app.config, "SERVER_URL", "https://survey.example.org")
-    data = support_plans_workbook(geography.round, None, viewer=None, actor="cli", broker=broker)
+    out = io.BytesIO()
+    support_plans_workbook(geography.round, None, out, viewer=None, actor="cli", broker=broker)
+    data = out.getvalue()
     wb = workbook(data)
     assert wb.sheetnames == [
         "Support plans",
@@ -650,3 +652,39 @@ def test_a_portfolio_whose_groups_have_all_responded_has_no_one_to_chase(client,
         "2 of 3 groups have responded; 1 still to chase",
         [str(silent.id)],
     )
+
+
+def test_the_support_plans_download_is_sent_from_a_file_in_pieces_then_closed(
+    client, login, geography, monkeypatch
+):
+    """The workbook is written to a temporary file, not held in memory: its reply gives the
+    file's length and reads it a piece at a time; the file is closed once the reply is."""
+    from survey import memory
+    from survey.reports import portfolio, views
+
+    files = []
+
+    def temporary():
+        files.append(io.BytesIO())
+        return files[-1]
+
+    monkeypatch.setattr(portfolio.tempfile, "TemporaryFile", temporary)
+    monkeypatch.setattr(views, "SEND_PIECE", 1000)
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "_trim", trims.append)
+    broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
+    login("broker", broker=broker)
+    reply = client.get("/portfolio/confidence-2026/support-plans.xlsx")
+    (sent,) = files
+    pieces = list(reply.iter_encoded())
+    size = len(sent.getvalue())
+    assert reply.status_code == 200 and size > 3000 and not sent.closed
+    assert int(reply.headers["Content-Length"]) == size
+    assert [len(p) for p in pieces] == [1000] * (size // 1000) + [size % 1000]
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert reply.headers["Content-Disposition"] == (
+        'attachment; filename="support-plans-confidence-2026.xlsx"'
+    )
+    assert rows_of(workbook(b"".join(pieces))["Support plans"])  # the whole workbook
+    reply.close()
+    assert sent.closed and trims == [0]
