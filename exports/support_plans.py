@@ -73,7 +73,7 @@ def shown_level(level: int | None, moderated_level: int | None) -> int | None:
     return moderated_level if moderated_level is not None else level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupLevel:
     """One group's level in one domain: as it assessed itself, and as moderated."""
 
@@ -95,7 +95,7 @@ class GroupLevel:
         return MODERATED if self.moderated_level is not None else SELF_ASSESSED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupResult:
     """A group's current submitted result in a round."""
 
@@ -107,7 +107,7 @@ class GroupResult:
     levels: tuple[GroupLevel, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanLine:
     """One action for one group: a gap, a next step and (when there is one) an offer."""
 
@@ -140,7 +140,7 @@ class PlanLine:
         return (offer_key(self.offer_id), step) if self.offer_id else (step,)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tracked:
     """An action tracked in the caseload (a help request): what the workbook carries of it."""
 
@@ -157,7 +157,7 @@ class Tracked:
     subject: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotResponded:
     """A group in the portfolio with no submitted answer yet, and its link for chasing."""
 

@@ -507,8 +507,13 @@ def _may_share() -> bool:
     return not has_request_context() or request.method in ("GET", "HEAD")
 
 
-def _summary_upsert(round_id: int, moderated: bool, threshold: int, token: tuple, summary: Current):
-    """The statement that stores the summary for other processes (figures_summary)."""
+def _summary_upsert(
+    round_id: int, moderated: bool, threshold: int, token: tuple, summary: Current
+) -> tuple[sa.Executable, dict]:
+    """The statement that stores the summary for other processes (figures_summary), and
+    its values: given apart, as execute's parameters. Given in the statement, they were
+    kept by SQLAlchemy's cache of compiled statements with the first statement of its
+    shape, for the life of the process (280,000 area ids at 40,000 groups, 11 MB)."""
     values = {
         "round_id": round_id,
         "moderated": moderated,
@@ -519,11 +524,12 @@ def _summary_upsert(round_id: int, moderated: bool, threshold: int, token: tuple
         "invited": {str(area_id): n for area_id, n in summary.invited.items()},
     }
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(FiguresSummary).values(**values)
-    return upsert.on_conflict_do_update(
+    upsert = dialect.insert(FiguresSummary)
+    statement = upsert.on_conflict_do_update(
         index_elements=["round_id", "moderated", "threshold"],
         set_={k: upsert.excluded[k] for k in ("token", "fingerprint", "present", "invited")},
     )
+    return statement, values
 
 
 def _share_alone(share) -> None:
@@ -532,7 +538,7 @@ def _share_alone(share) -> None:
     finds no row under its token works the sets out itself."""
     try:
         db.session.commit()
-        db.session.execute(share)
+        db.session.execute(*share)
         db.session.commit()
     except (IntegrityError, OperationalError):
         db.session.rollback()
@@ -565,7 +571,7 @@ def _publish_once(
             if latest is None or latest.fingerprint != state.fingerprint:
                 latest = _refresh(round_id, moderated, threshold, state)
             if share is not None:
-                db.session.execute(share)
+                db.session.execute(*share)
             db.session.commit()
             return latest
         except (IntegrityError, OperationalError):

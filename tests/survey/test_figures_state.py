@@ -368,3 +368,17 @@ def test_a_rounds_token_is_its_rows_in_slot_order_however_they_are_stored(pg_app
     token = change_token(this)
     assert token is not None and _tokens(values)["this"][0] == "renewed-first"
     assert dict(token[-1])[values["this"]] == _tokens(values)["this"]  # by slot
+
+
+def test_the_stored_summarys_ids_go_as_parameters_not_in_the_statement(app):
+    """SQLAlchemy keeps each shape of statement it compiles, with the first statement of
+    that shape: the summary's ids (280,000 at 40,000 groups) must not be in it."""
+    summary = publication.Current(
+        invited={7: 3},
+        fingerprint="f",
+        present={OVERALL: publication.AreaBits.of([9, 2])},
+    )
+    statement, values = publication._summary_upsert(1, False, 5, ("t",), summary)
+    assert values["present"] == {OVERALL: [2, 9]} and values["invited"] == {"7": 3}
+    compiled = statement.compile(dialect=db.session.get_bind().dialect)
+    assert all(value is None for value in compiled.params.values())
