@@ -85,6 +85,7 @@ def pages(ics: str, places: list[str], slug: str, token: str, broker: int, natio
         "compare": (f"/areas/compare?round={slug}&type=place&{compare}", {}),
         "trends": (f"/areas/{ics}/trends", {}),
         "board pack": (f"/areas/{ics}/board-pack", {}),
+        "board pack (xlsx)": (f"/areas/{ics}/board-pack.xlsx", {}),
         "roadmap": (f"/areas/{ics}/rounds/{slug}/roadmap.xlsx", {}),
         "API aggregates": (f"/api/rounds/{slug}/aggregates?area_type=place", auth),
         "admin scores CSV": (f"/rounds/{slug}/scores.csv", {}),

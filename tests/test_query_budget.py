@@ -40,6 +40,7 @@ def _pages(token: str) -> dict[str, tuple[str, dict]]:
         "compare": (f"/areas/compare?round={SLUG}&type=place&area=Q-P1&area=Q-P2", {}),
         "trends": ("/areas/Q-ICS/trends", {}),
         "board pack": ("/areas/Q-ICS/board-pack", {}),
+        "board pack (xlsx)": ("/areas/Q-ICS/board-pack.xlsx", {}),
         "roadmap": (f"/areas/Q-ICS/rounds/{SLUG}/roadmap.xlsx", {}),
         "API aggregates": (f"/api/rounds/{SLUG}/aggregates?area_type=neighbourhood", auth),
         "admin scores CSV": (f"/rounds/{SLUG}/scores.csv", {}),

@@ -425,7 +425,7 @@ def support_plans_workbook(
 ) -> None:
     """Write the support plans workbook for some groups, or a broker's whole portfolio.
 
-    ``out``: a file, not bytes in memory (a portfolio of 14,000 groups' is 12 MB). A
+    ``out``: a file, not bytes in memory (for a portfolio of 14,000 groups, 12 MB). A
     route writes to a temporary file and sends it from there; the command line writes
     to its output. ``viewer`` None is the command line (an administrator): every group.
     A signed-in viewer only gets the plans of groups whose answers they may see.
