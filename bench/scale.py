@@ -18,7 +18,8 @@ before the first page, "+MB" that less the size just before the request. --profi
 LABEL prints a cProfile of that page (cumulative and own time); --json keeps the figures.
 "map after a change" is the neighbourhood map requested just after one score of the
 round was changed (by SQL, as a submission or a moderation would): its time is
-publishing the round's figures again.
+publishing the round's figures again. "support plans (last)" is the support-plans export
+again after every other page: a worker's memory at its fullest.
 Before the first page the bench does what a gunicorn worker does once it has loaded the
 app (survey.memory.settle_worker).
 
@@ -77,25 +78,30 @@ def pages(ics: str, places: list[str], slug: str, token: str, broker: int, natio
         "map (LSOA)": (f"/areas/map?round={slug}&type=lsoa", {}),
         "API aggregates LSOA": (f"/api/rounds/{slug}/aggregates?area_type=lsoa", auth),
     }
-    return {
-        "map (level)": (f"/areas/map?round={slug}&type=neighbourhood", {}),
-        "map (change)": (f"/areas/map?round={slug}&type=neighbourhood&measure=change", {}),
-        "area page (ICS)": (f"/areas/{ics}?round={slug}", {}),
-        "area page (place)": (f"/areas/{places[0]}?round={slug}", {}),
-        "compare": (f"/areas/compare?round={slug}&type=place&{compare}", {}),
-        "trends": (f"/areas/{ics}/trends", {}),
-        "board pack": (f"/areas/{ics}/board-pack", {}),
-        "board pack (xlsx)": (f"/areas/{ics}/board-pack.xlsx", {}),
-        "roadmap": (f"/areas/{ics}/rounds/{slug}/roadmap.xlsx", {}),
-        "API aggregates": (f"/api/rounds/{slug}/aggregates?area_type=place", auth),
-        "admin scores CSV": (f"/rounds/{slug}/scores.csv", {}),
-        "admin CSV (long)": (f"/rounds/{slug}/scores.csv?layout=long", {}),
-        "admin scores JSON": (f"/rounds/{slug}/scores.json", {}),
-        "support plans": (f"/portfolio/{slug}/support-plans.xlsx?broker={broker}", {}),
-        "portfolio": (f"/portfolio/{slug}?broker={broker}", {}),
-        "ORUK services": ("/oruk/services", {}),
-        AFTER_A_CHANGE: (f"/areas/map?round={slug}&type=neighbourhood", {}),
-    } | (small if national else {})
+    plans = (f"/portfolio/{slug}/support-plans.xlsx?broker={broker}", {})
+    return (
+        {
+            "map (level)": (f"/areas/map?round={slug}&type=neighbourhood", {}),
+            "map (change)": (f"/areas/map?round={slug}&type=neighbourhood&measure=change", {}),
+            "area page (ICS)": (f"/areas/{ics}?round={slug}", {}),
+            "area page (place)": (f"/areas/{places[0]}?round={slug}", {}),
+            "compare": (f"/areas/compare?round={slug}&type=place&{compare}", {}),
+            "trends": (f"/areas/{ics}/trends", {}),
+            "board pack": (f"/areas/{ics}/board-pack", {}),
+            "board pack (xlsx)": (f"/areas/{ics}/board-pack.xlsx", {}),
+            "roadmap": (f"/areas/{ics}/rounds/{slug}/roadmap.xlsx", {}),
+            "API aggregates": (f"/api/rounds/{slug}/aggregates?area_type=place", auth),
+            "admin scores CSV": (f"/rounds/{slug}/scores.csv", {}),
+            "admin CSV (long)": (f"/rounds/{slug}/scores.csv?layout=long", {}),
+            "admin scores JSON": (f"/rounds/{slug}/scores.json", {}),
+            "support plans": plans,
+            "portfolio": (f"/portfolio/{slug}?broker={broker}", {}),
+            "ORUK services": ("/oruk/services", {}),
+            AFTER_A_CHANGE: (f"/areas/map?round={slug}&type=neighbourhood", {}),
+        }
+        | (small if national else {})
+        | {LAST_EXPORT: plans}
+    )
 
 
 # Timed after one score of the round is changed by SQL (as a submission or a moderation
@@ -103,6 +109,9 @@ def pages(ics: str, places: list[str], slug: str, token: str, broker: int, natio
 # round's figures again (SURVEY_PUBLISH_IN_BACKGROUND=0: the map waits for them).
 # REFRESH_BEHIND: from the request to the new figures published.
 AFTER_A_CHANGE = "map after a change"
+# The largest export again, last: in a worker that has published the figures again and
+# drawn every small area (its memory's worst case here)
+LAST_EXPORT = "support plans (last)"
 REFRESH_BEHIND = "figures after a change"
 
 
