@@ -66,11 +66,13 @@ def test_area_bits_answer_as_the_frozenset_of_the_same_ids(a, b):
 
 
 def test_area_bits_take_no_negative_id_and_are_not_a_frozenset():
-    with pytest.raises(ValueError, match="0 or more"):
+    with pytest.raises(ValueError, match="^area ids are 0 or more$"):
         AreaBits.of([3, -1])
     assert AreaBits.of([]).bits == b"" and 0 not in AreaBits.of([])
     assert AreaBits.of([9, 0]).bits == bytes([1, 2])  # id i: bit i % 8 of byte i // 8
+    assert AreaBits.of([7]).bits == bytes([128])  # no zero byte at the end
     assert AreaBits.of([1]) != frozenset({1})
+    assert repr(AreaBits.of([9, 0])) == "AreaBits.of([0, 9])"
 
 
 @settings(max_examples=300, derandomize=True)
