@@ -109,8 +109,8 @@ def pages(ics: str, places: list[str], slug: str, token: str, broker: int, natio
 # round's figures again (SURVEY_PUBLISH_IN_BACKGROUND=0: the map waits for them).
 # REFRESH_BEHIND: from the request to the new figures published.
 AFTER_A_CHANGE = "map after a change"
-# The largest export again, last: in a worker that has published the figures again and
-# drawn every small area (its memory's worst case here)
+# The largest export again, last: in a worker that has published the figures again (and,
+# with --national, drawn every small area): its memory's worst case here
 LAST_EXPORT = "support plans (last)"
 REFRESH_BEHIND = "figures after a change"
 
