@@ -65,7 +65,7 @@ def test_area_bits_answer_as_the_frozenset_of_the_same_ids(a, b):
     assert AreaBits.of(reversed(a)) == ours
 
 
-def test_area_bits_take_no_negative_id_and_are_not_a_frozenset():
+def test_area_bits_refuse_a_negative_id_keep_one_bit_an_id_and_are_not_a_frozenset():
     with pytest.raises(ValueError, match="^area ids are 0 or more$"):
         AreaBits.of([3, -1])
     assert AreaBits.of([]).bits == b"" and 0 not in AreaBits.of([])
