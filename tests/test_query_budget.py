@@ -44,6 +44,9 @@ def _pages(token: str) -> dict[str, tuple[str, dict]]:
         "roadmap": (f"/areas/Q-ICS/rounds/{SLUG}/roadmap.xlsx", {}),
         "API aggregates": (f"/api/rounds/{SLUG}/aggregates?area_type=neighbourhood", auth),
         "admin scores CSV": (f"/rounds/{SLUG}/scores.csv", {}),
+        "admin CSV (long)": (f"/rounds/{SLUG}/scores.csv?layout=long", {}),
+        "admin scores JSON": (f"/rounds/{SLUG}/scores.json", {}),
+        "ORUK services": ("/oruk/services", {}),
     }
 
 
