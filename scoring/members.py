@@ -22,8 +22,9 @@ a round's member sets that each process keeps between requests.
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 
 import numpy as np
@@ -126,6 +127,19 @@ class AreaBits:
         flags[found] = True
         return cls(np.packbits(flags, bitorder="little").tobytes())
 
+    @classmethod
+    def from_text(cls, text: str) -> AreaBits:
+        """The set that ``text`` wrote."""
+        bits = base64.b64decode(text, validate=True)
+        if bits.endswith(b"\0"):
+            raise ValueError("area bits end in a zero byte")
+        return cls(bits)
+
+    def text(self) -> str:
+        """The bits as base64 (for a JSON column: about 1.3 characters for 8 areas where a
+        list of ids took 5 or 6 characters an id, and a number object each when read)."""
+        return base64.b64encode(self.bits).decode("ascii")
+
     def __contains__(self, area_id: int) -> bool:
         byte = area_id >> 3
         return 0 <= byte < len(self.bits) and bool(self.bits[byte] >> (area_id & 7) & 1)
@@ -146,6 +160,73 @@ class AreaBits:
 
     def __repr__(self) -> str:
         return f"AreaBits.of({list(self)!r})"
+
+
+class SetDigests(Mapping[int, str]):
+    """Area id -> the digest of its set (64 hex digits, as ``members_digest``), held as an
+    array of the areas and one of the digests' bytes: a round's 293,062 sets at 40,000 groups
+    had as many text objects (32 MB) in the middle of a refresh's memory. Iterates in
+    ascending order of area."""
+
+    __slots__ = ("_areas", "_raw")
+
+    def __init__(self, areas: np.ndarray, raw: bytes) -> None:
+        """``areas``: distinct ids; ``raw``: each one's 32-byte digest, in the same order."""
+        order = np.argsort(areas, kind="stable")
+        self._areas = areas[order]
+        self._raw = np.frombuffer(raw, dtype=np.uint8).reshape(areas.size, 32)[order]
+
+    def __getitem__(self, area_id: int) -> str:
+        at = int(np.searchsorted(self._areas, area_id))
+        if at < self._areas.size and self._areas[at] == area_id:
+            return self._raw[at].tobytes().hex()
+        raise KeyError(area_id)
+
+    def __iter__(self):
+        return iter(self._areas.tolist())
+
+    def __len__(self) -> int:
+        return int(self._areas.size)
+
+    def items(self):
+        """(area, digest) in ascending order of area, without a search for each."""
+        raw = self._raw.tobytes()
+        return (
+            (area, raw[at * 32 : at * 32 + 32].hex())
+            for at, area in enumerate(self._areas.tolist())
+        )
+
+    def __repr__(self) -> str:
+        return f"SetDigests({dict(self.items())!r})"
+
+
+class AreaCounts(Mapping[int, int]):
+    """Area id -> a count (of invitations), held as two arrays, not an object an area: a
+    round's summary keeps one, replaced at each refresh. As a dict, its 8,000 numbers at
+    40,000 groups were made in the middle of a refresh's memory and kept after it."""
+
+    __slots__ = ("_areas", "_counts")
+
+    def __init__(self, counts: Mapping[int, int]) -> None:
+        areas = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        order = np.argsort(areas)
+        self._areas = areas[order]
+        self._counts = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[order]
+
+    def __getitem__(self, area_id: int) -> int:
+        at = int(np.searchsorted(self._areas, area_id))
+        if at < self._areas.size and self._areas[at] == area_id:
+            return int(self._counts[at])
+        raise KeyError(area_id)
+
+    def __iter__(self):
+        return iter(self._areas.tolist())
+
+    def __len__(self) -> int:
+        return int(self._areas.size)
+
+    def __repr__(self) -> str:
+        return f"AreaCounts({dict(self)!r})"
 
 
 def sets_by_area(
@@ -172,8 +253,10 @@ def sets_by_area(
     members = (pairs & 0xFFFFFFFF).astype(CODE)
     cuts = (np.flatnonzero(np.diff(areas)) + 1).tolist()
     bounds = [0, *cuts, len(pairs)]
+    # the keys are the number objects of ``places``: a round's sets share one an area
+    given = {area: area for areas_ in places for area in areas_}
     return {
-        area_id: MemberSet(members[start:end])
+        given[area_id]: MemberSet(members[start:end])
         for area_id, start, end in zip(
             areas[[0, *cuts]].tolist(), bounds[:-1], bounds[1:], strict=True
         )
@@ -181,73 +264,172 @@ def sets_by_area(
 
 
 class MemberTable:
-    """Text member keys and their codes, with each current member's value (a member without
-    one, a response counted as responded, has the score NaN, which no score read from the
-    database is)."""
+    """The text keys of a round's current members, numbered in their sorted order, with each
+    one's value (a member without one, a response counted as responded, has the score NaN,
+    which no score read from the database is).
 
-    def __init__(self, values: Mapping[str, tuple[float, int]], plain: Iterable[str] = ()) -> None:
+    The keys are held as one array of bytes, not as text objects: at 40,000 groups, 1.2
+    million keys, a dict from each to its code and a tuple of its value were about 2 million
+    small objects, and the arenas Python's allocator grew for them stayed with the worker
+    long after (a few survivors pin an arena). Keys met later (a ledger's earlier or erased
+    members) are numbered after the current ones, as they come.
+    """
+
+    def __init__(self, text: np.ndarray, scores: np.ndarray, levels: np.ndarray) -> None:
+        """``text``: the current members' keys as bytes (dtype S), sorted and distinct;
+        ``scores`` and ``levels``: each one's value (NaN and 0 for a member without one)."""
+        self._text = text
+        self._widths = np.char.str_len(text).astype(np.int64)
+        self.scores = scores
+        self.levels = levels
+        self._later: dict[str, int] = {}  # key met later -> its code
+        self._later_keys: list[str] = []
+
+    @classmethod
+    def of(cls, values: Mapping[str, tuple[float, int]], plain: Iterable[str] = ()) -> MemberTable:
         """``values``: key -> (score, level) of each current member that has a value;
         ``plain``: current members that have none (a response counted as responded)."""
         keys = sorted({*values, *plain})
-        self._keys: list[str] = keys
-        self._index: dict[str, int] = {key: code for code, key in enumerate(keys)}
-        self._text = np.array(keys, dtype=object)  # the current members', for digests
-        self._widths = np.array([len(k.encode()) for k in keys], dtype=np.int64)
-        self.scores = np.array([values[k][0] if k in values else np.nan for k in keys])
-        self.levels = np.array([values[k][1] if k in values else 0 for k in keys], np.int16)
+        text = _as_bytes(keys)
+        scores = np.array([values[k][0] if k in values else np.nan for k in keys])
+        levels = np.array([values[k][1] if k in values else 0 for k in keys], np.int16)
+        return cls(text, scores, levels)
+
+    @classmethod
+    def numbered(
+        cls,
+        ids: np.ndarray,
+        levels: np.ndarray,
+        scores: np.ndarray,
+        key: Callable[[int, int, float], str],
+    ) -> tuple[MemberTable, np.ndarray]:
+        """The table of the members of some entries, and each entry's code.
+
+        Entry i is the member (``ids[i]``, ``levels[i]``, ``scores[i]``), whose text key is
+        ``key(id, level, score)`` (a member without a value has the score NaN). Entries
+        that are the same member (the same id and level, the same score to the bit) get
+        one code. Keys are made once a member, a slice of members at a time.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        levels = np.asarray(levels, dtype=np.int64)
+        scores = np.asarray(scores, dtype=np.float64)
+        bits = scores.view(np.int64)
+        order = np.lexsort((bits, levels, ids))
+        new = np.ones(order.size, dtype=bool)  # the first entry of each member, in order
+        sorted_ids, sorted_levels, sorted_bits = ids[order], levels[order], bits[order]
+        if order.size > 1:
+            new[1:] = (
+                (sorted_ids[1:] != sorted_ids[:-1])
+                | (sorted_levels[1:] != sorted_levels[:-1])
+                | (sorted_bits[1:] != sorted_bits[:-1])
+            )
+        del sorted_ids, sorted_levels, sorted_bits
+        member = np.cumsum(new) - 1  # of each entry in sorted order
+        first = order[new]  # an entry of each member
+        chunks = []
+        for start in range(0, first.size, KEYS_AT_ONCE):
+            part = first[start : start + KEYS_AT_ONCE]
+            chunks.append(
+                _as_bytes(
+                    list(map(key, ids[part].tolist(), levels[part].tolist(), scores[part].tolist()))
+                )
+            )
+        text = np.concatenate(chunks) if chunks else _as_bytes([])
+        rank = np.argsort(text, kind="stable")
+        code_of = np.empty(rank.size, dtype=CODE)
+        code_of[rank] = np.arange(rank.size, dtype=CODE)
+        codes = np.empty(order.size, dtype=CODE)
+        codes[order] = code_of[member]
+        at = first[rank]
+        valued = ~np.isnan(scores[at])
+        table = cls(text[rank], scores[at], np.where(valued, levels[at], 0).astype(np.int16))
+        return table, codes
+
+    def _found(self, keys: Sequence[str]) -> np.ndarray:
+        """The codes of keys among the current members', -1 for any other key."""
+        text = self._text
+        wanted = _as_bytes(keys)
+        if not text.size:
+            return np.full(wanted.size, -1, dtype=CODE)
+        at = np.searchsorted(text, wanted)
+        fits = np.minimum(at, text.size - 1)
+        return np.where((at < text.size) & (text[fits] == wanted), at, -1).astype(CODE)
 
     def codes(self, keys: Sequence[str]) -> np.ndarray:
         """The codes of current members' keys, in the same order."""
-        return np.array(list(map(self._index.__getitem__, keys)), dtype=CODE)
+        codes = self._found(keys)
+        if (codes < 0).any():
+            raise KeyError(keys[int(np.flatnonzero(codes < 0)[0])])
+        return codes
 
     def member_set(self, keys: Iterable[str]) -> MemberSet:
         """The set of these keys, numbering any not met before."""
-        index, known = self._index, self._keys
         keys = list(keys)
-        codes = list(map(index.get, keys))
-        if None in codes:
-            for at, key in enumerate(keys):
-                if codes[at] is None:
-                    codes[at] = index.setdefault(key, len(known))
-                    if codes[at] == len(known):
-                        known.append(key)
-        return MemberSet.of(np.array(codes, dtype=CODE))
+        codes = self._found(keys)
+        for at in np.flatnonzero(codes < 0).tolist():
+            key = keys[at]
+            code = self._later.get(key)
+            if code is None:
+                code = self._later[key] = self._text.size + len(self._later_keys)
+                self._later_keys.append(key)
+            codes[at] = code
+        return MemberSet.of(codes)
 
     def keys_of(self, members: MemberSet) -> list[str]:
         """The set's keys, sorted (as the ledger stores them, for current members)."""
-        known = self._keys
-        return [known[code] for code in members.codes.tolist()]
+        codes, current = members.codes, self._text.size
+        mine = codes[codes < current]
+        later = [self._later_keys[code - current] for code in codes[mine.size :].tolist()]
+        return [key.decode() for key in self._text[mine].tolist()] + later
 
     def digest(self, members: MemberSet) -> str:
         """``members_digest`` of a set of current members' keys."""
         return self.digests({0: members})[0]
 
-    def digests(self, sets: Mapping[int, MemberSet]) -> dict[int, str]:
+    def digests(self, sets: Mapping[int, MemberSet]) -> SetDigests:
         """``digest`` of each set of current members, the keys of all joined at once and each
         set's hashed from its stretch of them (a join a set took as long as the sets)."""
-        if not sets:
-            return {}
         order = list(sets)
+        if not order:
+            return SetDigests(np.zeros(0, np.int64), b"")
         arrays = [sets[a].codes for a in order]
         codes = np.concatenate(arrays)
-        text = ",".join(self._text[codes].tolist()).encode()
+        chosen = self._text[codes]
+        width = chosen.dtype.itemsize
+        grid = np.empty((codes.size, width + 1), dtype=np.uint8)
+        grid[:, :width] = chosen.view(np.uint8).reshape(codes.size, width)
+        grid[:, width] = ord(",")
+        text = grid[grid != 0].tobytes()  # the keys without their padding, a comma after each
+        del chosen, grid
         ends = np.concatenate([[0], np.cumsum(self._widths[codes] + 1)])  # after each comma
         sizes = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
         last = np.cumsum(sizes)  # each set's end, in keys
         firsts = ends[last - sizes]
         stops = np.maximum(ends[last] - 1, firsts)  # the comma after a set is not its own
         view = memoryview(text)
-        return {
-            area: hashlib.sha256(view[start:stop]).hexdigest()
-            for area, start, stop in zip(order, firsts.tolist(), stops.tolist(), strict=True)
-        }
+        raw = b"".join(
+            hashlib.sha256(view[start:stop]).digest()
+            for start, stop in zip(firsts.tolist(), stops.tolist(), strict=True)
+        )
+        return SetDigests(np.array(order, dtype=np.int64), raw)
 
     def values(self) -> dict[str, tuple[float, int]]:
         """Key -> (score, level) of each current member with a value (as given)."""
         return {
-            key: (float(score), int(level))
+            key.decode(): (float(score), int(level))
             for key, score, level in zip(
                 self._text.tolist(), self.scores.tolist(), self.levels.tolist(), strict=True
             )
             if not np.isnan(score)
         }
+
+
+# Keys made at once when numbering a round's members: their text objects, alive together
+KEYS_AT_ONCE = 65_536
+
+
+def _as_bytes(keys: Sequence[str]) -> np.ndarray:
+    """Text keys as one array of their UTF-8 bytes (dtype S: NUL-padded, none in a key)."""
+    if not keys:
+        return np.array([], dtype="S1")
+    return np.array([key.encode() for key in keys], dtype=bytes)

@@ -31,6 +31,7 @@ from .models import (
     Round,
     current_submissions,
 )
+from .sql import streamed
 
 TARGET = "~target"
 BELOW = "~below"
@@ -66,7 +67,7 @@ def _current(round_id: int):
 def _group_scores(round_id: int, moderated: bool) -> dict[int, dict[str, float]]:
     """Organisation -> domain -> score in a round (groups' current submissions)."""
     out: dict[int, dict[str, float]] = defaultdict(dict)
-    rows = db.session.execute(
+    rows = streamed(
         sa.select(
             Response.organisation_id,
             DomainScore.domain_id,
@@ -118,7 +119,7 @@ def readiness_members(
     if not wanted:
         return
     answers: dict[int, dict[str, object]] = defaultdict(dict)
-    for response_id, question_id, value in db.session.execute(
+    for response_id, question_id, value in streamed(
         sa.select(Answer.response_id, Answer.question_id, Answer.value)
         .join(Response, Response.id == Answer.response_id)
         .where(*_current(round_.id), Answer.question_id.in_(wanted))

@@ -642,7 +642,8 @@ class FiguresSummary(db.Model):
     threshold: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     token: Mapped[str] = mapped_column(sa.String(64))
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    present: Mapped[dict] = mapped_column(sa.JSON)  # set id -> ids of areas with members
+    # set id -> its areas with members: scoring.members.AreaBits.text (a list of ids before)
+    present: Mapped[dict] = mapped_column(sa.JSON)
     invited: Mapped[dict] = mapped_column(sa.JSON)  # area id -> live invitations
 
 

@@ -28,13 +28,14 @@ import math
 import secrets
 import threading
 import time
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import NamedTuple
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,7 +43,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scoring.aggregate import summarise
 from scoring.disclosure import plan_publication, sizes_near, to_check
-from scoring.members import AreaBits, MemberSet, MemberTable, members_digest, sets_by_area
+from scoring.members import (
+    AreaBits,
+    AreaCounts,
+    MemberSet,
+    MemberTable,
+    SetDigests,
+    members_digest,
+    sets_by_area,
+)
 from scoring.paired import paired_change
 
 from . import derived_sets
@@ -62,7 +71,7 @@ from .models import (
     current_submissions,
 )
 from .publication_token import change_token
-from .sql import ids_in
+from .sql import ids_in, streamed
 
 RESPONDED = "responded"  # the pseudo-domain of response counts (coverage)
 AMBITION = "~ambition"  # suffix of a domain's ambition figure: where its groups plan to be
@@ -80,6 +89,12 @@ def ambition_of(domain_id: str) -> str:
 
 ATTEMPTS = 5
 
+# The ledger's member sets (up to tens of thousands of keys each) read at a time (yield_per):
+# read whole, the 271 sets a refresh read back at 40,000 groups were 1.1 million keys, about
+# 100 MB of small objects at once, and the arenas Python's allocator grew for them stayed
+# with the worker after
+SETS_AT_ONCE = 16
+
 
 @dataclass
 class Current:
@@ -87,10 +102,10 @@ class Current:
 
     sets: dict[str, dict[int, MemberSet]] = field(default_factory=dict)  # domain, area
     members: MemberTable | None = None  # the sets' members' keys and values
-    invited: dict[int, int] = field(default_factory=dict)
+    invited: Mapping[int, int] = field(default_factory=dict)  # area -> live invitations
     fingerprint: str = ""
     present: dict[str, AreaBits] | None = None  # a summary's: areas with members
-    digests: dict[str, dict[int, str]] = field(default_factory=dict)  # of each set in sets
+    digests: dict[str, Mapping[int, str]] = field(default_factory=dict)  # of each set in sets
 
     def has_members(self, domain_id: str, area_id: int) -> bool:
         """True when some group is behind one area's figure in one domain now."""
@@ -150,7 +165,7 @@ def _memberships(round_: Round) -> dict[int, list[int]]:
         Response.area_id.is_not(None),
     )
     areas: dict[int, list[int]] = defaultdict(list)
-    for response_id, area_id in db.session.execute(by_group):
+    for response_id, area_id in streamed(by_group):
         areas[response_id].append(area_id)
     for area_id, response_id in up_the_tree([tuple(r) for r in db.session.execute(by_area)]):
         areas[response_id].append(area_id)
@@ -160,7 +175,7 @@ def _memberships(round_: Round) -> dict[int, list[int]]:
 def _scores(round_: Round):
     """(response, domain, score, level, moderated level, ambition) of every current submission:
     one row per response and domain, read by the round's key (the areas come separately)."""
-    return db.session.execute(
+    return streamed(
         sa.select(
             DomainScore.response_id,
             DomainScore.domain_id,
@@ -178,7 +193,7 @@ def _scores(round_: Round):
     )
 
 
-def invited_counts(round_: Round) -> dict[int, int]:
+def invited_counts(round_: Round) -> AreaCounts:
     """Live (unrevoked) invitations per area: groups' through their areas, localities' up the tree."""
     live = (Invitation.round_id == round_.id, Invitation.revoked_at.is_(None))
     counts: dict[int, int] = dict(
@@ -196,12 +211,34 @@ def invited_counts(round_: Round) -> dict[int, int]:
     ).all()
     for (area_id,) in up_the_tree([tuple(r) for r in localities]):
         counts[area_id] = counts.get(area_id, 0) + 1
-    return counts
+    return AreaCounts(counts)
 
 
 def member_key(response_id: int, score: float, level: int) -> str:
     """A response in a figure: its id and its value, so a changed value is a changed member."""
     return f"{response_id}:{level}:{float(score)!r}"
+
+
+class _Entries:
+    """A round's member-set entries as they are read (a set, the combination of areas its
+    response counts in, a member: the response, its level and score) in flat arrays of
+    numbers, not objects: at 40,000 groups, 1.5 million entries."""
+
+    def __init__(self) -> None:
+        self.set_index: dict[str, int] = {}  # set id -> its number, in the order met
+        self._columns = (array("q"), array("q"), array("q"), array("q"), array("d"))
+
+    def add(self, set_id: str, place: int, response_id: int, score: float, level: int) -> None:
+        sets, places, ids, levels, scores = self._columns
+        sets.append(self.set_index.setdefault(set_id, len(self.set_index)))
+        places.append(place)
+        ids.append(response_id)
+        levels.append(level)
+        scores.append(score)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Sets, combinations, responses, levels and scores, one array each."""
+        return tuple(np.frombuffer(column, dtype=column.typecode) for column in self._columns)
 
 
 def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
@@ -211,75 +248,84 @@ def current_state(round_: Round, moderated: bool, threshold: int) -> Current:
     set, its paired change) are worked out once and added to each area it counts
     in: the rows come from the database once per response, not once per area.
     """
-    # Members are gathered per set and per combination of areas (the groups of one small
-    # area share theirs), and each area's set is then made from the combinations it is
-    # in: at 40,000 groups, 5 million additions one member and area at a time were a
-    # quarter of the pass.
-    gathered: dict[str, dict[tuple[int, ...], list[str]]] = defaultdict(lambda: defaultdict(list))
-    values: dict[str, tuple[float, int]] = {}
-    combinations: dict[tuple[int, ...], tuple[int, ...]] = {}
+    # Each entry (a set, the combination of areas its response counts in, a member) goes
+    # into flat arrays of numbers, not objects: at 40,000 groups, 1.5 million entries. Each
+    # area's set is then made from the combinations it is in (the groups of one small area
+    # share theirs): 5 million additions one member and area at a time were a quarter of
+    # the pass.
+    # First: kept after the pass (in the summary), so not in the memory it grows
+    invited = invited_counts(round_)
+    entries = _Entries()
+    combinations: dict[tuple[int, ...], int] = {}
     places_of = {
-        response_id: combinations.setdefault(tuple(areas), tuple(areas))
+        response_id: combinations.setdefault(tuple(areas), len(combinations))
         for response_id, areas in _memberships(round_).items()
     }
     target = round_.target_level
     changes = derived_sets.paired_rows(round_, moderated)
-
-    def member(response_id: int, set_id: str, score, level) -> list[tuple[str, str]]:
-        key = member_key(response_id, score, level)
-        values[key] = (float(score), int(level))
-        entries = [(set_id, key)]
-        slot = derived_sets.target_set(set_id, int(level), target)
-        if slot is not None:
-            entries.append((slot, key))
-        return entries
-
+    add = entries.add
     for response_id, domain_id, score, level, moderated_level, ambition in _scores(round_):
-        places = places_of.get(response_id)
-        if not places:
+        place = places_of.get(response_id)
+        if place is None:
             continue
         if moderated and moderated_level is not None:
-            score, level = float(moderated_level), moderated_level
-        entries = member(response_id, domain_id, score, level)
+            score, level = moderated_level, moderated_level
+        score, level = float(score), int(level)
+        add(domain_id, place, response_id, score, level)
+        slot = derived_sets.target_set(domain_id, level, target)
+        if slot is not None:
+            add(slot, place, response_id, score, level)
         change = changes.get((response_id, domain_id))
         if change is not None:
-            key = member_key(response_id, change, 0)
-            values[key] = (change, 0)
-            entries.append((domain_id + derived_sets.PAIRED, key))
+            add(domain_id + derived_sets.PAIRED, place, response_id, change, 0)
         if ambition is not None:
-            entries += member(response_id, ambition_of(domain_id), ambition, ambition)
-        for set_id, key in entries:
-            gathered[set_id][places].append(key)
+            ambition_id = ambition_of(domain_id)
+            add(ambition_id, place, response_id, float(ambition), int(ambition))
+            slot = derived_sets.target_set(ambition_id, int(ambition), target)
+            if slot is not None:
+                add(slot, place, response_id, float(ambition), int(ambition))
     for response_id, set_id, value in derived_sets.readiness_members(
         round_, instrument_for(round_)
     ):
-        places = places_of.get(response_id)
-        if places:
-            key = member_key(response_id, value, 0)
-            values[key] = (value, 0)
-            gathered[set_id][places].append(key)
-    responded = gathered[RESPONDED]
-    for response_id, places in places_of.items():
-        responded[places].append(str(response_id))
-    # Each combination's members as codes, then each area's set from the combinations it is
-    # in, as a MemberSet (sorted codes): at 40,000 groups, 27 MB of codes where frozensets
-    # of the keys took 332 MB
-    table = MemberTable(values, (str(response_id) for response_id in places_of))
-    values.clear()
+        place = places_of.get(response_id)
+        if place is not None:
+            add(set_id, place, response_id, value, 0)
+    for response_id, place in places_of.items():
+        add(RESPONDED, place, response_id, math.nan, 0)  # a member without a value
+    del changes, places_of
+
+    def key(response_id: int, level: int, score: float) -> str:
+        return str(response_id) if math.isnan(score) else member_key(response_id, score, level)
+
+    set_ids = list(entries.set_index)
+    set_of, place_of, ids, levels, scores = entries.arrays()
+    del add, entries
+    table, codes = MemberTable.numbered(ids, levels, scores, key)
+    del ids, levels, scores
+    # Each set's entries by combination; each area's set from the combinations it is in,
+    # as a MemberSet (sorted codes): at 40,000 groups, 27 MB of codes where frozensets of
+    # the keys took 332 MB
+    places = list(combinations)
+    order = np.lexsort((place_of, set_of))
+    set_of, place_of, codes = set_of[order], place_of[order], codes[order]
+    del order
     sets: dict[str, dict[int, MemberSet]] = {}
-    digests: dict[str, dict[int, str]] = {}
-    for set_id, by_places in gathered.items():
-        if by_places:
-            codes = table.codes(list(chain.from_iterable(by_places.values())))
-            sizes = [len(keys) for keys in by_places.values()]
-            sets[set_id] = sets_by_area(list(by_places), sizes, codes)
-            digests[set_id] = table.digests(sets[set_id])
-    del gathered
+    digests: dict[str, SetDigests] = {}
+    set_cuts = [0, *(np.flatnonzero(np.diff(set_of)) + 1).tolist(), set_of.size]
+    for start, end in zip(set_cuts[:-1], set_cuts[1:], strict=True):
+        if start == end:
+            continue
+        set_id = set_ids[int(set_of[start])]
+        in_set = place_of[start:end]
+        cuts = [0, *(np.flatnonzero(np.diff(in_set)) + 1).tolist(), in_set.size]
+        sets[set_id] = sets_by_area(
+            [places[p] for p in in_set[cuts[:-1]].tolist()], np.diff(cuts), codes[start:end]
+        )
+        digests[set_id] = table.digests(sets[set_id])
     fingerprint = hashlib.sha256(f"{int(moderated)}|{threshold}".encode())
     for domain_id in sorted(sets):
-        for area_id in sorted(sets[domain_id]):
-            fingerprint.update(f"|{domain_id}|{area_id}|{digests[domain_id][area_id]}".encode())
-    invited = invited_counts(round_)
+        for area_id, digest in digests[domain_id].items():  # in order of area
+            fingerprint.update(f"|{domain_id}|{area_id}|{digest}".encode())
     return Current(sets, table, invited, fingerprint.hexdigest(), digests=digests)
 
 
@@ -322,6 +368,7 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
         if earlier is not None:
             read[round_id, moderated, threshold] = earlier
             return earlier
+        stored = None  # its area ids (280,000 at 40,000 groups): not held while the sets are made
         with paused_collection():
             state = current_state(round_, moderated, threshold)
         summary = state.summary()
@@ -387,8 +434,11 @@ def _summary_row(round_id: int, moderated: bool, threshold: int):
 
 
 def _summary_of(row) -> Current:
-    present = {set_id: AreaBits.of(ids) for set_id, ids in row.present.items()}
-    invited = {int(area_id): n for area_id, n in row.invited.items()}
+    present = {  # a list of ids in a row stored before the bits
+        set_id: AreaBits.from_text(ids) if isinstance(ids, str) else AreaBits.of(ids)
+        for set_id, ids in row.present.items()
+    }
+    invited = AreaCounts({int(area_id): n for area_id, n in row.invited.items()})
     return Current(invited=invited, fingerprint=row.fingerprint, present=present)
 
 
@@ -520,7 +570,7 @@ def _summary_upsert(
         "threshold": threshold,
         "token": _token_digest(token),
         "fingerprint": summary.fingerprint,
-        "present": {set_id: list(ids) for set_id, ids in (summary.present or {}).items()},
+        "present": {set_id: ids.text() for set_id, ids in (summary.present or {}).items()},
         "invited": {str(area_id): n for area_id, n in summary.invited.items()},
     }
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -663,8 +713,11 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
     99,624 sets (the areas around the changed groups: 1.1 million members, the
     big areas' among them), not the 6.3 million members of the whole round.
     """
-    last: dict[tuple[str, int], tuple[int, int, str | None]] = {}
-    rows = db.session.execute(
+    # Each slot's figures as numbers, the digest only compared as it comes: the ledger's
+    # digests and (slot, figure) tuples held at once were about 100 MB at 40,000 groups
+    domains: dict[str, int] = {}
+    columns = (array("q"), array("q"), array("q"), array("q"), array("b"))
+    rows = streamed(
         sa.select(
             PublishedFigure.domain_id,
             PublishedFigure.area_id,
@@ -674,13 +727,34 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
         ).where(PublishedFigure.round_id == round_id, PublishedFigure.moderated.is_(moderated))
     )
     for domain_id, area_id, publication_id, figure_id, digest in rows:
-        before = last.get((domain_id, area_id))
-        if before is None or before[0] < publication_id:
-            last[domain_id, area_id] = (publication_id, figure_id, digest)
+        same = digest is not None and digest == state.digests.get(domain_id, {}).get(area_id)
+        for column, value in zip(
+            columns,
+            (domains.setdefault(domain_id, len(domains)), area_id, publication_id, figure_id, same),
+            strict=True,
+        ):
+            column.append(value)
+    domain, area, publication, figure, same = (
+        np.frombuffer(column, dtype=column.typecode) for column in columns
+    )
+    # each slot's last figure (its latest publication; of two in one, the first read)
+    order = np.lexsort((-np.arange(area.size), publication, area, domain))
+    last = np.ones(order.size, dtype=bool)
+    in_domain, at_area = domain[order], area[order]
+    last[:-1] = (in_domain[1:] != in_domain[:-1]) | (at_area[1:] != at_area[:-1])
+    chosen = order[last]
+    domain_ids = list(domains)
     out: dict[str, dict] = defaultdict(dict)
     stale: dict[int, tuple[str, int]] = {}
-    for (domain_id, area_id), (_, figure_id, digest) in last.items():
-        if digest is not None and digest == state.digests.get(domain_id, {}).get(area_id):
+    for d, area_id, figure_id, unchanged in zip(
+        domain[chosen].tolist(),
+        area[chosen].tolist(),
+        figure[chosen].tolist(),
+        same[chosen].tolist(),
+        strict=True,
+    ):
+        domain_id = domain_ids[d]
+        if unchanged:
             out[domain_id][area_id] = state.sets[domain_id][area_id]
         else:
             stale[figure_id] = (domain_id, area_id)
@@ -688,7 +762,8 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
         for figure_id, members in db.session.execute(
             sa.select(PublishedFigure.id, PublishedFigure.members).where(
                 ids_in(PublishedFigure.id, stale)
-            )
+            ),
+            execution_options={"yield_per": SETS_AT_ONCE},
         ):
             domain_id, area_id = stale[figure_id]
             out[domain_id][area_id] = state.members.member_set(members)
@@ -734,7 +809,8 @@ def _ledger_near(
             PublishedFigure.domain_id, PublishedFigure.publication_id, PublishedFigure.members
         )
         .where(PublishedFigure.round_id == round_id, PublishedFigure.domain_id.in_(sorted(domains)))
-        .where(sa.or_(*wanted))
+        .where(sa.or_(*wanted)),
+        execution_options={"yield_per": SETS_AT_ONCE},
     )
     ledger: dict[str, list[MemberSet]] = defaultdict(list)
     newer: dict[str, list[MemberSet]] = defaultdict(list)
