@@ -48,14 +48,25 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
 
 
 class MemberSet:
-    """A set of member codes: a sorted array of distinct numbers."""
+    """A set of member codes: a sorted array of distinct numbers.
 
-    __slots__ = ("codes", "_hash")
+    Held as a stretch of an array (a round's sets lie end to end in one), and the stretch
+    made as an array when asked for: an array object a set, over a round's 293,062 sets,
+    was 20 MB of small objects in the middle of a refresh's memory.
+    """
 
-    def __init__(self, codes: np.ndarray) -> None:
-        """``codes``: sorted and distinct, of dtype CODE (``of`` makes them so)."""
-        self.codes = codes
+    __slots__ = ("_all", "_start", "_stop", "_hash")
+
+    def __init__(self, codes: np.ndarray, start: int = 0, stop: int | None = None) -> None:
+        """``codes[start:stop]``: sorted and distinct, of dtype CODE (``of`` makes them so)."""
+        self._all = codes
+        self._start = start
+        self._stop = codes.size if stop is None else stop
         self._hash: int | None = None
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self._all[self._start : self._stop]
 
     @classmethod
     def of(cls, codes: Iterable[int] | np.ndarray) -> MemberSet:
@@ -65,19 +76,20 @@ class MemberSet:
         return cls(_distinct(np.sort(codes.astype(CODE, copy=False))))
 
     def __len__(self) -> int:
-        return int(self.codes.size)
+        return self._stop - self._start
 
     def __iter__(self):
         return iter(self.codes.tolist())
 
     def __contains__(self, code) -> bool:
-        at = int(np.searchsorted(self.codes, code))
-        return at < self.codes.size and self.codes[at] == code
+        codes = self.codes
+        at = int(np.searchsorted(codes, code))
+        return at < codes.size and codes[at] == code
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, MemberSet):
             return NotImplemented
-        return self.codes.size == other.codes.size and bool(np.array_equal(self.codes, other.codes))
+        return len(self) == len(other) and bool(np.array_equal(self.codes, other.codes))
 
     def __hash__(self) -> int:
         if self._hash is None:
@@ -237,7 +249,7 @@ def sets_by_area(
     The parts lie end to end in ``codes``: the i-th is ``sizes[i]`` codes, placed in each
     area of ``places[i]``. Worked out together, in one sort of (area, code) pairs: a set
     at a time, numpy's few microseconds a call were most of the time over 293,062 sets.
-    Each set is a view of one array of codes.
+    Each set is a stretch of one array of codes.
     """
     if not len(codes):
         return {}
@@ -256,7 +268,7 @@ def sets_by_area(
     # the keys are the number objects of ``places``: a round's sets share one an area
     given = {area: area for areas_ in places for area in areas_}
     return {
-        given[area_id]: MemberSet(members[start:end])
+        given[area_id]: MemberSet(members, start, end)
         for area_id, start, end in zip(
             areas[[0, *cuts]].tolist(), bounds[:-1], bounds[1:], strict=True
         )
