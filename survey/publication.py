@@ -969,7 +969,7 @@ def _read_shown(
     publication: Publication, wanted: frozenset[int]
 ) -> dict[tuple[int, str], ShownFigure]:
     hidden = {(a, d) for a, d in publication.hidden or []}
-    rows = db.session.execute(
+    rows = streamed(  # one row at a time: what is kept is not spread through a burst of rows
         sa.select(*(getattr(PublishedFigure, name) for name in ShownFigure._fields)).where(
             PublishedFigure.round_id == publication.round_id,
             PublishedFigure.moderated.is_(publication.moderated),
