@@ -978,9 +978,13 @@ def _read_shown(
         )
     )
     out: dict[tuple[int, str], ShownFigure] = {}
-    for row in rows:
-        figure = ShownFigure(*row)
-        key = (figure.area_id, figure.domain_id)
+    # one object for each publication, area and domain named, not one a figure (the rows
+    # bring their own): a small-area layer's 61,000 figures are kept (shown_figures)
+    one = {}.setdefault
+    for publication_id, area_id, domain_id, *rest in rows:
+        area_id, domain_id = one(area_id, area_id), one(domain_id, domain_id)
+        figure = ShownFigure(one(publication_id, publication_id), area_id, domain_id, *rest)
+        key = (area_id, domain_id)
         if key in hidden:
             continue
         if key not in out or out[key].publication_id < figure.publication_id:

@@ -359,6 +359,10 @@ def test_a_figure_hidden_later_is_no_longer_shown_though_it_was_published(app):
     before = shown_figures(first, [place.id, a.id, b.id, c.id])
     assert before[a.id, OVERALL].n == 6 and (c.id, OVERALL) not in before
     assert shown_figures(latest, []) == {}
+    # the figures are kept: one text object a domain, not one a figure (each row brings its
+    # own; the area and publication ids are below 257 here, which Python shares anyway)
+    domains = [figure.domain_id for figure in figures.values()]
+    assert len(domains) > len(set(domains)) == len({id(d) for d in domains})
 
 
 def test_a_localitys_row_is_copied_to_every_area_above_it_once(app):
