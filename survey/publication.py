@@ -878,9 +878,67 @@ class ShownFigure(NamedTuple):
     invited: int | None
 
 
-def shown_figures(
-    publication: Publication, area_ids: Iterable[int]
-) -> dict[tuple[int, str], ShownFigure]:
+class ShownFigures(Mapping[tuple[int, str], ShownFigure]):
+    """(area, domain) -> the figure a publication shows, held as columns of numbers and a
+    ShownFigure made when one is asked for. A process keeps these (shown_figures): for a
+    small-area layer, 61,000 figures as tuples, with their keys and values, were 13 MB of
+    small objects, made in the middle of the page's own and kept after it."""
+
+    __slots__ = ("_domains", "_index", "_keys", "_ints", "_floats", "_none", "_bands")
+
+    def __init__(self, domains: list[str], keys, ints, floats, none, bands: dict) -> None:
+        """Row i: ``keys[i]`` (the domain's place in ``domains`` << 32 | the area, in
+        ascending order), ``ints[i]`` (publication, n, invited or -1), ``floats[i]`` (mean,
+        median, ci_low, ci_high) with ``none[i]`` true where None, ``bands.get(i)``."""
+        self._domains = domains
+        self._index = {domain_id: at for at, domain_id in enumerate(domains)}
+        self._keys, self._ints, self._floats, self._none = keys, ints, floats, none
+        self._bands = bands
+
+    def _row(self, at: int) -> ShownFigure:
+        key = int(self._keys[at])
+        publication_id, n, invited = self._ints[at].tolist()
+        mean, median, ci_low, ci_high = (
+            None if none else value
+            for value, none in zip(self._floats[at].tolist(), self._none[at].tolist(), strict=True)
+        )
+        return ShownFigure(
+            publication_id,
+            key & 0xFFFFFFFF,
+            self._domains[key >> 32],
+            n,
+            mean,
+            median,
+            ci_low,
+            ci_high,
+            self._bands.get(at),
+            None if invited < 0 else invited,
+        )
+
+    def __getitem__(self, key: tuple[int, str]) -> ShownFigure:
+        area_id, domain_id = key
+        domain = self._index.get(domain_id)
+        if domain is not None and 0 <= area_id <= 0xFFFFFFFF:
+            code = domain << 32 | area_id
+            at = int(np.searchsorted(self._keys, code))
+            if at < self._keys.size and self._keys[at] == code:
+                return self._row(at)
+        raise KeyError(key)
+
+    def __iter__(self):
+        return ((key & 0xFFFFFFFF, self._domains[key >> 32]) for key in self._keys.tolist())
+
+    def __len__(self) -> int:
+        return int(self._keys.size)
+
+    def items(self):
+        """(key, figure) in the order of ``iter``, without a search for each."""
+        for at in range(self._keys.size):
+            figure = self._row(at)
+            yield (figure.area_id, figure.domain_id), figure
+
+
+def shown_figures(publication: Publication, area_ids: Iterable[int]) -> ShownFigures:
     """(area, domain) -> the figure the publication shows (hidden ones left out); the
     caller must not change the dict.
 
@@ -916,7 +974,7 @@ def _identity(publication: Publication) -> tuple:
 
 
 # (database, publication, areas) -> what shown_figures read: the last few asked, per process
-_SHOWN: dict[tuple, dict[tuple[int, str], ShownFigure]] = {}
+_SHOWN: dict[tuple, ShownFigures] = {}
 SHOWN_KEPT = 8
 _SHOWN_LOCK = threading.Lock()
 
@@ -965,9 +1023,7 @@ REPLIES_BYTES = 48 * 2**20  # in all: two small-area replies, or many small ones
 _REPLIES_LOCK = threading.Lock()
 
 
-def _read_shown(
-    publication: Publication, wanted: frozenset[int]
-) -> dict[tuple[int, str], ShownFigure]:
+def _read_shown(publication: Publication, wanted: frozenset[int]) -> ShownFigures:
     hidden = {(a, d) for a, d in publication.hidden or []}
     rows = streamed(  # one row at a time: what is kept is not spread through a burst of rows
         sa.select(*(getattr(PublishedFigure, name) for name in ShownFigure._fields)).where(
@@ -977,19 +1033,35 @@ def _read_shown(
             ids_in(PublishedFigure.area_id, wanted or {-1}),
         )
     )
-    out: dict[tuple[int, str], ShownFigure] = {}
-    # one object for each publication, area and domain named, not one a figure (the rows
-    # bring their own): a small-area layer's 61,000 figures are kept (shown_figures)
-    one = {}.setdefault
-    for publication_id, area_id, domain_id, *rest in rows:
-        area_id, domain_id = one(area_id, area_id), one(domain_id, domain_id)
-        figure = ShownFigure(one(publication_id, publication_id), area_id, domain_id, *rest)
-        key = (area_id, domain_id)
-        if key in hidden:
+    domains: dict[str, int] = {}
+    keys, ints, floats = array("q"), array("q"), array("d")
+    none, bands = array("b"), {}
+    for publication_id, area_id, domain_id, n, *values, level_bands, invited in rows:
+        if (area_id, domain_id) in hidden:
             continue
-        if key not in out or out[key].publication_id < figure.publication_id:
-            out[key] = figure
-    return out
+        if level_bands is not None:
+            bands[len(keys)] = level_bands
+        keys.append(domains.setdefault(domain_id, len(domains)) << 32 | area_id)
+        ints.extend((publication_id, n, -1 if invited is None else invited))
+        floats.extend(math.nan if value is None else value for value in values)
+        none.extend(value is None for value in values)
+    key_of = np.frombuffer(keys, dtype=np.int64)
+    publication_of = np.frombuffer(ints, dtype=np.int64).reshape(-1, 3)[:, 0]
+    # each slot's figure from its latest publication (of two in one, the first read)
+    order = np.lexsort((-np.arange(key_of.size), publication_of, key_of))
+    last = np.ones(order.size, dtype=bool)
+    last[:-1] = key_of[order][1:] != key_of[order][:-1]
+    chosen = order[last]
+    moved = np.full(key_of.size, -1, dtype=np.int64)  # each row read: its place kept, or -1
+    moved[chosen] = np.arange(chosen.size)
+    return ShownFigures(
+        list(domains),
+        key_of[chosen],
+        np.frombuffer(ints, dtype=np.int64).reshape(-1, 3)[chosen],
+        np.frombuffer(floats, dtype=np.float64).reshape(-1, 4)[chosen],
+        np.frombuffer(none, dtype=np.int8).reshape(-1, 4)[chosen].astype(bool),
+        {int(moved[at]): b for at, b in bands.items() if moved[at] >= 0},
+    )
 
 
 def forget_responses(response_ids: Iterable[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -593,3 +594,29 @@ def test_a_page_reads_a_rounds_figures_once_and_the_next_works_nothing_out_again
         assert summaries_read() == 0  # kept by this process: not even the stored copy read
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_shown_figures_give_back_each_figure_as_it_was_read(app):
+    """Held as columns: each figure comes back with its Nones (not 0 or NaN), its zeros
+    (not None), its level bands and its keys; a key not held is a KeyError."""
+    from survey.publication import ShownFigure, ShownFigures
+
+    b7 = ShownFigure(3, 7, "b", 5, 2.5, None, 0.0, 4.0, [[1, 2, 5]], None)
+    a2 = ShownFigure(4, 2, "a", 6, None, 3.0, None, None, None, 0)
+    figures = ShownFigures(
+        ["b", "a"],
+        np.array([0 << 32 | 7, 1 << 32 | 2]),  # (domain's place, area), ascending
+        np.array([[3, 5, -1], [4, 6, 0]]),
+        np.array([[2.5, np.nan, 0.0, 4.0], [np.nan, 3.0, np.nan, np.nan]]),
+        np.array([[False, True, False, False], [True, False, True, True]]),
+        {0: [[1, 2, 5]]},
+    )
+    assert dict(figures) == {(7, "b"): b7, (2, "a"): a2} and len(figures) == 2
+    assert list(figures) == [(7, "b"), (2, "a")] and list(figures.items()) == [
+        ((7, "b"), b7),
+        ((2, "a"), a2),
+    ]
+    for missing in [(2, "b"), (7, "c"), (-1, "b"), (8, "b")]:
+        assert missing not in figures and figures.get(missing) is None
+        with pytest.raises(KeyError):
+            figures[missing]
