@@ -22,7 +22,6 @@ a round's member sets that each process keeps between requests.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
@@ -138,19 +137,6 @@ class AreaBits:
         flags = np.zeros(int(found.max()) + 1, dtype=bool)
         flags[found] = True
         return cls(np.packbits(flags, bitorder="little").tobytes())
-
-    @classmethod
-    def from_text(cls, text: str) -> AreaBits:
-        """The set that ``text`` wrote."""
-        bits = base64.b64decode(text, validate=True)
-        if bits.endswith(b"\0"):
-            raise ValueError("area bits end in a zero byte")
-        return cls(bits)
-
-    def text(self) -> str:
-        """The bits as base64 (for a JSON column: about 1.3 characters for 8 areas where a
-        list of ids took 5 or 6 characters an id, and a number object each when read)."""
-        return base64.b64encode(self.bits).decode("ascii")
 
     def __contains__(self, area_id: int) -> bool:
         byte = area_id >> 3

@@ -642,8 +642,7 @@ class FiguresSummary(db.Model):
     threshold: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     token: Mapped[str] = mapped_column(sa.String(64))
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    # set id -> its areas with members: scoring.members.AreaBits.text (a list of ids before)
-    present: Mapped[dict] = mapped_column(sa.JSON)
+    present: Mapped[dict] = mapped_column(sa.JSON)  # set id -> ids of areas with members
     invited: Mapped[dict] = mapped_column(sa.JSON)  # area id -> live invitations
 
 

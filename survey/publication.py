@@ -434,10 +434,7 @@ def _summary_row(round_id: int, moderated: bool, threshold: int):
 
 
 def _summary_of(row) -> Current:
-    present = {  # a list of ids in a row stored before the bits
-        set_id: AreaBits.from_text(ids) if isinstance(ids, str) else AreaBits.of(ids)
-        for set_id, ids in row.present.items()
-    }
+    present = {set_id: AreaBits.of(ids) for set_id, ids in row.present.items()}
     invited = AreaCounts({int(area_id): n for area_id, n in row.invited.items()})
     return Current(invited=invited, fingerprint=row.fingerprint, present=present)
 
@@ -570,7 +567,7 @@ def _summary_upsert(
         "threshold": threshold,
         "token": _token_digest(token),
         "fingerprint": summary.fingerprint,
-        "present": {set_id: ids.text() for set_id, ids in (summary.present or {}).items()},
+        "present": {set_id: list(ids) for set_id, ids in (summary.present or {}).items()},
         "invited": {str(area_id): n for area_id, n in summary.invited.items()},
     }
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite

@@ -7,8 +7,6 @@ these tests write with plain SQL on a connection of their own, as another proces
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 import sqlalchemy as sa
 
@@ -381,21 +379,6 @@ def test_the_stored_summarys_ids_go_as_parameters_not_in_the_statement(app):
         present={OVERALL: publication.AreaBits.of([9, 2])},
     )
     statement, values = publication._summary_upsert(1, False, 5, ("t",), summary)
-    # areas 2 and 9 are bit 2 of byte 0 and bit 1 of byte 1: bytes 4 and 2, "BAI=" in base64
-    assert values["present"] == {OVERALL: "BAI="} and values["invited"] == {"7": 3}
+    assert values["present"] == {OVERALL: [2, 9]} and values["invited"] == {"7": 3}
     compiled = statement.compile(dialect=db.session.get_bind().dialect)
     assert all(value is None for value in compiled.params.values())
-
-
-def test_a_stored_summary_is_read_whether_its_areas_are_bits_or_a_list_of_ids(app):
-    """Rows stored before the bits hold a list of ids for each set: read as the same set."""
-    row = SimpleNamespace(
-        token="t", fingerprint="f", present={OVERALL: [9, 2], "other": "BAI="}, invited={"7": 3}
-    )
-    summary = publication._summary_of(row)
-    assert summary.present == {
-        OVERALL: publication.AreaBits.of([2, 9]),
-        "other": publication.AreaBits.of([2, 9]),
-    }
-    assert dict(summary.invited) == {7: 3} and summary.fingerprint == "f"
-    assert summary.has_members(OVERALL, 9) and not summary.has_members(OVERALL, 3)
