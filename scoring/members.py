@@ -315,12 +315,11 @@ class MemberTable:
         order = np.lexsort((bits, levels, ids))
         new = np.ones(order.size, dtype=bool)  # the first entry of each member, in order
         sorted_ids, sorted_levels, sorted_bits = ids[order], levels[order], bits[order]
-        if order.size > 1:
-            new[1:] = (
-                (sorted_ids[1:] != sorted_ids[:-1])
-                | (sorted_levels[1:] != sorted_levels[:-1])
-                | (sorted_bits[1:] != sorted_bits[:-1])
-            )
+        new[1:] = (
+            (sorted_ids[1:] != sorted_ids[:-1])
+            | (sorted_levels[1:] != sorted_levels[:-1])
+            | (sorted_bits[1:] != sorted_bits[:-1])
+        )
         del sorted_ids, sorted_levels, sorted_bits
         member = np.cumsum(new) - 1  # of each entry in sorted order
         first = order[new]  # an entry of each member

@@ -169,6 +169,8 @@ def test_a_tables_codes_follow_the_keys_order_and_digests_are_the_keys_digests()
     assert table.values() == values
     assert table.scores[table.codes(["2:1:1.5"])].tolist() == [1.5]
     assert table.levels[table.codes(["10:4:4.0"])].tolist() == [4]
+    assert table.levels[table.codes(["2", "10"])].tolist() == [0, 0]  # no value: level 0
+    assert table.levels.dtype == np.int16 and table.digests({}) == {}
     # keys met later (the ledger's earlier or erased members) are numbered after
     earlier = table.member_set(["gone-1f", "2:3:3.0", "gone-1f", "9:1:1.0"])
     assert earlier.codes.tolist() == [4, 5, 6]
@@ -210,7 +212,15 @@ def test_a_table_numbered_from_entries_is_the_table_of_their_keys():
         "2:1:1.5": (1.5, 1),
     }
     assert math.copysign(1, table.scores[3]) == -1 and table.levels.tolist() == [0, 4, 0, 0, 0, 1]
+    assert (codes.dtype, table.levels.dtype) == (np.int32, np.int16)  # 4 bytes a code, 2 a level
     assert np.isnan(table.scores[[0, 2]]).all()
+    # the same id and score at two levels: two members; one entry or two of one member
+    two, codes = MemberTable.numbered(np.array([2, 2]), np.array([0, 1]), np.array([1.5, 1.5]), key)
+    assert codes.tolist() == [0, 1] and list(two.values()) == ["2:0:1.5", "2:1:1.5"]
+    one, codes = MemberTable.numbered(np.array([2, 2]), np.array([1, 1]), np.array([1.5, 1.5]), key)
+    assert codes.tolist() == [0, 0] and list(one.values()) == ["2:1:1.5"]
+    _, codes = MemberTable.numbered(np.array([2]), np.array([1]), np.array([1.5]), key)
+    assert codes.tolist() == [0]
     empty, none = MemberTable.numbered(np.array([]), np.array([]), np.array([]), key)
     assert none.size == 0 and empty.values() == {}
     assert empty.member_set(["1:1:1.0"]).codes.tolist() == [0]  # met later: after no member
@@ -230,7 +240,7 @@ def test_set_digests_answer_as_the_dict_of_the_same_digests():
     assert list(digests.items()) == [(a, raw[a].hex()) for a in (4, 7, 9)]
     assert digests[4] == "00" * 32  # zero bytes kept, at the end too
     assert digests.get(5) is None and 8 not in digests and 10 not in digests
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="^3$"):
         digests[3]
 
 
@@ -239,6 +249,6 @@ def test_area_counts_answer_as_the_dict_of_the_same_counts():
     assert counts == {4: 1, 7: 300, 9: 2} and list(counts) == [4, 7, 9]
     assert counts.get(5, 0) == 0 and counts[7] == 300 and len(counts) == 3
     assert 10 not in counts and 0 not in AreaCounts({})
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="^3$"):
         counts[3]
     assert repr(counts) == "AreaCounts({4: 1, 7: 300, 9: 2})"

@@ -602,21 +602,24 @@ def test_shown_figures_give_back_each_figure_as_it_was_read(app):
     from survey.publication import ShownFigure, ShownFigures
 
     b7 = ShownFigure(3, 7, "b", 5, 2.5, None, 0.0, 4.0, [[1, 2, 5]], None)
-    a2 = ShownFigure(4, 2, "a", 6, None, 3.0, None, None, None, 0)
+    a0 = ShownFigure(4, 0, "a", 6, None, 3.0, None, None, None, 0)
     figures = ShownFigures(
         ["b", "a"],
-        np.array([0 << 32 | 7, 1 << 32 | 2]),  # (domain's place, area), ascending
+        np.array([0 << 32 | 7, 1 << 32 | 0]),  # (domain's place, area), ascending
         np.array([[3, 5, -1], [4, 6, 0]]),
         np.array([[2.5, np.nan, 0.0, 4.0], [np.nan, 3.0, np.nan, np.nan]]),
         np.array([[False, True, False, False], [True, False, True, True]]),
         {0: [[1, 2, 5]]},
     )
-    assert dict(figures) == {(7, "b"): b7, (2, "a"): a2} and len(figures) == 2
-    assert list(figures) == [(7, "b"), (2, "a")] and list(figures.items()) == [
+    assert dict(figures) == {(7, "b"): b7, (0, "a"): a0} and len(figures) == 2
+    assert list(figures) == [(7, "b"), (0, "a")] and list(figures.items()) == [
         ((7, "b"), b7),
-        ((2, "a"), a2),
+        ((0, "a"), a0),
     ]
-    for missing in [(2, "b"), (7, "c"), (-1, "b"), (8, "b")]:
+    # (2**32, "b") would be (0, "a")'s number, and (9, "a") comes after every figure's
+    for missing in [(0, "b"), (7, "c"), (-1, "b"), (8, "b"), (9, "a"), (2**32, "b")]:
         assert missing not in figures and figures.get(missing) is None
-        with pytest.raises(KeyError):
+        with pytest.raises(
+            KeyError, match=f"^{missing!r}$".replace("(", r"\(").replace(")", r"\)")
+        ):
             figures[missing]
