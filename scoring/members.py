@@ -46,6 +46,12 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
     return ordered if keep.all() else ordered[keep]
 
 
+def position(ordered: np.ndarray, value: int) -> int | None:
+    """Where ``value`` is in an ascending array, or None when it is not there."""
+    at = int(np.searchsorted(ordered, value))
+    return at if at < ordered.size and ordered[at] == value else None
+
+
 class MemberSet:
     """A set of member codes: a sorted array of distinct numbers.
 
@@ -81,9 +87,7 @@ class MemberSet:
         return iter(self.codes.tolist())
 
     def __contains__(self, code) -> bool:
-        codes = self.codes
-        at = int(np.searchsorted(codes, code))
-        return at < codes.size and codes[at] == code
+        return position(self.codes, code) is not None
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, MemberSet):
@@ -160,13 +164,31 @@ class AreaBits:
         return f"AreaBits.of({list(self)!r})"
 
 
-class SetDigests(Mapping[int, str]):
+class _ByArea(Mapping):
+    """A read-only mapping keyed by area id, the ids held in one ascending array (a value
+    an area in arrays of the subclass's own): iterates in ascending order of area."""
+
+    __slots__ = ("_areas",)
+
+    def _at(self, area_id: int) -> int:
+        at = position(self._areas, area_id)
+        if at is None:
+            raise KeyError(area_id)
+        return at
+
+    def __iter__(self):
+        return iter(self._areas.tolist())
+
+    def __len__(self) -> int:
+        return int(self._areas.size)
+
+
+class SetDigests(_ByArea):
     """Area id -> the digest of its set (64 hex digits, as ``members_digest``), held as an
     array of the areas and one of the digests' bytes: a round's 293,062 sets at 40,000 groups
-    had as many text objects (32 MB) in the middle of a refresh's memory. Iterates in
-    ascending order of area."""
+    had as many text objects (32 MB) in the middle of a refresh's memory."""
 
-    __slots__ = ("_areas", "_raw")
+    __slots__ = ("_raw",)
 
     def __init__(self, areas: np.ndarray, raw: bytes) -> None:
         """``areas``: distinct ids; ``raw``: each one's 32-byte digest, in the same order."""
@@ -175,16 +197,7 @@ class SetDigests(Mapping[int, str]):
         self._raw = np.frombuffer(raw, dtype=np.uint8).reshape(areas.size, 32)[order]
 
     def __getitem__(self, area_id: int) -> str:
-        at = int(np.searchsorted(self._areas, area_id))
-        if at < self._areas.size and self._areas[at] == area_id:
-            return self._raw[at].tobytes().hex()
-        raise KeyError(area_id)
-
-    def __iter__(self):
-        return iter(self._areas.tolist())
-
-    def __len__(self) -> int:
-        return int(self._areas.size)
+        return self._raw[self._at(area_id)].tobytes().hex()
 
     def items(self):
         """(area, digest) in ascending order of area, without a search for each."""
@@ -198,12 +211,12 @@ class SetDigests(Mapping[int, str]):
         return f"SetDigests({dict(self.items())!r})"
 
 
-class AreaCounts(Mapping[int, int]):
+class AreaCounts(_ByArea):
     """Area id -> a count (of invitations), held as two arrays, not an object an area: a
     round's summary keeps one, replaced at each refresh. As a dict, its 8,000 numbers at
     40,000 groups were made in the middle of a refresh's memory and kept after it."""
 
-    __slots__ = ("_areas", "_counts")
+    __slots__ = ("_counts",)
 
     def __init__(self, counts: Mapping[int, int]) -> None:
         areas = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -212,16 +225,7 @@ class AreaCounts(Mapping[int, int]):
         self._counts = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[order]
 
     def __getitem__(self, area_id: int) -> int:
-        at = int(np.searchsorted(self._areas, area_id))
-        if at < self._areas.size and self._areas[at] == area_id:
-            return int(self._counts[at])
-        raise KeyError(area_id)
-
-    def __iter__(self):
-        return iter(self._areas.tolist())
-
-    def __len__(self) -> int:
-        return int(self._areas.size)
+        return int(self._counts[self._at(area_id)])
 
     def __repr__(self) -> str:
         return f"AreaCounts({dict(self)!r})"
@@ -282,16 +286,6 @@ class MemberTable:
         self.levels = levels
         self._later: dict[str, int] = {}  # key met later -> its code
         self._later_keys: list[str] = []
-
-    @classmethod
-    def of(cls, values: Mapping[str, tuple[float, int]], plain: Iterable[str] = ()) -> MemberTable:
-        """``values``: key -> (score, level) of each current member that has a value;
-        ``plain``: current members that have none (a response counted as responded)."""
-        keys = sorted({*values, *plain})
-        text = _as_bytes(keys)
-        scores = np.array([values[k][0] if k in values else np.nan for k in keys])
-        levels = np.array([values[k][1] if k in values else 0 for k in keys], np.int16)
-        return cls(text, scores, levels)
 
     @classmethod
     def numbered(

@@ -50,6 +50,7 @@ from scoring.members import (
     MemberTable,
     SetDigests,
     members_digest,
+    position,
     sets_by_area,
 )
 from scoring.paired import paired_change
@@ -713,7 +714,7 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
     # Each slot's figures as numbers, the digest only compared as it comes: the ledger's
     # digests and (slot, figure) tuples held at once were about 100 MB at 40,000 groups
     domains: dict[str, int] = {}
-    columns = (array("q"), array("q"), array("q"), array("q"), array("b"))
+    slots, publications, figures, same = array("q"), array("q"), array("q"), array("b")
     rows = streamed(
         sa.select(
             PublishedFigure.domain_id,
@@ -724,33 +725,22 @@ def _published_sets(round_id: int, moderated: bool, state: Current) -> dict[str,
         ).where(PublishedFigure.round_id == round_id, PublishedFigure.moderated.is_(moderated))
     )
     for domain_id, area_id, publication_id, figure_id, digest in rows:
-        same = digest is not None and digest == state.digests.get(domain_id, {}).get(area_id)
-        for column, value in zip(
-            columns,
-            (domains.setdefault(domain_id, len(domains)), area_id, publication_id, figure_id, same),
-            strict=True,
-        ):
-            column.append(value)
-    domain, area, publication, figure, same = (
-        np.frombuffer(column, dtype=column.typecode) for column in columns
-    )
-    # each slot's last figure (its latest publication; of two in one, the first read)
-    order = np.lexsort((-np.arange(area.size), publication, area, domain))
-    last = np.ones(order.size, dtype=bool)
-    in_domain, at_area = domain[order], area[order]
-    last[:-1] = (in_domain[1:] != in_domain[:-1]) | (at_area[1:] != at_area[:-1])
-    chosen = order[last]
+        slots.append(domains.setdefault(domain_id, len(domains)) << 32 | area_id)
+        publications.append(publication_id)
+        figures.append(figure_id)
+        same.append(digest is not None and digest == state.digests.get(domain_id, {}).get(area_id))
+    slot_of = np.frombuffer(slots, dtype=np.int64)
+    chosen = _latest_of_each(slot_of, np.frombuffer(publications, dtype=np.int64))
     domain_ids = list(domains)
     out: dict[str, dict] = defaultdict(dict)
     stale: dict[int, tuple[str, int]] = {}
-    for d, area_id, figure_id, unchanged in zip(
-        domain[chosen].tolist(),
-        area[chosen].tolist(),
-        figure[chosen].tolist(),
-        same[chosen].tolist(),
+    for slot, figure_id, unchanged in zip(
+        slot_of[chosen].tolist(),
+        np.frombuffer(figures, dtype=np.int64)[chosen].tolist(),
+        np.frombuffer(same, dtype=np.int8)[chosen].tolist(),
         strict=True,
     ):
-        domain_id = domain_ids[d]
+        domain_id, area_id = domain_ids[slot >> 32], slot & 0xFFFFFFFF
         if unchanged:
             out[domain_id][area_id] = state.sets[domain_id][area_id]
         else:
@@ -916,9 +906,8 @@ class ShownFigures(Mapping[tuple[int, str], ShownFigure]):
         area_id, domain_id = key
         domain = self._index.get(domain_id)
         if domain is not None and 0 <= area_id <= 0xFFFFFFFF:
-            code = domain << 32 | area_id
-            at = int(np.searchsorted(self._keys, code))
-            if at < self._keys.size and self._keys[at] == code:
+            at = position(self._keys, domain << 32 | area_id)
+            if at is not None:
                 return self._row(at)
         raise KeyError(key)
 
@@ -1043,12 +1032,7 @@ def _read_shown(publication: Publication, wanted: frozenset[int]) -> ShownFigure
         floats.extend(math.nan if value is None else value for value in values)
         none.extend(value is None for value in values)
     key_of = np.frombuffer(keys, dtype=np.int64)
-    publication_of = np.frombuffer(ints, dtype=np.int64).reshape(-1, 3)[:, 0]
-    # each slot's figure from its latest publication (of two in one, the first read)
-    order = np.lexsort((-np.arange(key_of.size), publication_of, key_of))
-    last = np.ones(order.size, dtype=bool)
-    last[:-1] = key_of[order][1:] != key_of[order][:-1]
-    chosen = order[last]
+    chosen = _latest_of_each(key_of, np.frombuffer(ints, dtype=np.int64).reshape(-1, 3)[:, 0])
     moved = np.full(key_of.size, -1, dtype=np.int64)  # each row read: its place kept, or -1
     moved[chosen] = np.arange(chosen.size)
     return ShownFigures(
@@ -1059,6 +1043,17 @@ def _read_shown(publication: Publication, wanted: frozenset[int]) -> ShownFigure
         np.frombuffer(none, dtype=np.int8).reshape(-1, 4)[chosen].astype(bool),
         {int(moved[at]): b for at, b in bands.items() if moved[at] >= 0},
     )
+
+
+def _latest_of_each(slots: np.ndarray, publications: np.ndarray) -> np.ndarray:
+    """The ledger rows to take, one a slot (``slots``: the domain's number << 32 | the area):
+    the slot's figure from its latest publication (of two in one, the first read), in
+    ascending order of slot."""
+    order = np.lexsort((-np.arange(slots.size), publications, slots))
+    ordered = slots[order]
+    last = np.ones(order.size, dtype=bool)
+    last[:-1] = ordered[1:] != ordered[:-1]
+    return order[last]
 
 
 def forget_responses(response_ids: Iterable[int]) -> None:

@@ -144,9 +144,21 @@ def test_each_area_gets_the_union_of_the_parts_placed_in_it(parts):
     assert sets_by_area([], [], np.empty(0, np.int32)) == {}
 
 
+def _key(response_id, level, score):
+    """survey.publication's member keys: "id:level:score", or the id alone for no value."""
+    return str(response_id) if math.isnan(score) else f"{response_id}:{level}:{score!r}"
+
+
+def _table(members) -> MemberTable:
+    """The table of these (id, level, score) members."""
+    ids, levels, scores = zip(*members, strict=True)
+    table, _ = MemberTable.numbered(np.array(ids), np.array(levels), np.array(scores), _key)
+    return table
+
+
 def test_a_tables_codes_follow_the_keys_order_and_digests_are_the_keys_digests():
     values = {"10:4:4.0": (4.0, 4), "2:3:3.0": (3.0, 3), "2:1:1.5": (1.5, 1)}
-    table = MemberTable.of(values, plain=["2", "10"])
+    table = _table([(10, 4, 4.0), (2, 3, 3.0), (2, 1, 1.5), (2, 0, math.nan), (10, 0, math.nan)])
     # "10" < "10:4:4.0" < "2" < "2:1:1.5" < "2:3:3.0": text order, not number order
     assert table.codes(["2:3:3.0", "10", "2"]).tolist() == [4, 0, 2]
     sets = {
@@ -197,7 +209,7 @@ def test_a_table_numbered_from_entries_is_the_table_of_their_keys():
 
     def key(response_id, level, score):
         made.append(response_id)
-        return str(response_id) if math.isnan(score) else f"{response_id}:{level}:{score!r}"
+        return _key(response_id, level, score)
 
     table, codes = MemberTable.numbered(
         np.array(ids), np.array(levels), np.array(scores, dtype=np.float64), key
@@ -227,7 +239,7 @@ def test_a_table_numbered_from_entries_is_the_table_of_their_keys():
 
 
 def test_a_tables_codes_refuse_a_key_that_is_not_a_current_member():
-    table = MemberTable.of({"2:1:1.5": (1.5, 1)}, plain=["2"])
+    table = _table([(2, 1, 1.5), (2, 0, math.nan)])
     with pytest.raises(KeyError, match="2:1:1.50"):
         table.codes(["2", "2:1:1.50"])  # longer than every key the table holds
 
