@@ -341,7 +341,8 @@ def latest_publication(round_id: int, moderated: bool) -> Publication | None:
 
 def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publication, Current]:
     """The round's publication for this view, refreshed first if its groups have changed
-    (for a page, with PUBLISH_IN_BACKGROUND, refreshed after: _shown_while_refreshing).
+    (for a page, with PUBLISH_IN_BACKGROUND, refreshed after: _shown_while_refreshing),
+    and the summary of the groups behind it (Current.summary: no member sets).
 
     The refresh is its own transaction (the caller's pending work is committed
     first). On PostgreSQL the round's row is locked so that two requests do
@@ -385,6 +386,9 @@ def publish(round_: Round, *, moderated: bool, threshold: int) -> tuple[Publicat
                 _share_alone(share)
         finally:
             session.expire_on_commit = keep
+        # the page is given the summary, not the sets: they go before it draws, so what it
+        # keeps is not spread through their memory (the worker kept 30 MB more after)
+        state = summary
         if token is not None:
             _remember(known_key, token, summary)
     read[round_id, moderated, threshold] = latest, state
@@ -975,8 +979,8 @@ def kept_reply(
     flag. A publication's figures never change (see shown_figures), and the state it is
     shown with (invitations, which figures have groups) is, between changes, the one
     summary publish remembers for the round's change token: a reply is kept and found
-    only for that object, so a change, a state worked out in full or one shown during a
-    refresh is never answered from a kept reply. ``key``: everything else the reply
+    only for that object, so a change, or a state shown during a refresh, is never
+    answered from a kept reply. ``key``: everything else the reply
     depends on (the areas' codes and names, the round's own fields). The API's 45,804
     small-area figures took 0.9 s to work out and write as 21 MB of JSON.
     """

@@ -51,11 +51,13 @@ def test_the_same_question_gets_the_kept_reply_until_the_figures_change(
     client, scored, bearer, made
 ):
     round_, pcn, hoods = scored
-    first, _ = _get(client, bearer, made)  # publishes the round: its state is worked out in full
-    second, second_made = _get(client, bearer, made)  # the remembered summary: made and kept
+    # publishes the round: the sets are worked out, and the page is given their summary,
+    # the one remembered for the round's change token, so its reply is kept under it
+    first, first_made = _get(client, bearer, made)
+    second, second_made = _get(client, bearer, made)
     third, third_made = _get(client, bearer, made)
-    assert second_made == 1
-    assert third_made == 0  # kept
+    assert first_made == 1
+    assert second_made == third_made == 0  # kept
     assert first == second == third
     assert _pcn(json.loads(third))["n"] == 15  # 6 + 2 + 7 groups
 
@@ -70,12 +72,11 @@ def test_the_same_question_gets_the_kept_reply_until_the_figures_change(
     changed, changed_made = _get(client, bearer, made)
     shown = _pcn(json.loads(changed))
     assert changed_made > 0 and shown["n"] == 20 and shown["mean"] == 57 / 20
-    # a state worked out in full (the refresh's, with every member) is never kept
+    # replies are kept under a summary, never under a state with every member in it
     assert all(state.present is not None for state, _ in publication._REPLIES.values())
 
     # the area renamed: the kept reply is not the answer (its name is part of the question)
-    _get(client, bearer, made)  # the new summary remembered: made and kept
-    kept, kept_made = _get(client, bearer, made)
+    kept, kept_made = _get(client, bearer, made)  # the new summary's, kept
     assert kept_made == 0
     db.session.get(Area, pcn.id).name = "Renamed PCN"
     db.session.commit()
@@ -101,7 +102,7 @@ def test_a_threshold_or_an_area_asked_is_another_question(app, client, scored, b
 def test_the_kept_replies_stay_within_their_bytes(client, scored, bearer, made, monkeypatch):
     """Room for one reply only: the next question's reply takes the place of the last."""
     whole, one = URL, f"{URL}?area=T-NB"
-    for url in (whole, whole, one, one):  # each made twice: then kept under the summary
+    for url in (whole, one):  # each made and kept under the summary
         client.get(url, headers=bearer)
     size = max(len(reply) for _, reply in publication._REPLIES.values())
     monkeypatch.setattr(publication, "REPLIES_BYTES", size + 10)
@@ -164,7 +165,7 @@ def test_a_reply_made_again_takes_its_old_place_not_another_rounds(
     factories.scored_groups(other, hood, 6)
     db.session.commit()
     mine, theirs = URL, "/api/rounds/confidence-other/aggregates"
-    for url in (mine, mine, theirs, theirs):  # each published, then its summary remembered
+    for url in (mine, theirs):  # each published, its summary remembered
         client.get(url, headers=bearer)
     monkeypatch.setattr(publication, "REPLIES_KEPT", 2)
     publication._REPLIES.clear()
@@ -174,9 +175,13 @@ def test_a_reply_made_again_takes_its_old_place_not_another_rounds(
     invited = factories.organisation(area=hood)
     factories.invitation(other, invited)
     db.session.commit()
-    for _ in range(2):  # worked out afresh (not kept), then made under the new summary
-        assert client.get(theirs, headers=bearer).status_code == 200
+    # worked out afresh (not kept), and made under the new summary
+    assert client.get(theirs, headers=bearer).status_code == 200
     assert publication.latest_publication(other.id, False).id == published  # same figures
     before = made.count("confidence-test")
     assert client.get(mine, headers=bearer).status_code == 200
     assert made.count("confidence-test") == before  # still kept
+    theirs_before = made.count("confidence-other")
+    assert client.get(theirs, headers=bearer).status_code == 200
+    assert made.count("confidence-other") == theirs_before  # kept under the new summary
+    assert len(publication._REPLIES) == 2
