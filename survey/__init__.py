@@ -43,6 +43,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         audit,
         instruments_store,
         journey,
+        memory,
         oruk,
         publication,
         reports,
@@ -51,6 +52,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     )
 
     security.init_app(app)  # first: it sets the converter every route's <int:...> uses
+    memory.init_app(app)
     instruments_store.init_app(app)
     views.init_app(app)
     access.init_app(app)

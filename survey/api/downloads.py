@@ -34,7 +34,6 @@ from ..access import ADMIN, areas_under, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
-from ..memory import release_memory
 from ..models import Area, Round
 from ..sql import ids_in
 from .records import count_long_rows, count_responses, response_records, round_aggregates
@@ -110,7 +109,6 @@ def round_scores_csv(slug: str):
             "Cache-Control": "no-store",
         },
     )
-    reply.call_on_close(release_memory)  # once it is sent
     return reply
 
 
@@ -135,7 +133,6 @@ def round_scores_json(slug: str):
             "Cache-Control": "no-store",
         },
     )
-    reply.call_on_close(release_memory)  # once it is sent
     return reply
 
 

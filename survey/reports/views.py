@@ -26,7 +26,6 @@ from ..access import signed_in_user, visible_area_ids
 from ..extensions import db
 from ..instruments_store import registry
 from ..lookups import round_or_404
-from ..memory import release_memory
 from ..models import Area, Round
 from .roadmap_data import roadmap_workbook
 from .trends_data import trend_points, trends_workbook
@@ -40,8 +39,7 @@ YEARLY = "confidence"
 
 
 def xlsx_download(data: bytes | IO[bytes], filename: str) -> Response:
-    """A workbook as a download that is never cached (the heap trimmed once it is sent:
-    survey.memory.release_memory).
+    """A workbook as a download that is never cached.
 
     ``data``: the workbook's bytes, or a file it was written to, sent from its start in
     pieces (SEND_PIECE) and closed once sent: a large workbook is not held in memory."""
@@ -56,7 +54,6 @@ def xlsx_download(data: bytes | IO[bytes], filename: str) -> Response:
         data.seek(0)
         # not direct_passthrough: werkzeug would then never call the reply's close
         reply = Response(FileWrapper(data, SEND_PIECE), mimetype=XLSX, headers=headers)
-    reply.call_on_close(release_memory)
     return reply
 
 

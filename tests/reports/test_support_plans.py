@@ -672,6 +672,8 @@ def test_the_support_plans_download_is_sent_from_a_file_in_pieces_then_closed(
     monkeypatch.setattr(views, "SEND_PIECE", 1000)
     trims: list[int] = []
     monkeypatch.setattr(memory, "_trim", trims.append)
+    monkeypatch.setattr(memory, "TRIM_AFTER", -(2**40))  # every reply counts as grown
+    monkeypatch.setattr(memory, "_settled", memory.resident_bytes())
     broker = db.session.scalar(sa.select(Broker).where(Broker.name == "Test CVS"))
     login("broker", broker=broker)
     reply = client.get("/portfolio/confidence-2026/support-plans.xlsx")
@@ -686,5 +688,6 @@ def test_the_support_plans_download_is_sent_from_a_file_in_pieces_then_closed(
         'attachment; filename="support-plans-confidence-2026.xlsx"'
     )
     assert rows_of(workbook(b"".join(pieces))["Support plans"])  # the whole workbook
+    assert trims == []  # the heap is trimmed once the reply is sent, not before
     reply.close()
     assert sent.closed and trims == [0]
