@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -149,6 +150,33 @@ def test_aggregates_for_the_round_one_area_and_a_configured_threshold(
     body = client.get(url, headers=bearer).get_json()
     shown = _by(body["aggregates"], "T-NB")
     assert body["threshold"] == 2 and shown["n"] == 2 and shown["mean"] == 1.5
+
+
+def test_the_aggregates_reply_is_the_document_jsonify_would_send(
+    app, client, scored, bearer, monkeypatch
+):
+    """Written a few records at a time, the list first (its key sorts first): byte for byte
+    what jsonify makes of the same content, in pieces of any size, and for a question with
+    no area an empty list."""
+    from survey import publication
+    from survey.api import downloads
+
+    for url in (
+        "/api/rounds/confidence-test/aggregates",
+        "/api/rounds/confidence-test/aggregates?area_type=neighbourhood",
+        "/api/rounds/confidence-test/aggregates?area_type=ics",  # no such area: none
+    ):
+        body = client.get(url, headers=bearer).get_data(as_text=True)
+        document = json.loads(body)
+        assert list(document) == ["aggregates", "round", "threshold"]
+        assert app.json.response(**document).get_data(as_text=True) == body
+        monkeypatch.setattr(downloads, "JSON_ROWS_A_PIECE", 2)
+        publication._REPLIES.clear()  # made again, in pieces of two records
+        assert client.get(url, headers=bearer).get_data(as_text=True) == body
+        monkeypatch.undo()
+    assert document["aggregates"] == [] and body.startswith('{"aggregates":[],"round":')
+    hoods = json.loads(client.get(url.replace("ics", "neighbourhood"), headers=bearer).data)
+    assert len(hoods["aggregates"]) > 2  # pieces of two records were more than one piece
 
 
 def test_aggregates_carry_the_ambition_under_the_same_rule(client, scored, bearer):
