@@ -108,7 +108,7 @@ def init_app(app) -> None:
     Python and glibc keep the pages of what a request freed, so a worker stayed near the
     size of its biggest request so far, and the next request's peak began from there: at
     40,000 groups the support-plans export peaked at 418 MB after the small-area map and
-    API had left the worker at 411 MB, and at 379 MB with a trim after each page. The
+    API had left the worker at 421 MB, and at 378 to 383 MB with this trim. The
     measure is from where the worker settled, not from where each request began, so that
     requests which each leave a little (the downloads, 1 to 7 MB) add up to a trim too.
 
