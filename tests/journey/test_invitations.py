@@ -301,6 +301,13 @@ def test_the_groups_invited_are_those_in_the_rounds_areas_by_membership_or_place
     assert [p.name for p in invitees(everywhere)[1]] == [
         "Both", "Member only", "Placed only", "Outside",
     ]  # fmt: skip
+    # in the groups' order however the database holds their rows: PostgreSQL writes an
+    # updated row anew after the others, and a read in no order gives it last
+    both.name = "Both, renamed"
+    db.session.commit()
+    assert [p.name for p in invitees(everywhere)[1]] == [
+        "Both, renamed", "Member only", "Placed only", "Outside",
+    ]  # fmt: skip
 
 
 def test_a_locality_round_makes_each_areas_link_once(app):
