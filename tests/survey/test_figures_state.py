@@ -322,6 +322,20 @@ def test_another_process_takes_the_summary_stored_under_the_same_token_and_no_ot
         first.invited,
         first.present,
     )
+    # and remembered by that process under the view and token: its next read asks the
+    # store nothing, and is given the same summary
+    [(key, (token, remembered))] = publication._KNOWN.items()
+    assert key == (str(db.engine.url), this.id, False, 2) and remembered is second
+    assert token == change_token(this)
+    stored_reads = []
+    real_row = publication._summary_row
+    monkeypatch.setattr(
+        publication, "_summary_row", lambda *a: stored_reads.append(1) or real_row(*a)
+    )
+    _, third = publication.publish(this, moderated=False, threshold=2)
+    db.session.commit()
+    assert third is second and stored_reads == [] and len(worked_out) == 1
+    monkeypatch.setattr(publication, "_summary_row", real_row)
     assert second.has_members(OVERALL, values["ward"])
     _write("UPDATE domain_score SET score = 1.5 WHERE response_id = :sent", values)
     read_in_a_new_process()

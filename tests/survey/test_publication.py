@@ -623,3 +623,113 @@ def test_shown_figures_give_back_each_figure_as_it_was_read(app):
             KeyError, match=f"^{missing!r}$".replace("(", r"\(").replace(")", r"\)")
         ):
             figures[missing]
+
+
+def test_shown_figures_are_the_ledgers_latest_rows_field_by_field(app):
+    """Two publications of one area (five more groups in between): each figure shown is,
+    field for field, its slot's row in the latest publication that has one. Level bands
+    only where that row has them (the response count has none, the older publication's
+    rows are not read as the newer's), and invitations only on the response count."""
+    from survey.publication import RESPONDED, ShownFigure, publish, shown_figures
+
+    round_id, hood_id = _seed(12)  # welcoming at 1 to 5 in turn: bands 1-2 and 3-5
+    first, _ = publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+    db.session.commit()
+    round_, hood = db.session.get(Round, round_id), db.session.get(factories.Area, hood_id)
+    for _ in range(5):  # five more groups, overall at 1: the 12 at 3 and these in two bands
+        org = factories.organisation(area=hood)
+        factories.submitted_response(round_, org, {"welcoming": 5, OVERALL: 1}, areas=[hood])
+    db.session.commit()
+    latest, _ = publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+    db.session.commit()
+    assert latest.id != first.id and not latest.hidden
+    expected: dict[tuple[int, str], PublishedFigure] = {}
+    for row in db.session.scalars(sa.select(PublishedFigure).order_by(PublishedFigure.id)):
+        if (row.area_id, row.domain_id) not in expected or row.publication_id == latest.id:
+            expected[row.area_id, row.domain_id] = row
+    assert {row.publication_id for row in expected.values()} == {latest.id}
+    older = db.session.scalars(
+        sa.select(PublishedFigure).where(PublishedFigure.publication_id == first.id)
+    ).all()
+    assert {row.domain_id for row in older if row.level_bands} == {"welcoming"}  # not shown
+    shown = shown_figures(latest, [hood_id])
+    assert dict(shown) == {
+        key: ShownFigure(
+            row.publication_id,
+            row.area_id,
+            row.domain_id,
+            row.n,
+            row.mean,
+            row.median,
+            row.ci_low,
+            row.ci_high,
+            row.level_bands,
+            row.invited,
+        )
+        for key, row in expected.items()
+    }
+    # what makes the comparison telling: bands on the overall figure and welcoming's, none
+    # on the response count; 17 groups invited, counted on the response count alone
+    assert {d for (_, d), f in shown.items() if f.level_bands} == {OVERALL, "welcoming"}
+    assert {(d, f.invited) for (_, d), f in shown.items()} == {
+        (OVERALL, None),
+        ("welcoming", None),
+        (RESPONDED, 17),
+    }
+
+
+def test_a_page_reads_the_change_tokens_rows_once_for_every_round_it_shows(app, monkeypatch):
+    """A trends page publishes each of its rounds: the rows behind their change tokens are
+    read once for the page (survey.publication_token), not once a round."""
+    from survey import publication_token
+    from survey.publication import publish
+
+    round_id, _ = _seed(6)
+    other = factories.survey_round("confidence", slug="confidence-other")
+    db.session.commit()
+    reads = []
+    real = publication_token._rows
+    monkeypatch.setattr(publication_token, "_rows", lambda: reads.append(1) or real())
+    with app.test_request_context("/", method="GET"):
+        publish(db.session.get(Round, round_id), moderated=False, threshold=5)
+        publish(db.session.get(Round, other.id), moderated=False, threshold=5)
+    assert len(reads) == 1
+
+
+def test_publishing_leaves_what_the_caller_loaded_and_its_session_as_they_were(app):
+    """A refresh commits its own transaction, but the caller's objects are not expired by
+    it (a page's thousands of areas would each be read again) and the session's own
+    setting is put back for the caller's later commits."""
+    from survey.publication import publish
+
+    round_id, hood_id = _seed(6)
+    round_ = db.session.get(Round, round_id)
+    hood = db.session.get(factories.Area, hood_id)
+    assert db.session().expire_on_commit is True
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    made, _ = publish(round_, moderated=False, threshold=5)  # the first: it refreshes
+    assert made.seq == 1
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert (hood.code, round_.slug) == ("P-N", "confidence-pub")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []
+    assert db.session().expire_on_commit is True
+
+
+def test_each_threshold_in_turn_gets_a_publication_made_at_it(app):
+    """One process, one round, the threshold changed back and forth (a setting changed and
+    changed back): each read is given the figures published at the threshold it asks for,
+    never those of the other, though the groups have not changed."""
+    from survey.publication import publish
+
+    round_id, _ = _seed(6)
+    for threshold in (5, 2, 5, 2):
+        made, _ = publish(db.session.get(Round, round_id), moderated=False, threshold=threshold)
+        db.session.commit()
+        assert made.threshold == threshold

@@ -112,6 +112,26 @@ def test_a_page_shows_the_last_publication_while_the_new_one_is_published(backgr
     assert len(started) == 1  # the page found the figures up to date: no refresh
 
 
+def test_a_page_that_reads_a_round_twice_during_a_refresh_is_given_the_same_figures(
+    background, held
+):
+    """A page reads a round's publication once (an area page reads it for two parts): the
+    second read in the request gives what the first gave, the last publication with its
+    summary, and starts no second refresh."""
+    release, started = held
+    round_id, hood_id = _seed(6)
+    assert _welcoming_on_a_page(background, round_id, hood_id) == (2.67, False)
+    _five_more_at_five(round_id, hood_id)
+    with background.test_request_context(PAGE, method="GET"):
+        round_ = db.session.get(Round, round_id)
+        first = publication.publish(round_, moderated=False, threshold=5)
+        second = publication.publish(round_, moderated=False, threshold=5)
+        assert second is first and first[0].seq == 1
+        assert publication.figures_refreshing()
+    db.session.rollback()
+    assert len(started) == 1
+
+
 def test_each_round_has_its_own_background_refresh(background, held):
     """One refresh at a time for a round's view, not one for the whole service: while
     one round's is under way, a page of another round that changed starts that round's."""
