@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from survey import publication
 from survey.api import views as api_views
@@ -185,3 +186,21 @@ def test_a_reply_made_again_takes_its_old_place_not_another_rounds(
     assert client.get(theirs, headers=bearer).status_code == 200
     assert made.count("confidence-other") == theirs_before  # kept under the new summary
     assert len(publication._REPLIES) == 2
+
+
+def test_without_change_tokens_nothing_is_remembered_and_every_reply_is_made(
+    client, scored, bearer, made
+):
+    """The change tokens' rows emptied (by hand): the process cannot tell whether the
+    figures are current, so it remembers no summary, and each reply is made afresh, never
+    kept: the same reply each time, and no error."""
+    from survey.models import FiguresState
+
+    publication._KNOWN.clear()  # a process that knows nothing of this round yet
+    db.session.execute(sa.delete(FiguresState))
+    db.session.commit()
+    replies = [_get(client, bearer, made) for _ in range(3)]
+    assert [was_made for _, was_made in replies] == [1, 1, 1]
+    assert replies[0][0] == replies[1][0] == replies[2][0]
+    assert _pcn(json.loads(replies[0][0]))["n"] == 15
+    assert publication._KNOWN == {} and publication._REPLIES == {}
