@@ -109,10 +109,9 @@ class Current:
     digests: dict[str, Mapping[int, str]] = field(default_factory=dict)  # of each set in sets
 
     def has_members(self, domain_id: str, area_id: int) -> bool:
-        """True when some group is behind one area's figure in one domain now."""
-        if self.present is not None:
-            return area_id in self.present.get(domain_id, ())
-        return bool(self.sets.get(domain_id, {}).get(area_id))
+        """True when some group is behind one area's figure in one domain now: asked of a
+        summary, the only state publish gives (a page never holds the sets)."""
+        return area_id in self.present.get(domain_id, ())
 
     def summary(self) -> Current:
         """What a page needs of this (which figures have groups, invitations, fingerprint),
@@ -930,8 +929,8 @@ class ShownFigures(Mapping[tuple[int, str], ShownFigure]):
 
 
 def shown_figures(publication: Publication, area_ids: Iterable[int]) -> ShownFigures:
-    """(area, domain) -> the figure the publication shows (hidden ones left out); the
-    caller must not change the dict.
+    """(area, domain) -> the figure the publication shows (hidden ones left out), as a
+    read-only mapping.
 
     Read as plain rows: a national small-area layer has tens of thousands, and ORM
     objects for them were a third of the request. And kept by the process for the last
